@@ -1,0 +1,176 @@
+//! The [`Accelerator`] trait and its two implementations.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dataflow::Dataflow;
+use crate::energy::EnergyModel;
+use crate::error::{Result, SimError};
+use crate::hardware::Hardware;
+use crate::layer::{Layer, LayerType};
+use crate::model::{LayerCost, evaluate_layer};
+
+/// Cost of a whole network: layers run one after another.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetworkCost {
+    /// Sum of the layers' cycles.
+    pub cycles: u64,
+    /// Sum of the layers' energies, nJ.
+    pub energy_nj: f64,
+    /// Sum of the layers' MACs.
+    pub macs: u64,
+    /// Per-layer costs, in network order.
+    pub layers: Vec<LayerCost>,
+}
+
+impl NetworkCost {
+    fn from_layers(layers: Vec<LayerCost>) -> NetworkCost {
+        NetworkCost {
+            cycles: layers.iter().fold(0u64, |a, l| a.saturating_add(l.cycles)),
+            energy_nj: layers.iter().map(|l| l.energy_nj).sum(),
+            macs: layers.iter().fold(0u64, |a, l| a.saturating_add(l.macs)),
+            layers,
+        }
+    }
+}
+
+/// Something that can run a network and report its latency and energy.
+pub trait Accelerator {
+    /// Cost every layer of `layers`, in order.
+    fn evaluate(&self, layers: &[Layer]) -> Result<NetworkCost>;
+
+    /// Total cycles of the network (the fast path for searches that only need latency).
+    fn cycles(&self, layers: &[Layer]) -> Result<u64> {
+        Ok(self.evaluate(layers)?.cycles)
+    }
+}
+
+/// One hardware configuration running one dataflow.
+///
+/// ```
+/// use edgeopt_accel_sim::{Accel, Accelerator, Dataflow, HardwareConfig, Layer};
+/// let acc = Accel::new(HardwareConfig::new(64, 300, 50).build().unwrap(), Dataflow::XP);
+/// let cost = acc.evaluate(&[Layer::conv("c", 64, 64, 3, 3, 56, 56, 1)]).unwrap();
+/// assert_eq!(cost.cycles, 1_990_658); // MAESTRO's figure
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Accel {
+    /// Hardware.
+    pub hardware: Hardware,
+    /// Dataflow applied to every layer (depthwise layers get the depthwise template).
+    pub dataflow: Dataflow,
+    /// How access counts become energy.
+    pub energy: EnergyModel,
+}
+
+impl Accel {
+    /// An accelerator with MAESTRO's energy model.
+    pub fn new(hardware: Hardware, dataflow: Dataflow) -> Accel {
+        Accel {
+            hardware,
+            dataflow,
+            energy: EnergyModel::maestro(),
+        }
+    }
+
+    /// Replace the energy model.
+    pub fn with_energy(mut self, energy: EnergyModel) -> Accel {
+        self.energy = energy;
+        self
+    }
+
+    /// Cost one layer.
+    pub fn evaluate_layer(&self, layer: &Layer) -> Result<LayerCost> {
+        let mapping = self
+            .dataflow
+            .mapping_for(self.hardware.num_pes(), layer.kind == LayerType::DsConv);
+        evaluate_layer(layer, &mapping, &self.hardware, &self.energy)
+    }
+
+    /// A short label such as `kc-p/256pe/noc600/off150`.
+    pub fn label(&self) -> String {
+        format!(
+            "{}/{}pe/noc{}/off{}",
+            self.dataflow.name(),
+            self.hardware.num_pes(),
+            self.hardware.noc_bw(),
+            self.hardware.offchip_bw()
+        )
+    }
+}
+
+impl Accelerator for Accel {
+    fn evaluate(&self, layers: &[Layer]) -> Result<NetworkCost> {
+        let costs = layers
+            .iter()
+            .map(|l| self.evaluate_layer(l))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(NetworkCost::from_layers(costs))
+    }
+}
+
+/// A network split into consecutive parts, each on its own hardware and dataflow (thesis
+/// sec. 4.5.3, layer-wise mixed dataflows). Parts run one after another.
+///
+/// ```
+/// use edgeopt_accel_sim::{Accel, Accelerator, Dataflow, HardwareConfig, Layer, MixedAccelerator};
+/// let hw = HardwareConfig::new(64, 300, 50).build().unwrap();
+/// let mixed = MixedAccelerator::new(vec![
+///     (1, Accel::new(hw.clone(), Dataflow::KcP)),
+///     (1, Accel::new(hw, Dataflow::XP)),
+/// ]).unwrap();
+/// let net = [Layer::conv("a", 16, 16, 3, 3, 18, 18, 1), Layer::conv("b", 16, 16, 1, 1, 16, 16, 1)];
+/// assert_eq!(mixed.evaluate(&net).unwrap().layers.len(), 2);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MixedAccelerator {
+    parts: Vec<(usize, Accel)>,
+}
+
+impl MixedAccelerator {
+    /// Parts as (number of consecutive layers, accelerator). Every count must be at least 1.
+    pub fn new(parts: Vec<(usize, Accel)>) -> Result<MixedAccelerator> {
+        if parts.is_empty() || parts.iter().any(|(n, _)| *n == 0) {
+            return Err(SimError::AssignmentMismatch {
+                assigned: parts.iter().map(|p| p.0).sum(),
+                layers: 0,
+            });
+        }
+        Ok(MixedAccelerator { parts })
+    }
+
+    /// One accelerator per layer.
+    pub fn per_layer(accels: Vec<Accel>) -> Result<MixedAccelerator> {
+        MixedAccelerator::new(accels.into_iter().map(|a| (1, a)).collect())
+    }
+
+    /// Layers covered by the assignment.
+    pub fn layers_assigned(&self) -> usize {
+        self.parts.iter().map(|p| p.0).sum()
+    }
+
+    /// The parts.
+    pub fn parts(&self) -> &[(usize, Accel)] {
+        &self.parts
+    }
+}
+
+impl Accelerator for MixedAccelerator {
+    fn evaluate(&self, layers: &[Layer]) -> Result<NetworkCost> {
+        let assigned = self.layers_assigned();
+        if assigned != layers.len() {
+            return Err(SimError::AssignmentMismatch {
+                assigned,
+                layers: layers.len(),
+            });
+        }
+        let mut costs = Vec::with_capacity(layers.len());
+        let mut start = 0;
+        for (n, acc) in &self.parts {
+            for l in &layers[start..start + n] {
+                costs.push(acc.evaluate_layer(l)?);
+            }
+            start += n;
+        }
+        Ok(NetworkCost::from_layers(costs))
+    }
+}

@@ -1,0 +1,256 @@
+//! The recursive level analysis (SPEC §6–§7): runtime, utilisation, buffer sizes, access counts.
+
+use super::cases::{Case, St, states};
+use super::plan::{MAXD, NV, Plan, R, S, X, Y};
+
+/// Bandwidth-side parameters of the analysis.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bandwidth {
+    pub noc: i64,
+    pub offchip: i64,
+    pub latency: i64,
+    pub vector_width: i64,
+}
+
+/// Reads and writes of one tensor at the L1 (downstream) and L2 (upstream) side of a level.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Rw {
+    pub l1_rd: i64,
+    pub l1_wr: i64,
+    pub l2_rd: i64,
+    pub l2_wr: i64,
+}
+
+/// What one level analysis returns.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct LevelResult {
+    pub runtime: i64,
+    pub avg_util: f64,
+    /// input, filter, output
+    pub rw: [Rw; 3],
+    pub l2_size: [i64; 3],
+    pub l1_size: [i64; 3],
+}
+
+/// Runs the analysis of one plan at one bandwidth point.
+pub(crate) struct Analyzer<'p> {
+    plan: &'p Plan,
+    bw: Bandwidth,
+    memo: Vec<(usize, [i64; NV], LevelResult)>,
+    /// L1 size of the first level result produced (MAESTRO reports this one).
+    pub first_l1: Option<i64>,
+}
+
+fn prod(vars: &[usize], t: &[i64; NV]) -> i64 {
+    vars.iter().fold(1i64, |a, &v| a.saturating_mul(t[v]))
+}
+
+impl<'p> Analyzer<'p> {
+    pub fn new(plan: &'p Plan, bw: Bandwidth) -> Analyzer<'p> {
+        Analyzer {
+            plan,
+            bw,
+            memo: Vec::new(),
+            first_l1: None,
+        }
+    }
+
+    fn noc_delay(&self, traffic: i64) -> i64 {
+        if traffic > 0 {
+            self.bw.latency + (traffic + self.bw.noc - 1) / self.bw.noc - 1
+        } else {
+            self.bw.latency - 1
+        }
+    }
+
+    /// Analyse the top level.
+    pub fn run(&mut self) -> LevelResult {
+        let top = self.plan.top_table;
+        self.level(0, &top)
+    }
+
+    fn level(&mut self, j: usize, dd: &[i64; NV]) -> LevelResult {
+        if j > 0
+            && let Some((_, _, r)) = self.memo.iter().find(|(lj, t, _)| *lj == j && t == dd)
+        {
+            return *r;
+        }
+        let r = self.analyse(j, dd);
+        if self.first_l1.is_none() {
+            self.first_l1 = Some(r.l1_size.iter().fold(0i64, |a, &b| a.saturating_add(b)));
+        }
+        if j > 0 {
+            self.memo.push((j, *dd, r));
+        }
+        r
+    }
+
+    fn analyse(&mut self, j: usize, dd: &[i64; NV]) -> LevelResult {
+        let plan = self.plan;
+        let lv = &plan.levels[j];
+        let tz = plan.tensors;
+        let innermost = j + 1 == plan.levels.len();
+        let nd = lv.len;
+
+        let mut sts = [[St::default(); 3]; MAXD];
+        let mut cnt = [1usize; MAXD];
+        for (i, d) in lv.dirs().iter().enumerate() {
+            cnt[i] = states(d.spatial, d.m, d.o, dd[d.var], lv.n, &mut sts[i]);
+        }
+
+        let mut res = LevelResult::default();
+        let (ri, rw_, ro) = (0usize, 1usize, 2usize);
+        let mut util = 0f64;
+        let mut occ_total = 0i64;
+        let mut odo = [0usize; MAXD];
+        let mut first_case = true;
+        let mut floor = 0i64;
+
+        loop {
+            let mut st = [St::default(); MAXD];
+            let mut occ = 1i64;
+            for i in 0..nd {
+                st[i] = sts[i][odo[i]];
+                occ = occ.saturating_mul(st[i].occ);
+            }
+            let case = Case::new(lv, st);
+            let in_sum = case.spatial_summary(tz.input);
+            let w_sum = case.spatial_summary(tz.filter);
+            let o_sum = case.spatial_summary(tz.output);
+            let ing_i = case.aggregate(in_sum, |f, e| case.ingress(tz.input_mask, f, e));
+            let ing_w = case.aggregate(w_sum, |f, e| case.ingress(tz.filter_mask, f, e));
+            let egr = case.aggregate(o_sum, |f, e| {
+                case.egress(tz.output_mask, tz.output, false, f, e, true)
+            });
+            let (_, ost, osp_edge) = o_sum;
+            let cps = if osp_edge && lv.nec == 1 && ost.ee {
+                case.egress(tz.output_mask, tz.output, true, true, true, true)
+            } else {
+                case.egress(tz.output_mask, tz.output, true, true, false, true)
+            };
+            let psm = {
+                let (sp, st_all, sp_edge) = case.spatial_summary_all();
+                let full = |first: bool, ee: bool, reuse: bool| {
+                    case.egress(tz.output_mask, tz.output, true, first, ee, reuse)
+                };
+                if !sp || !sp_edge {
+                    lv.n.saturating_mul(full(true, false, true))
+                } else {
+                    let mut v = if lv.nec == 1 && st_all.ee {
+                        full(true, true, true)
+                    } else {
+                        full(true, false, true)
+                    };
+                    if lv.nec > 1 {
+                        let e = i64::from(st_all.ee);
+                        v = v
+                            .saturating_add(
+                                (lv.nec - e - 1)
+                                    .max(0)
+                                    .saturating_mul(full(true, false, true)),
+                            )
+                            .saturating_add(e.saturating_mul(full(false, true, false)));
+                    }
+                    v
+                }
+            };
+
+            if first_case {
+                res.l2_size[ri] = ing_i.saturating_mul(2);
+                res.l2_size[rw_] = ing_w.saturating_mul(2);
+                res.rw[ri].l2_wr = prod(tz.input, dd);
+                res.rw[rw_].l2_wr = prod(tz.filter, dd);
+                res.l1_size[ri] = prod(tz.input, &lv.tables.m).saturating_mul(2);
+                res.l1_size[rw_] = prod(tz.filter, &lv.tables.m).saturating_mul(2);
+                res.l2_size[ro] = egr.saturating_mul(2);
+                let mut out_tab = *dd;
+                out_tab[Y] = dd[Y] - dd[R] + 1;
+                out_tab[X] = dd[X] - dd[S] + 1;
+                res.rw[ro].l2_rd = prod(tz.output, &out_tab);
+                res.l1_size[ro] = prod(tz.output, &lv.tables.m).saturating_mul(2);
+                if j == 0 {
+                    let o = self.bw.offchip;
+                    floor = ((res.l2_size[ri].saturating_add(res.l2_size[rw_]) / o) / 2)
+                        .max((res.l2_size[ro] / o) / 2);
+                }
+            }
+            let out = &mut res.rw[ro];
+            out.l2_wr = out.l2_wr.saturating_add(occ.saturating_mul(egr));
+            out.l1_wr = out.l1_wr.saturating_add(occ.saturating_mul(psm));
+            out.l1_rd = out.l1_rd.saturating_add(occ.saturating_mul(psm));
+
+            if cps > 0 {
+                for (t, ing) in [(ri, ing_i), (rw_, ing_w)] {
+                    let c = &mut res.rw[t];
+                    c.l2_rd = c.l2_rd.saturating_add(occ.saturating_mul(ing));
+                    c.l1_wr = c.l2_rd;
+                    c.l1_rd = c.l1_rd.saturating_add(occ.saturating_mul(psm));
+                }
+                let sps = st[lv.first_spatial];
+                let act = if sps.edge() { lv.nec } else { lv.n };
+                let (comp, case_util) = if innermost {
+                    let vw = self.bw.vector_width;
+                    ((cps + vw - 1) / vw, act as f64)
+                } else {
+                    let mut subs: [([i64; NV], i64); 2] = [([0; NV], 0); 2];
+                    let ns = if sps.edge() && sps.ee {
+                        subs[0] = (case.sub_table(true), 1);
+                        if lv.nec - 1 > 0 {
+                            subs[1] = (case.sub_table(false), lv.nec - 1);
+                            2
+                        } else {
+                            1
+                        }
+                    } else {
+                        subs[0] = (
+                            case.sub_table(false),
+                            if sps.edge() { lv.nec } else { lv.n },
+                        );
+                        1
+                    };
+                    let mut comp = 0i64;
+                    let mut u = 0f64;
+                    for (tab, w) in subs.iter().take(ns) {
+                        let r = self.level(j + 1, tab);
+                        comp = comp.max(r.runtime);
+                        u += r.avg_util * *w as f64;
+                    }
+                    (comp, u)
+                };
+                let di = self.noc_delay(ing_i.saturating_add(ing_w));
+                let de = self.noc_delay(egr);
+                let mut t = if case.all_init() {
+                    comp.saturating_add(di)
+                } else {
+                    de.max(comp).max(di)
+                };
+                if j == 0 {
+                    t = t.max(floor);
+                }
+                res.runtime = res.runtime.saturating_add(occ.saturating_mul(t));
+                util += occ as f64 * case_util;
+                occ_total = occ_total.saturating_add(occ);
+            }
+
+            first_case = false;
+            // Advance the odometer (innermost directive fastest; sums do not depend on order).
+            let mut i = nd;
+            loop {
+                if i == 0 {
+                    res.avg_util = if occ_total > 0 {
+                        util / occ_total as f64
+                    } else {
+                        0.0
+                    };
+                    return res;
+                }
+                i -= 1;
+                odo[i] += 1;
+                if odo[i] < cnt[i] {
+                    break;
+                }
+                odo[i] = 0;
+            }
+        }
+    }
+}

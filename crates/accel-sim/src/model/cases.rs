@@ -1,0 +1,403 @@
+//! Iteration states and the per-case data volumes of one cluster level (SPEC §4–§5).
+
+use super::plan::{Level, MAXD, NV, X, XO, Y, YO};
+
+/// Where a directive's loop is in its iteration space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Pos {
+    #[default]
+    Init,
+    Steady,
+    Edge,
+}
+
+/// One iteration state of a directive, with its repeat count.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct St {
+    pub pos: Pos,
+    pub occ: i64,
+    pub unrolled: bool,
+    pub init_edge: bool,
+    /// A spatial fold whose last sub-cluster holds a partial tile.
+    pub ee: bool,
+}
+
+impl St {
+    pub fn edge(&self) -> bool {
+        self.pos == Pos::Edge || self.init_edge
+    }
+}
+
+/// The states of directive `(m, o)` over a dimension of dynamic size `d` spread over `n` sub-clusters.
+pub(crate) fn states(spatial: bool, m: i64, o: i64, d: i64, n: i64, out: &mut [St; 3]) -> usize {
+    let mut len = 0;
+    let mut push = |s: St| {
+        out[len] = s;
+        len += 1;
+    };
+    if !spatial {
+        push(St {
+            pos: Pos::Init,
+            occ: 1,
+            unrolled: d <= m,
+            init_edge: d < m,
+            ee: false,
+        });
+        let ns = (d - m) / o;
+        if m < d && ns > 0 {
+            push(St {
+                pos: Pos::Steady,
+                occ: ns,
+                ..St::default()
+            });
+        }
+        if d >= m && ns * o + m < d {
+            push(St {
+                pos: Pos::Edge,
+                occ: 1,
+                ..St::default()
+            });
+        }
+    } else {
+        let cov = m + o * (n - 1);
+        push(St {
+            pos: Pos::Init,
+            occ: 1,
+            unrolled: d <= cov,
+            init_edge: d < cov,
+            ee: d < cov,
+        });
+        let ns = ((d - m) / o + 1) / n - 1;
+        if cov < d && ns > 0 {
+            push(St {
+                pos: Pos::Steady,
+                occ: ns,
+                ..St::default()
+            });
+        }
+        let rem = d - (ns + 1) * o * n;
+        let a = if rem < m { 1 } else { (rem - m) / o + 1 };
+        let ee = (a - 1) * o + m < rem;
+        if d > cov && (ns + 1) * o * n + cov > d && ns * o * n + cov != d {
+            push(St {
+                pos: Pos::Edge,
+                occ: 1,
+                ee,
+                ..St::default()
+            });
+        }
+    }
+    len
+}
+
+fn nz(x: i64) -> i64 {
+    if x == 0 { 1 } else { x }
+}
+
+/// One case of a level: every directive's state fixed.
+pub(crate) struct Case<'a> {
+    pub lv: &'a Level,
+    pub st: [St; MAXD],
+    /// Innermost directive that is not at Init, if any.
+    pub chg: Option<usize>,
+}
+
+impl<'a> Case<'a> {
+    pub fn new(lv: &'a Level, st: [St; MAXD]) -> Case<'a> {
+        let chg = (0..lv.len).rev().find(|&i| st[i].pos != Pos::Init);
+        Case { lv, st, chg }
+    }
+
+    pub fn all_init(&self) -> bool {
+        self.chg.is_none()
+    }
+
+    fn in_set(&self, i: usize, set: u16) -> bool {
+        set & (1 << self.lv.dirs[i].var) != 0
+    }
+
+    /// The tensor must be reloaded because an inner, not fully unrolled loop restarted.
+    fn inited(&self, set: u16) -> bool {
+        let start = self.chg.map_or(0, |c| c + 1);
+        (start..self.lv.len)
+            .any(|i| self.in_set(i, set) && self.st[i].pos == Pos::Init && !self.st[i].unrolled)
+    }
+
+    /// PE mapped volume.
+    fn mapped(&self, set: u16, first: bool, ee: bool) -> i64 {
+        let t = &self.lv.tables;
+        let nec = self.lv.nec;
+        let mut v = 1i64;
+        for (i, d) in self.lv.dirs().iter().enumerate() {
+            if !self.in_set(i, set) {
+                continue;
+            }
+            let s = self.st[i];
+            let f = if !d.spatial {
+                if s.edge() { t.me[d.var] } else { t.m[d.var] }
+            } else if s.edge() {
+                if nec == 1 {
+                    if first || ee { t.me[d.var] } else { 1 }
+                } else if ee {
+                    t.me[d.var]
+                } else {
+                    t.m[d.var]
+                }
+            } else {
+                t.m[d.var]
+            };
+            v = v.saturating_mul(f);
+        }
+        v
+    }
+
+    /// New data a PE receives for an input or filter tensor.
+    pub fn ingress(&self, set: u16, first: bool, ee: bool) -> i64 {
+        let Some(chg) = self.chg else {
+            return self.mapped(set, first, ee);
+        };
+        if !self.in_set(chg, set) {
+            return 0;
+        }
+        let t = &self.lv.tables;
+        let inited = self.inited(set);
+        let mut v = 1i64;
+        for (i, d) in self.lv.dirs().iter().enumerate() {
+            if !self.in_set(i, set) {
+                continue;
+            }
+            let s = self.st[i];
+            let mx = if ee { t.me[d.var] } else { t.m[d.var] };
+            let ux = if ee { t.ue[d.var] } else { t.u[d.var] };
+            let f = match (d.spatial, s.pos) {
+                (false, Pos::Init) => {
+                    if s.edge() {
+                        t.me[d.var]
+                    } else {
+                        t.m[d.var]
+                    }
+                }
+                (false, _) => {
+                    if i == chg && !inited {
+                        t.u[d.var].max(1)
+                    } else {
+                        t.m[d.var]
+                    }
+                }
+                (true, Pos::Init) => {
+                    if first || i <= chg {
+                        mx
+                    } else {
+                        ux
+                    }
+                }
+                (true, _) => {
+                    if first {
+                        mx
+                    } else if i == chg && !inited {
+                        ux
+                    } else {
+                        mx
+                    }
+                }
+            };
+            v = v.saturating_mul(f);
+        }
+        v
+    }
+
+    /// Output volume a PE produces (`psum`: including the reduction dimensions).
+    pub fn egress(
+        &self,
+        out_mask: u16,
+        out_vars: &[usize],
+        psum: bool,
+        first: bool,
+        ee: bool,
+        reuse: bool,
+    ) -> i64 {
+        let t = &self.lv.tables;
+        let nec = self.lv.nec;
+        let mut v = 1i64;
+        if psum {
+            for (i, d) in self.lv.dirs().iter().enumerate() {
+                if self.in_set(i, out_mask) {
+                    continue;
+                }
+                let s = self.st[i];
+                let w = d.var;
+                let f = if !d.spatial {
+                    if s.edge() { t.me[w] } else { t.m[w] }
+                } else {
+                    match s.pos {
+                        Pos::Init if s.edge() && ee => t.me[w],
+                        Pos::Init | Pos::Steady => {
+                            if first {
+                                t.m[w]
+                            } else {
+                                nz(t.u[w])
+                            }
+                        }
+                        Pos::Edge if nec == 1 => {
+                            if first || ee {
+                                t.me[w]
+                            } else {
+                                1
+                            }
+                        }
+                        Pos::Edge => {
+                            if ee {
+                                t.ue[w]
+                            } else if first {
+                                t.m[w]
+                            } else {
+                                nz(t.u[w])
+                            }
+                        }
+                    }
+                };
+                v = v.saturating_mul(f);
+            }
+        }
+        for &w in out_vars {
+            let i = self.lv.dir_of[w];
+            let d = self.lv.dirs[i];
+            let s = self.st[i];
+            let a = match w {
+                Y => YO,
+                X => XO,
+                other => other,
+            };
+            let f = if !d.spatial {
+                match s.pos {
+                    Pos::Init => {
+                        if s.edge() {
+                            t.me[a]
+                        } else {
+                            t.m[a]
+                        }
+                    }
+                    Pos::Steady => t.m[a],
+                    Pos::Edge => t.me[a],
+                }
+            } else {
+                match s.pos {
+                    Pos::Init if s.edge() && ee => {
+                        if nec == 1 || !reuse {
+                            t.me[a]
+                        } else {
+                            t.ue[a]
+                        }
+                    }
+                    Pos::Init | Pos::Steady => {
+                        if first {
+                            t.m[a]
+                        } else {
+                            nz(t.u[a])
+                        }
+                    }
+                    // MAESTRO reads the input-side key here (quirk kept on purpose, SPEC §5).
+                    Pos::Edge if nec == 1 => {
+                        if first || ee {
+                            t.me[w]
+                        } else {
+                            1
+                        }
+                    }
+                    Pos::Edge => {
+                        if ee {
+                            t.ue[a]
+                        } else if first {
+                            t.m[a]
+                        } else {
+                            nz(t.u[a])
+                        }
+                    }
+                }
+            };
+            v = v.saturating_mul(f);
+        }
+        v
+    }
+
+    /// Spatial summary over the directives on `vars`: (any spatial, state of the last one, any edge).
+    pub fn spatial_summary(&self, vars: &[usize]) -> (bool, St, bool) {
+        let mut sp = false;
+        let mut st = St::default();
+        let mut sp_edge = false;
+        for &w in vars {
+            let i = self.lv.dir_of[w];
+            if self.lv.dirs[i].spatial {
+                sp = true;
+                st = self.st[i];
+                sp_edge |= st.edge();
+            }
+        }
+        (sp, st, sp_edge)
+    }
+
+    /// Spatial summary over every directive of the level.
+    pub fn spatial_summary_all(&self) -> (bool, St, bool) {
+        let mut sp = false;
+        let mut st = St::default();
+        let mut sp_edge = false;
+        for (i, d) in self.lv.dirs().iter().enumerate() {
+            if d.spatial {
+                sp = true;
+                st = self.st[i];
+                sp_edge |= st.edge();
+            }
+        }
+        (sp, st, sp_edge)
+    }
+
+    /// Sum of a per-PE volume over the level's sub-clusters (SPEC §5, spatial aggregation).
+    pub fn aggregate(&self, summary: (bool, St, bool), f: impl Fn(bool, bool) -> i64) -> i64 {
+        let (sp, st, sp_edge) = summary;
+        let n = self.lv.n;
+        let nec = self.lv.nec;
+        if !sp {
+            return f(true, false);
+        }
+        if !sp_edge {
+            return f(true, false).saturating_add((n - 1).saturating_mul(f(false, false)));
+        }
+        let mut v = if nec == 1 && st.ee {
+            f(true, true)
+        } else {
+            f(true, false)
+        };
+        if nec > 1 {
+            let e = i64::from(st.ee);
+            v = v
+                .saturating_add((nec - e - 1).max(0).saturating_mul(f(false, false)))
+                .saturating_add(e.saturating_mul(f(false, true)));
+        }
+        v
+    }
+
+    /// Dimension table handed to the next level for this case.
+    pub fn sub_table(&self, ee: bool) -> [i64; NV] {
+        use super::plan::{R, S};
+        let t = &self.lv.tables;
+        let nec = self.lv.nec;
+        let mut out = [0i64; NV];
+        for (i, d) in self.lv.dirs().iter().enumerate() {
+            let s = self.st[i];
+            let w = d.var;
+            out[w] = if !d.spatial {
+                if s.edge() { t.me[w] } else { t.m[w] }
+            } else {
+                match s.pos {
+                    Pos::Init if s.edge() && (nec == 1 || ee) => t.me[w],
+                    Pos::Init | Pos::Steady => t.m[w],
+                    Pos::Edge if nec == 1 || ee => t.me[w],
+                    Pos::Edge => t.m[w],
+                }
+            };
+        }
+        out[YO] = out[Y] - out[R] + 1;
+        out[XO] = out[X] - out[S] + 1;
+        out
+    }
+}

@@ -1,0 +1,194 @@
+//! The MAESTRO-compatible analytical cost model.
+//!
+//! The model follows `SPEC.md` of the calibration data: a mapping is split into cluster levels
+//! ([`plan`]), each level's loops are split into iteration cases ([`cases`]), and a recursive
+//! analysis sums the per-case delays and data movements ([`analysis`]).
+
+mod analysis;
+mod cases;
+mod plan;
+
+use serde::{Deserialize, Serialize};
+
+use crate::dataflow::Mapping;
+use crate::energy::EnergyModel;
+use crate::error::{Result, SimError};
+use crate::hardware::Hardware;
+use crate::layer::Layer;
+use analysis::{Analyzer, Bandwidth, LevelResult};
+use plan::Plan;
+
+/// Reads and writes of one tensor. "L2" is the upstream side of the top level (the shared buffer),
+/// "L1" the downstream side (what the PEs' local buffers read and write), as in MAESTRO's report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TensorAccesses {
+    /// L1 reads.
+    pub l1_rd: u64,
+    /// L1 writes.
+    pub l1_wr: u64,
+    /// L2 reads.
+    pub l2_rd: u64,
+    /// L2 writes.
+    pub l2_wr: u64,
+}
+
+/// MAESTRO's 12 access counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessCounts {
+    /// Input activations.
+    pub input: TensorAccesses,
+    /// Weights.
+    pub filter: TensorAccesses,
+    /// Outputs (partial sums).
+    pub output: TensorAccesses,
+}
+
+impl AccessCounts {
+    /// Sum of the six L1 counts.
+    pub fn l1_total(&self) -> u64 {
+        [self.input, self.filter, self.output]
+            .iter()
+            .map(|t| t.l1_rd + t.l1_wr)
+            .sum()
+    }
+
+    /// Elements that cross the NoC: input and weight deliveries plus output collection.
+    pub fn noc_traffic(&self) -> u64 {
+        self.input.l2_rd + self.filter.l2_rd + self.output.l2_wr
+    }
+
+    /// Elements moved to or from off-chip memory: each input and weight once in, each output once out.
+    pub fn offchip_traffic(&self) -> u64 {
+        self.input.l2_wr + self.filter.l2_wr + self.output.l2_rd
+    }
+
+    fn scaled(mut self, f: u64) -> AccessCounts {
+        for t in [&mut self.input, &mut self.filter, &mut self.output] {
+            t.l1_rd = t.l1_rd.saturating_mul(f);
+            t.l1_wr = t.l1_wr.saturating_mul(f);
+            t.l2_rd = t.l2_rd.saturating_mul(f);
+            t.l2_wr = t.l2_wr.saturating_mul(f);
+        }
+        self
+    }
+}
+
+/// Cost of one layer on one accelerator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LayerCost {
+    /// Layer name.
+    pub name: String,
+    /// Latency, cycles.
+    pub cycles: u64,
+    /// Energy, nJ, under the accelerator's [`EnergyModel`].
+    pub energy_nj: f64,
+    /// Multiply-accumulates.
+    pub macs: u64,
+    /// Time-averaged number of busy PEs.
+    pub avg_utilized_pes: f64,
+    /// L1 buffer needed per PE, elements (double-buffered).
+    pub l1_elems: u64,
+    /// L2 buffer needed, elements (double-buffered).
+    pub l2_elems: u64,
+    /// The 12 access counts.
+    pub accesses: AccessCounts,
+    /// Whether `l1_elems` fits the hardware's L1 (MAESTRO only warns; so do we).
+    pub fits_l1: bool,
+    /// Whether `l2_elems` fits the hardware's L2.
+    pub fits_l2: bool,
+}
+
+impl LayerCost {
+    /// Fraction of the PEs busy on average.
+    pub fn pe_utilization(&self, hw: &Hardware) -> f64 {
+        self.avg_utilized_pes / hw.num_pes() as f64
+    }
+}
+
+const LIMIT: i64 = 1 << 62;
+
+fn to_u64(v: i64, layer: &Layer) -> Result<u64> {
+    if !(0..LIMIT).contains(&v) {
+        return Err(SimError::Overflow {
+            layer: layer.name.clone(),
+        });
+    }
+    Ok(v as u64)
+}
+
+/// Cost `layer` under `mapping` on `hw`. The layer is validated first.
+///
+/// ```
+/// use edgeopt_accel_sim::{evaluate_layer, Dataflow, EnergyModel, HardwareConfig, Layer};
+/// let hw = HardwareConfig::new(64, 300, 50).build().unwrap();
+/// let layer = Layer::conv("conv3x3", 64, 64, 3, 3, 56, 56, 1);
+/// let mapping = Dataflow::KcP.mapping_for(hw.num_pes(), false);
+/// let cost = evaluate_layer(&layer, &mapping, &hw, &EnergyModel::maestro()).unwrap();
+/// assert_eq!(cost.cycles, 4_292_352); // MAESTRO's figure for this layer
+/// ```
+pub fn evaluate_layer(
+    layer: &Layer,
+    mapping: &Mapping,
+    hw: &Hardware,
+    energy: &EnergyModel,
+) -> Result<LayerCost> {
+    layer.validate()?;
+    let plan = Plan::new(layer, mapping, hw.num_pes())?;
+    let bw = Bandwidth {
+        noc: hw.noc_bw() as i64,
+        offchip: hw.offchip_bw() as i64,
+        latency: hw.noc_latency() as i64,
+        vector_width: hw.vector_width() as i64,
+    };
+    let mut an = Analyzer::new(&plan, bw);
+    let top: LevelResult = an.run();
+    let l1 = an.first_l1.unwrap_or(0);
+    finish(layer, hw, energy, &top, l1)
+}
+
+fn finish(
+    layer: &Layer,
+    hw: &Hardware,
+    energy: &EnergyModel,
+    top: &LevelResult,
+    l1: i64,
+) -> Result<LayerCost> {
+    let tensor = |i: usize| -> Result<TensorAccesses> {
+        let r = top.rw[i];
+        Ok(TensorAccesses {
+            l1_rd: to_u64(r.l1_rd, layer)?,
+            l1_wr: to_u64(r.l1_wr, layer)?,
+            l2_rd: to_u64(r.l2_rd, layer)?,
+            l2_wr: to_u64(r.l2_wr, layer)?,
+        })
+    };
+    let accesses = AccessCounts {
+        input: tensor(0)?,
+        filter: tensor(1)?,
+        output: tensor(2)?,
+    };
+    let l2 = top.l2_size.iter().fold(0i64, |a, &b| a.saturating_add(b));
+    let cycles = to_u64(top.runtime, layer)?;
+    let l1_elems = to_u64(l1, layer)?;
+    let l2_elems = to_u64(l2, layer)?;
+    let batch = layer.batch;
+    let accesses = if batch == 1 {
+        accesses
+    } else {
+        accesses.scaled(batch)
+    };
+    let macs = layer.macs();
+    let eb = hw.element_bytes();
+    Ok(LayerCost {
+        name: layer.name.clone(),
+        cycles: cycles.saturating_mul(batch),
+        energy_nj: energy.energy_nj(&accesses, macs),
+        macs,
+        avg_utilized_pes: top.avg_util,
+        l1_elems,
+        l2_elems,
+        accesses,
+        fits_l1: l1_elems.saturating_mul(eb) <= hw.l1_bytes(),
+        fits_l2: l2_elems.saturating_mul(eb) <= hw.l2_bytes(),
+    })
+}

@@ -1,0 +1,40 @@
+//! # edgeopt
+//!
+//! Reusable libraries for designing DNNs for thousands of diverse edge devices and accelerators,
+//! after Lu, *Ultra-Efficient Edge Machine Learning* (2022). This facade re-exports the workspace
+//! crates under short names:
+//!
+//! * [`accel_sim`] — a MAESTRO-compatible analytical cost model for DNN accelerators.
+//!
+//! The other crates of the design (predictors, nas, bandit, codesign) join the facade as they land.
+//!
+//! ```
+//! use edgeopt::accel_sim::{Accel, Accelerator, Dataflow, HardwareConfig, Layer};
+//! let acc = Accel::new(HardwareConfig::new(64, 300, 50).build().unwrap(), Dataflow::KcP);
+//! let cost = acc.evaluate(&[Layer::conv("c", 64, 64, 3, 3, 56, 56, 1)]).unwrap();
+//! assert_eq!(cost.cycles, 4_292_352);
+//! ```
+#![deny(missing_docs)]
+
+pub use edgeopt_accel_sim as accel_sim;
+
+/// Networks embedded in the repository (layer tables from MAESTRO's model zoo; see `data/PROVENANCE.md`).
+pub mod zoo {
+    use crate::accel_sim::{Layer, Result, layer_csv};
+
+    /// MobileNetV2 as in MAESTRO's model zoo: 56 layers, residual adds written as 1×1 depthwise layers.
+    pub fn mobilenet_v2() -> Result<Vec<Layer>> {
+        layer_csv::parse(
+            include_str!("../data/networks/mobilenetv2.csv"),
+            "data/networks/mobilenetv2.csv",
+        )
+    }
+
+    /// VGG16's 13 convolution layers as in MAESTRO's model zoo (unpadded inputs).
+    pub fn vgg16() -> Result<Vec<Layer>> {
+        layer_csv::parse(
+            include_str!("../data/networks/vgg16.csv"),
+            "data/networks/vgg16.csv",
+        )
+    }
+}
