@@ -437,7 +437,7 @@ mod tests {
         l.r = 9;
         let err = l.validate().unwrap_err().to_string();
         assert!(err.contains("R = 9"), "{err}");
-        let huge = Layer::conv("huge", MAX_DIM, MAX_DIM, 1, 1, 4, 4, 1);
+        let huge = Layer::conv("huge", MAX_DIM, MAX_DIM, 3, 3, 64, 64, 1);
         assert!(huge.validate().is_err());
     }
 }

@@ -57,7 +57,7 @@ impl<'p> Analyzer<'p> {
 
     fn noc_delay(&self, traffic: i64) -> i64 {
         if traffic > 0 {
-            self.bw.latency + (traffic + self.bw.noc - 1) / self.bw.noc - 1
+            self.bw.latency + traffic.saturating_add(self.bw.noc - 1) / self.bw.noc - 1
         } else {
             self.bw.latency - 1
         }
@@ -190,7 +190,7 @@ impl<'p> Analyzer<'p> {
                 let act = if sps.edge() { lv.nec } else { lv.n };
                 let (comp, case_util) = if innermost {
                     let vw = self.bw.vector_width;
-                    ((cps + vw - 1) / vw, act as f64)
+                    (cps.saturating_add(vw - 1) / vw, act as f64)
                 } else {
                     let mut subs: [([i64; NV], i64); 2] = [([0; NV], 0); 2];
                     let ns = if sps.edge() && sps.ee {

@@ -108,7 +108,15 @@ impl LayerCost {
 const LIMIT: i64 = 1 << 62;
 
 fn to_u64(v: i64, layer: &Layer) -> Result<u64> {
-    if !(0..LIMIT).contains(&v) {
+    if v < 0 {
+        return Err(SimError::InvalidMapping {
+            layer: layer.name.clone(),
+            reason: format!(
+                "the mapping yields a negative data volume ({v}); check tile sizes against the filter"
+            ),
+        });
+    }
+    if v >= LIMIT {
         return Err(SimError::Overflow {
             layer: layer.name.clone(),
         });
@@ -191,4 +199,91 @@ fn finish(
         fits_l1: l1_elems.saturating_mul(eb) <= hw.l1_bytes(),
         fits_l2: l2_elems.saturating_mul(eb) <= hw.l2_bytes(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    //! The worked examples of SPEC.md §10 (K = C = 64, R = S = 3, Y = X = 56; P = 64, B = 300, O = 50).
+    use super::*;
+    use crate::dataflow::{Dataflow, depthwise_template};
+    use crate::hardware::HardwareConfig;
+
+    fn run(layer: &Layer, mapping: &Mapping, pes: u64) -> LayerCost {
+        let hw = HardwareConfig::new(pes, 300, 50).build().unwrap();
+        evaluate_layer(layer, mapping, &hw, &EnergyModel::maestro()).unwrap()
+    }
+
+    fn conv() -> Layer {
+        Layer::conv("conv3x3", 64, 64, 3, 3, 56, 56, 1)
+    }
+
+    #[test]
+    fn example_a_kcp_is_held_to_the_offchip_floor() {
+        let c = run(&conv(), &Dataflow::KcP.mapping_for(64, false), 64);
+        assert_eq!(c.cycles, 4_292_352);
+        assert_eq!(c.l2_elems, 2306);
+        assert_eq!(c.l1_elems, 54);
+        assert_eq!(c.accesses.input.l2_rd, 37_122_624);
+        assert_eq!(c.accesses.input.l1_wr, c.accesses.input.l2_rd);
+    }
+
+    #[test]
+    fn example_b_row_stationary_floors_pes_to_a_multiple_of_r() {
+        let c = run(&conv(), &Dataflow::YrP.mapping_for(64, false), 64);
+        assert_eq!(c.cycles, 2_032_130);
+        assert_eq!(c.avg_utilized_pes, 54.0);
+        assert_eq!((c.l2_elems, c.l1_elems), (1338, 198));
+    }
+
+    #[test]
+    fn example_c_weight_stationary() {
+        let c = run(&conv(), &Dataflow::XP.mapping_for(64, false), 64);
+        assert_eq!(c.cycles, 1_990_658);
+        assert_eq!(c.avg_utilized_pes, 54.0);
+    }
+
+    #[test]
+    fn example_d_depthwise_edge_fold_pays_the_full_floor() {
+        let dw = Layer::depthwise("dw", 144, 3, 3, 56, 56, 1);
+        let c = run(&dw, &depthwise_template(), 64);
+        assert_eq!(c.cycles, 201_204);
+        assert_eq!(c.avg_utilized_pes, 48.0);
+    }
+
+    #[test]
+    fn example_e_stride_rewrites_the_window() {
+        let l = Layer::conv("s2", 128, 128, 3, 3, 57, 57, 2);
+        let c = run(&l, &Dataflow::KcP.mapping_for(64, false), 64);
+        assert_eq!(c.cycles, 4_616_192);
+    }
+
+    #[test]
+    fn batch_scales_linearly() {
+        let mut l = conv();
+        let one = run(&l, &Dataflow::XP.mapping_for(64, false), 64);
+        l.batch = 3;
+        let three = run(&l, &Dataflow::XP.mapping_for(64, false), 64);
+        assert_eq!(three.cycles, 3 * one.cycles);
+        assert_eq!(three.macs, 3 * one.macs);
+        assert!((three.energy_nj - 3.0 * one.energy_nj).abs() < 1e-6 * three.energy_nj);
+    }
+
+    #[test]
+    fn buffer_capacity_is_reported_not_enforced() {
+        let hw = HardwareConfig {
+            l2_bytes: 16,
+            ..HardwareConfig::new(64, 300, 50)
+        }
+        .build()
+        .unwrap();
+        let c = evaluate_layer(
+            &conv(),
+            &Dataflow::KcP.mapping_for(64, false),
+            &hw,
+            &EnergyModel::maestro(),
+        )
+        .unwrap();
+        assert!(!c.fits_l2);
+        assert!(c.fits_l1);
+    }
 }

@@ -215,6 +215,14 @@ impl Plan {
                     }
                     let m = resolve(size, "size")?;
                     let o = resolve(offset, "offset")?;
+                    if !spatial && (base == R || base == S) && m < table[base] {
+                        // MAESTRO exits here: partial filter windows over time are not modelled.
+                        return Err(invalid(format!(
+                            "TemporalMap({size},{offset}) {dim} covers {m} of the {} filter {} taps; \
+                             a temporal map on R or S must cover the whole filter",
+                            table[base], dim
+                        )));
+                    }
                     raw_levels
                         .last_mut()
                         .expect("at least one level")
@@ -292,6 +300,17 @@ impl Plan {
                     )));
                 }
                 dir_of[d.var] = i;
+            }
+            for (inp, filt) in [(Y, R), (X, S)] {
+                let (mi, mf) = (list[dir_of[inp]].m, list[dir_of[filt]].m);
+                if mi < mf {
+                    // MAESTRO divides by zero here: a tile narrower than the filter has no output.
+                    return Err(invalid(format!(
+                        "cluster level {j} maps {mi} {} but {mf} {}: the input tile is narrower than the filter",
+                        Dim::ALL[inp],
+                        Dim::ALL[filt]
+                    )));
+                }
             }
             let Some(first_spatial) = list.iter().position(|d| d.spatial) else {
                 return Err(invalid(format!(

@@ -1,0 +1,156 @@
+//! Invariants of the cost model, and robustness on arbitrary input.
+
+use edgeopt_accel_sim::{
+    Accel, Accelerator, Dataflow, Dim, Directive, Extent, HardwareConfig, Layer, LayerType,
+    Mapping, maestro_file,
+};
+use proptest::prelude::*;
+
+fn kind() -> impl Strategy<Value = LayerType> {
+    prop_oneof![
+        Just(LayerType::Conv),
+        Just(LayerType::DsConv),
+        Just(LayerType::NgConv),
+        Just(LayerType::TrConv),
+        Just(LayerType::Gemm),
+        Just(LayerType::Fc),
+    ]
+}
+
+/// Small valid layers of every type.
+fn layer() -> impl Strategy<Value = Layer> {
+    (
+        kind(),
+        1u64..48,
+        1u64..48,
+        1u64..6,
+        1u64..6,
+        0u64..30,
+        0u64..30,
+        1u64..4,
+        1u64..5,
+    )
+        .prop_map(|(kind, k, c, r, s, dy, dx, stride, g)| {
+            let mut l = Layer::conv("l", k, c, r, s, r + dy, s + dx, stride);
+            l.kind = kind;
+            match kind {
+                LayerType::NgConv => l.groups = g,
+                LayerType::Fc => (l.r, l.s, l.y, l.x) = (1, 1, 1, 1),
+                LayerType::Gemm => (l.r, l.s, l.x, l.stride_y, l.stride_x) = (1, 1, 1, 1, 1),
+                _ => {}
+            }
+            l
+        })
+}
+
+fn dataflow() -> impl Strategy<Value = Dataflow> {
+    prop_oneof![Just(Dataflow::KcP), Just(Dataflow::YrP), Just(Dataflow::XP)]
+}
+
+fn accel(pes: u64, noc: u64, off: u64, df: Dataflow) -> Accel {
+    Accel::new(HardwareConfig::new(pes, noc, off).build().unwrap(), df)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn more_bandwidth_never_costs_cycles(
+        l in layer(), df in dataflow(), pes in 3u64..300,
+        noc in 1u64..400, extra_noc in 0u64..400, off in 1u64..200, extra_off in 0u64..200,
+    ) {
+        let base = accel(pes, noc, off, df.clone()).evaluate(std::slice::from_ref(&l));
+        let wider_noc = accel(pes, noc + extra_noc, off, df.clone()).evaluate(std::slice::from_ref(&l));
+        let wider_off = accel(pes, noc, off + extra_off, df).evaluate(std::slice::from_ref(&l));
+        match (base, wider_noc, wider_off) {
+            (Ok(b), Ok(n), Ok(o)) => {
+                prop_assert!(n.cycles <= b.cycles, "noc {} -> {}: {} > {}", noc, noc + extra_noc, n.cycles, b.cycles);
+                prop_assert!(o.cycles <= b.cycles, "off {} -> {}: {} > {}", off, off + extra_off, o.cycles, b.cycles);
+            }
+            (Err(_), Err(_), Err(_)) => {}
+            other => prop_assert!(false, "bandwidth changed validity: {:?}", other),
+        }
+    }
+
+    #[test]
+    fn macs_follow_the_layer_type(l in layer(), df in dataflow(), pes in 3u64..600) {
+        let yo = (l.y - l.r) / l.stride_y + 1;
+        let xo = (l.x - l.s) / l.stride_x + 1;
+        let want = match l.kind {
+            LayerType::DsConv => l.c * l.r * l.s * yo * xo,
+            LayerType::NgConv => l.groups * l.k * l.c * l.r * l.s * yo * xo,
+            _ => l.k * l.c * l.r * l.s * yo * xo,
+        };
+        prop_assert_eq!(l.macs(), want);
+        if let Ok(c) = accel(pes, 64, 32, df).evaluate(std::slice::from_ref(&l)) {
+            prop_assert_eq!(c.macs, want);
+        }
+    }
+
+    #[test]
+    fn built_in_dataflows_cost_every_valid_layer(l in layer(), df in dataflow(), pes in 3u64..600, noc in 1u64..1000, off in 1u64..400) {
+        // KC-P needs no more PEs than it has (its cluster shrinks), YR-P needs R PEs.
+        let c = accel(pes.max(l.r), noc, off, df).evaluate(std::slice::from_ref(&l));
+        let c = c.map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert!(c.cycles > 0);
+        prop_assert!(c.energy_nj.is_finite() && c.energy_nj >= 0.0);
+        prop_assert!(c.layers[0].avg_utilized_pes >= 0.0 && c.layers[0].avg_utilized_pes <= pes.max(l.r) as f64);
+    }
+
+    #[test]
+    fn arbitrary_values_give_errors_not_panics(
+        dims in proptest::collection::vec(any::<u64>(), 10), kind in kind(),
+        pes in any::<u64>(), noc in any::<u64>(), off in any::<u64>(), df in dataflow(),
+    ) {
+        let l = Layer {
+            name: "x".into(), kind, batch: dims[0] % 4, groups: dims[1], k: dims[2], c: dims[3], r: dims[4],
+            s: dims[5], y: dims[6], x: dims[7], stride_y: dims[8], stride_x: dims[9],
+        };
+        if let Ok(hw) = HardwareConfig::new(pes, noc, off).build() {
+            let _ = Accel::new(hw, df).evaluate(&[l]);
+        }
+    }
+
+    #[test]
+    fn random_mappings_never_panic(
+        dirs in proptest::collection::vec((0usize..10, 0u64..70, 0u64..70), 0..14),
+        l in layer(), pes in 1u64..300,
+    ) {
+        let m = Mapping(dirs.into_iter().map(|(d, m, o)| {
+            let size = if m >= 64 { Extent::Full(Dim::ALL[(m % 9) as usize]) } else { Extent::Fixed(m) };
+            match d {
+                9 => Directive::Cluster(Extent::Fixed(m)),
+                d if o % 2 == 0 => Directive::Spatial { dim: Dim::ALL[d], size, offset: Extent::Fixed(o / 2) },
+                d => Directive::Temporal { dim: Dim::ALL[d], size, offset: Extent::Fixed(o / 2) },
+            }
+        }).collect());
+        if let Ok(c) = accel(pes, 32, 16, Dataflow::Custom(m)).evaluate(&[l]) {
+            prop_assert!(c.energy_nj.is_finite() && c.energy_nj >= 0.0);
+        }
+    }
+
+    #[test]
+    fn the_mapping_reader_never_panics(text in "\\PC{0,200}") {
+        let _ = maestro_file::parse_mapping(&text, "fuzz.m");
+        let _ = maestro_file::parse_hardware(&text, "fuzz.m");
+    }
+
+    #[test]
+    fn the_mapping_reader_never_panics_on_token_soup(
+        toks in proptest::collection::vec(prop_oneof![
+            Just("Network"), Just("Layer"), Just("Type:"), Just("CONV"), Just("GEMM"), Just("Dimensions"),
+            Just("Dataflow"), Just("Stride"), Just("{"), Just("}"), Just("("), Just(")"), Just(","), Just(";"),
+            Just(":"), Just("K"), Just("Y'"), Just("Sz(R)"), Just("SpatialMap"), Just("TemporalMap"),
+            Just("Cluster"), Just("P"), Just("3"), Just("0"), Just("99999999999999999999999"), Just("Constant"),
+        ], 0..60),
+    ) {
+        let text = toks.join(" ");
+        if let Ok(net) = maestro_file::parse_mapping(&text, "soup.m") {
+            for ml in net.layers {
+                if let Some(df) = ml.dataflow {
+                    let _ = accel(64, 32, 16, Dataflow::Custom(df)).evaluate(&[ml.layer]);
+                }
+            }
+        }
+    }
+}
