@@ -198,7 +198,10 @@ impl Layer {
         x: u64,
         stride: u64,
     ) -> Result<Layer> {
-        if groups == 0 || out_channels % groups != 0 || in_channels % groups != 0 {
+        if groups == 0
+            || !out_channels.is_multiple_of(groups)
+            || !in_channels.is_multiple_of(groups)
+        {
             return Err(SimError::InvalidLayer {
                 layer: name.to_string(),
                 reason: format!(
