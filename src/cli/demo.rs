@@ -93,12 +93,13 @@ pub fn run(out: &Path) -> CliResult<()> {
         results.len(),
         grid_time.as_secs_f64() * 1e3
     );
-    let _ = writeln!(
-        md,
-        "| network | dataflow | fastest accelerator | cycles | energy (nJ) | lowest-energy accelerator | energy (nJ) |"
-    );
-    let _ = writeln!(md, "|---|---|---|---:|---:|---|---:|");
     for r in &results {
+        let _ = writeln!(md, "### {}\n", r.name);
+        let _ = writeln!(
+            md,
+            "| dataflow | fastest accelerator | cycles | energy (nJ) | lowest-energy accelerator | energy (nJ) |"
+        );
+        let _ = writeln!(md, "|---|---|---:|---:|---|---:|");
         for df in Dataflow::BUILT_IN {
             let idx: Vec<usize> = (0..accs.len())
                 .filter(|&i| accs[i].dataflow == df)
@@ -113,8 +114,7 @@ pub fn run(out: &Path) -> CliResult<()> {
                 .expect("non-empty");
             let _ = writeln!(
                 md,
-                "| {} | {} | {} | {} | {:.0} | {} | {:.0} |",
-                r.name,
+                "| {} | {} | {} | {:.0} | {} | {:.0} |",
                 df,
                 accs[fast].label(),
                 r.costs[fast].cycles,
