@@ -24,17 +24,11 @@ pub mod zoo {
 
     /// MobileNetV2 as in MAESTRO's model zoo: 56 layers, residual adds written as 1×1 depthwise layers.
     pub fn mobilenet_v2() -> Result<Vec<Layer>> {
-        layer_csv::parse(
-            include_str!("../data/networks/mobilenetv2.csv"),
-            "data/networks/mobilenetv2.csv",
-        )
+        layer_csv::parse(include_str!("../data/networks/mobilenetv2.csv"), "data/networks/mobilenetv2.csv")
     }
 
     /// VGG16's 13 convolution layers as in MAESTRO's model zoo (unpadded inputs).
     pub fn vgg16() -> Result<Vec<Layer>> {
-        layer_csv::parse(
-            include_str!("../data/networks/vgg16.csv"),
-            "data/networks/vgg16.csv",
-        )
+        layer_csv::parse(include_str!("../data/networks/vgg16.csv"), "data/networks/vgg16.csv")
     }
 }

@@ -8,11 +8,7 @@ fn edgeopt(args: &[&str]) -> (bool, String, String) {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    (out.status.success(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
 }
 
 #[test]
@@ -38,10 +34,7 @@ fn accel_eval_prints_one_row_per_layer_with_maestros_cycles() {
     // MAESTRO: CONV1 of MobileNetV2 on KC-P, 64 PEs, NoC 300, off-chip 50 = 802,817 cycles.
     assert!(lines[1].starts_with("CONV1,CONV,802817,"), "{}", lines[1]);
     let total: Vec<&str> = lines[57].split(',').collect();
-    let sum: u64 = lines[1..57]
-        .iter()
-        .map(|l| l.split(',').nth(2).unwrap().parse::<u64>().unwrap())
-        .sum();
+    let sum: u64 = lines[1..57].iter().map(|l| l.split(',').nth(2).unwrap().parse::<u64>().unwrap()).sum();
     assert_eq!(total[0], "TOTAL");
     assert_eq!(total[2].parse::<u64>().unwrap(), sum);
 }
@@ -70,13 +63,7 @@ fn accel_eval_reads_a_maestro_mapping_file() {
         "50",
     ]);
     assert!(ok, "{err}");
-    assert!(
-        out.lines()
-            .nth(1)
-            .unwrap()
-            .starts_with("conv3x3,CONV,1990658,"),
-        "{out}"
-    );
+    assert!(out.lines().nth(1).unwrap().starts_with("conv3x3,CONV,1990658,"), "{out}");
 }
 
 #[test]
@@ -85,36 +72,12 @@ fn bad_input_exits_nonzero_with_a_one_line_error() {
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, "name,type,k,c,r,s,y,x,stride\nc,CONV,8,8,3,3,2,2,1\n").unwrap();
     let cases: Vec<Vec<String>> = vec![
-        vec![
-            "--layers".into(),
-            bad.display().to_string(),
-            "--dataflow".into(),
-            "kc-p".into(),
-        ],
-        vec![
-            "--layers".into(),
-            "no/such.csv".into(),
-            "--dataflow".into(),
-            "kc-p".into(),
-        ],
-        vec![
-            "--layers".into(),
-            "data/networks/vgg16.csv".into(),
-            "--dataflow".into(),
-            "diagonal".into(),
-        ],
+        vec!["--layers".into(), bad.display().to_string(), "--dataflow".into(), "kc-p".into()],
+        vec!["--layers".into(), "no/such.csv".into(), "--dataflow".into(), "kc-p".into()],
+        vec!["--layers".into(), "data/networks/vgg16.csv".into(), "--dataflow".into(), "diagonal".into()],
     ];
     for extra in cases {
-        let mut args = vec![
-            "accel",
-            "eval",
-            "--pes",
-            "64",
-            "--noc-bw",
-            "300",
-            "--offchip-bw",
-            "50",
-        ];
+        let mut args = vec!["accel", "eval", "--pes", "64", "--noc-bw", "300", "--offchip-bw", "50"];
         args.extend(extra.iter().map(String::as_str));
         let (ok, out, err) = edgeopt(&args);
         assert!(!ok, "{args:?} succeeded: {out}");
@@ -148,17 +111,8 @@ fn demo_writes_a_report_and_a_summary() {
     assert!(report.contains("# edgeopt demo report"));
     for svg in ["grid_mobilenetv2.svg", "grid_vgg16.svg", "mbv2_layers.svg"] {
         let text = std::fs::read_to_string(out_dir.join(svg)).unwrap();
-        assert!(
-            text.starts_with("<svg") && text.contains("<circle") || text.contains("<polyline"),
-            "{svg}"
-        );
+        assert!(text.starts_with("<svg") && text.contains("<circle") || text.contains("<polyline"), "{svg}");
         assert!(report.contains(svg), "{svg} not linked");
     }
-    assert!(
-        out.lines()
-            .last()
-            .unwrap()
-            .starts_with("MobileNetV2 fastest accelerator: kc-p/512pe"),
-        "{out}"
-    );
+    assert!(out.lines().last().unwrap().starts_with("MobileNetV2 fastest accelerator: kc-p/512pe"), "{out}");
 }

@@ -5,8 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use edgeopt::accel_sim::{
-    Accel, Dataflow, EnergyModel, HardwareConfig, HardwareSpace, Layer, evaluate_batch, layer_csv,
-    maestro_file,
+    Accel, Dataflow, EnergyModel, HardwareConfig, HardwareSpace, Layer, evaluate_batch, layer_csv, maestro_file,
 };
 
 use super::{CliError, CliResult, io_err};
@@ -78,11 +77,7 @@ pub struct EvalArgs {
 pub fn run(cmd: AccelCommand) -> CliResult<()> {
     match cmd {
         AccelCommand::Eval(a) => eval(a),
-        AccelCommand::Grid {
-            layers,
-            space,
-            energy,
-        } => grid(&layers, &space, energy),
+        AccelCommand::Grid { layers, space, energy } => grid(&layers, &space, energy),
     }
 }
 
@@ -98,9 +93,7 @@ fn eval(a: EvalArgs) -> CliResult<()> {
     let mut work: Vec<(Layer, Accel)> = Vec::new();
     if let Some(df) = Dataflow::parse(&a.dataflow) {
         let Some(path) = &a.layers else {
-            return Err(CliError::Usage(
-                "--layers is required with a built-in dataflow".into(),
-            ));
+            return Err(CliError::Usage("--layers is required with a built-in dataflow".into()));
         };
         let acc = Accel::new(hw, df).with_energy(energy);
         work.extend(layer_csv::read(path)?.into_iter().map(|l| (l, acc.clone())));
@@ -122,22 +115,14 @@ fn eval(a: EvalArgs) -> CliResult<()> {
                 .or_else(|| net.dataflow.clone())
                 .or_else(|| net.layers.iter().find_map(|m| m.dataflow.clone()))
                 .map(Dataflow::Custom)
-                .ok_or_else(|| {
-                    CliError::Usage(format!(
-                        "{}: no dataflow for layer `{layer_name}`",
-                        a.dataflow
-                    ))
-                })
+                .ok_or_else(|| CliError::Usage(format!("{}: no dataflow for layer `{layer_name}`", a.dataflow)))
         };
         let layers: Vec<Layer> = match &a.layers {
             Some(p) => layer_csv::read(p)?,
             None => net.layers.iter().map(|m| m.layer.clone()).collect(),
         };
         if layers.is_empty() {
-            return Err(CliError::Usage(format!(
-                "{}: the mapping file has no layers; pass --layers",
-                a.dataflow
-            )));
+            return Err(CliError::Usage(format!("{}: the mapping file has no layers; pass --layers", a.dataflow)));
         }
         for l in layers {
             let df = custom(&l.name)?;
@@ -145,11 +130,9 @@ fn eval(a: EvalArgs) -> CliResult<()> {
         }
     }
     let mut out = std::io::stdout().lock();
-    let w = |e: std::io::Error| CliError::Io {
-        path: "<stdout>".into(),
-        source: e,
-    };
-    writeln!(out, "name,type,cycles,energy_nj,macs,avg_utilized_pes,l1_elems,l2_elems,noc_traffic,offchip_traffic").map_err(w)?;
+    let w = |e: std::io::Error| CliError::Io { path: "<stdout>".into(), source: e };
+    writeln!(out, "name,type,cycles,energy_nj,macs,avg_utilized_pes,l1_elems,l2_elems,noc_traffic,offchip_traffic")
+        .map_err(w)?;
     let (mut cycles, mut energy_nj, mut macs) = (0u64, 0f64, 0u64);
     for (layer, acc) in &work {
         let c = acc.evaluate_layer(layer)?;
@@ -182,29 +165,16 @@ fn grid(layers: &std::path::Path, space: &str, energy: EnergyArg) -> CliResult<(
         "thesis" => HardwareSpace::thesis(),
         "calibration" => HardwareSpace::calibration(),
         other => {
-            return Err(CliError::Usage(format!(
-                "unknown --space `{other}` (expected thesis or calibration)"
-            )));
+            return Err(CliError::Usage(format!("unknown --space `{other}` (expected thesis or calibration)")));
         }
     };
-    let accs: Vec<Accel> = space
-        .enumerate()?
-        .into_iter()
-        .map(|a| a.with_energy(energy.model()))
-        .collect();
+    let accs: Vec<Accel> = space.enumerate()?.into_iter().map(|a| a.with_energy(energy.model())).collect();
     let start = std::time::Instant::now();
     let table = evaluate_batch(std::slice::from_ref(&net), &accs);
     let elapsed = start.elapsed();
     let mut out = std::io::stdout().lock();
-    let w = |e: std::io::Error| CliError::Io {
-        path: "<stdout>".into(),
-        source: e,
-    };
-    writeln!(
-        out,
-        "accelerator,dataflow,pes,noc_bw,offchip_bw,cycles,energy_nj"
-    )
-    .map_err(w)?;
+    let w = |e: std::io::Error| CliError::Io { path: "<stdout>".into(), source: e };
+    writeln!(out, "accelerator,dataflow,pes,noc_bw,offchip_bw,cycles,energy_nj").map_err(w)?;
     for (acc, r) in accs.iter().zip(&table[0]) {
         let c = r.as_ref().map_err(|e| CliError::Sim(e.clone()))?;
         let h = &acc.hardware;

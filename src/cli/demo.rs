@@ -5,8 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use edgeopt::accel_sim::{
-    Accel, Accelerator, Dataflow, HardwareConfig, HardwareSpace, Layer, MixedAccelerator,
-    NetworkCost, evaluate_batch,
+    Accel, Accelerator, Dataflow, HardwareConfig, HardwareSpace, Layer, MixedAccelerator, NetworkCost, evaluate_batch,
 };
 use edgeopt::zoo;
 
@@ -22,12 +21,7 @@ struct NetResult {
 /// Indices of the (cycles, energy) points no other point beats in both.
 fn pareto(points: &[(u64, f64)]) -> Vec<usize> {
     let mut idx: Vec<usize> = (0..points.len()).collect();
-    idx.sort_by(|&a, &b| {
-        points[a]
-            .0
-            .cmp(&points[b].0)
-            .then(points[a].1.total_cmp(&points[b].1))
-    });
+    idx.sort_by(|&a, &b| points[a].0.cmp(&points[b].0).then(points[a].1.total_cmp(&points[b].1)));
     let mut front = Vec::new();
     let mut best_e = f64::INFINITY;
     for i in idx {
@@ -54,10 +48,7 @@ pub fn run(out: &Path) -> CliResult<()> {
     // 1. Every network on the thesis hardware grid.
     let space = HardwareSpace::thesis();
     let accs = space.enumerate()?;
-    let nets: Vec<(&'static str, Vec<Layer>)> = vec![
-        ("MobileNetV2", zoo::mobilenet_v2()?),
-        ("VGG16", zoo::vgg16()?),
-    ];
+    let nets: Vec<(&'static str, Vec<Layer>)> = vec![("MobileNetV2", zoo::mobilenet_v2()?), ("VGG16", zoo::vgg16()?)];
     let layer_lists: Vec<Vec<Layer>> = nets.iter().map(|n| n.1.clone()).collect();
     let start = Instant::now();
     let table = evaluate_batch(&layer_lists, &accs);
@@ -65,11 +56,7 @@ pub fn run(out: &Path) -> CliResult<()> {
     let mut results = Vec::new();
     for ((name, layers), row) in nets.into_iter().zip(table) {
         let costs = row.into_iter().collect::<Result<Vec<_>, _>>()?;
-        results.push(NetResult {
-            name,
-            layers,
-            costs,
-        });
+        results.push(NetResult { name, layers, costs });
     }
     let pairs = accs.len() * results.len();
     let us_per_pair = grid_time.as_secs_f64() * 1e6 / pairs as f64;
@@ -101,13 +88,8 @@ pub fn run(out: &Path) -> CliResult<()> {
         );
         let _ = writeln!(md, "|---|---|---:|---:|---|---:|");
         for df in Dataflow::BUILT_IN {
-            let idx: Vec<usize> = (0..accs.len())
-                .filter(|&i| accs[i].dataflow == df)
-                .collect();
-            let fast = *idx
-                .iter()
-                .min_by_key(|&&i| (r.costs[i].cycles, i))
-                .expect("non-empty dataflow slice");
+            let idx: Vec<usize> = (0..accs.len()).filter(|&i| accs[i].dataflow == df).collect();
+            let fast = *idx.iter().min_by_key(|&&i| (r.costs[i].cycles, i)).expect("non-empty dataflow slice");
             let frugal = *idx
                 .iter()
                 .min_by(|&&a, &&b| r.costs[a].energy_nj.total_cmp(&r.costs[b].energy_nj))
@@ -162,26 +144,17 @@ pub fn run(out: &Path) -> CliResult<()> {
     // 2. Layer-wise mixed dataflow (thesis sec. 4.5.3).
     let mbv2 = &results[0];
     let hw = HardwareConfig::new(256, 600, 150).build()?;
-    let singles: Vec<Accel> = Dataflow::BUILT_IN
-        .iter()
-        .map(|df| Accel::new(hw.clone(), df.clone()))
-        .collect();
-    let single_costs = singles
-        .iter()
-        .map(|a| a.evaluate(&mbv2.layers))
-        .collect::<Result<Vec<_>, _>>()?;
+    let singles: Vec<Accel> = Dataflow::BUILT_IN.iter().map(|df| Accel::new(hw.clone(), df.clone())).collect();
+    let single_costs = singles.iter().map(|a| a.evaluate(&mbv2.layers)).collect::<Result<Vec<_>, _>>()?;
     let per_layer: Vec<Accel> = (0..mbv2.layers.len())
         .map(|i| {
-            let best = (0..singles.len())
-                .min_by_key(|&d| (single_costs[d].layers[i].cycles, d))
-                .expect("three dataflows");
+            let best =
+                (0..singles.len()).min_by_key(|&d| (single_costs[d].layers[i].cycles, d)).expect("three dataflows");
             singles[best].clone()
         })
         .collect();
     let mixed = MixedAccelerator::per_layer(per_layer.clone())?.evaluate(&mbv2.layers)?;
-    let best_single = (0..singles.len())
-        .min_by_key(|&d| single_costs[d].cycles)
-        .expect("three dataflows");
+    let best_single = (0..singles.len()).min_by_key(|&d| single_costs[d].cycles).expect("three dataflows");
     let speedup = single_costs[best_single].cycles as f64 / mixed.cycles as f64;
     let _ = writeln!(md, "## 2. Layer-wise mixed dataflow (thesis sec. 4.5.3)\n");
     let _ = writeln!(
@@ -193,21 +166,9 @@ pub fn run(out: &Path) -> CliResult<()> {
     }
     let counts: Vec<String> = Dataflow::BUILT_IN
         .iter()
-        .map(|df| {
-            format!(
-                "{} {}",
-                per_layer.iter().filter(|a| a.dataflow == *df).count(),
-                df
-            )
-        })
+        .map(|df| format!("{} {}", per_layer.iter().filter(|a| a.dataflow == *df).count(), df))
         .collect();
-    let _ = writeln!(
-        md,
-        "| per-layer best ({}) | {} | {:.0} |\n",
-        counts.join(", "),
-        mixed.cycles,
-        mixed.energy_nj
-    );
+    let _ = writeln!(md, "| per-layer best ({}) | {} | {:.0} |\n", counts.join(", "), mixed.cycles, mixed.energy_nj);
     let _ = writeln!(
         md,
         "Choosing the dataflow per layer is {speedup:.2}× faster than the best single dataflow ({}).\n",
@@ -223,21 +184,10 @@ pub fn run(out: &Path) -> CliResult<()> {
         .zip(&single_costs)
         .map(|(a, c)| Series {
             name: a.dataflow.to_string(),
-            points: c
-                .layers
-                .iter()
-                .enumerate()
-                .map(|(i, l)| (i as f64, l.cycles.max(1) as f64))
-                .collect(),
+            points: c.layers.iter().enumerate().map(|(i, l)| (i as f64, l.cycles.max(1) as f64)).collect(),
         })
         .collect();
-    lines_logy(
-        &out.join("mbv2_layers.svg"),
-        "MobileNetV2 per-layer latency, 256 PEs",
-        "layer",
-        "cycles",
-        &series,
-    )?;
+    lines_logy(&out.join("mbv2_layers.svg"), "MobileNetV2 per-layer latency, 256 PEs", "layer", "cycles", &series)?;
     let _ = writeln!(md, "![per-layer latency](mbv2_layers.svg)\n");
 
     let report = out.join("report.md");
@@ -248,10 +198,6 @@ pub fn run(out: &Path) -> CliResult<()> {
         .min_by_key(|&i| (mbv2.costs[i].cycles, i))
         .ok_or_else(|| CliError::Usage("empty grid".into()))?;
     println!("demo finished in {:.2} s", t0.elapsed().as_secs_f64());
-    println!(
-        "MobileNetV2 fastest accelerator: {} at {} cycles",
-        accs[best].label(),
-        mbv2.costs[best].cycles
-    );
+    println!("MobileNetV2 fastest accelerator: {} at {} cycles", accs[best].label(), mbv2.costs[best].cycles);
     Ok(())
 }

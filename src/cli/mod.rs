@@ -34,10 +34,7 @@ pub enum CliError {
 pub type CliResult<T> = Result<T, CliError>;
 
 pub fn io_err(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> CliError + '_ {
-    move |source| CliError::Io {
-        path: path.display().to_string(),
-        source,
-    }
+    move |source| CliError::Io { path: path.display().to_string(), source }
 }
 
 /// edgeopt: hardware-aware NAS, accelerator co-design and online model selection for edge ML.

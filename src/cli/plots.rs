@@ -39,24 +39,12 @@ fn range(vals: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
 }
 
 /// A scatter plot with log-scaled axes.
-pub fn scatter_loglog(
-    path: &Path,
-    title: &str,
-    x_label: &str,
-    y_label: &str,
-    series: &[Series],
-) -> CliResult<()> {
+pub fn scatter_loglog(path: &Path, title: &str, x_label: &str, y_label: &str, series: &[Series]) -> CliResult<()> {
     let perr = |e: String| CliError::Plot(format!("{}: {e}", path.display()));
     let root = SVGBackend::new(path, (800, 560)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| perr(e.to_string()))?;
-    let (x0, x1) = range(
-        series.iter().flat_map(|s| s.points.iter().map(|p| p.0)),
-        true,
-    );
-    let (y0, y1) = range(
-        series.iter().flat_map(|s| s.points.iter().map(|p| p.1)),
-        true,
-    );
+    let (x0, x1) = range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)), true);
+    let (y0, y1) = range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)), true);
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 22))
         .margin(12)
@@ -75,11 +63,7 @@ pub fn scatter_loglog(
     for (i, s) in series.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
         chart
-            .draw_series(
-                s.points
-                    .iter()
-                    .map(|&(x, y)| Circle::new((x, y), 3, color.filled())),
-            )
+            .draw_series(s.points.iter().map(|&(x, y)| Circle::new((x, y), 3, color.filled())))
             .map_err(|e| perr(e.to_string()))?
             .label(s.name.clone())
             .legend(move |(x, y)| Circle::new((x, y), 4, color.filled()));
@@ -95,24 +79,12 @@ pub fn scatter_loglog(
 }
 
 /// Lines over a shared integer x axis (e.g. layer index), linear x and log y.
-pub fn lines_logy(
-    path: &Path,
-    title: &str,
-    x_label: &str,
-    y_label: &str,
-    series: &[Series],
-) -> CliResult<()> {
+pub fn lines_logy(path: &Path, title: &str, x_label: &str, y_label: &str, series: &[Series]) -> CliResult<()> {
     let perr = |e: String| CliError::Plot(format!("{}: {e}", path.display()));
     let root = SVGBackend::new(path, (900, 520)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| perr(e.to_string()))?;
-    let (x0, x1) = range(
-        series.iter().flat_map(|s| s.points.iter().map(|p| p.0)),
-        false,
-    );
-    let (y0, y1) = range(
-        series.iter().flat_map(|s| s.points.iter().map(|p| p.1)),
-        true,
-    );
+    let (x0, x1) = range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)), false);
+    let (y0, y1) = range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)), true);
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 22))
         .margin(12)
@@ -130,15 +102,10 @@ pub fn lines_logy(
     for (i, s) in series.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
         chart
-            .draw_series(LineSeries::new(
-                s.points.iter().copied(),
-                color.stroke_width(2),
-            ))
+            .draw_series(LineSeries::new(s.points.iter().copied(), color.stroke_width(2)))
             .map_err(|e| perr(e.to_string()))?
             .label(s.name.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
-            });
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
     }
     chart
         .configure_series_labels()

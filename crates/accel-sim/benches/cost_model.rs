@@ -1,1 +1,28 @@
-fn main() {}
+//! MobileNetV2 (the 56 MAESTRO calibration layers) on one accelerator and on the 162-point grid.
+//!
+//! `cargo bench -p edgeopt-accel-sim --bench cost_model`
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use edgeopt_accel_sim::{Accel, Accelerator, Dataflow, HardwareConfig, HardwareSpace, evaluate_batch, layer_csv};
+
+fn bench(c: &mut Criterion) {
+    let net = layer_csv::parse(include_str!("mobilenetv2.csv"), "mobilenetv2.csv").unwrap();
+    let mut g = c.benchmark_group("mobilenetv2");
+    for df in Dataflow::BUILT_IN {
+        let acc = Accel::new(HardwareConfig::new(256, 600, 150).build().unwrap(), df.clone());
+        g.bench_function(format!("one_accelerator/{df}"), |b| b.iter(|| acc.evaluate(black_box(&net)).unwrap()));
+    }
+    let grid = HardwareSpace::calibration().enumerate().unwrap();
+    g.sample_size(20);
+    g.bench_function("grid162/serial", |b| {
+        b.iter(|| grid.iter().map(|a| a.evaluate(black_box(&net)).unwrap().cycles).sum::<u64>())
+    });
+    let nets = vec![net.clone()];
+    g.bench_function("grid162/evaluate_batch", |b| b.iter(|| evaluate_batch(black_box(&nets), &grid)));
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

@@ -65,11 +65,7 @@ pub struct Accel {
 impl Accel {
     /// An accelerator with MAESTRO's energy model.
     pub fn new(hardware: Hardware, dataflow: Dataflow) -> Accel {
-        Accel {
-            hardware,
-            dataflow,
-            energy: EnergyModel::maestro(),
-        }
+        Accel { hardware, dataflow, energy: EnergyModel::maestro() }
     }
 
     /// Replace the energy model.
@@ -80,9 +76,7 @@ impl Accel {
 
     /// Cost one layer.
     pub fn evaluate_layer(&self, layer: &Layer) -> Result<LayerCost> {
-        let mapping = self
-            .dataflow
-            .mapping_for(self.hardware.num_pes(), layer.kind == LayerType::DsConv);
+        let mapping = self.dataflow.mapping_for(self.hardware.num_pes(), layer.kind == LayerType::DsConv);
         evaluate_layer(layer, &mapping, &self.hardware, &self.energy)
     }
 
@@ -100,10 +94,7 @@ impl Accel {
 
 impl Accelerator for Accel {
     fn evaluate(&self, layers: &[Layer]) -> Result<NetworkCost> {
-        let costs = layers
-            .iter()
-            .map(|l| self.evaluate_layer(l))
-            .collect::<Result<Vec<_>>>()?;
+        let costs = layers.iter().map(|l| self.evaluate_layer(l)).collect::<Result<Vec<_>>>()?;
         Ok(NetworkCost::from_layers(costs))
     }
 }
@@ -130,10 +121,7 @@ impl MixedAccelerator {
     /// Parts as (number of consecutive layers, accelerator). Every count must be at least 1.
     pub fn new(parts: Vec<(usize, Accel)>) -> Result<MixedAccelerator> {
         if parts.is_empty() || parts.iter().any(|(n, _)| *n == 0) {
-            return Err(SimError::AssignmentMismatch {
-                assigned: parts.iter().map(|p| p.0).sum(),
-                layers: 0,
-            });
+            return Err(SimError::AssignmentMismatch { assigned: parts.iter().map(|p| p.0).sum(), layers: 0 });
         }
         Ok(MixedAccelerator { parts })
     }
@@ -158,10 +146,7 @@ impl Accelerator for MixedAccelerator {
     fn evaluate(&self, layers: &[Layer]) -> Result<NetworkCost> {
         let assigned = self.layers_assigned();
         if assigned != layers.len() {
-            return Err(SimError::AssignmentMismatch {
-                assigned,
-                layers: layers.len(),
-            });
+            return Err(SimError::AssignmentMismatch { assigned, layers: layers.len() });
         }
         let mut costs = Vec::with_capacity(layers.len());
         let mut start = 0;

@@ -28,17 +28,7 @@ pub enum Dim {
 
 impl Dim {
     /// All dimensions, in table order.
-    pub const ALL: [Dim; 9] = [
-        Dim::G,
-        Dim::K,
-        Dim::C,
-        Dim::R,
-        Dim::S,
-        Dim::Y,
-        Dim::X,
-        Dim::YOut,
-        Dim::XOut,
-    ];
+    pub const ALL: [Dim; 9] = [Dim::G, Dim::K, Dim::C, Dim::R, Dim::S, Dim::Y, Dim::X, Dim::YOut, Dim::XOut];
 
     /// Position in per-dimension tables.
     pub(crate) fn idx(self) -> usize {

@@ -48,30 +48,17 @@ impl Default for EnergyModel {
 impl EnergyModel {
     /// MAESTRO's figure (see the type documentation).
     pub fn maestro() -> EnergyModel {
-        EnergyModel {
-            mac_nj: 0.00023,
-            l1: 1.68,
-            l2: 18.61,
-            mac: 0.0,
-            noc: 0.0,
-            dram: 0.0,
-        }
+        EnergyModel { mac_nj: 0.00023, l1: 1.68, l2: 18.61, mac: 0.0, noc: 0.0, dram: 0.0 }
     }
 
     /// MAESTRO's figure plus MAC, NoC and DRAM terms.
     pub fn extended() -> EnergyModel {
-        EnergyModel {
-            mac: 1.0,
-            noc: 2.0,
-            dram: 200.0,
-            ..EnergyModel::maestro()
-        }
+        EnergyModel { mac: 1.0, noc: 2.0, dram: 200.0, ..EnergyModel::maestro() }
     }
 
     /// Energy in nJ of a layer with these access counts and MACs.
     pub fn energy_nj(&self, a: &AccessCounts, macs: u64) -> f64 {
-        let l2 = (a.input.l2_rd + a.input.l2_wr + a.filter.l2_rd + a.filter.l2_wr + a.output.l2_wr)
-            as f64;
+        let l2 = (a.input.l2_rd + a.input.l2_wr + a.filter.l2_rd + a.filter.l2_wr + a.output.l2_wr) as f64;
         let units = self.l2 * l2
             + self.l1 * a.l1_total() as f64
             + self.mac * macs as f64

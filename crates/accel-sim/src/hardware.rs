@@ -72,11 +72,7 @@ impl HardwareConfig {
         ];
         for (name, value, max) in fields {
             if value == 0 {
-                return Err(SimError::InvalidHardware {
-                    name,
-                    value: value.to_string(),
-                    reason: "must be at least 1",
-                });
+                return Err(SimError::InvalidHardware { name, value: value.to_string(), reason: "must be at least 1" });
             }
             if value > max {
                 return Err(SimError::InvalidHardware {
@@ -96,9 +92,7 @@ pub struct Hardware(HardwareConfig);
 
 impl<'de> Deserialize<'de> for Hardware {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        HardwareConfig::deserialize(d)?
-            .build()
-            .map_err(serde::de::Error::custom)
+        HardwareConfig::deserialize(d)?.build().map_err(serde::de::Error::custom)
     }
 }
 

@@ -125,60 +125,24 @@ impl Layer {
     /// A dense convolution on an unpadded `y × x` input.
     #[allow(clippy::too_many_arguments)]
     pub fn conv(name: &str, k: u64, c: u64, r: u64, s: u64, y: u64, x: u64, stride: u64) -> Layer {
-        Layer {
-            k,
-            c,
-            r,
-            s,
-            y,
-            x,
-            stride_y: stride,
-            stride_x: stride,
-            ..Layer::base(name, LayerType::Conv)
-        }
+        Layer { k, c, r, s, y, x, stride_y: stride, stride_x: stride, ..Layer::base(name, LayerType::Conv) }
     }
 
     /// A dense convolution with "same" padding on an `h × w` feature map: the input is enlarged by
     /// the padding, so that the output has `ceil(h / stride)` rows as in PyTorch/TensorFlow.
     #[allow(clippy::too_many_arguments)]
-    pub fn conv_same(
-        name: &str,
-        k: u64,
-        c: u64,
-        r: u64,
-        s: u64,
-        h: u64,
-        w: u64,
-        stride: u64,
-    ) -> Layer {
+    pub fn conv_same(name: &str, k: u64, c: u64, r: u64, s: u64, h: u64, w: u64, stride: u64) -> Layer {
         let (y, x) = same_padded_input(r, s, h, w, stride);
         Layer::conv(name, k, c, r, s, y, x, stride)
     }
 
     /// A depthwise convolution over `c` channels on an unpadded input.
     pub fn depthwise(name: &str, c: u64, r: u64, s: u64, y: u64, x: u64, stride: u64) -> Layer {
-        Layer {
-            c,
-            r,
-            s,
-            y,
-            x,
-            stride_y: stride,
-            stride_x: stride,
-            ..Layer::base(name, LayerType::DsConv)
-        }
+        Layer { c, r, s, y, x, stride_y: stride, stride_x: stride, ..Layer::base(name, LayerType::DsConv) }
     }
 
     /// A depthwise convolution with "same" padding on an `h × w` feature map.
-    pub fn depthwise_same(
-        name: &str,
-        c: u64,
-        r: u64,
-        s: u64,
-        h: u64,
-        w: u64,
-        stride: u64,
-    ) -> Layer {
+    pub fn depthwise_same(name: &str, c: u64, r: u64, s: u64, h: u64, w: u64, stride: u64) -> Layer {
         let (y, x) = same_padded_input(r, s, h, w, stride);
         Layer::depthwise(name, c, r, s, y, x, stride)
     }
@@ -198,10 +162,7 @@ impl Layer {
         x: u64,
         stride: u64,
     ) -> Result<Layer> {
-        if groups == 0
-            || !out_channels.is_multiple_of(groups)
-            || !in_channels.is_multiple_of(groups)
-        {
+        if groups == 0 || !out_channels.is_multiple_of(groups) || !in_channels.is_multiple_of(groups) {
             return Err(SimError::InvalidLayer {
                 layer: name.to_string(),
                 reason: format!(
@@ -225,21 +186,12 @@ impl Layer {
 
     /// A fully connected layer `in_features → out_features`.
     pub fn fc(name: &str, out_features: u64, in_features: u64) -> Layer {
-        Layer {
-            k: out_features,
-            c: in_features,
-            ..Layer::base(name, LayerType::Fc)
-        }
+        Layer { k: out_features, c: in_features, ..Layer::base(name, LayerType::Fc) }
     }
 
     /// A matrix multiply `(m × k)·(k × n)`.
     pub fn gemm(name: &str, m: u64, n: u64, k: u64) -> Layer {
-        Layer {
-            k: n,
-            c: k,
-            y: m,
-            ..Layer::base(name, LayerType::Gemm)
-        }
+        Layer { k: n, c: k, y: m, ..Layer::base(name, LayerType::Gemm) }
     }
 
     /// Output rows `Y' = (Y − R) / stride_y + 1` (0 if the filter does not fit).
@@ -254,19 +206,11 @@ impl Layer {
 
     /// The output-channel count that the cost model uses (`C` for depthwise layers).
     fn effective_k(&self) -> u64 {
-        if self.kind == LayerType::DsConv {
-            1
-        } else {
-            self.k
-        }
+        if self.kind == LayerType::DsConv { 1 } else { self.k }
     }
 
     fn effective_groups(&self) -> u64 {
-        if self.kind == LayerType::NgConv {
-            self.groups
-        } else {
-            1
-        }
+        if self.kind == LayerType::NgConv { self.groups } else { 1 }
     }
 
     /// Multiply-accumulates: `G·K·C·R·S·Y'·X'` (`C·R·S·Y'·X'` for depthwise), times the batch.
@@ -287,44 +231,26 @@ impl Layer {
 
     /// Number of weights (`G·K·C·R·S`; `C·R·S` for depthwise).
     pub fn weights(&self) -> u64 {
-        [
-            self.effective_groups(),
-            self.effective_k(),
-            self.c,
-            self.r,
-            self.s,
-        ]
-        .iter()
-        .fold(1u64, |a, &b| a.saturating_mul(b))
-    }
-
-    /// Input activations per image (`G·C·Y·X`).
-    pub fn input_elems(&self) -> u64 {
-        [self.effective_groups(), self.c, self.y, self.x]
+        [self.effective_groups(), self.effective_k(), self.c, self.r, self.s]
             .iter()
             .fold(1u64, |a, &b| a.saturating_mul(b))
     }
 
+    /// Input activations per image (`G·C·Y·X`).
+    pub fn input_elems(&self) -> u64 {
+        [self.effective_groups(), self.c, self.y, self.x].iter().fold(1u64, |a, &b| a.saturating_mul(b))
+    }
+
     /// Output activations per image (`G·K·Y'·X'`, `C·Y'·X'` for depthwise).
     pub fn output_elems(&self) -> u64 {
-        let ch = if self.kind == LayerType::DsConv {
-            self.c
-        } else {
-            self.effective_groups().saturating_mul(self.k)
-        };
-        ch.saturating_mul(self.output_rows())
-            .saturating_mul(self.output_cols())
+        let ch = if self.kind == LayerType::DsConv { self.c } else { self.effective_groups().saturating_mul(self.k) };
+        ch.saturating_mul(self.output_rows()).saturating_mul(self.output_cols())
     }
 
     /// Check that the layer can be costed: every dimension in `1..=2^20`, the filter fits the input,
     /// FC layers are 1×1, and the MAC count stays below 2^44.
     pub fn validate(&self) -> Result<()> {
-        let bad = |reason: String| {
-            Err(SimError::InvalidLayer {
-                layer: self.name.clone(),
-                reason,
-            })
-        };
+        let bad = |reason: String| Err(SimError::InvalidLayer { layer: self.name.clone(), reason });
         let dims = [
             ("batch", self.batch),
             ("groups", self.groups),
@@ -342,41 +268,24 @@ impl Layer {
                 return bad(format!("{name} = 0; every dimension must be at least 1"));
             }
             if v > MAX_DIM {
-                return bad(format!(
-                    "{name} = {v} exceeds the supported maximum {MAX_DIM}"
-                ));
+                return bad(format!("{name} = {v} exceeds the supported maximum {MAX_DIM}"));
             }
         }
         if self.r > self.y {
-            return bad(format!(
-                "filter rows R = {} exceed input rows Y = {} (inputs are unpadded)",
-                self.r, self.y
-            ));
+            return bad(format!("filter rows R = {} exceed input rows Y = {} (inputs are unpadded)", self.r, self.y));
         }
         if self.s > self.x {
-            return bad(format!(
-                "filter cols S = {} exceed input cols X = {} (inputs are unpadded)",
-                self.s, self.x
-            ));
+            return bad(format!("filter cols S = {} exceed input cols X = {} (inputs are unpadded)", self.s, self.x));
         }
         if self.kind != LayerType::NgConv && self.groups != 1 {
-            return bad(format!(
-                "groups = {} but only NGCONV layers are grouped",
-                self.groups
-            ));
+            return bad(format!("groups = {} but only NGCONV layers are grouped", self.groups));
         }
         if self.kind == LayerType::Fc && (self.r, self.s, self.y, self.x) != (1, 1, 1, 1) {
             return bad("an FC layer must have R = S = Y = X = 1".to_string());
         }
-        for (what, v) in [
-            ("MACs", self.macs()),
-            ("weights", self.weights()),
-            ("input size", self.input_elems()),
-        ] {
+        for (what, v) in [("MACs", self.macs()), ("weights", self.weights()), ("input size", self.input_elems())] {
             if v > MAX_MACS {
-                return bad(format!(
-                    "{what} = {v} exceeds the supported maximum {MAX_MACS}"
-                ));
+                return bad(format!("{what} = {v} exceeds the supported maximum {MAX_MACS}"));
             }
         }
         Ok(())
@@ -384,11 +293,7 @@ impl Layer {
 }
 
 fn out_size(input: u64, filter: u64, stride: u64) -> u64 {
-    if input < filter || stride == 0 {
-        0
-    } else {
-        (input - filter) / stride + 1
-    }
+    if input < filter || stride == 0 { 0 } else { (input - filter) / stride + 1 }
 }
 
 /// Input size that gives `ceil(h / stride)` outputs with an `r`-tall filter, i.e. `h` plus the
@@ -420,10 +325,7 @@ mod tests {
 
     #[test]
     fn macs_per_type() {
-        assert_eq!(
-            Layer::depthwise("d", 144, 3, 3, 56, 56, 1).macs(),
-            144 * 9 * 54 * 54
-        );
+        assert_eq!(Layer::depthwise("d", 144, 3, 3, 56, 56, 1).macs(), 144 * 9 * 54 * 54);
         assert_eq!(Layer::fc("f", 1000, 1280).macs(), 1_280_000);
         assert_eq!(Layer::gemm("g", 100, 20, 30).macs(), 100 * 20 * 30);
         let g = Layer::grouped("g", 32, 128, 128, 3, 3, 58, 58, 1).unwrap();

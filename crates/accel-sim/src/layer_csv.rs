@@ -41,26 +41,14 @@ struct Row {
 /// assert!(edgeopt_accel_sim::layer_csv::parse("name,type\nx,CONV\n", "bad.csv").is_err());
 /// ```
 pub fn parse(text: &str, file: &str) -> Result<Vec<Layer>> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let err = |row: usize, message: String| SimError::Csv {
-        file: file.to_string(),
-        row,
-        message,
-    };
+    let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let err = |row: usize, message: String| SimError::Csv { file: file.to_string(), row, message };
     let mut out = Vec::new();
     for (i, rec) in rdr.deserialize::<Row>().enumerate() {
         let row = i + 1;
         let r = rec.map_err(|e| err(row, e.to_string()))?;
         let kind = LayerType::parse(&r.kind).ok_or_else(|| {
-            err(
-                row,
-                format!(
-                    "unknown layer type `{}` (expected CONV, DSCONV, NGCONV, TRCONV, GEMM or FC)",
-                    r.kind
-                ),
-            )
+            err(row, format!("unknown layer type `{}` (expected CONV, DSCONV, NGCONV, TRCONV, GEMM or FC)", r.kind))
         })?;
         let stride = r.stride.unwrap_or(1);
         let layer = Layer {
@@ -100,16 +88,11 @@ pub fn read(path: &Path) -> Result<Vec<Layer>> {
 /// Write layers as a CSV table that [`parse`] reads back.
 pub fn to_csv(layers: &[Layer]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let header = [
-        "name", "type", "k", "c", "r", "s", "y", "x", "stride_y", "stride_x", "groups",
-    ];
+    let header = ["name", "type", "k", "c", "r", "s", "y", "x", "stride_y", "stride_x", "groups"];
     // Writing to a Vec cannot fail.
     let _ = w.write_record(header);
     for l in layers {
-        let nums = [
-            l.k, l.c, l.r, l.s, l.y, l.x, l.stride_y, l.stride_x, l.groups,
-        ]
-        .map(|v| v.to_string());
+        let nums = [l.k, l.c, l.r, l.s, l.y, l.x, l.stride_y, l.stride_x, l.groups].map(|v| v.to_string());
         let mut rec = vec![l.name.clone(), l.kind.to_string()];
         rec.extend(nums);
         let _ = w.write_record(&rec);

@@ -49,6 +49,6 @@ pub use energy::EnergyModel;
 pub use error::{Result, SimError};
 pub use hardware::{Hardware, HardwareConfig, MAX_PES};
 pub use layer::{Layer, LayerType, MAX_DIM, MAX_MACS};
-pub use model::{AccessCounts, LayerCost, TensorAccesses, evaluate_layer};
+pub use model::{AccessCounts, CompiledLayer, LayerCost, TensorAccesses, evaluate_layer};
 pub use rand;
 pub use space::{AreaModel, HardwareSpace, ResourceBudget};

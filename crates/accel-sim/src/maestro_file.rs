@@ -71,12 +71,7 @@ fn lex(text: &str, file: &str) -> Result<Lexer> {
     let (mut line, mut col) = (1usize, 1usize);
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
-    let perr = |line, column, message: String| SimError::Parse {
-        file: file.to_string(),
-        line,
-        column,
-        message,
-    };
+    let perr = |line, column, message: String| SimError::Parse { file: file.to_string(), line, column, message };
     while i < chars.len() {
         let c = chars[i];
         let (l0, c0) = (line, col);
@@ -117,9 +112,7 @@ fn lex(text: &str, file: &str) -> Result<Lexer> {
             }
             let s: String = chars[start..i].iter().collect();
             col += i - start;
-            let v = s
-                .parse::<u64>()
-                .map_err(|_| perr(l0, c0, format!("number `{s}` is too large")))?;
+            let v = s.parse::<u64>().map_err(|_| perr(l0, c0, format!("number `{s}` is too large")))?;
             toks.push((Tok::Num(v), l0, c0));
             continue;
         }
@@ -131,23 +124,13 @@ fn lex(text: &str, file: &str) -> Result<Lexer> {
         }
         return Err(perr(l0, c0, format!("unexpected character `{c}`")));
     }
-    Ok(Lexer {
-        toks,
-        pos: 0,
-        file: file.to_string(),
-        end: (line, col),
-    })
+    Ok(Lexer { toks, pos: 0, file: file.to_string(), end: (line, col) })
 }
 
 impl Lexer {
     fn err<T>(&self, message: String) -> Result<T> {
         let (line, column) = self.toks.get(self.pos).map_or(self.end, |t| (t.1, t.2));
-        Err(SimError::Parse {
-            file: self.file.clone(),
-            line,
-            column,
-            message,
-        })
+        Err(SimError::Parse { file: self.file.clone(), line, column, message })
     }
     fn peek(&self) -> Option<&Tok> {
         self.toks.get(self.pos).map(|t| &t.0)
@@ -300,9 +283,7 @@ fn layer_block(lx: &mut Lexer, consts: &HashMap<String, u64>) -> Result<MappedLa
                 let t = lx.ident()?;
                 let Some(k) = LayerType::parse(&t).filter(|k| *k != LayerType::Fc) else {
                     lx.pos -= 1;
-                    return lx.err(format!(
-                        "unknown layer type `{t}` (expected CONV, DSCONV, NGCONV, TRCONV or GEMM)"
-                    ));
+                    return lx.err(format!("unknown layer type `{t}` (expected CONV, DSCONV, NGCONV, TRCONV or GEMM)"));
                 };
                 kind = Some(k);
             }
@@ -325,9 +306,8 @@ fn layer_block(lx: &mut Lexer, consts: &HashMap<String, u64>) -> Result<MappedLa
             }
             other => {
                 lx.pos -= 1;
-                return lx.err(format!(
-                    "unknown layer entry `{other}` (expected Type, Stride, Dimensions or Dataflow)"
-                ));
+                return lx
+                    .err(format!("unknown layer entry `{other}` (expected Type, Stride, Dimensions or Dataflow)"));
             }
         }
     }
@@ -335,11 +315,8 @@ fn layer_block(lx: &mut Lexer, consts: &HashMap<String, u64>) -> Result<MappedLa
         return lx.err(format!("layer `{name}` has no Type"));
     };
     let get = |k: &str| dims.iter().find(|d| d.0 == k).map(|d| d.1);
-    let allowed: &[&str] = if kind == LayerType::Gemm {
-        &["M", "N", "K"]
-    } else {
-        &["N", "G", "K", "C", "R", "S", "Y", "X"]
-    };
+    let allowed: &[&str] =
+        if kind == LayerType::Gemm { &["M", "N", "K"] } else { &["N", "G", "K", "C", "R", "S", "Y", "X"] };
     for (k, _, at) in &dims {
         if !allowed.contains(&k.as_str()) {
             lx.pos = *at;
@@ -347,22 +324,13 @@ fn layer_block(lx: &mut Lexer, consts: &HashMap<String, u64>) -> Result<MappedLa
         }
     }
     let mut layer = if kind == LayerType::Gemm {
-        Layer::gemm(
-            &name,
-            get("M").unwrap_or(1),
-            get("N").unwrap_or(1),
-            get("K").unwrap_or(1),
-        )
+        Layer::gemm(&name, get("M").unwrap_or(1), get("N").unwrap_or(1), get("K").unwrap_or(1))
     } else {
         Layer {
             name: name.clone(),
             kind,
             batch: get("N").unwrap_or(1),
-            groups: if kind == LayerType::NgConv {
-                get("G").unwrap_or(1)
-            } else {
-                1
-            },
+            groups: if kind == LayerType::NgConv { get("G").unwrap_or(1) } else { 1 },
             k: get("K").unwrap_or(1),
             c: get("C").unwrap_or(1),
             r: get("R").unwrap_or(1),
@@ -413,9 +381,7 @@ pub fn parse_mapping(text: &str, file: &str) -> Result<MaestroNetwork> {
             }
             other => {
                 lx.pos -= 1;
-                return lx.err(format!(
-                    "expected `Constant`, `Network` or `Dataflow`, found `{other}`"
-                ));
+                return lx.err(format!("expected `Constant`, `Network` or `Dataflow`, found `{other}`"));
             }
         }
     }

@@ -52,11 +52,7 @@ impl HardwareSpace {
     /// The 162-point grid of the MAESTRO calibration runs: PEs {16..512} × NoC {300, 600, 900} ×
     /// off-chip {50, 150, 350} × three dataflows.
     pub fn calibration() -> HardwareSpace {
-        HardwareSpace {
-            noc_bw: vec![300, 600, 900],
-            offchip_bw: vec![50, 150, 350],
-            ..HardwareSpace::thesis()
-        }
+        HardwareSpace { noc_bw: vec![300, 600, 900], offchip_bw: vec![50, 150, 350], ..HardwareSpace::thesis() }
     }
 
     /// Check that no axis is empty and every point builds a valid [`Hardware`].
@@ -82,13 +78,7 @@ impl HardwareSpace {
     }
 
     fn hardware(&self, pes: u64, noc: u64, off: u64) -> Result<Hardware> {
-        HardwareConfig {
-            num_pes: pes,
-            noc_bw: noc,
-            offchip_bw: off,
-            ..self.base.clone()
-        }
-        .build()
+        HardwareConfig { num_pes: pes, noc_bw: noc, offchip_bw: off, ..self.base.clone() }.build()
     }
 
     /// Number of points.
@@ -104,10 +94,7 @@ impl HardwareSpace {
     /// The `index`-th accelerator (see the type documentation for the order).
     pub fn get(&self, index: usize) -> Result<Accel> {
         if index >= self.len() {
-            return Err(SimError::InvalidSpace(format!(
-                "index {index} is out of range 0..{}",
-                self.len()
-            )));
+            return Err(SimError::InvalidSpace(format!("index {index} is out of range 0..{}", self.len())));
         }
         let mut i = index;
         let o = self.offchip_bw[i % self.offchip_bw.len()];
@@ -126,28 +113,16 @@ impl HardwareSpace {
     }
 
     /// Every accelerator within `budget` under `area`, in index order.
-    pub fn enumerate_within(
-        &self,
-        budget: &ResourceBudget,
-        area: &AreaModel,
-    ) -> Result<Vec<Accel>> {
-        Ok(self
-            .enumerate()?
-            .into_iter()
-            .filter(|a| budget.admits(&a.hardware, area))
-            .collect())
+    pub fn enumerate_within(&self, budget: &ResourceBudget, area: &AreaModel) -> Result<Vec<Accel>> {
+        Ok(self.enumerate()?.into_iter().filter(|a| budget.admits(&a.hardware, area)).collect())
     }
 
     /// `n` points drawn uniformly with replacement.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R, n: usize) -> Result<Vec<Accel>> {
         if self.is_empty() {
-            return Err(SimError::InvalidSpace(
-                "cannot sample an empty space".into(),
-            ));
+            return Err(SimError::InvalidSpace("cannot sample an empty space".into()));
         }
-        (0..n)
-            .map(|_| self.get(rng.random_range(0..self.len())))
-            .collect()
+        (0..n).map(|_| self.get(rng.random_range(0..self.len()))).collect()
     }
 }
 
@@ -169,11 +144,7 @@ pub struct AreaModel {
 
 impl Default for AreaModel {
     fn default() -> Self {
-        AreaModel {
-            pe_mm2: 0.0015,
-            sram_mm2_per_byte: 0.5 / (1u64 << 20) as f64,
-            noc_mm2_per_lane: 0.0005,
-        }
+        AreaModel { pe_mm2: 0.0015, sram_mm2_per_byte: 0.5 / (1u64 << 20) as f64, noc_mm2_per_lane: 0.0005 }
     }
 }
 

@@ -1,8 +1,6 @@
 //! MAESTRO file and layer-CSV readers.
 
-use edgeopt_accel_sim::{
-    Accel, Dataflow, HardwareConfig, LayerType, SimError, layer_csv, maestro_file,
-};
+use edgeopt_accel_sim::{Accel, Dataflow, HardwareConfig, LayerType, SimError, layer_csv, maestro_file};
 
 const XP_NET: &str = "
 // two layers in MAESTRO's own style (note the missing comma, as in its model zoo)
@@ -47,18 +45,13 @@ fn a_maestro_mapping_file_gives_maestros_numbers() {
     let acc = Accel::new(hw.clone(), Dataflow::Custom(conv.dataflow.clone().unwrap()));
     // Worked example C of SPEC.md: X-P on this layer is 1,990,658 cycles.
     assert_eq!(acc.evaluate_layer(&conv.layer).unwrap().cycles, 1_990_658);
-    assert_eq!(
-        acc.dataflow,
-        Dataflow::Custom(Dataflow::XP.mapping_for(64, false))
-    );
+    assert_eq!(acc.dataflow, Dataflow::Custom(Dataflow::XP.mapping_for(64, false)));
 
     let mm = &net.layers[1];
     assert_eq!(mm.layer.kind, LayerType::Gemm);
     assert_eq!(mm.layer.macs(), 1_000_000);
     let hw128 = HardwareConfig::new(128, 300, 50).build().unwrap();
-    let c = Accel::new(hw128, Dataflow::Custom(mm.dataflow.clone().unwrap()))
-        .evaluate_layer(&mm.layer)
-        .unwrap();
+    let c = Accel::new(hw128, Dataflow::Custom(mm.dataflow.clone().unwrap())).evaluate_layer(&mm.layer).unwrap();
     assert!(c.cycles > 0);
 }
 
@@ -66,22 +59,14 @@ fn a_maestro_mapping_file_gives_maestros_numbers() {
 fn parse_errors_carry_line_and_column() {
     let text = "Network n {\n  Layer l {\n    Type: CONV\n    Dimensions { K: 8, Q: 3 }\n  }\n}\n";
     match maestro_file::parse_mapping(text, "bad.m").unwrap_err() {
-        SimError::Parse {
-            file,
-            line,
-            column,
-            message,
-        } => {
+        SimError::Parse { file, line, column, message } => {
             assert_eq!((file.as_str(), line, column), ("bad.m", 4, 24), "{message}");
             assert!(message.contains("`Q`"), "{message}");
         }
         other => panic!("{other:?}"),
     }
-    let err = maestro_file::parse_mapping(
-        "Network n {\n Layer l {\n  Dataflow { SpatialMap(1,1) K }",
-        "m",
-    )
-    .unwrap_err();
+    let err =
+        maestro_file::parse_mapping("Network n {\n Layer l {\n  Dataflow { SpatialMap(1,1) K }", "m").unwrap_err();
     assert!(err.to_string().starts_with("m:3:32: expected `;`"), "{err}");
     let err = maestro_file::parse_mapping("Network n { Layer l { Type: CONV", "eof.m").unwrap_err();
     assert!(err.to_string().contains("end of file"), "{err}");
@@ -98,10 +83,7 @@ fn parse_errors_carry_line_and_column() {
 fn a_bare_dataflow_file_is_read() {
     let text = "Dataflow {\n SpatialMap(1,1) C;\n TemporalMap(Sz(R),1) Y;\n TemporalMap(Sz(S),1) X;\n TemporalMap(Sz(R),Sz(R)) R;\n TemporalMap(Sz(S),Sz(S)) S;\n}\n";
     let net = maestro_file::parse_mapping(text, "dpt.m").unwrap();
-    assert_eq!(
-        net.dataflow.unwrap(),
-        edgeopt_accel_sim::depthwise_template()
-    );
+    assert_eq!(net.dataflow.unwrap(), edgeopt_accel_sim::depthwise_template());
 }
 
 #[test]
@@ -112,28 +94,12 @@ fn hardware_files() {
     )
     .unwrap();
     assert_eq!(
-        (
-            hw.num_pes,
-            hw.l1_bytes,
-            hw.l2_bytes,
-            hw.noc_bw,
-            hw.offchip_bw,
-            hw.noc_hops
-        ),
+        (hw.num_pes, hw.l1_bytes, hw.l2_bytes, hw.noc_bw, hw.offchip_bw, hw.noc_hops),
         (128, 512, 4096, 64, 32, 2)
     );
-    let err = maestro_file::parse_hardware("NumPEs: 128\nFrequency: 3\n", "hw.m")
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.starts_with("hw.m:2:1") && err.contains("Frequency"),
-        "{err}"
-    );
-    let err = maestro_file::parse_hardware("NumPEs: 0\n", "hw.m")
-        .unwrap()
-        .build()
-        .unwrap_err()
-        .to_string();
+    let err = maestro_file::parse_hardware("NumPEs: 128\nFrequency: 3\n", "hw.m").unwrap_err().to_string();
+    assert!(err.starts_with("hw.m:2:1") && err.contains("Frequency"), "{err}");
+    let err = maestro_file::parse_hardware("NumPEs: 0\n", "hw.m").unwrap().build().unwrap_err().to_string();
     assert!(err.contains("num_pes"), "{err}");
 }
 
@@ -143,40 +109,18 @@ fn layer_csv_round_trip_and_errors() {
     let layers = layer_csv::parse(text, "net.csv").unwrap();
     assert_eq!(layers.len(), 3);
     assert_eq!(layers[1].groups, 32);
-    assert_eq!(
-        layer_csv::parse(&layer_csv::to_csv(&layers), "rt.csv").unwrap(),
-        layers
-    );
+    assert_eq!(layer_csv::parse(&layer_csv::to_csv(&layers), "rt.csv").unwrap(), layers);
 
     let cases = [
-        (
-            "name,type,k,c,r,s,y,x,stride\nc,CONV,8,8,3,3,2,2,1\n",
-            "row 1",
-            "R = 3",
-        ),
-        (
-            "name,type,k,c,r,s,y,x,stride\nc,CONV,8,8,3,3,9,9,1\nd,POOL,8,8,3,3,9,9,1\n",
-            "row 2",
-            "POOL",
-        ),
-        (
-            "name,type,k,c,r,s,y,x,stride\nc,CONV,8,-1,3,3,9,9,1\n",
-            "row 1",
-            "invalid digit",
-        ),
-        (
-            "name,type,k,c,r,s,y,x,stride\nc,CONV,8,NaN,3,3,9,9,1\n",
-            "row 1",
-            "invalid",
-        ),
+        ("name,type,k,c,r,s,y,x,stride\nc,CONV,8,8,3,3,2,2,1\n", "row 1", "R = 3"),
+        ("name,type,k,c,r,s,y,x,stride\nc,CONV,8,8,3,3,9,9,1\nd,POOL,8,8,3,3,9,9,1\n", "row 2", "POOL"),
+        ("name,type,k,c,r,s,y,x,stride\nc,CONV,8,-1,3,3,9,9,1\n", "row 1", "invalid digit"),
+        ("name,type,k,c,r,s,y,x,stride\nc,CONV,8,NaN,3,3,9,9,1\n", "row 1", "invalid"),
         ("name,type,k,c\nc,CONV,8,8\n", "row 1", "missing field"),
         ("name,type,k,c,r,s,y,x,stride\n", "row 0", "no layers"),
     ];
     for (text, row, what) in cases {
         let err = layer_csv::parse(text, "bad.csv").unwrap_err().to_string();
-        assert!(
-            err.starts_with("bad.csv: ") && err.contains(row) && err.contains(what),
-            "{err}"
-        );
+        assert!(err.starts_with("bad.csv: ") && err.contains(row) && err.contains(what), "{err}");
     }
 }

@@ -14,8 +14,7 @@ fn read(name: &str) -> Vec<Row> {
 }
 
 fn num(r: &Row, k: &str) -> u64 {
-    r[k].parse()
-        .unwrap_or_else(|_| panic!("column {k} = {:?}", r[k]))
+    r[k].parse().unwrap_or_else(|_| panic!("column {k} = {:?}", r[k]))
 }
 
 fn float(r: &Row, k: &str) -> f64 {
@@ -66,9 +65,7 @@ fn network_runtimes_match_maestro_at_every_bandwidth() {
         for noc in [300, 600, 900] {
             for off in [50, 150, 350] {
                 let want = num(&r, &format!("rt_n{noc}_o{off}"));
-                let got = accel(&r["dataflow"], num(&r, "num_pes"), noc, off)
-                    .evaluate_layer(layer)
-                    .unwrap();
+                let got = accel(&r["dataflow"], num(&r, "num_pes"), noc, off).evaluate_layer(layer).unwrap();
                 assert_eq!(
                     got.cycles, want,
                     "{} {} {} pes={} noc={noc} off={off}",
@@ -101,9 +98,7 @@ fn access_counts_buffers_and_energy_match_maestro() {
     let mut checked = 0;
     for r in read("layer_static.csv") {
         let layer = &shapes[&(r["model"].clone(), r["layer_idx"].clone())];
-        let got = accel(&r["dataflow"], num(&r, "num_pes"), 300, 50)
-            .evaluate_layer(layer)
-            .unwrap();
+        let got = accel(&r["dataflow"], num(&r, "num_pes"), 300, 50).evaluate_layer(layer).unwrap();
         let a = got.accesses;
         let vals = [
             a.input.l1_rd,
@@ -119,10 +114,7 @@ fn access_counts_buffers_and_energy_match_maestro() {
             a.output.l2_rd,
             a.output.l2_wr,
         ];
-        let ctx = format!(
-            "{} {} {} pes={}",
-            r["model"], layer.name, r["dataflow"], r["num_pes"]
-        );
+        let ctx = format!("{} {} {} pes={}", r["model"], layer.name, r["dataflow"], r["num_pes"]);
         for (c, v) in cols.iter().zip(vals) {
             assert_eq!(v, num(&r, c), "{ctx}: {c}");
         }
@@ -136,11 +128,7 @@ fn access_counts_buffers_and_energy_match_maestro() {
             got.avg_utilized_pes
         );
         let e = float(&r, "energy_nJ_recomputed");
-        assert!(
-            rel(got.energy_nj, e) < 5e-6,
-            "{ctx}: energy {} vs {e}",
-            got.energy_nj
-        );
+        assert!(rel(got.energy_nj, e) < 5e-6, "{ctx}: energy {} vs {e}", got.energy_nj);
         checked += 1;
     }
     assert_eq!(checked, 1242);
@@ -167,9 +155,7 @@ fn single_layer_runs_match_or_fail_cleanly() {
             continue;
         }
         let pes = num(&r, "num_pes");
-        let hw = HardwareConfig::new(pes, num(&r, "noc_bw"), num(&r, "offchip_bw"))
-            .build()
-            .unwrap();
+        let hw = HardwareConfig::new(pes, num(&r, "noc_bw"), num(&r, "offchip_bw")).build().unwrap();
         // Single-layer runs apply the named template literally, also to depthwise layers.
         let mapping: Mapping = match r["dataflow"].as_str() {
             "dpt" => edgeopt_accel_sim::depthwise_template(),
@@ -182,11 +168,7 @@ fn single_layer_runs_match_or_fail_cleanly() {
         assert_eq!(got.l2_elems, num(&r, "l2_size_req"), "{ctx}");
         assert_eq!(got.l1_elems, num(&r, "l1_size_req"), "{ctx}");
         let e = float(&r, "energy_nJ_recomputed");
-        assert!(
-            rel(got.energy_nj, e) < 5e-6,
-            "{ctx}: energy {} vs {e}",
-            got.energy_nj
-        );
+        assert!(rel(got.energy_nj, e) < 5e-6, "{ctx}: energy {} vs {e}", got.energy_nj);
         ok += 1;
     }
     assert!(ok >= 90, "{ok}");

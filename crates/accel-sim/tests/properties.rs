@@ -1,8 +1,7 @@
 //! Invariants of the cost model, and robustness on arbitrary input.
 
 use edgeopt_accel_sim::{
-    Accel, Accelerator, Dataflow, Dim, Directive, Extent, HardwareConfig, Layer, LayerType,
-    Mapping, maestro_file,
+    Accel, Accelerator, Dataflow, Dim, Directive, Extent, HardwareConfig, Layer, LayerType, Mapping, maestro_file,
 };
 use proptest::prelude::*;
 
@@ -19,18 +18,8 @@ fn kind() -> impl Strategy<Value = LayerType> {
 
 /// Small valid layers of every type.
 fn layer() -> impl Strategy<Value = Layer> {
-    (
-        kind(),
-        1u64..48,
-        1u64..48,
-        1u64..6,
-        1u64..6,
-        0u64..30,
-        0u64..30,
-        1u64..4,
-        1u64..5,
-    )
-        .prop_map(|(kind, k, c, r, s, dy, dx, stride, g)| {
+    (kind(), 1u64..48, 1u64..48, 1u64..6, 1u64..6, 0u64..30, 0u64..30, 1u64..4, 1u64..5).prop_map(
+        |(kind, k, c, r, s, dy, dx, stride, g)| {
             let mut l = Layer::conv("l", k, c, r, s, r + dy, s + dx, stride);
             l.kind = kind;
             match kind {
@@ -40,7 +29,8 @@ fn layer() -> impl Strategy<Value = Layer> {
                 _ => {}
             }
             l
-        })
+        },
+    )
 }
 
 fn dataflow() -> impl Strategy<Value = Dataflow> {

@@ -1,9 +1,15 @@
-//! The recursive level analysis (SPEC §6–§7): runtime, utilisation, buffer sizes, access counts.
+//! The recursive level analysis (SPEC §6–§7): utilisation, buffer sizes, access counts, and a
+//! small runtime program.
+//!
+//! Everything but the runtime is independent of the NoC and off-chip bandwidths, so the analysis
+//! runs once per (layer, mapping, PEs) and records, per distinct case, what the delay depends on.
+//! [`Program::runtime`] then prices that record at any bandwidth in a few nanoseconds per case,
+//! which is what makes sweeping a hardware grid cheap.
 
 use super::cases::{Case, St, states};
 use super::plan::{MAXD, NV, Plan, R, S, X, Y};
 
-/// Bandwidth-side parameters of the analysis.
+/// Bandwidth-side parameters of a runtime evaluation.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Bandwidth {
     pub noc: i64,
@@ -21,10 +27,67 @@ pub(crate) struct Rw {
     pub l2_wr: i64,
 }
 
+/// How long a case computes: partial sums of one PE, or the slowest of up to two sub-level runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Compute {
+    Leaf(i64),
+    Sub(usize, Option<usize>),
+}
+
+/// A group of cases that cost the same at every bandwidth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CaseRec {
+    occ: i64,
+    ingress: i64,
+    egress: i64,
+    compute: Compute,
+    all_init: bool,
+}
+
+/// The runtime of one level analysis as a function of bandwidth.
+#[derive(Debug, Clone, Default)]
+struct Node {
+    cases: Vec<CaseRec>,
+    /// Top level only: (input + weight, output) L2 requirement, for the off-chip floor.
+    floor: Option<(i64, i64)>,
+}
+
+/// Runtime programs of all level analyses of a layer; children come before parents.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Program {
+    nodes: Vec<Node>,
+}
+
+impl Program {
+    /// Cycles of the top level at the given bandwidths.
+    pub fn runtime(&self, bw: &Bandwidth, scratch: &mut Vec<i64>) -> i64 {
+        let noc_delay = |traffic: i64| -> i64 {
+            if traffic > 0 { bw.latency + traffic.saturating_add(bw.noc - 1) / bw.noc - 1 } else { bw.latency - 1 }
+        };
+        scratch.clear();
+        for node in &self.nodes {
+            let floor = node.floor.map_or(0, |(iw, o)| ((iw / bw.offchip) / 2).max((o / bw.offchip) / 2));
+            let mut total = 0i64;
+            for c in &node.cases {
+                let comp = match c.compute {
+                    Compute::Leaf(cps) => cps.saturating_add(bw.vector_width - 1) / bw.vector_width,
+                    Compute::Sub(a, b) => scratch[a].max(b.map_or(0, |b| scratch[b])),
+                };
+                let di = noc_delay(c.ingress);
+                let t = if c.all_init { comp.saturating_add(di) } else { noc_delay(c.egress).max(comp).max(di) };
+                total = total.saturating_add(c.occ.saturating_mul(t.max(floor)));
+            }
+            scratch.push(total);
+        }
+        scratch.last().copied().unwrap_or(0)
+    }
+}
+
 /// What one level analysis returns.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct LevelResult {
-    pub runtime: i64,
+    /// Index of this analysis' runtime node in the [`Program`].
+    pub node: usize,
     pub avg_util: f64,
     /// input, filter, output
     pub rw: [Rw; 3],
@@ -32,13 +95,14 @@ pub(crate) struct LevelResult {
     pub l1_size: [i64; 3],
 }
 
-/// Runs the analysis of one plan at one bandwidth point.
+/// Runs the bandwidth-independent analysis of one plan.
 pub(crate) struct Analyzer<'p> {
     plan: &'p Plan,
-    bw: Bandwidth,
     memo: Vec<(usize, [i64; NV], LevelResult)>,
     /// L1 size of the first level result produced (MAESTRO reports this one).
     pub first_l1: Option<i64>,
+    /// Runtime programs, filled as levels complete.
+    pub program: Program,
 }
 
 fn prod(vars: &[usize], t: &[i64; NV]) -> i64 {
@@ -46,21 +110,8 @@ fn prod(vars: &[usize], t: &[i64; NV]) -> i64 {
 }
 
 impl<'p> Analyzer<'p> {
-    pub fn new(plan: &'p Plan, bw: Bandwidth) -> Analyzer<'p> {
-        Analyzer {
-            plan,
-            bw,
-            memo: Vec::new(),
-            first_l1: None,
-        }
-    }
-
-    fn noc_delay(&self, traffic: i64) -> i64 {
-        if traffic > 0 {
-            self.bw.latency + traffic.saturating_add(self.bw.noc - 1) / self.bw.noc - 1
-        } else {
-            self.bw.latency - 1
-        }
+    pub fn new(plan: &'p Plan) -> Analyzer<'p> {
+        Analyzer { plan, memo: Vec::new(), first_l1: None, program: Program::default() }
     }
 
     /// Analyse the top level.
@@ -104,7 +155,7 @@ impl<'p> Analyzer<'p> {
         let mut occ_total = 0i64;
         let mut odo = [0usize; MAXD];
         let mut first_case = true;
-        let mut floor = 0i64;
+        let mut node = Node::default();
 
         loop {
             let mut st = [St::default(); MAXD];
@@ -119,9 +170,7 @@ impl<'p> Analyzer<'p> {
             let o_sum = case.spatial_summary(tz.output);
             let ing_i = case.aggregate(in_sum, |f, e| case.ingress(tz.input_mask, f, e));
             let ing_w = case.aggregate(w_sum, |f, e| case.ingress(tz.filter_mask, f, e));
-            let egr = case.aggregate(o_sum, |f, e| {
-                case.egress(tz.output_mask, tz.output, false, f, e, true)
-            });
+            let egr = case.aggregate(o_sum, |f, e| case.egress(tz.output_mask, tz.output, false, f, e, true));
             let (_, ost, osp_edge) = o_sum;
             let cps = if osp_edge && lv.nec == 1 && ost.ee {
                 case.egress(tz.output_mask, tz.output, true, true, true, true)
@@ -130,25 +179,16 @@ impl<'p> Analyzer<'p> {
             };
             let psm = {
                 let (sp, st_all, sp_edge) = case.spatial_summary_all();
-                let full = |first: bool, ee: bool, reuse: bool| {
-                    case.egress(tz.output_mask, tz.output, true, first, ee, reuse)
-                };
+                let full =
+                    |first: bool, ee: bool, reuse: bool| case.egress(tz.output_mask, tz.output, true, first, ee, reuse);
                 if !sp || !sp_edge {
                     lv.n.saturating_mul(full(true, false, true))
                 } else {
-                    let mut v = if lv.nec == 1 && st_all.ee {
-                        full(true, true, true)
-                    } else {
-                        full(true, false, true)
-                    };
+                    let mut v = if lv.nec == 1 && st_all.ee { full(true, true, true) } else { full(true, false, true) };
                     if lv.nec > 1 {
                         let e = i64::from(st_all.ee);
                         v = v
-                            .saturating_add(
-                                (lv.nec - e - 1)
-                                    .max(0)
-                                    .saturating_mul(full(true, false, true)),
-                            )
+                            .saturating_add((lv.nec - e - 1).max(0).saturating_mul(full(true, false, true)))
                             .saturating_add(e.saturating_mul(full(false, true, false)));
                     }
                     v
@@ -169,9 +209,7 @@ impl<'p> Analyzer<'p> {
                 res.rw[ro].l2_rd = prod(tz.output, &out_tab);
                 res.l1_size[ro] = prod(tz.output, &lv.tables.m).saturating_mul(2);
                 if j == 0 {
-                    let o = self.bw.offchip;
-                    floor = ((res.l2_size[ri].saturating_add(res.l2_size[rw_]) / o) / 2)
-                        .max((res.l2_size[ro] / o) / 2);
+                    node.floor = Some((res.l2_size[ri].saturating_add(res.l2_size[rw_]), res.l2_size[ro]));
                 }
             }
             let out = &mut res.rw[ro];
@@ -188,9 +226,8 @@ impl<'p> Analyzer<'p> {
                 }
                 let sps = st[lv.first_spatial];
                 let act = if sps.edge() { lv.nec } else { lv.n };
-                let (comp, case_util) = if innermost {
-                    let vw = self.bw.vector_width;
-                    (cps.saturating_add(vw - 1) / vw, act as f64)
+                let (compute, case_util) = if innermost {
+                    (Compute::Leaf(cps), act as f64)
                 } else {
                     let mut subs: [([i64; NV], i64); 2] = [([0; NV], 0); 2];
                     let ns = if sps.edge() && sps.ee {
@@ -202,32 +239,30 @@ impl<'p> Analyzer<'p> {
                             1
                         }
                     } else {
-                        subs[0] = (
-                            case.sub_table(false),
-                            if sps.edge() { lv.nec } else { lv.n },
-                        );
+                        subs[0] = (case.sub_table(false), if sps.edge() { lv.nec } else { lv.n });
                         1
                     };
-                    let mut comp = 0i64;
+                    let mut ids = [0usize; 2];
                     let mut u = 0f64;
-                    for (tab, w) in subs.iter().take(ns) {
+                    for (k, (tab, w)) in subs.iter().take(ns).enumerate() {
                         let r = self.level(j + 1, tab);
-                        comp = comp.max(r.runtime);
+                        ids[k] = r.node;
                         u += r.avg_util * *w as f64;
                     }
-                    (comp, u)
+                    (Compute::Sub(ids[0], (ns == 2).then_some(ids[1])), u)
                 };
-                let di = self.noc_delay(ing_i.saturating_add(ing_w));
-                let de = self.noc_delay(egr);
-                let mut t = if case.all_init() {
-                    comp.saturating_add(di)
-                } else {
-                    de.max(comp).max(di)
+                let rec = CaseRec {
+                    occ,
+                    ingress: ing_i.saturating_add(ing_w),
+                    egress: egr,
+                    compute,
+                    all_init: case.all_init(),
                 };
-                if j == 0 {
-                    t = t.max(floor);
+                // Cases that cost the same at every bandwidth are priced once.
+                match node.cases.iter_mut().find(|c| CaseRec { occ: c.occ, ..rec } == **c) {
+                    Some(c) => c.occ = c.occ.saturating_add(occ),
+                    None => node.cases.push(rec),
                 }
-                res.runtime = res.runtime.saturating_add(occ.saturating_mul(t));
                 util += occ as f64 * case_util;
                 occ_total = occ_total.saturating_add(occ);
             }
@@ -237,11 +272,9 @@ impl<'p> Analyzer<'p> {
             let mut i = nd;
             loop {
                 if i == 0 {
-                    res.avg_util = if occ_total > 0 {
-                        util / occ_total as f64
-                    } else {
-                        0.0
-                    };
+                    res.avg_util = if occ_total > 0 { util / occ_total as f64 } else { 0.0 };
+                    res.node = self.program.nodes.len();
+                    self.program.nodes.push(node);
                     return res;
                 }
                 i -= 1;

@@ -36,55 +36,26 @@ pub(crate) fn states(spatial: bool, m: i64, o: i64, d: i64, n: i64, out: &mut [S
         len += 1;
     };
     if !spatial {
-        push(St {
-            pos: Pos::Init,
-            occ: 1,
-            unrolled: d <= m,
-            init_edge: d < m,
-            ee: false,
-        });
+        push(St { pos: Pos::Init, occ: 1, unrolled: d <= m, init_edge: d < m, ee: false });
         let ns = (d - m) / o;
         if m < d && ns > 0 {
-            push(St {
-                pos: Pos::Steady,
-                occ: ns,
-                ..St::default()
-            });
+            push(St { pos: Pos::Steady, occ: ns, ..St::default() });
         }
         if d >= m && ns * o + m < d {
-            push(St {
-                pos: Pos::Edge,
-                occ: 1,
-                ..St::default()
-            });
+            push(St { pos: Pos::Edge, occ: 1, ..St::default() });
         }
     } else {
         let cov = m + o * (n - 1);
-        push(St {
-            pos: Pos::Init,
-            occ: 1,
-            unrolled: d <= cov,
-            init_edge: d < cov,
-            ee: d < cov,
-        });
+        push(St { pos: Pos::Init, occ: 1, unrolled: d <= cov, init_edge: d < cov, ee: d < cov });
         let ns = ((d - m) / o + 1) / n - 1;
         if cov < d && ns > 0 {
-            push(St {
-                pos: Pos::Steady,
-                occ: ns,
-                ..St::default()
-            });
+            push(St { pos: Pos::Steady, occ: ns, ..St::default() });
         }
         let rem = d - (ns + 1) * o * n;
         let a = if rem < m { 1 } else { (rem - m) / o + 1 };
         let ee = (a - 1) * o + m < rem;
         if d > cov && (ns + 1) * o * n + cov > d && ns * o * n + cov != d {
-            push(St {
-                pos: Pos::Edge,
-                occ: 1,
-                ee,
-                ..St::default()
-            });
+            push(St { pos: Pos::Edge, occ: 1, ee, ..St::default() });
         }
     }
     len
@@ -119,8 +90,7 @@ impl<'a> Case<'a> {
     /// The tensor must be reloaded because an inner, not fully unrolled loop restarted.
     fn inited(&self, set: u16) -> bool {
         let start = self.chg.map_or(0, |c| c + 1);
-        (start..self.lv.len)
-            .any(|i| self.in_set(i, set) && self.st[i].pos == Pos::Init && !self.st[i].unrolled)
+        (start..self.lv.len).any(|i| self.in_set(i, set) && self.st[i].pos == Pos::Init && !self.st[i].unrolled)
     }
 
     /// PE mapped volume.
@@ -207,15 +177,7 @@ impl<'a> Case<'a> {
     }
 
     /// Output volume a PE produces (`psum`: including the reduction dimensions).
-    pub fn egress(
-        &self,
-        out_mask: u16,
-        out_vars: &[usize],
-        psum: bool,
-        first: bool,
-        ee: bool,
-        reuse: bool,
-    ) -> i64 {
+    pub fn egress(&self, out_mask: u16, out_vars: &[usize], psum: bool, first: bool, ee: bool, reuse: bool) -> i64 {
         let t = &self.lv.tables;
         let nec = self.lv.nec;
         let mut v = 1i64;
@@ -362,11 +324,7 @@ impl<'a> Case<'a> {
         if !sp_edge {
             return f(true, false).saturating_add((n - 1).saturating_mul(f(false, false)));
         }
-        let mut v = if nec == 1 && st.ee {
-            f(true, true)
-        } else {
-            f(true, false)
-        };
+        let mut v = if nec == 1 && st.ee { f(true, true) } else { f(true, false) };
         if nec > 1 {
             let e = i64::from(st.ee);
             v = v

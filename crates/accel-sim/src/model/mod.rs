@@ -15,7 +15,7 @@ use crate::energy::EnergyModel;
 use crate::error::{Result, SimError};
 use crate::hardware::Hardware;
 use crate::layer::Layer;
-use analysis::{Analyzer, Bandwidth, LevelResult};
+use analysis::{Analyzer, Bandwidth, LevelResult, Program};
 use plan::Plan;
 
 /// Reads and writes of one tensor. "L2" is the upstream side of the top level (the shared buffer),
@@ -46,10 +46,7 @@ pub struct AccessCounts {
 impl AccessCounts {
     /// Sum of the six L1 counts.
     pub fn l1_total(&self) -> u64 {
-        [self.input, self.filter, self.output]
-            .iter()
-            .map(|t| t.l1_rd + t.l1_wr)
-            .sum()
+        [self.input, self.filter, self.output].iter().map(|t| t.l1_rd + t.l1_wr).sum()
     }
 
     /// Elements that cross the NoC: input and weight deliveries plus output collection.
@@ -111,17 +108,132 @@ fn to_u64(v: i64, layer: &Layer) -> Result<u64> {
     if v < 0 {
         return Err(SimError::InvalidMapping {
             layer: layer.name.clone(),
-            reason: format!(
-                "the mapping yields a negative data volume ({v}); check tile sizes against the filter"
-            ),
+            reason: format!("the mapping yields a negative data volume ({v}); check tile sizes against the filter"),
         });
     }
     if v >= LIMIT {
-        return Err(SimError::Overflow {
-            layer: layer.name.clone(),
-        });
+        return Err(SimError::Overflow { layer: layer.name.clone() });
     }
     Ok(v as u64)
+}
+
+/// A layer analysed for one mapping and PE count: everything that does not depend on bandwidth,
+/// plus a small program that prices the runtime at any NoC / off-chip bandwidth.
+///
+/// Compile once and call [`CompiledLayer::cost`] for every bandwidth point of a sweep.
+///
+/// ```
+/// use edgeopt_accel_sim::{CompiledLayer, Dataflow, EnergyModel, HardwareConfig, Layer};
+/// let layer = Layer::conv("conv3x3", 64, 64, 3, 3, 56, 56, 1);
+/// let compiled = CompiledLayer::new(&layer, &Dataflow::KcP.mapping_for(64, false), 64).unwrap();
+/// for (noc, off) in [(300, 50), (900, 350)] {
+///     let hw = HardwareConfig::new(64, noc, off).build().unwrap();
+///     let cost = compiled.cost(&hw, &EnergyModel::maestro()).unwrap();
+///     assert!(cost.cycles > 0);
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct CompiledLayer {
+    name: String,
+    num_pes: u64,
+    batch: u64,
+    macs: u64,
+    accesses: AccessCounts,
+    l1_elems: u64,
+    l2_elems: u64,
+    avg_utilized_pes: f64,
+    program: Program,
+}
+
+impl CompiledLayer {
+    /// Analyse `layer` (validated first) under `mapping` on `num_pes` PEs.
+    pub fn new(layer: &Layer, mapping: &Mapping, num_pes: u64) -> Result<CompiledLayer> {
+        layer.validate()?;
+        let plan = Plan::new(layer, mapping, num_pes)?;
+        let mut an = Analyzer::new(&plan);
+        let top: LevelResult = an.run();
+        let l1 = an.first_l1.unwrap_or(0);
+        let tensor = |i: usize| -> Result<TensorAccesses> {
+            let r = top.rw[i];
+            Ok(TensorAccesses {
+                l1_rd: to_u64(r.l1_rd, layer)?,
+                l1_wr: to_u64(r.l1_wr, layer)?,
+                l2_rd: to_u64(r.l2_rd, layer)?,
+                l2_wr: to_u64(r.l2_wr, layer)?,
+            })
+        };
+        let accesses = AccessCounts { input: tensor(0)?, filter: tensor(1)?, output: tensor(2)? };
+        let l2 = top.l2_size.iter().fold(0i64, |a, &b| a.saturating_add(b));
+        let compiled = CompiledLayer {
+            name: layer.name.clone(),
+            num_pes,
+            batch: layer.batch,
+            macs: layer.macs(),
+                    accesses: if layer.batch == 1 { accesses } else { accesses.scaled(layer.batch) },
+            l1_elems: to_u64(l1, layer)?,
+            l2_elems: to_u64(l2, layer)?,
+            avg_utilized_pes: top.avg_util,
+            program: an.program,
+        };
+        // Surface overflow or negative volumes now rather than at pricing time.
+        let slowest = Bandwidth { noc: 1, offchip: 1, latency: 1, vector_width: 1 };
+        to_u64(compiled.program.runtime(&slowest, &mut Vec::new()), layer)?;
+        Ok(compiled)
+    }
+
+    /// Layer name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The PE count the layer was compiled for.
+    pub fn num_pes(&self) -> u64 {
+        self.num_pes
+    }
+
+    /// Cycles on `hw` (whose PE count must be the compiled one).
+    pub fn cycles(&self, hw: &Hardware) -> Result<u64> {
+        self.cycles_with(hw, &mut Vec::new())
+    }
+
+    fn cycles_with(&self, hw: &Hardware, scratch: &mut Vec<i64>) -> Result<u64> {
+        if hw.num_pes() != self.num_pes {
+            return Err(SimError::InvalidHardware {
+                name: "num_pes",
+                value: hw.num_pes().to_string(),
+                reason: "differs from the PE count the layer was compiled for",
+            });
+        }
+        let bw = Bandwidth {
+            noc: hw.noc_bw() as i64,
+            offchip: hw.offchip_bw() as i64,
+            latency: hw.noc_latency() as i64,
+            vector_width: hw.vector_width() as i64,
+        };
+        let rt = self.program.runtime(&bw, scratch);
+        if !(0..LIMIT).contains(&rt) {
+            return Err(SimError::Overflow { layer: self.name.clone() });
+        }
+        Ok((rt as u64).saturating_mul(self.batch))
+    }
+
+    /// The full cost on `hw` under `energy`.
+    pub fn cost(&self, hw: &Hardware, energy: &EnergyModel) -> Result<LayerCost> {
+        let cycles = self.cycles(hw)?;
+        let eb = hw.element_bytes();
+        Ok(LayerCost {
+            name: self.name.clone(),
+            cycles,
+            energy_nj: energy.energy_nj(&self.accesses, self.macs),
+            macs: self.macs,
+            avg_utilized_pes: self.avg_utilized_pes,
+            l1_elems: self.l1_elems,
+            l2_elems: self.l2_elems,
+            accesses: self.accesses,
+            fits_l1: self.l1_elems.saturating_mul(eb) <= hw.l1_bytes(),
+            fits_l2: self.l2_elems.saturating_mul(eb) <= hw.l2_bytes(),
+        })
+    }
 }
 
 /// Cost `layer` under `mapping` on `hw`. The layer is validated first.
@@ -134,71 +246,8 @@ fn to_u64(v: i64, layer: &Layer) -> Result<u64> {
 /// let cost = evaluate_layer(&layer, &mapping, &hw, &EnergyModel::maestro()).unwrap();
 /// assert_eq!(cost.cycles, 4_292_352); // MAESTRO's figure for this layer
 /// ```
-pub fn evaluate_layer(
-    layer: &Layer,
-    mapping: &Mapping,
-    hw: &Hardware,
-    energy: &EnergyModel,
-) -> Result<LayerCost> {
-    layer.validate()?;
-    let plan = Plan::new(layer, mapping, hw.num_pes())?;
-    let bw = Bandwidth {
-        noc: hw.noc_bw() as i64,
-        offchip: hw.offchip_bw() as i64,
-        latency: hw.noc_latency() as i64,
-        vector_width: hw.vector_width() as i64,
-    };
-    let mut an = Analyzer::new(&plan, bw);
-    let top: LevelResult = an.run();
-    let l1 = an.first_l1.unwrap_or(0);
-    finish(layer, hw, energy, &top, l1)
-}
-
-fn finish(
-    layer: &Layer,
-    hw: &Hardware,
-    energy: &EnergyModel,
-    top: &LevelResult,
-    l1: i64,
-) -> Result<LayerCost> {
-    let tensor = |i: usize| -> Result<TensorAccesses> {
-        let r = top.rw[i];
-        Ok(TensorAccesses {
-            l1_rd: to_u64(r.l1_rd, layer)?,
-            l1_wr: to_u64(r.l1_wr, layer)?,
-            l2_rd: to_u64(r.l2_rd, layer)?,
-            l2_wr: to_u64(r.l2_wr, layer)?,
-        })
-    };
-    let accesses = AccessCounts {
-        input: tensor(0)?,
-        filter: tensor(1)?,
-        output: tensor(2)?,
-    };
-    let l2 = top.l2_size.iter().fold(0i64, |a, &b| a.saturating_add(b));
-    let cycles = to_u64(top.runtime, layer)?;
-    let l1_elems = to_u64(l1, layer)?;
-    let l2_elems = to_u64(l2, layer)?;
-    let batch = layer.batch;
-    let accesses = if batch == 1 {
-        accesses
-    } else {
-        accesses.scaled(batch)
-    };
-    let macs = layer.macs();
-    let eb = hw.element_bytes();
-    Ok(LayerCost {
-        name: layer.name.clone(),
-        cycles: cycles.saturating_mul(batch),
-        energy_nj: energy.energy_nj(&accesses, macs),
-        macs,
-        avg_utilized_pes: top.avg_util,
-        l1_elems,
-        l2_elems,
-        accesses,
-        fits_l1: l1_elems.saturating_mul(eb) <= hw.l1_bytes(),
-        fits_l2: l2_elems.saturating_mul(eb) <= hw.l2_bytes(),
-    })
+pub fn evaluate_layer(layer: &Layer, mapping: &Mapping, hw: &Hardware, energy: &EnergyModel) -> Result<LayerCost> {
+    CompiledLayer::new(layer, mapping, hw.num_pes())?.cost(hw, energy)
 }
 
 #[cfg(test)]
@@ -270,19 +319,8 @@ mod tests {
 
     #[test]
     fn buffer_capacity_is_reported_not_enforced() {
-        let hw = HardwareConfig {
-            l2_bytes: 16,
-            ..HardwareConfig::new(64, 300, 50)
-        }
-        .build()
-        .unwrap();
-        let c = evaluate_layer(
-            &conv(),
-            &Dataflow::KcP.mapping_for(64, false),
-            &hw,
-            &EnergyModel::maestro(),
-        )
-        .unwrap();
+        let hw = HardwareConfig { l2_bytes: 16, ..HardwareConfig::new(64, 300, 50) }.build().unwrap();
+        let c = evaluate_layer(&conv(), &Dataflow::KcP.mapping_for(64, false), &hw, &EnergyModel::maestro()).unwrap();
         assert!(!c.fits_l2);
         assert!(c.fits_l1);
     }

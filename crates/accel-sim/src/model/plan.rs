@@ -125,16 +125,8 @@ pub(crate) struct Plan {
 fn layer_table(layer: &Layer) -> [i64; NV] {
     let mut t = [0i64; NV];
     let v = |x: u64| x as i64; // validated ≤ 2^20
-    t[G] = if layer.kind == LayerType::NgConv {
-        v(layer.groups)
-    } else {
-        1
-    };
-    t[K] = if layer.kind == LayerType::DsConv {
-        1
-    } else {
-        v(layer.k)
-    };
+    t[G] = if layer.kind == LayerType::NgConv { v(layer.groups) } else { 1 };
+    t[K] = if layer.kind == LayerType::DsConv { 1 } else { v(layer.k) };
     t[C] = v(layer.c);
     t[R] = v(layer.r);
     t[S] = v(layer.s);
@@ -158,24 +150,17 @@ impl Plan {
     pub fn new(layer: &Layer, mapping: &Mapping, num_pes: u64) -> Result<Plan> {
         let tensors = tensors_of(layer.kind);
         let table = layer_table(layer);
-        let invalid = |reason: String| SimError::InvalidMapping {
-            layer: layer.name.clone(),
-            reason,
-        };
+        let invalid = |reason: String| SimError::InvalidMapping { layer: layer.name.clone(), reason };
         let resolve = |e: Extent, what: &str| -> Result<i64> {
             let v = match e {
                 Extent::Fixed(v) => v as i128,
                 Extent::Full(d) => table[d.idx()] as i128,
             };
             if v < 1 {
-                return Err(invalid(format!(
-                    "{what} {e} resolves to {v}; it must be at least 1"
-                )));
+                return Err(invalid(format!("{what} {e} resolves to {v}; it must be at least 1")));
             }
             if v > MAX_DIM as i128 {
-                return Err(invalid(format!(
-                    "{what} {e} = {v} exceeds the supported maximum {MAX_DIM}"
-                )));
+                return Err(invalid(format!("{what} {e} = {v} exceeds the supported maximum {MAX_DIM}")));
             }
             Ok(v as i64)
         };
@@ -189,8 +174,7 @@ impl Plan {
                     clusters.push(resolve(n, "cluster size")?);
                     raw_levels.push(Vec::new());
                 }
-                Directive::Spatial { dim, size, offset }
-                | Directive::Temporal { dim, size, offset } => {
+                Directive::Spatial { dim, size, offset } | Directive::Temporal { dim, size, offset } => {
                     let spatial = matches!(d, Directive::Spatial { .. });
                     if dim == Dim::G {
                         // MAESTRO never iterates groups: G is always fully unrolled (SPEC §1).
@@ -223,15 +207,7 @@ impl Plan {
                             table[base], dim
                         )));
                     }
-                    raw_levels
-                        .last_mut()
-                        .expect("at least one level")
-                        .push(Dir {
-                            var: dim.idx(),
-                            spatial,
-                            m,
-                            o,
-                        });
+                    raw_levels.last_mut().expect("at least one level").push(Dir { var: dim.idx(), spatial, m, o });
                 }
             }
         }
@@ -246,11 +222,7 @@ impl Plan {
         let u: i64 = clusters.iter().fold(1i64, |a, &b| a.saturating_mul(b));
         let p = num_pes as i64;
         if p < u {
-            return Err(SimError::InsufficientPes {
-                layer: layer.name.clone(),
-                needed: u as u64,
-                available: num_pes,
-            });
+            return Err(SimError::InsufficientPes { layer: layer.name.clone(), needed: u as u64, available: num_pes });
         }
         let n0 = p / u;
 
@@ -262,24 +234,13 @@ impl Plan {
             if let Some(prev) = levels.last() {
                 for d in prev.dirs() {
                     if !list.iter().any(|x| x.var == d.var) {
-                        list.insert(
-                            0,
-                            Dir {
-                                spatial: false,
-                                ..*d
-                            },
-                        );
+                        list.insert(0, Dir { spatial: false, ..*d });
                     }
                 }
             }
             for &v in tensors.class {
                 if !list.iter().any(|x| x.var == v) {
-                    list.push(Dir {
-                        var: v,
-                        spatial: false,
-                        m: dtab[v],
-                        o: dtab[v],
-                    });
+                    list.push(Dir { var: v, spatial: false, m: dtab[v], o: dtab[v] });
                 }
             }
             for d in list.iter_mut() {
@@ -294,10 +255,7 @@ impl Plan {
             let mut dir_of = [usize::MAX; NV];
             for (i, d) in list.iter().enumerate() {
                 if dir_of[d.var] != usize::MAX {
-                    return Err(invalid(format!(
-                        "dimension {} is mapped twice in cluster level {j}",
-                        Dim::ALL[d.var]
-                    )));
+                    return Err(invalid(format!("dimension {} is mapped twice in cluster level {j}", Dim::ALL[d.var])));
                 }
                 dir_of[d.var] = i;
             }
@@ -313,21 +271,12 @@ impl Plan {
                 }
             }
             let Some(first_spatial) = list.iter().position(|d| d.spatial) else {
-                return Err(invalid(format!(
-                    "cluster level {j} has no SpatialMap, so its PEs would be idle"
-                )));
+                return Err(invalid(format!("cluster level {j} has no SpatialMap, so its PEs would be idle")));
             };
             let mut dirs = [Dir::default(); MAXD];
             dirs[..list.len()].copy_from_slice(&list);
-            let mut level = Level {
-                dirs,
-                len: list.len(),
-                n,
-                nec: 1,
-                first_spatial,
-                dir_of,
-                tables: Tables::default(),
-            };
+            let mut level =
+                Level { dirs, len: list.len(), n, nec: 1, first_spatial, dir_of, tables: Tables::default() };
             level.tables = static_tables(&level, &dtab);
             level.nec = edge_clusters(&level, &dtab);
             // Next level's static table: min(m, D) per input-class variable.
@@ -338,11 +287,7 @@ impl Plan {
             dtab = next;
             levels.push(level);
         }
-        Ok(Plan {
-            levels,
-            tensors,
-            top_table: table,
-        })
+        Ok(Plan { levels, tensors, top_table: table })
     }
 }
 
@@ -355,11 +300,7 @@ fn input_centric(mut list: Vec<Dir>, layer: &str) -> Result<Vec<Dir>> {
         if list.iter().any(|d| d.var == inp) {
             return Err(SimError::InvalidMapping {
                 layer: layer.to_string(),
-                reason: format!(
-                    "{} and {} are both mapped in one cluster level",
-                    Dim::ALL[out],
-                    Dim::ALL[inp]
-                ),
+                reason: format!("{} and {} are both mapped in one cluster level", Dim::ALL[out], Dim::ALL[inp]),
             });
         }
         let Some(mf) = list.iter().find(|d| d.var == filt).map(|d| d.m) else {
