@@ -4,9 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
-use edgeopt::accel_sim::{
-    Accel, Dataflow, EnergyModel, HardwareConfig, HardwareSpace, Layer, evaluate_batch, layer_csv, maestro_file,
-};
+use edgeopt::accel_sim::{Accel, Dataflow, EnergyModel, HardwareConfig, HardwareSpace, Layer, layer_csv, maestro_file};
 
 use super::{CliError, CliResult, io_err};
 
@@ -170,7 +168,7 @@ fn grid(layers: &std::path::Path, space: &str, energy: EnergyArg) -> CliResult<(
     };
     let accs: Vec<Accel> = space.enumerate()?.into_iter().map(|a| a.with_energy(energy.model())).collect();
     let start = std::time::Instant::now();
-    let table = evaluate_batch(std::slice::from_ref(&net), &accs);
+    let table = space.evaluate(std::slice::from_ref(&net), &energy.model());
     let elapsed = start.elapsed();
     let mut out = std::io::stdout().lock();
     let w = |e: std::io::Error| CliError::Io { path: "<stdout>".into(), source: e };

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use edgeopt::accel_sim::{
-    Accel, Accelerator, Dataflow, HardwareConfig, HardwareSpace, Layer, MixedAccelerator, NetworkCost, evaluate_batch,
+    Accel, Accelerator, Dataflow, EnergyModel, HardwareConfig, HardwareSpace, Layer, MixedAccelerator, NetworkCost,
 };
 use edgeopt::zoo;
 
@@ -51,7 +51,7 @@ pub fn run(out: &Path) -> CliResult<()> {
     let nets: Vec<(&'static str, Vec<Layer>)> = vec![("MobileNetV2", zoo::mobilenet_v2()?), ("VGG16", zoo::vgg16()?)];
     let layer_lists: Vec<Vec<Layer>> = nets.iter().map(|n| n.1.clone()).collect();
     let start = Instant::now();
-    let table = evaluate_batch(&layer_lists, &accs);
+    let table = space.evaluate(&layer_lists, &EnergyModel::maestro());
     let grid_time = start.elapsed();
     let mut results = Vec::new();
     for ((name, layers), row) in nets.into_iter().zip(table) {

@@ -5,7 +5,9 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use edgeopt_accel_sim::{Accel, Accelerator, Dataflow, HardwareConfig, HardwareSpace, evaluate_batch, layer_csv};
+use edgeopt_accel_sim::{
+    Accel, Accelerator, Dataflow, EnergyModel, HardwareConfig, HardwareSpace, evaluate_batch, layer_csv,
+};
 
 fn bench(c: &mut Criterion) {
     let net = layer_csv::parse(include_str!("mobilenetv2.csv"), "mobilenetv2.csv").unwrap();
@@ -21,6 +23,14 @@ fn bench(c: &mut Criterion) {
     });
     let nets = vec![net.clone()];
     g.bench_function("grid162/evaluate_batch", |b| b.iter(|| evaluate_batch(black_box(&nets), &grid)));
+    let space = HardwareSpace::calibration();
+    g.bench_function("grid162/space_evaluate", |b| {
+        b.iter(|| space.evaluate(black_box(&nets), &EnergyModel::maestro()))
+    });
+    let thesis = HardwareSpace::thesis();
+    g.bench_function("grid1296/space_evaluate", |b| {
+        b.iter(|| thesis.evaluate(black_box(&nets), &EnergyModel::maestro()))
+    });
     g.finish();
 }
 

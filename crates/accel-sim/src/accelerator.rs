@@ -7,7 +7,7 @@ use crate::energy::EnergyModel;
 use crate::error::{Result, SimError};
 use crate::hardware::Hardware;
 use crate::layer::{Layer, LayerType};
-use crate::model::{LayerCost, evaluate_layer};
+use crate::model::{CompiledLayer, LayerCost};
 
 /// Cost of a whole network: layers run one after another.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,8 +76,18 @@ impl Accel {
 
     /// Cost one layer.
     pub fn evaluate_layer(&self, layer: &Layer) -> Result<LayerCost> {
+        self.compile_layer(layer)?.cost(&self.hardware, &self.energy)
+    }
+
+    fn compile_layer(&self, layer: &Layer) -> Result<CompiledLayer> {
         let mapping = self.dataflow.mapping_for(self.hardware.num_pes(), layer.kind == LayerType::DsConv);
-        evaluate_layer(layer, &mapping, &self.hardware, &self.energy)
+        CompiledLayer::new(layer, &mapping, self.hardware.num_pes())
+    }
+
+    /// Analyse a network once for this accelerator's dataflow and PE count; the result prices
+    /// any NoC / off-chip bandwidth (see [`CompiledNetwork`]).
+    pub fn compile(&self, layers: &[Layer]) -> Result<CompiledNetwork> {
+        Ok(CompiledNetwork { layers: layers.iter().map(|l| self.compile_layer(l)).collect::<Result<_>>()? })
     }
 
     /// A short label such as `kc-p/256pe/noc600/off150`.
@@ -96,6 +106,42 @@ impl Accelerator for Accel {
     fn evaluate(&self, layers: &[Layer]) -> Result<NetworkCost> {
         let costs = layers.iter().map(|l| self.evaluate_layer(l)).collect::<Result<Vec<_>>>()?;
         Ok(NetworkCost::from_layers(costs))
+    }
+}
+
+/// A network analysed for one dataflow and PE count. Pricing it at a bandwidth point costs a few
+/// nanoseconds per layer, so bandwidth sweeps compile once.
+///
+/// ```
+/// use edgeopt_accel_sim::{Accel, Accelerator, Dataflow, EnergyModel, HardwareConfig, Layer};
+/// let net = [Layer::conv("c", 64, 64, 3, 3, 56, 56, 1)];
+/// let acc = Accel::new(HardwareConfig::new(64, 300, 50).build().unwrap(), Dataflow::YrP);
+/// let compiled = acc.compile(&net).unwrap();
+/// let faster = HardwareConfig::new(64, 900, 350).build().unwrap();
+/// let a = compiled.cost(&acc.hardware, &EnergyModel::maestro()).unwrap();
+/// let b = compiled.cost(&faster, &EnergyModel::maestro()).unwrap();
+/// assert_eq!(a.cycles, acc.evaluate(&net).unwrap().cycles);
+/// assert!(b.cycles <= a.cycles);
+/// ```
+#[derive(Debug, Clone)]
+pub struct CompiledNetwork {
+    layers: Vec<CompiledLayer>,
+}
+
+impl CompiledNetwork {
+    /// The compiled layers.
+    pub fn layers(&self) -> &[CompiledLayer] {
+        &self.layers
+    }
+
+    /// Cost on `hw`, whose PE count must be the compiled one.
+    pub fn cost(&self, hw: &Hardware, energy: &EnergyModel) -> Result<NetworkCost> {
+        Ok(NetworkCost::from_layers(self.layers.iter().map(|l| l.cost(hw, energy)).collect::<Result<_>>()?))
+    }
+
+    /// Total cycles on `hw`.
+    pub fn cycles(&self, hw: &Hardware) -> Result<u64> {
+        self.layers.iter().try_fold(0u64, |acc, l| Ok(acc.saturating_add(l.cycles(hw)?)))
     }
 }
 

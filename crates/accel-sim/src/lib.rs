@@ -42,7 +42,7 @@ pub mod maestro_file;
 mod model;
 mod space;
 
-pub use accelerator::{Accel, Accelerator, MixedAccelerator, NetworkCost};
+pub use accelerator::{Accel, Accelerator, CompiledNetwork, MixedAccelerator, NetworkCost};
 pub use batch::evaluate_batch;
 pub use dataflow::{Dataflow, Dim, Directive, Extent, Mapping, depthwise_template};
 pub use energy::EnergyModel;

@@ -169,7 +169,7 @@ impl CompiledLayer {
             num_pes,
             batch: layer.batch,
             macs: layer.macs(),
-                    accesses: if layer.batch == 1 { accesses } else { accesses.scaled(layer.batch) },
+            accesses: if layer.batch == 1 { accesses } else { accesses.scaled(layer.batch) },
             l1_elems: to_u64(l1, layer)?,
             l2_elems: to_u64(l2, layer)?,
             avg_utilized_pes: top.avg_util,

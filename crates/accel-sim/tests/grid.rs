@@ -1,0 +1,69 @@
+//! Batch and grid evaluation agree with one-by-one evaluation, whatever the thread count.
+
+use edgeopt_accel_sim::{
+    Accelerator, AreaModel, EnergyModel, HardwareSpace, ResourceBudget, evaluate_batch, layer_csv, rand::SeedableRng,
+};
+
+fn mobilenet() -> Vec<edgeopt_accel_sim::Layer> {
+    layer_csv::parse(include_str!("../benches/mobilenetv2.csv"), "mobilenetv2.csv").unwrap()
+}
+
+#[test]
+fn grid_evaluation_equals_direct_evaluation() {
+    let space = HardwareSpace::calibration();
+    let nets = vec![mobilenet(), mobilenet()[..5].to_vec()];
+    let accs = space.enumerate().unwrap();
+    let fast = space.evaluate(&nets, &EnergyModel::maestro());
+    let batch = evaluate_batch(&nets, &accs);
+    assert_eq!(fast.len(), 2);
+    for (i, net) in nets.iter().enumerate() {
+        assert_eq!(fast[i].len(), 162);
+        for j in (0..162).step_by(7) {
+            let direct = accs[j].evaluate(net).unwrap();
+            assert_eq!(fast[i][j].as_ref().unwrap(), &direct, "net {i} acc {}", accs[j].label());
+            assert_eq!(batch[i][j].as_ref().unwrap(), &direct);
+        }
+    }
+}
+
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let space = HardwareSpace::calibration();
+    let nets = vec![mobilenet()];
+    let accs = space.enumerate().unwrap();
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let (a, b) = one.install(|| (space.evaluate(&nets, &EnergyModel::maestro()), evaluate_batch(&nets, &accs)));
+    let (c, d) = (space.evaluate(&nets, &EnergyModel::maestro()), evaluate_batch(&nets, &accs));
+    assert_eq!(a, c);
+    assert_eq!(b, d);
+}
+
+#[test]
+fn spaces_enumerate_sample_and_filter() {
+    let space = HardwareSpace::thesis();
+    assert_eq!(space.len(), 1296);
+    space.validate().unwrap();
+    let all = space.enumerate().unwrap();
+    assert_eq!(all[0].label(), "kc-p/16pe/noc300/off50");
+    assert_eq!(all[1295].label(), "x-p/512pe/noc1000/off350");
+    assert!(space.get(1296).is_err());
+
+    let mut rng = edgeopt_accel_sim::rand::rngs::ChaCha8Rng::seed_from_u64(7);
+    let s1: Vec<String> = space.sample(&mut rng, 20).unwrap().iter().map(|a| a.label()).collect();
+    let mut rng = edgeopt_accel_sim::rand::rngs::ChaCha8Rng::seed_from_u64(7);
+    let s2: Vec<String> = space.sample(&mut rng, 20).unwrap().iter().map(|a| a.label()).collect();
+    assert_eq!(s1, s2);
+
+    let area = AreaModel::default();
+    let budget = ResourceBudget { max_pes: Some(64), ..ResourceBudget::default() };
+    assert_eq!(space.enumerate_within(&budget, &area).unwrap().len(), 3 * 8 * 9 * 3);
+    let tight = ResourceBudget { max_area_mm2: Some(area.area_mm2(&all[0].hardware)), ..ResourceBudget::default() };
+    let within = space.enumerate_within(&tight, &area).unwrap();
+    assert!(!within.is_empty() && within.iter().all(|a| a.hardware.num_pes() == 16));
+
+    let empty = HardwareSpace { pes: vec![], ..HardwareSpace::thesis() };
+    assert!(empty.validate().is_err());
+    assert!(empty.sample(&mut rng, 1).is_err());
+    let bad = HardwareSpace { noc_bw: vec![0], ..HardwareSpace::thesis() };
+    assert!(bad.validate().unwrap_err().to_string().contains("noc_bw"));
+}
