@@ -1,5 +1,7 @@
 //! The [`Accelerator`] trait and its two implementations.
 
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::dataflow::Dataflow;
@@ -84,12 +86,6 @@ impl Accel {
         CompiledLayer::new(layer, &mapping, self.hardware.num_pes())
     }
 
-    /// Analyse a network once for this accelerator's dataflow and PE count; the result prices
-    /// any NoC / off-chip bandwidth (see [`CompiledNetwork`]).
-    pub fn compile(&self, layers: &[Layer]) -> Result<CompiledNetwork> {
-        Ok(CompiledNetwork { layers: layers.iter().map(|l| self.compile_layer(l)).collect::<Result<_>>()? })
-    }
-
     /// A short label such as `kc-p/256pe/noc600/off150`.
     pub fn label(&self) -> String {
         format!(
@@ -100,12 +96,40 @@ impl Accel {
             self.hardware.offchip_bw()
         )
     }
+
+    /// Analyse a network once for this accelerator's dataflow and PE count; the result prices
+    /// any NoC / off-chip bandwidth (see [`CompiledNetwork`]). Layers of identical shape are
+    /// analysed once.
+    pub fn compile(&self, layers: &[Layer]) -> Result<CompiledNetwork> {
+        let pes = self.hardware.num_pes();
+        let dense = self.dataflow.mapping_for(pes, false);
+        let depthwise = self.dataflow.mapping_for(pes, true);
+        let mut seen: HashMap<Layer, usize> = HashMap::new();
+        let mut out: Vec<CompiledLayer> = Vec::with_capacity(layers.len());
+        for layer in layers {
+            let shape = Layer { name: String::new(), ..layer.clone() };
+            let compiled = match seen.get(&shape) {
+                Some(&i) => out[i].renamed(&layer.name),
+                None => {
+                    let mapping = if layer.kind == LayerType::DsConv { &depthwise } else { &dense };
+                    let c = CompiledLayer::new(layer, mapping, pes)?;
+                    seen.insert(shape, out.len());
+                    c
+                }
+            };
+            out.push(compiled);
+        }
+        Ok(CompiledNetwork { layers: out })
+    }
 }
 
 impl Accelerator for Accel {
     fn evaluate(&self, layers: &[Layer]) -> Result<NetworkCost> {
-        let costs = layers.iter().map(|l| self.evaluate_layer(l)).collect::<Result<Vec<_>>>()?;
-        Ok(NetworkCost::from_layers(costs))
+        self.compile(layers)?.cost(&self.hardware, &self.energy)
+    }
+
+    fn cycles(&self, layers: &[Layer]) -> Result<u64> {
+        self.compile(layers)?.cycles(&self.hardware)
     }
 }
 
@@ -136,12 +160,15 @@ impl CompiledNetwork {
 
     /// Cost on `hw`, whose PE count must be the compiled one.
     pub fn cost(&self, hw: &Hardware, energy: &EnergyModel) -> Result<NetworkCost> {
-        Ok(NetworkCost::from_layers(self.layers.iter().map(|l| l.cost(hw, energy)).collect::<Result<_>>()?))
+        let mut scratch = Vec::new();
+        let layers = self.layers.iter().map(|l| l.cost_with(hw, energy, &mut scratch)).collect::<Result<_>>()?;
+        Ok(NetworkCost::from_layers(layers))
     }
 
     /// Total cycles on `hw`.
     pub fn cycles(&self, hw: &Hardware) -> Result<u64> {
-        self.layers.iter().try_fold(0u64, |acc, l| Ok(acc.saturating_add(l.cycles(hw)?)))
+        let mut scratch = Vec::new();
+        self.layers.iter().try_fold(0u64, |acc, l| Ok(acc.saturating_add(l.cycles_with(hw, &mut scratch)?)))
     }
 }
 

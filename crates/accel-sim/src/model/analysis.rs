@@ -170,26 +170,39 @@ impl<'p> Analyzer<'p> {
             let o_sum = case.spatial_summary(tz.output);
             let ing_i = case.aggregate(in_sum, |f, e| case.ingress(tz.input_mask, f, e));
             let ing_w = case.aggregate(w_sum, |f, e| case.ingress(tz.filter_mask, f, e));
-            let egr = case.aggregate(o_sum, |f, e| case.egress(tz.output_mask, tz.output, false, f, e, true));
+            // The same egress volumes recur in EGR, CPS and PSM: compute each once per case.
+            let memo = std::cell::Cell::new([i64::MIN; 16]);
+            let out = |psum: bool, first: bool, ee: bool, reuse: bool| -> i64 {
+                let k = usize::from(psum) << 3 | usize::from(first) << 2 | usize::from(ee) << 1 | usize::from(reuse);
+                let mut m = memo.get();
+                if m[k] == i64::MIN {
+                    m[k] = case.egress(tz.output_mask, tz.output, psum, first, ee, reuse);
+                    memo.set(m);
+                }
+                m[k]
+            };
+            let egr = case.aggregate(o_sum, |f, e| out(false, f, e, true));
             let (_, ost, osp_edge) = o_sum;
             let cps = if osp_edge && lv.nec == 1 && ost.ee {
-                case.egress(tz.output_mask, tz.output, true, true, true, true)
+                out(true, true, true, true)
             } else {
-                case.egress(tz.output_mask, tz.output, true, true, false, true)
+                out(true, true, false, true)
             };
             let psm = {
                 let (sp, st_all, sp_edge) = case.spatial_summary_all();
-                let full =
-                    |first: bool, ee: bool, reuse: bool| case.egress(tz.output_mask, tz.output, true, first, ee, reuse);
                 if !sp || !sp_edge {
-                    lv.n.saturating_mul(full(true, false, true))
+                    lv.n.saturating_mul(out(true, true, false, true))
                 } else {
-                    let mut v = if lv.nec == 1 && st_all.ee { full(true, true, true) } else { full(true, false, true) };
+                    let mut v = if lv.nec == 1 && st_all.ee {
+                        out(true, true, true, true)
+                    } else {
+                        out(true, true, false, true)
+                    };
                     if lv.nec > 1 {
                         let e = i64::from(st_all.ee);
                         v = v
-                            .saturating_add((lv.nec - e - 1).max(0).saturating_mul(full(true, false, true)))
-                            .saturating_add(e.saturating_mul(full(false, true, false)));
+                            .saturating_add((lv.nec - e - 1).max(0).saturating_mul(out(true, true, false, true)))
+                            .saturating_add(e.saturating_mul(out(true, false, true, false)));
                     }
                     v
                 }

@@ -181,6 +181,11 @@ impl CompiledLayer {
         Ok(compiled)
     }
 
+    /// The same analysis under another layer name.
+    pub(crate) fn renamed(&self, name: &str) -> CompiledLayer {
+        CompiledLayer { name: name.to_string(), ..self.clone() }
+    }
+
     /// Layer name.
     pub fn name(&self) -> &str {
         &self.name
@@ -196,7 +201,7 @@ impl CompiledLayer {
         self.cycles_with(hw, &mut Vec::new())
     }
 
-    fn cycles_with(&self, hw: &Hardware, scratch: &mut Vec<i64>) -> Result<u64> {
+    pub(crate) fn cycles_with(&self, hw: &Hardware, scratch: &mut Vec<i64>) -> Result<u64> {
         if hw.num_pes() != self.num_pes {
             return Err(SimError::InvalidHardware {
                 name: "num_pes",
@@ -219,7 +224,11 @@ impl CompiledLayer {
 
     /// The full cost on `hw` under `energy`.
     pub fn cost(&self, hw: &Hardware, energy: &EnergyModel) -> Result<LayerCost> {
-        let cycles = self.cycles(hw)?;
+        self.cost_with(hw, energy, &mut Vec::new())
+    }
+
+    pub(crate) fn cost_with(&self, hw: &Hardware, energy: &EnergyModel, scratch: &mut Vec<i64>) -> Result<LayerCost> {
+        let cycles = self.cycles_with(hw, scratch)?;
         let eb = hw.element_bytes();
         Ok(LayerCost {
             name: self.name.clone(),
