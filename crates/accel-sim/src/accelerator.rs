@@ -1,6 +1,7 @@
 //! The [`Accelerator`] trait and its two implementations.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 
@@ -104,10 +105,23 @@ impl Accel {
         let pes = self.hardware.num_pes();
         let dense = self.dataflow.mapping_for(pes, false);
         let depthwise = self.dataflow.mapping_for(pes, true);
-        let mut seen: HashMap<Layer, usize> = HashMap::new();
+        let mut seen: HashMap<[u64; 12], usize, BuildHasherDefault<ShapeHasher>> = HashMap::default();
         let mut out: Vec<CompiledLayer> = Vec::with_capacity(layers.len());
         for layer in layers {
-            let shape = Layer { name: String::new(), ..layer.clone() };
+            let shape = [
+                layer.kind as u64,
+                layer.batch,
+                layer.groups,
+                layer.k,
+                layer.c,
+                layer.r,
+                layer.s,
+                layer.y,
+                layer.x,
+                layer.stride_y,
+                layer.stride_x,
+                0,
+            ];
             let compiled = match seen.get(&shape) {
                 Some(&i) => out[i].renamed(&layer.name),
                 None => {
@@ -130,6 +144,28 @@ impl Accelerator for Accel {
 
     fn cycles(&self, layers: &[Layer]) -> Result<u64> {
         self.compile(layers)?.cycles(&self.hardware)
+    }
+}
+
+/// A cheap multiplicative hasher for the integer shape keys of [`Accel::compile`] (SipHash showed
+/// up in profiles; these keys are not attacker-controlled).
+#[derive(Default)]
+struct ShapeHasher(u64);
+
+impl Hasher for ShapeHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
     }
 }
 

@@ -22,6 +22,38 @@ pub(crate) const X: usize = 6;
 pub(crate) const YO: usize = 7;
 pub(crate) const XO: usize = 8;
 
+/// A directive list of one level with a fixed capacity (no allocation on the hot path).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Dirs {
+    d: [Dir; 16],
+    len: usize,
+}
+
+impl Dirs {
+    fn new() -> Dirs {
+        Dirs { d: [Dir::default(); 16], len: 0 }
+    }
+    fn as_slice(&self) -> &[Dir] {
+        &self.d[..self.len]
+    }
+    fn as_mut_slice(&mut self) -> &mut [Dir] {
+        &mut self.d[..self.len]
+    }
+    /// Insert at `at`; false when full.
+    fn insert(&mut self, at: usize, dir: Dir) -> bool {
+        if self.len == self.d.len() {
+            return false;
+        }
+        self.d.copy_within(at..self.len, at + 1);
+        self.d[at] = dir;
+        self.len += 1;
+        true
+    }
+    fn push(&mut self, dir: Dir) -> bool {
+        self.insert(self.len, dir)
+    }
+}
+
 /// One resolved directive: dimension slot, kind, size and offset.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Dir {
@@ -166,13 +198,19 @@ impl Plan {
         };
 
         // Split at Cluster directives; resolve sizes.
-        let mut raw_levels: Vec<Vec<Dir>> = vec![Vec::new()];
-        let mut clusters: Vec<i64> = Vec::new();
+        const MAX_LEVELS: usize = 6;
+        let too_long = || invalid("more than 16 directives in one cluster level".to_string());
+        let mut raw_levels = [Dirs::new(); MAX_LEVELS];
+        let mut nlevels = 1usize;
+        let mut clusters = [0i64; MAX_LEVELS];
         for d in mapping.directives() {
             match *d {
                 Directive::Cluster(n) => {
-                    clusters.push(resolve(n, "cluster size")?);
-                    raw_levels.push(Vec::new());
+                    if nlevels == MAX_LEVELS {
+                        return Err(invalid(format!("more than {} Cluster directives", MAX_LEVELS - 1)));
+                    }
+                    clusters[nlevels - 1] = resolve(n, "cluster size")?;
+                    nlevels += 1;
                 }
                 Directive::Spatial { dim, size, offset } | Directive::Temporal { dim, size, offset } => {
                     let spatial = matches!(d, Directive::Spatial { .. });
@@ -207,7 +245,9 @@ impl Plan {
                             table[base], dim
                         )));
                     }
-                    raw_levels.last_mut().expect("at least one level").push(Dir { var: dim.idx(), spatial, m, o });
+                    if !raw_levels[nlevels - 1].push(Dir { var: dim.idx(), spatial, m, o }) {
+                        return Err(too_long());
+                    }
                 }
             }
         }
@@ -219,33 +259,37 @@ impl Plan {
         }
 
         // PE flooring: P* = U·(P ÷ U).
-        let u: i64 = clusters.iter().fold(1i64, |a, &b| a.saturating_mul(b));
+        let u: i64 = clusters[..nlevels - 1].iter().fold(1i64, |a, &b| a.saturating_mul(b));
         let p = num_pes as i64;
         if p < u {
             return Err(SimError::InsufficientPes { layer: layer.name.clone(), needed: u as u64, available: num_pes });
         }
         let n0 = p / u;
 
-        let mut levels: Vec<Level> = Vec::with_capacity(raw_levels.len());
+        let mut levels: Vec<Level> = Vec::with_capacity(nlevels);
         let mut dtab = table;
-        for (j, own) in raw_levels.into_iter().enumerate() {
+        for (j, own) in raw_levels.into_iter().take(nlevels).enumerate() {
             let n = if j == 0 { n0 } else { clusters[j - 1] };
             let mut list = input_centric(own, &layer.name)?;
             if let Some(prev) = levels.last() {
                 for d in prev.dirs() {
-                    if !list.iter().any(|x| x.var == d.var) {
-                        list.insert(0, Dir { spatial: false, ..*d });
+                    if !list.as_slice().iter().any(|x| x.var == d.var) && !list.insert(0, Dir { spatial: false, ..*d })
+                    {
+                        return Err(too_long());
                     }
                 }
             }
             for &v in tensors.class {
-                if !list.iter().any(|x| x.var == v) {
-                    list.push(Dir { var: v, spatial: false, m: dtab[v], o: dtab[v] });
+                if !list.as_slice().iter().any(|x| x.var == v)
+                    && !list.push(Dir { var: v, spatial: false, m: dtab[v], o: dtab[v] })
+                {
+                    return Err(too_long());
                 }
             }
-            for d in list.iter_mut() {
+            for d in list.as_mut_slice() {
                 stride_rewrite(d, layer, j == 0);
             }
+            let list = list.as_slice();
             if list.len() > MAXD {
                 return Err(invalid(format!(
                     "level {j} has {} directives; each dimension may appear once",
@@ -292,18 +336,18 @@ impl Plan {
 }
 
 /// SPEC §2 step 2: a `Y'` (`X'`) directive becomes `Y` (`X`) with size `m + m_R − 1` (`m_S`).
-fn input_centric(mut list: Vec<Dir>, layer: &str) -> Result<Vec<Dir>> {
+fn input_centric(mut list: Dirs, layer: &str) -> Result<Dirs> {
     for (out, inp, filt) in [(YO, Y, R), (XO, X, S)] {
-        let Some(pos) = list.iter().position(|d| d.var == out) else {
+        let Some(pos) = list.as_slice().iter().position(|d| d.var == out) else {
             continue;
         };
-        if list.iter().any(|d| d.var == inp) {
+        if list.as_slice().iter().any(|d| d.var == inp) {
             return Err(SimError::InvalidMapping {
                 layer: layer.to_string(),
                 reason: format!("{} and {} are both mapped in one cluster level", Dim::ALL[out], Dim::ALL[inp]),
             });
         }
-        let Some(mf) = list.iter().find(|d| d.var == filt).map(|d| d.m) else {
+        let Some(mf) = list.as_slice().iter().find(|d| d.var == filt).map(|d| d.m) else {
             return Err(SimError::InvalidMapping {
                 layer: layer.to_string(),
                 reason: format!(
@@ -313,7 +357,7 @@ fn input_centric(mut list: Vec<Dir>, layer: &str) -> Result<Vec<Dir>> {
                 ),
             });
         };
-        let d = &mut list[pos];
+        let d = &mut list.as_mut_slice()[pos];
         d.var = inp;
         d.m += mf - 1;
     }
