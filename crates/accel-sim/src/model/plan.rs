@@ -318,7 +318,7 @@ impl Plan {
                 return Err(invalid(format!("cluster level {j} has no SpatialMap, so its PEs would be idle")));
             };
             let mut dirs = [Dir::default(); MAXD];
-            dirs[..list.len()].copy_from_slice(&list);
+            dirs[..list.len()].copy_from_slice(list);
             let mut level =
                 Level { dirs, len: list.len(), n, nec: 1, first_spatial, dir_of, tables: Tables::default() };
             level.tables = static_tables(&level, &dtab);
