@@ -1,0 +1,92 @@
+//! # edgeopt-predictors
+//!
+//! Latency and accuracy predictors for hardware-aware NAS, the rank statistics that decide whether
+//! one proxy device can stand in for another, and **AdaProxy** (thesis eq. 3.3), which adapts a
+//! proxy's predictor to a new device from a few dozen measurements.
+//!
+//! * [`Fit`] — hyperparameters that fit a model: [`LinearRegression`], [`KernelRidge`], [`MlpRegressor`].
+//! * [`LatencyPredictor`] / [`AccuracyPredictor`] — single and batch prediction over feature vectors.
+//! * [`AdaProxy`] — proxy adaptation with λ chosen on a validation split.
+//! * [`metrics`] — Spearman (ties averaged), Kendall τ-b, RMSE, MAPE, ±10 % accuracy, SRCC matrix,
+//!   bootstrap SRCC intervals.
+//! * [`nn`] — a small dense network with SGD/Adam, per-sample gradients and layer freezing (also
+//!   the engine of the bandit crate's NeuralUCB).
+//! * [`data`] — the wide per-device CSV format.
+//!
+//! ```
+//! use edgeopt_predictors::{AdaProxy, Fit, LatencyPredictor, LinearRegression, metrics::spearman};
+//! use edgeopt_predictors::ndarray::Array2;
+//! // A proxy device and a target whose third operator is relatively much slower.
+//! let x = Array2::from_shape_fn((60, 4), |(i, j)| ((i * (j + 3) + j) % 4) as f64);
+//! let proxy_lat = x.dot(&ndarray::array![1.0, 2.0, 3.0, 4.0]);
+//! let target_lat = x.dot(&ndarray::array![2.0, 4.0, 14.0, 8.0]);
+//! let proxy = LinearRegression::default().fit(x.view(), proxy_lat.view()).unwrap();
+//! let adapted = AdaProxy::default()
+//!     .fit(proxy.weights.view(), x.slice(ndarray::s![..40, ..]), target_lat.slice(ndarray::s![..40]),
+//!          x.slice(ndarray::s![40.., ..]), target_lat.slice(ndarray::s![40..]))
+//!     .unwrap();
+//! let pred = adapted.predict_batch(x.view()).unwrap();
+//! assert!(spearman(pred.as_slice().unwrap(), target_lat.as_slice().unwrap()).unwrap() > 0.99);
+//! ```
+#![deny(missing_docs)]
+
+mod adaproxy;
+pub mod data;
+mod error;
+mod kernel;
+mod linear;
+pub mod metrics;
+mod mlp;
+pub mod nn;
+
+pub use adaproxy::{AdaProxy, AdaptedPredictor};
+pub use error::{PredictorError, Result};
+pub use kernel::{Kernel, KernelRidge, KernelRidgeModel};
+pub use linear::{LinearPredictor, LinearRegression};
+pub use mlp::{MlpPredictor, MlpRegressor};
+pub use ndarray;
+pub use rand;
+
+use ndarray::{Array1, ArrayView1, ArrayView2};
+
+/// Hyperparameters that fit a model to a design matrix (rows = samples) and targets.
+pub trait Fit {
+    /// The fitted model.
+    type Model;
+    /// Validate the hyperparameters and the data, then fit.
+    fn fit(&self, x: ArrayView2<f64>, y: ArrayView1<f64>) -> Result<Self::Model>;
+}
+
+/// Predicts a device's latency (or energy) from an architecture's feature vector.
+pub trait LatencyPredictor {
+    /// Expected feature length.
+    fn n_features(&self) -> usize;
+    /// Predict one architecture.
+    fn predict(&self, x: ArrayView1<f64>) -> Result<f64>;
+    /// Predict every row.
+    fn predict_batch(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
+        x.rows().into_iter().map(|r| self.predict(r)).collect::<Result<Vec<_>>>().map(Array1::from)
+    }
+}
+
+/// Predicts an architecture's accuracy from its feature vector. Every [`LatencyPredictor`]
+/// regression model is also usable as an accuracy predictor.
+pub trait AccuracyPredictor {
+    /// Expected feature length.
+    fn n_features(&self) -> usize;
+    /// Predict one architecture.
+    fn predict_accuracy(&self, x: ArrayView1<f64>) -> Result<f64>;
+    /// Predict every row.
+    fn predict_accuracy_batch(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
+        x.rows().into_iter().map(|r| self.predict_accuracy(r)).collect::<Result<Vec<_>>>().map(Array1::from)
+    }
+}
+
+impl<T: LatencyPredictor> AccuracyPredictor for T {
+    fn n_features(&self) -> usize {
+        LatencyPredictor::n_features(self)
+    }
+    fn predict_accuracy(&self, x: ArrayView1<f64>) -> Result<f64> {
+        self.predict(x)
+    }
+}
