@@ -1,0 +1,113 @@
+//! Pareto tools: non-dominated filtering, exact hypervolume in 2-D and 3-D, and pruning a set by
+//! measured objectives (thesis alg. 5, line 11). Every objective is **minimised**; negate the ones
+//! to maximise (e.g. pass `-accuracy`).
+
+use crate::error::{NasError, Result};
+
+fn check(points: &[Vec<f64>], dim: Option<usize>) -> Result<usize> {
+    let d = dim.or_else(|| points.first().map(Vec::len)).unwrap_or(0);
+    for (index, p) in points.iter().enumerate() {
+        if p.len() != d {
+            return Err(NasError::Dimension { expected: d, index, got: p.len() });
+        }
+        if let Some(&value) = p.iter().find(|v| !v.is_finite()) {
+            return Err(NasError::NonFiniteObjective { objective: "pareto point", value, key: index.to_string() });
+        }
+    }
+    Ok(d)
+}
+
+/// `a` dominates `b`: no worse in every objective and better in one.
+pub fn dominates(a: &[f64], b: &[f64]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x <= y) && a.iter().zip(b).any(|(x, y)| x < y)
+}
+
+/// Indices of the non-dominated points, in input order. Duplicates of a non-dominated point are
+/// all kept.
+///
+/// ```
+/// use edgeopt_nas::pareto::non_dominated;
+/// let pts = vec![vec![1.0, 5.0], vec![2.0, 2.0], vec![3.0, 3.0], vec![5.0, 1.0]];
+/// assert_eq!(non_dominated(&pts).unwrap(), vec![0, 1, 3]);
+/// ```
+pub fn non_dominated(points: &[Vec<f64>]) -> Result<Vec<usize>> {
+    let d = check(points, None)?;
+    if d == 2 {
+        // O(n log n): sort by the first objective, sweep the second.
+        let mut idx: Vec<usize> = (0..points.len()).collect();
+        idx.sort_by(|&a, &b| points[a][0].total_cmp(&points[b][0]).then(points[a][1].total_cmp(&points[b][1])));
+        let mut keep = vec![false; points.len()];
+        let mut best = f64::INFINITY;
+        let mut last: Option<&Vec<f64>> = None;
+        for &i in &idx {
+            let p = &points[i];
+            if p[1] < best || last == Some(p) {
+                keep[i] = true;
+                best = best.min(p[1]);
+                last = Some(p);
+            }
+        }
+        return Ok((0..points.len()).filter(|&i| keep[i]).collect());
+    }
+    Ok((0..points.len()).filter(|&i| !points.iter().any(|q| dominates(q, &points[i]))).collect())
+}
+
+/// Exact hypervolume dominated by `points` and bounded by `reference` (minimisation), for 2 or 3
+/// objectives. Points not strictly better than the reference in every objective add nothing.
+///
+/// ```
+/// use edgeopt_nas::pareto::hypervolume;
+/// let hv = hypervolume(&[vec![1.0, 2.0], vec![2.0, 1.0]], &[3.0, 3.0]).unwrap();
+/// assert_eq!(hv, 3.0);
+/// ```
+pub fn hypervolume(points: &[Vec<f64>], reference: &[f64]) -> Result<f64> {
+    let d = reference.len();
+    check(points, Some(d))?;
+    check(&[reference.to_vec()], Some(d))?;
+    let inside: Vec<&Vec<f64>> = points.iter().filter(|p| p.iter().zip(reference).all(|(a, r)| a < r)).collect();
+    match d {
+        2 => Ok(hv2(inside.iter().map(|p| (p[0], p[1])).collect(), reference[0], reference[1])),
+        3 => {
+            // Slice along the third objective: between consecutive z levels the dominated area is
+            // the 2-D hypervolume of the points at or below that level.
+            let mut zs: Vec<f64> = inside.iter().map(|p| p[2]).collect();
+            zs.sort_by(f64::total_cmp);
+            zs.dedup();
+            let mut total = 0.0;
+            for (i, &z) in zs.iter().enumerate() {
+                let next = zs.get(i + 1).copied().unwrap_or(reference[2]);
+                let slice: Vec<(f64, f64)> = inside.iter().filter(|p| p[2] <= z).map(|p| (p[0], p[1])).collect();
+                total += hv2(slice, reference[0], reference[1]) * (next - z);
+            }
+            Ok(total)
+        }
+        _ => Err(NasError::InvalidParam {
+            name: "objectives",
+            value: d.to_string(),
+            reason: "hypervolume supports 2 or 3",
+        }),
+    }
+}
+
+fn hv2(mut pts: Vec<(f64, f64)>, rx: f64, ry: f64) -> f64 {
+    pts.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    let mut area = 0.0;
+    let mut best_y = ry;
+    for (x, y) in pts {
+        if y < best_y {
+            area += (rx - x) * (best_y - y);
+            best_y = y;
+        }
+    }
+    area
+}
+
+/// Keep the members of a candidate set that are Pareto-optimal by their *measured* latency and
+/// accuracy (thesis alg. 5, line 11): `latency` is minimised, `accuracy` maximised. Returns indices.
+pub fn prune_by_measurement(latency: &[f64], accuracy: &[f64]) -> Result<Vec<usize>> {
+    if latency.len() != accuracy.len() {
+        return Err(NasError::Dimension { expected: latency.len(), index: 0, got: accuracy.len() });
+    }
+    let pts: Vec<Vec<f64>> = latency.iter().zip(accuracy).map(|(l, a)| vec![*l, -a]).collect();
+    non_dominated(&pts)
+}

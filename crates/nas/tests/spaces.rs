@@ -1,0 +1,100 @@
+//! Search spaces: published counts, keys, and invariants.
+
+use edgeopt_nas::{Lowering, MobileNetSpace, Nb201, SearchSpace};
+use edgeopt_predictors::data::DeviceTable;
+use proptest::prelude::*;
+use rand::{SeedableRng, rngs::ChaCha8Rng};
+
+#[test]
+fn nb201_flops_match_the_benchmark_for_every_architecture() {
+    let table = DeviceTable::read(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/nb201_hwnasbench_cifar10.csv.gz"),
+    )
+    .unwrap();
+    let keys = table.text("arch_str").unwrap();
+    let ops = table.text("ops").unwrap();
+    let flops = table.numeric("flops_m").unwrap();
+    let space = Nb201::cifar10();
+    for ((key, digits), f) in keys.iter().zip(&ops).zip(&flops) {
+        let arch = space.parse_key(key).unwrap();
+        assert_eq!(space.key(&arch), *key);
+        assert_eq!(arch.digits(), *digits);
+        let ours = space.reported_flops(&arch) as f64 / 1e6;
+        assert!((ours - f.unwrap()).abs() < 1e-5, "{key}: {ours} vs {}", f.unwrap());
+    }
+    assert_eq!(keys.len(), 15_625);
+    let all = space.enumerate().unwrap();
+    assert_eq!(all.len(), 15_625);
+    let distinct: std::collections::HashSet<_> = all.iter().collect();
+    assert_eq!(distinct.len(), 15_625);
+}
+
+#[test]
+fn mobilenet_v2_has_its_published_size() {
+    let space = MobileNetSpace::mobilenet_v2();
+    let arch = space.mobilenet_v2_arch();
+    let macs = space.macs(&arch) as f64;
+    let params = space.params(&arch) as f64;
+    assert!((macs / 300.8e6 - 1.0).abs() < 0.005, "MACs {macs}");
+    assert!((params / 3.47e6 - 1.0).abs() < 0.01, "params {params}");
+    let layers = space.layers_with(&arch, &Lowering::convolutions_only());
+    // stem + first block (2) + 15 stage blocks × 3 + last block 3 + final conv + classifier
+    assert_eq!(layers.len(), 1 + 2 + 15 * 3 + 3 + 1 + 1);
+}
+
+#[test]
+fn ofa_proxyless_widths_and_extremes() {
+    let space = MobileNetSpace::ofa_proxyless();
+    assert_eq!(space.first_conv, 40);
+    assert_eq!(space.stage_widths, [32, 56, 104, 128, 248]);
+    assert_eq!(space.last_block, 416);
+    assert!(space.macs(&space.smallest()) < space.macs(&space.largest()));
+    assert_eq!(space.encoding_len(), 190);
+    let nb = Nb201::cifar10();
+    assert!(nb.macs(&nb.smallest()) < nb.macs(&nb.largest()));
+}
+
+#[test]
+fn bad_keys_are_named() {
+    let nb = Nb201::cifar10();
+    for bad in [
+        "",
+        "|none~0|",
+        "|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+        "|none~1|+|none~0|none~1|+|none~0|none~1|none~2|",
+    ] {
+        let err = nb.parse_key(bad).unwrap_err().to_string();
+        assert!(err.contains("nb201"), "{err}");
+    }
+    let mb = MobileNetSpace::ofa_proxyless();
+    assert!(mb.parse_key("d2,2,2,2,9:k3:e3").is_err());
+}
+
+proptest! {
+    #[test]
+    fn nb201_mutation_and_crossover_stay_in_the_space(seed in any::<u64>(), p in 0.0f64..1.0) {
+        let space = Nb201::cifar10();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let a = space.sample(&mut rng);
+        let b = space.sample(&mut rng);
+        for x in [space.mutate(&a, p, &mut rng), space.crossover(&a, &b, &mut rng)] {
+            prop_assert_eq!(space.parse_key(&space.key(&x)).unwrap(), x);
+            prop_assert_eq!(space.encode(&x).sum(), 7.0);
+        }
+    }
+
+    #[test]
+    fn mobilenet_mutation_and_crossover_stay_in_the_space(seed in any::<u64>(), p in 0.0f64..1.0) {
+        let space = MobileNetSpace::ofa_proxyless();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let a = space.sample(&mut rng);
+        let b = space.sample(&mut rng);
+        for x in [a, space.mutate(&a, p, &mut rng), space.crossover(&a, &b, &mut rng)] {
+            prop_assert_eq!(space.parse_key(&space.key(&x)).unwrap(), x);
+            let used: usize = x.depths.iter().map(|&d| d as usize).sum::<usize>() + 1;
+            prop_assert_eq!(space.encode(&x).sum() as usize, used + 1);
+            prop_assert!(space.macs(&x) >= space.macs(&space.smallest()));
+            prop_assert!(space.macs(&x) <= space.macs(&space.largest()));
+        }
+    }
+}
