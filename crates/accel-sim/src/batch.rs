@@ -83,3 +83,80 @@ impl HardwareSpace {
         (0..networks.len()).map(|_| it.by_ref().take(groups).flatten().collect()).collect()
     }
 }
+
+/// Latency and energy of many networks on every point of a [`HardwareSpace`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostMatrix {
+    /// `cycles[i][j]`: network `i` on accelerator `j`; `None` where a layer cannot run there.
+    pub cycles: Vec<Vec<Option<u64>>>,
+    /// `energy_nj[i][j]`, `None` where `cycles` is.
+    pub energy_nj: Vec<Vec<Option<f64>>>,
+    /// Distinct layer shapes that were actually costed.
+    pub distinct_layers: usize,
+}
+
+impl HardwareSpace {
+    /// Totals of many networks on every accelerator of the space, exploiting that networks of a
+    /// search space share layer shapes: every distinct shape is costed once per accelerator, and a
+    /// network's totals are sums over its layers (layers run one after another). The totals equal
+    /// [`Accelerator::evaluate`]'s exactly.
+    ///
+    /// ```
+    /// use edgeopt_accel_sim::{Accelerator, EnergyModel, HardwareSpace, Layer};
+    /// let a = vec![Layer::conv("x", 8, 8, 3, 3, 10, 10, 1); 3];
+    /// let b = vec![Layer::conv("y", 8, 8, 3, 3, 10, 10, 1), Layer::depthwise("z", 8, 3, 3, 10, 10, 1)];
+    /// let space = HardwareSpace::calibration();
+    /// let m = space.cost_matrix(&[a.clone(), b], &EnergyModel::maestro());
+    /// assert_eq!(m.distinct_layers, 2);
+    /// assert_eq!(m.cycles[0][5], Some(space.get(5).unwrap().evaluate(&a).unwrap().cycles));
+    /// ```
+    pub fn cost_matrix(&self, networks: &[Vec<Layer>], energy: &EnergyModel) -> CostMatrix {
+        // Distinct shapes (name ignored) and each network as (shape, count) pairs.
+        let mut shapes: Vec<Layer> = Vec::new();
+        let mut index: std::collections::HashMap<Layer, usize> = std::collections::HashMap::new();
+        let nets: Vec<Vec<(usize, u64)>> = networks
+            .iter()
+            .map(|net| {
+                let mut counts: std::collections::BTreeMap<usize, u64> = std::collections::BTreeMap::new();
+                for l in net {
+                    let shape = Layer { name: String::new(), ..l.clone() };
+                    let next = shapes.len();
+                    let i = *index.entry(shape.clone()).or_insert_with(|| {
+                        shapes.push(Layer { name: format!("shape{next}"), ..shape });
+                        next
+                    });
+                    *counts.entry(i).or_insert(0) += 1;
+                }
+                counts.into_iter().collect()
+            })
+            .collect();
+        let singles: Vec<Vec<Layer>> = shapes.iter().map(|s| vec![s.clone()]).collect();
+        let per_shape = self.evaluate(&singles, energy);
+        let points = self.len();
+        // costs[s][j]: shape s on accelerator j, None where it cannot run.
+        let costs: Vec<Vec<Option<(u64, f64)>>> = per_shape
+            .iter()
+            .map(|row| row.iter().map(|r| r.as_ref().ok().map(|c| (c.cycles, c.energy_nj))).collect())
+            .collect();
+        let rows: Vec<(Vec<Option<u64>>, Vec<Option<f64>>)> = nets
+            .par_iter()
+            .map(|net| {
+                (0..points)
+                    .map(|j| {
+                        let mut cyc = 0u64;
+                        let mut en = 0f64;
+                        for &(s, n) in net {
+                            let (c, e) = costs[s][j]?;
+                            cyc = cyc.saturating_add(c.saturating_mul(n));
+                            en += e * n as f64;
+                        }
+                        Some((cyc, en))
+                    })
+                    .map(|o| (o.map(|p| p.0), o.map(|p| p.1)))
+                    .unzip()
+            })
+            .collect();
+        let (cycles, energy_nj) = rows.into_iter().unzip();
+        CostMatrix { cycles, energy_nj, distinct_layers: shapes.len() }
+    }
+}

@@ -43,7 +43,7 @@ mod model;
 mod space;
 
 pub use accelerator::{Accel, Accelerator, CompiledNetwork, MixedAccelerator, NetworkCost};
-pub use batch::evaluate_batch;
+pub use batch::{CostMatrix, evaluate_batch};
 pub use dataflow::{Dataflow, Dim, Directive, Extent, Mapping, depthwise_template};
 pub use energy::EnergyModel;
 pub use error::{Result, SimError};
