@@ -5,8 +5,11 @@
 //! crates under short names:
 //!
 //! * [`accel_sim`] — a MAESTRO-compatible analytical cost model for DNN accelerators.
+//! * [`predictors`] — latency/accuracy predictors, rank metrics, AdaProxy.
+//! * [`nas`] — search spaces lowered to accelerator layers, evolutionary and exhaustive search.
+//! * [`codesign`] — one-proxy NAS, bisection on `t`, semi-decoupled co-design.
 //!
-//! The other crates of the design (predictors, nas, bandit, codesign) join the facade as they land.
+//! The bandit crate of the design (Aquaman) is not written yet.
 //!
 //! ```
 //! use edgeopt::accel_sim::{Accel, Accelerator, Dataflow, HardwareConfig, Layer};
@@ -17,6 +20,9 @@
 #![deny(missing_docs)]
 
 pub use edgeopt_accel_sim as accel_sim;
+pub use edgeopt_codesign as codesign;
+pub use edgeopt_nas as nas;
+pub use edgeopt_predictors as predictors;
 
 /// Networks embedded in the repository (layer tables from MAESTRO's model zoo; see `data/PROVENANCE.md`).
 pub mod zoo {

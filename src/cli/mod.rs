@@ -3,6 +3,7 @@
 mod accel;
 mod demo;
 mod plots;
+mod workflows;
 
 use std::path::PathBuf;
 
@@ -15,6 +16,15 @@ pub enum CliError {
     /// From the cost model.
     #[error(transparent)]
     Sim(#[from] SimError),
+    /// From predictors and data loading.
+    #[error(transparent)]
+    Predictor(#[from] edgeopt::predictors::PredictorError),
+    /// From search spaces.
+    #[error(transparent)]
+    Nas(#[from] edgeopt::nas::NasError),
+    /// From the workflows.
+    #[error(transparent)]
+    Codesign(#[from] edgeopt::codesign::CodesignError),
     /// Reading or writing a file.
     #[error("{path}: {source}")]
     Io {
@@ -59,11 +69,78 @@ enum Command {
         #[command(subcommand)]
         command: accel::AccelCommand,
     },
+    /// SRCC matrix between the device columns of a measurement table (CSV).
+    Monotonicity {
+        /// Wide CSV (one row per architecture, one column per device metric; `.gz` accepted).
+        #[arg(long)]
+        data: PathBuf,
+        /// `latency` or `energy` columns.
+        #[arg(long, default_value = "latency")]
+        metric: String,
+    },
+    /// Adapt the proxy's linear latency predictor to a target (AdaProxy, eq. 3.3); prints JSON.
+    Adapt {
+        /// Wide CSV with an `arch_str` column.
+        #[arg(long)]
+        data: PathBuf,
+        /// Search space of the keys.
+        #[arg(long, default_value = "nb201")]
+        space: String,
+        /// Proxy column.
+        #[arg(long)]
+        proxy: String,
+        /// Target column.
+        #[arg(long)]
+        target: String,
+        /// Training measurements on the target.
+        #[arg(long)]
+        samples: usize,
+        /// Validation measurements for choosing λ.
+        #[arg(long, default_value_t = 20)]
+        validation: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+    /// Hardware-aware NAS with one proxy device (alg. 5); prints JSON.
+    OneProxy {
+        /// Wide CSV with an `arch_str` column.
+        #[arg(long)]
+        data: PathBuf,
+        /// Search space of the keys.
+        #[arg(long, default_value = "nb201")]
+        space: String,
+        /// Proxy column.
+        #[arg(long)]
+        proxy: String,
+        /// Target column.
+        #[arg(long)]
+        target: String,
+        /// Accuracy column.
+        #[arg(long)]
+        accuracy: String,
+        /// Architectures measured first on the target.
+        #[arg(long, default_value_t = 40)]
+        samples: usize,
+        /// SRCC threshold.
+        #[arg(long, default_value_t = 0.9)]
+        threshold: f64,
+        /// Seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
 }
 
 pub fn run(cli: Cli) -> CliResult<()> {
     match cli.command {
         Command::Demo { out } => demo::run(&out),
         Command::Accel { command } => accel::run(command),
+        Command::Monotonicity { data, metric } => workflows::monotonicity(&data, &metric),
+        Command::Adapt { data, space, proxy, target, samples, validation, seed } => {
+            workflows::adapt_cmd(&data, &space, &proxy, &target, samples, validation, seed)
+        }
+        Command::OneProxy { data, space, proxy, target, accuracy, samples, threshold, seed } => {
+            workflows::one_proxy_cmd(&data, &space, &proxy, &target, &accuracy, samples, threshold, seed)
+        }
     }
 }

@@ -138,7 +138,8 @@ impl HardwareSpace {
             .iter()
             .map(|row| row.iter().map(|r| r.as_ref().ok().map(|c| (c.cycles, c.energy_nj))).collect())
             .collect();
-        let rows: Vec<(Vec<Option<u64>>, Vec<Option<f64>>)> = nets
+        type Row = (Vec<Option<u64>>, Vec<Option<f64>>);
+        let rows: Vec<Row> = nets
             .par_iter()
             .map(|net| {
                 (0..points)

@@ -1,0 +1,93 @@
+//! The proxy's linear latency predictor and its adaptation to a target device (thesis sec. 3.5).
+
+use edgeopt_nas::SearchSpace;
+use edgeopt_predictors::ndarray::{Array1, Array2};
+use edgeopt_predictors::{AdaProxy, AdaptedPredictor, Fit, LatencyPredictor, LinearPredictor, LinearRegression};
+use rand::Rng;
+use rand::seq::SliceRandom;
+
+use crate::device::Device;
+use crate::error::{CodesignError, Result};
+
+/// Encode architectures as the rows of a design matrix.
+pub fn design_matrix<S: SearchSpace>(space: &S, archs: &[S::Arch]) -> Array2<f64> {
+    let p = space.encoding_len();
+    let mut x = Array2::zeros((archs.len(), p));
+    for (i, a) in archs.iter().enumerate() {
+        x.row_mut(i).assign(&space.encode(a));
+    }
+    x
+}
+
+/// Fit the proxy device's linear (operator-level) latency predictor on measured architectures.
+pub fn fit_proxy<S: SearchSpace>(space: &S, archs: &[S::Arch], latency: &[f64]) -> Result<LinearPredictor> {
+    let x = design_matrix(space, archs);
+    Ok(LinearRegression::default().fit(x.view(), Array1::from(latency.to_vec()).view())?)
+}
+
+/// Predictions of any latency predictor for many architectures.
+pub fn predict_all<S: SearchSpace, P: LatencyPredictor + ?Sized>(
+    space: &S,
+    p: &P,
+    archs: &[S::Arch],
+) -> Result<Vec<f64>> {
+    Ok(p.predict_batch(design_matrix(space, archs).view())?.to_vec())
+}
+
+/// The outcome of adapting a proxy to a target.
+#[derive(Debug, Clone)]
+pub struct Adaptation<A> {
+    /// The adapted predictor.
+    pub predictor: AdaptedPredictor,
+    /// Architectures measured on the target, with their latencies (training first, then validation).
+    pub measured: Vec<(A, f64)>,
+}
+
+/// Draw `samples + validation` distinct architectures of `pool`, measure them on `target`, and
+/// solve eq. 3.3 with λ chosen on the last `validation` of them.
+pub fn adapt<S: SearchSpace, D: Device<S::Arch> + ?Sized, R: Rng + ?Sized>(
+    space: &S,
+    proxy: &LinearPredictor,
+    target: &D,
+    pool: &[S::Arch],
+    samples: usize,
+    validation: usize,
+    rng: &mut R,
+) -> Result<Adaptation<S::Arch>> {
+    if samples < 2 || validation < 2 {
+        return Err(CodesignError::InvalidParam {
+            name: "samples/validation",
+            value: format!("{samples}/{validation}"),
+            reason: "need at least 2 of each".into(),
+        });
+    }
+    if samples + validation > pool.len() {
+        return Err(CodesignError::InvalidParam {
+            name: "samples",
+            value: (samples + validation).to_string(),
+            reason: format!("only {} architectures can be measured on the target", pool.len()),
+        });
+    }
+    let mut idx: Vec<usize> = (0..pool.len()).collect();
+    let (chosen, _) = idx.partial_shuffle(rng, samples + validation);
+    let archs: Vec<S::Arch> = chosen.iter().map(|&i| pool[i].clone()).collect();
+    let measured = archs.iter().map(|a| Ok((a.clone(), target.measure(a)?.latency))).collect::<Result<Vec<_>>>()?;
+    let predictor = refit(space, proxy, &measured, samples)?;
+    Ok(Adaptation { predictor, measured })
+}
+
+/// Solve eq. 3.3 on measured architectures, the first `train` for fitting, the rest for choosing λ.
+pub fn refit<S: SearchSpace>(
+    space: &S,
+    proxy: &LinearPredictor,
+    measured: &[(S::Arch, f64)],
+    train: usize,
+) -> Result<AdaptedPredictor> {
+    let archs: Vec<S::Arch> = measured.iter().map(|m| m.0.clone()).collect();
+    let x = design_matrix(space, &archs);
+    let y = Array1::from(measured.iter().map(|m| m.1).collect::<Vec<_>>());
+    let s = train.min(measured.len());
+    let (xt, xv) = x.view().split_at(edgeopt_predictors::ndarray::Axis(0), s);
+    let (yt, yv) = y.view().split_at(edgeopt_predictors::ndarray::Axis(0), s);
+    Ok(AdaProxy::default().fit(proxy.weights.view(), xt, yt, xv, yv)?)
+}

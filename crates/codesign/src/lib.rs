@@ -1,0 +1,25 @@
+//! # edgeopt-codesign
+//!
+//! The dissertation's workflows, built on the other crates:
+//!
+//! * [`Device`] — something measurable (a table column, an accelerator, a closure) that counts the
+//!   measurements a workflow spends.
+//! * [`one_proxy`](one_proxy::one_proxy) — hardware-aware NAS with one proxy device (alg. 5).
+//! * [`Bisection`] — meet a latency constraint on a new device by bisection on `t` (alg. 1).
+//! * [`semi_decoupled`] — two-stage architecture/accelerator co-design (alg. 6) with its
+//!   fully-coupled and fully-decoupled baselines.
+//! * [`adapt`] — the proxy's linear predictor and AdaProxy adaptation to a target.
+#![deny(missing_docs)]
+
+pub mod adapt;
+mod bisection;
+mod device;
+mod error;
+pub mod one_proxy;
+pub mod semi_decoupled;
+mod table;
+
+pub use bisection::{Bisection, BisectionResult};
+pub use device::{AcceleratorDevice, Device, FnDevice, Measurement, TableDevice};
+pub use error::{CodesignError, Result};
+pub use table::ArchTable;

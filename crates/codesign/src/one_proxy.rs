@@ -1,0 +1,218 @@
+//! Hardware-aware NAS with one proxy device (thesis alg. 5).
+//!
+//! 1. Measure a small sample of architectures on the target and estimate the SRCC between the
+//!    proxy's predictor and the target.
+//! 2. If the SRCC reaches the threshold, keep the proxy's predictor; otherwise adapt it (AdaProxy),
+//!    measuring a few more architectures at a time while the held-out SRCC stays below threshold.
+//! 3. Take the predictor's latency–accuracy Pareto set over the candidate pool, measure its members
+//!    on the target and drop those that are not Pareto-optimal by measurement (alg. 5, line 11).
+
+use std::collections::HashMap;
+
+use edgeopt_nas::SearchSpace;
+use edgeopt_nas::pareto::{non_dominated, prune_by_measurement};
+use edgeopt_predictors::metrics::spearman;
+use edgeopt_predictors::{LatencyPredictor, LinearPredictor};
+use rand::seq::SliceRandom;
+use rand::{Rng, RngExt};
+use serde::{Deserialize, Serialize};
+
+use crate::adapt::{predict_all, refit};
+use crate::device::Device;
+use crate::error::{CodesignError, Result};
+
+/// Settings of the workflow.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct OneProxyConfig {
+    /// Architectures measured first (30–50 in the thesis).
+    pub samples: usize,
+    /// SRCC threshold above which the proxy is used as is.
+    pub threshold: f64,
+    /// Extra measurements per round when the adapted SRCC is still below threshold.
+    pub extra_step: usize,
+    /// Most extra measurements in total.
+    pub max_extra: usize,
+}
+
+impl Default for OneProxyConfig {
+    fn default() -> Self {
+        OneProxyConfig { samples: 40, threshold: 0.9, extra_step: 10, max_extra: 20 }
+    }
+}
+
+/// A member of the returned set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Member<A> {
+    /// Architecture.
+    pub arch: A,
+    /// Its accuracy.
+    pub accuracy: f64,
+    /// Its latency measured on the target.
+    pub latency: f64,
+}
+
+/// What the workflow returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OneProxyResult<A> {
+    /// SRCC between proxy prediction and target on the first sample.
+    pub srcc_estimate: f64,
+    /// Whether the proxy was adapted.
+    pub adapted: bool,
+    /// Held-out SRCC of the adapted predictor (if adapted).
+    pub srcc_adapted: Option<f64>,
+    /// Target measurements spent (samples, extra samples and the Pareto set, each architecture once).
+    pub measurements_used: usize,
+    /// The target's Pareto-optimal set, by increasing latency.
+    pub set: Vec<Member<A>>,
+}
+
+/// Run alg. 5 over a candidate `pool` (every architecture the target can be asked about) with
+/// accuracies from `accuracy` (higher is better).
+pub fn one_proxy<S, D, R>(
+    space: &S,
+    pool: &[S::Arch],
+    accuracy: &(dyn Fn(&S::Arch) -> f64 + Sync),
+    proxy: &LinearPredictor,
+    target: &D,
+    cfg: &OneProxyConfig,
+    rng: &mut R,
+) -> Result<OneProxyResult<S::Arch>>
+where
+    S: SearchSpace,
+    D: Device<S::Arch> + ?Sized,
+    R: Rng + ?Sized,
+{
+    if cfg.samples < 6 || cfg.samples > pool.len() {
+        return Err(CodesignError::InvalidParam {
+            name: "samples",
+            value: cfg.samples.to_string(),
+            reason: format!("need 6 ≤ samples ≤ {} (the pool)", pool.len()),
+        });
+    }
+    let mut order: Vec<usize> = (0..pool.len()).collect();
+    order.shuffle(rng);
+    let mut next = 0usize;
+    let mut measured: HashMap<S::Arch, f64> = HashMap::new();
+    let mut sample: Vec<(S::Arch, f64)> = Vec::new();
+    let mut measure_more =
+        |n: usize, sample: &mut Vec<(S::Arch, f64)>, measured: &mut HashMap<S::Arch, f64>| -> Result<()> {
+            for _ in 0..n {
+                let Some(&i) = order.get(next) else { break };
+                next += 1;
+                let a = pool[i].clone();
+                let l = target.measure(&a)?.latency;
+                measured.insert(a.clone(), l);
+                sample.push((a, l));
+            }
+            Ok(())
+        };
+    measure_more(cfg.samples, &mut sample, &mut measured)?;
+    let archs: Vec<S::Arch> = sample.iter().map(|s| s.0.clone()).collect();
+    let lat: Vec<f64> = sample.iter().map(|s| s.1).collect();
+    let srcc_estimate = spearman(&predict_all(space, proxy, &archs)?, &lat)?;
+
+    let mut adapted_predictor = None;
+    let mut srcc_adapted = None;
+    if srcc_estimate < cfg.threshold {
+        let mut extra = 0;
+        loop {
+            // Hold out a third (at least 5) for choosing λ and judging the adaptation.
+            let val = (sample.len() / 3).max(5);
+            let train = sample.len() - val;
+            // Shuffle so that the split does not follow measurement order.
+            let mut shuffled = sample.clone();
+            shuffled.shuffle(rng);
+            let pred = refit(space, proxy, &shuffled, train)?;
+            let held: Vec<S::Arch> = shuffled[train..].iter().map(|s| s.0.clone()).collect();
+            let held_lat: Vec<f64> = shuffled[train..].iter().map(|s| s.1).collect();
+            let s = spearman(&predict_all(space, &pred, &held)?, &held_lat).unwrap_or(f64::NEG_INFINITY);
+            adapted_predictor = Some(pred);
+            srcc_adapted = Some(s);
+            if s >= cfg.threshold || extra >= cfg.max_extra {
+                break;
+            }
+            let step = cfg.extra_step.max(1).min(cfg.max_extra - extra);
+            measure_more(step, &mut sample, &mut measured)?;
+            extra += step;
+        }
+    }
+    let predictor: &dyn LatencyPredictor = match &adapted_predictor {
+        Some(p) => p,
+        None => proxy,
+    };
+
+    let predicted = predict_all(space, predictor, pool)?;
+    let acc: Vec<f64> = pool.iter().map(accuracy).collect();
+    let points: Vec<Vec<f64>> = predicted.iter().zip(&acc).map(|(l, a)| vec![*l, -a]).collect();
+    let front = non_dominated(&points)?;
+    let mut members = Vec::with_capacity(front.len());
+    for i in front {
+        let a = pool[i].clone();
+        let l = match measured.get(&a) {
+            Some(&l) => l,
+            None => {
+                let l = target.measure(&a)?.latency;
+                measured.insert(a.clone(), l);
+                l
+            }
+        };
+        if !members.iter().any(|m: &Member<S::Arch>| m.arch == a) {
+            members.push(Member { arch: a, accuracy: acc[i], latency: l });
+        }
+    }
+    let keep = prune_by_measurement(
+        &members.iter().map(|m| m.latency).collect::<Vec<_>>(),
+        &members.iter().map(|m| m.accuracy).collect::<Vec<_>>(),
+    )?;
+    let mut set: Vec<Member<S::Arch>> = keep.into_iter().map(|i| members[i].clone()).collect();
+    set.sort_by(|a, b| a.latency.total_cmp(&b.latency));
+    Ok(OneProxyResult {
+        srcc_estimate,
+        adapted: adapted_predictor.is_some(),
+        srcc_adapted,
+        measurements_used: measured.len(),
+        set,
+    })
+}
+
+/// Mean accuracy gap (in the accuracy's units) between the best returned member meeting a latency
+/// constraint and the best of all architectures meeting it, over `constraints` latency bounds
+/// spread evenly between the 5th and 95th percentile of `all` latencies. A constraint no returned
+/// member meets counts the full oracle accuracy as the gap.
+pub fn mean_gap_to_oracle<A>(set: &[Member<A>], all: &[(f64, f64)], constraints: usize) -> Result<f64> {
+    if all.is_empty() || constraints == 0 {
+        return Err(CodesignError::InvalidParam {
+            name: "constraints",
+            value: format!("{constraints} over {} architectures", all.len()),
+            reason: "need architectures and at least one constraint".into(),
+        });
+    }
+    let mut lats: Vec<f64> = all.iter().map(|p| p.1).collect();
+    lats.sort_by(f64::total_cmp);
+    let q = |p: f64| lats[((p * (lats.len() - 1) as f64).round() as usize).min(lats.len() - 1)];
+    let (lo, hi) = (q(0.05), q(0.95));
+    let mut total = 0.0;
+    for k in 0..constraints {
+        let bound = if constraints == 1 { hi } else { lo + (hi - lo) * k as f64 / (constraints - 1) as f64 };
+        let oracle = all.iter().filter(|p| p.1 <= bound).map(|p| p.0).fold(f64::NEG_INFINITY, f64::max);
+        if oracle == f64::NEG_INFINITY {
+            continue;
+        }
+        let ours = set.iter().filter(|m| m.latency <= bound).map(|m| m.accuracy).fold(f64::NEG_INFINITY, f64::max);
+        total += if ours == f64::NEG_INFINITY { oracle } else { (oracle - ours).max(0.0) };
+    }
+    Ok(total / constraints as f64)
+}
+
+/// Pick the proxy device: the column with the highest mean SRCC to all others in a matrix.
+pub fn choose_proxy(srcc: &[Vec<f64>]) -> Option<usize> {
+    (0..srcc.len()).max_by(|&a, &b| {
+        let m = |i: usize| srcc[i].iter().enumerate().filter(|(j, _)| *j != i).map(|(_, v)| *v).sum::<f64>();
+        m(a).total_cmp(&m(b))
+    })
+}
+
+/// A random subset of `n` pool members (for drawing sample sets outside the workflow).
+pub fn draw<A: Clone, R: Rng + ?Sized>(pool: &[A], n: usize, rng: &mut R) -> Vec<A> {
+    (0..n.min(pool.len())).map(|_| pool[rng.random_range(0..pool.len())].clone()).collect()
+}

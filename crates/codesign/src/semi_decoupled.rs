@@ -1,0 +1,174 @@
+//! Semi-decoupled architecture/accelerator co-design (thesis alg. 6) and its baselines.
+//!
+//! Latency and energy of every (architecture, accelerator) pair come as matrices (e.g. from
+//! [`edgeopt_accel_sim::HardwareSpace::cost_matrix`]); evaluation counts report how many pairs
+//! each method would have had to cost.
+//!
+//! * **Fully coupled**: the most accurate pair meeting (L, E) over all architectures × accelerators.
+//! * **Semi-decoupled**: stage 1 finds, on one proxy accelerator `h0`, the most accurate architecture
+//!   for each of K constraint pairs (set P); stage 2 picks, for every admissible accelerator, the
+//!   most accurate member of P meeting (L, E) there.
+//! * **Fully decoupled**: one architecture chosen on `h0` for (L, E), then any accelerator it fits.
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CodesignError, Result};
+
+/// The co-design problem: accuracies, per-pair latency and energy (`None`: the pair cannot run),
+/// and which accelerators the hardware budget admits.
+#[derive(Debug, Clone)]
+pub struct Problem<'a> {
+    /// Accuracy of each architecture.
+    pub accuracy: &'a [f64],
+    /// `latency[a][h]`.
+    pub latency: &'a [Vec<Option<f64>>],
+    /// `energy[a][h]`.
+    pub energy: &'a [Vec<Option<f64>>],
+    /// `admissible[h]`: HardwareResource(h) ≤ H.
+    pub admissible: &'a [bool],
+}
+
+/// A chosen design.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Design {
+    /// Architecture index.
+    pub arch: usize,
+    /// Accelerator index.
+    pub accel: usize,
+    /// Accuracy.
+    pub accuracy: f64,
+}
+
+/// Result of one method for one constraint pair.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// The design, if any meets the constraints.
+    pub design: Option<Design>,
+    /// (architecture, accelerator) pairs the method evaluates.
+    pub evaluations: usize,
+}
+
+impl Problem<'_> {
+    fn check(&self) -> Result<(usize, usize)> {
+        let na = self.accuracy.len();
+        let nh = self.admissible.len();
+        let bad = |what: &str, got: usize, want: usize| CodesignError::InvalidParam {
+            name: "problem",
+            value: format!("{what} has {got} rows"),
+            reason: format!("expected {want}"),
+        };
+        if self.latency.len() != na || self.energy.len() != na {
+            return Err(bad("latency/energy", self.latency.len().min(self.energy.len()), na));
+        }
+        if let Some(r) = self.latency.iter().chain(self.energy).find(|r| r.len() != nh) {
+            return Err(bad("a latency/energy row", r.len(), nh));
+        }
+        if na == 0 || nh == 0 {
+            return Err(CodesignError::InvalidParam {
+                name: "problem",
+                value: "empty".into(),
+                reason: "need architectures and accelerators".into(),
+            });
+        }
+        Ok((na, nh))
+    }
+
+    fn meets(&self, a: usize, h: usize, l: f64, e: f64) -> bool {
+        matches!((self.latency[a][h], self.energy[a][h]), (Some(x), Some(y)) if x <= l && y <= e)
+    }
+
+    fn better(&self, cand: Design, cur: Option<Design>) -> bool {
+        cur.is_none_or(|c| {
+            cand.accuracy > c.accuracy || (cand.accuracy == c.accuracy && (cand.arch, cand.accel) < (c.arch, c.accel))
+        })
+    }
+
+    /// Fully coupled exhaustive search.
+    pub fn fully_coupled(&self, l: f64, e: f64) -> Result<Outcome> {
+        let (na, nh) = self.check()?;
+        let best = (0..na)
+            .into_par_iter()
+            .filter_map(|a| {
+                (0..nh)
+                    .filter(|&h| self.admissible[h] && self.meets(a, h, l, e))
+                    .map(|h| Design { arch: a, accel: h, accuracy: self.accuracy[a] })
+                    .next()
+            })
+            .reduce_with(|x, y| if self.better(y, Some(x)) { y } else { x });
+        let admissible = self.admissible.iter().filter(|&&x| x).count();
+        Ok(Outcome { design: best, evaluations: na * admissible })
+    }
+
+    /// The set P of stage 1 on proxy `h0`: the most accurate architecture under each constraint pair.
+    pub fn proxy_set(&self, h0: usize, pairs: &[(f64, f64)]) -> Result<Vec<usize>> {
+        let (na, nh) = self.check()?;
+        if h0 >= nh {
+            return Err(CodesignError::InvalidParam {
+                name: "proxy",
+                value: h0.to_string(),
+                reason: format!("must be < {nh}"),
+            });
+        }
+        let mut set: Vec<usize> = pairs
+            .iter()
+            .filter_map(|&(l, e)| {
+                (0..na)
+                    .filter(|&a| self.meets(a, h0, l, e))
+                    .max_by(|&x, &y| self.accuracy[x].total_cmp(&self.accuracy[y]).then(y.cmp(&x)))
+            })
+            .collect();
+        set.sort_unstable();
+        set.dedup();
+        Ok(set)
+    }
+
+    /// Stage 2 over a proxy set.
+    pub fn semi_decoupled(&self, set: &[usize], l: f64, e: f64) -> Result<Outcome> {
+        let (na, nh) = self.check()?;
+        let mut best = None;
+        for h in (0..nh).filter(|&h| self.admissible[h]) {
+            for &a in set {
+                let d = Design { arch: a, accel: h, accuracy: self.accuracy[a] };
+                if self.meets(a, h, l, e) && self.better(d, best) {
+                    best = Some(d);
+                }
+            }
+        }
+        let admissible = self.admissible.iter().filter(|&&x| x).count();
+        Ok(Outcome { design: best, evaluations: na + set.len() * admissible })
+    }
+
+    /// Fully decoupled: the architecture is fixed on the proxy `h0` for (L, E) first.
+    pub fn fully_decoupled(&self, h0: usize, l: f64, e: f64) -> Result<Outcome> {
+        let set = self.proxy_set(h0, &[(l, e)])?;
+        let (na, nh) = self.check()?;
+        let design = set.first().and_then(|&a| {
+            (0..nh).find(|&h| self.admissible[h] && self.meets(a, h, l, e)).map(|h| Design {
+                arch: a,
+                accel: h,
+                accuracy: self.accuracy[a],
+            })
+        });
+        let admissible = self.admissible.iter().filter(|&&x| x).count();
+        Ok(Outcome { design, evaluations: na + admissible })
+    }
+
+    /// K constraint pairs for stage 1 on `h0`: a grid of latency and energy quantiles of the
+    /// architectures on `h0` (`k_latency × k_energy` pairs).
+    pub fn constraint_grid(&self, h0: usize, k_latency: usize, k_energy: usize) -> Result<Vec<(f64, f64)>> {
+        self.check()?;
+        let quantiles = |v: &[Option<f64>], k: usize| -> Vec<f64> {
+            let mut xs: Vec<f64> = v.iter().flatten().copied().collect();
+            xs.sort_by(f64::total_cmp);
+            if xs.is_empty() {
+                return vec![];
+            }
+            (1..=k).map(|i| xs[((i as f64 / k as f64) * (xs.len() - 1) as f64).round() as usize]).collect()
+        };
+        let lat: Vec<Option<f64>> = self.latency.iter().map(|r| r[h0]).collect();
+        let en: Vec<Option<f64>> = self.energy.iter().map(|r| r[h0]).collect();
+        let (ls, es) = (quantiles(&lat, k_latency), quantiles(&en, k_energy));
+        Ok(ls.iter().flat_map(|&l| es.iter().map(move |&e| (l, e))).collect())
+    }
+}
