@@ -1,6 +1,7 @@
 //! Command-line definitions and dispatch.
 
 mod accel;
+mod codesign;
 mod demo;
 mod plots;
 mod workflows;
@@ -102,6 +103,34 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+    /// Semi-decoupled co-design (alg. 6) against the fully-coupled optimum; prints JSON (results,
+    /// then a summary line).
+    Codesign {
+        /// Search space of the keys.
+        #[arg(long, default_value = "nb201")]
+        space: String,
+        /// Wide CSV with an `arch_str` column.
+        #[arg(long)]
+        data: PathBuf,
+        /// Accuracy column.
+        #[arg(long)]
+        accuracy: String,
+        /// `all` accelerators as proxies, or one index of the grid.
+        #[arg(long, default_value = "all")]
+        proxy: String,
+        /// Hardware grid: `thesis` (1296) or `calibration` (162).
+        #[arg(long, default_value = "thesis")]
+        grid: String,
+        /// HardwareResource budget: most PEs allowed.
+        #[arg(long)]
+        max_pes: Option<u64>,
+        /// Largest proxy Pareto set kept in stage 1 (K).
+        #[arg(long, default_value_t = 100)]
+        max_set: usize,
+        /// Seed (the study is deterministic; accepted for a uniform interface).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
     /// Hardware-aware NAS with one proxy device (alg. 5); prints JSON.
     OneProxy {
         /// Wide CSV with an `arch_str` column.
@@ -138,6 +167,9 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Monotonicity { data, metric } => workflows::monotonicity(&data, &metric),
         Command::Adapt { data, space, proxy, target, samples, validation, seed } => {
             workflows::adapt_cmd(&data, &space, &proxy, &target, samples, validation, seed)
+        }
+        Command::Codesign { space, data, accuracy, proxy, grid, max_pes, max_set, seed: _ } => {
+            codesign::run(&data, &space, &accuracy, &proxy, &grid, max_pes, max_set)
         }
         Command::OneProxy { data, space, proxy, target, accuracy, samples, threshold, seed } => {
             workflows::one_proxy_cmd(&data, &space, &proxy, &target, &accuracy, samples, threshold, seed)

@@ -123,6 +123,44 @@ impl Problem<'_> {
         Ok(set)
     }
 
+    /// The set P of stage 1 as the proxy's latency–energy–accuracy Pareto front: every architecture
+    /// no other beats in all three on `h0`. When the front has more than `max` members, `max` of them
+    /// are kept, evenly spaced by latency (K constraint pairs of alg. 6, one per kept member).
+    pub fn pareto_set(&self, h0: usize, max: usize) -> Result<Vec<usize>> {
+        let (na, nh) = self.check()?;
+        if h0 >= nh || max == 0 {
+            return Err(CodesignError::InvalidParam {
+                name: "proxy/max",
+                value: format!("{h0}/{max}"),
+                reason: format!("need proxy < {nh} and max ≥ 1"),
+            });
+        }
+        let runnable: Vec<usize> =
+            (0..na).filter(|&a| self.latency[a][h0].is_some() && self.energy[a][h0].is_some()).collect();
+        let pts: Vec<Vec<f64>> = runnable
+            .iter()
+            .map(|&a| {
+                vec![
+                    self.latency[a][h0].unwrap_or(f64::INFINITY),
+                    self.energy[a][h0].unwrap_or(f64::INFINITY),
+                    -self.accuracy[a],
+                ]
+            })
+            .collect();
+        let mut front: Vec<usize> =
+            edgeopt_nas::pareto::non_dominated(&pts)?.into_iter().map(|i| runnable[i]).collect();
+        front.sort_by(|&x, &y| {
+            self.latency[x][h0].partial_cmp(&self.latency[y][h0]).unwrap_or(std::cmp::Ordering::Equal).then(x.cmp(&y))
+        });
+        if front.len() > max {
+            let n = front.len();
+            front = (0..max).map(|k| front[if max == 1 { n - 1 } else { k * (n - 1) / (max - 1) }]).collect();
+            front.dedup();
+        }
+        front.sort_unstable();
+        Ok(front)
+    }
+
     /// Stage 2 over a proxy set.
     pub fn semi_decoupled(&self, set: &[usize], l: f64, e: f64) -> Result<Outcome> {
         let (na, nh) = self.check()?;
