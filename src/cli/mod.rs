@@ -3,6 +3,7 @@
 mod accel;
 mod codesign;
 mod demo;
+mod nas;
 mod plots;
 mod workflows;
 
@@ -69,6 +70,11 @@ enum Command {
     Accel {
         #[command(subcommand)]
         command: accel::AccelCommand,
+    },
+    /// Search spaces: describe or sample architectures.
+    Nas {
+        #[command(subcommand)]
+        command: nas::NasCommand,
     },
     /// SRCC matrix between the device columns of a measurement table (CSV).
     Monotonicity {
@@ -164,6 +170,7 @@ pub fn run(cli: Cli) -> CliResult<()> {
     match cli.command {
         Command::Demo { out } => demo::run(&out),
         Command::Accel { command } => accel::run(command),
+        Command::Nas { command } => nas::run(command),
         Command::Monotonicity { data, metric } => workflows::monotonicity(&data, &metric),
         Command::Adapt { data, space, proxy, target, samples, validation, seed } => {
             workflows::adapt_cmd(&data, &space, &proxy, &target, samples, validation, seed)

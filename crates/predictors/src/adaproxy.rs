@@ -6,7 +6,7 @@
 //! `(1/N) Σ (((α·1 + b) ∘ w)ᵀxᵢ − yᵢ)² + λ|b|` is solved by coordinate descent with an exact
 //! update for `α` and soft-thresholding for each `bⱼ`; `λ` is chosen on a validation split by SRCC.
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, concatenate};
+use ndarray::{Array1, ArrayView1, ArrayView2, Axis, concatenate};
 use serde::{Deserialize, Serialize};
 
 use crate::LatencyPredictor;
@@ -40,7 +40,7 @@ pub struct AdaProxy {
 
 impl Default for AdaProxy {
     fn default() -> Self {
-        AdaProxy { lambda_steps: 30, lambda_range: 1e5, max_iter: 2000, tol: 1e-9 }
+        AdaProxy { lambda_steps: 30, lambda_range: 1e5, max_iter: 1000, tol: 1e-7 }
     }
 }
 
@@ -75,14 +75,19 @@ impl LatencyPredictor for AdaptedPredictor {
     }
 }
 
+/// The problem in Gram form: coordinate descent then costs O(p) per coordinate, independent of N.
 struct Problem {
-    z: Array2<f64>,
-    s: Array1<f64>,
-    y: Array1<f64>,
-    a: Array1<f64>,
+    /// ZᵀZ (row-major p × p), with Z = X ∘ w.
+    g: Vec<f64>,
+    /// Zᵀy.
+    zy: Vec<f64>,
+    /// Zᵀs, with s = Z·1 (the proxy's predictions).
+    zs: Vec<f64>,
     ss: f64,
+    sy: f64,
+    n: f64,
+    p: usize,
 }
-
 impl AdaProxy {
     fn check(&self) -> Result<()> {
         let bad = |name, value: String, reason| Err(PredictorError::InvalidParam { name, value, reason });
@@ -107,57 +112,76 @@ impl AdaProxy {
         check_len("proxy weights", x.ncols(), w.len())?;
         check_finite("proxy weights", w.iter().copied())?;
         let z = &x * &w;
-        let s = z.sum_axis(Axis(1));
-        let ss = s.dot(&s);
+        let sv = z.sum_axis(Axis(1));
+        let ss = sv.dot(&sv);
         if ss == 0.0 {
             return Err(PredictorError::Constant { what: "the proxy prediction (all zero on the samples)" });
         }
-        let n = x.nrows() as f64;
-        let a = z.map_axis(Axis(0), |c| 2.0 * c.dot(&c) / n);
-        Ok(Problem { z, s, y: y.to_owned(), a, ss })
+        let p = z.ncols();
+        let g = z.t().dot(&z);
+        Ok(Problem {
+            g: g.iter().copied().collect(),
+            zy: z.t().dot(&y).to_vec(),
+            zs: z.t().dot(&sv).to_vec(),
+            ss,
+            sy: sv.dot(&y),
+            n: x.nrows() as f64,
+            p,
+        })
     }
 
-    fn solve(&self, p: &Problem, lambda: f64, warm: Option<(f64, &Array1<f64>)>) -> (f64, Array1<f64>) {
-        let n = p.z.nrows() as f64;
+    /// Coordinate descent on (α, b); returns the solution. `q = Zᵀr` and `t = sᵀr` for the current
+    /// residual `r = y − α s − Z b` are kept up to date in O(p) per coordinate move.
+    fn solve(&self, pr: &Problem, lambda: f64, warm: Option<(f64, &Array1<f64>)>) -> (f64, Array1<f64>) {
+        let p = pr.p;
         let (mut alpha, mut b) = match warm {
-            Some((a, b)) => (a, b.clone()),
-            None => (p.s.dot(&p.y) / p.ss, Array1::zeros(p.z.ncols())),
+            Some((a, b)) => (a, b.to_vec()),
+            None => (pr.sy / pr.ss, vec![0.0; p]),
         };
-        let mut r = &p.y - &(&p.s * alpha) - &p.z.dot(&b);
+        let mut q: Vec<f64> =
+            (0..p).map(|j| pr.zy[j] - alpha * pr.zs[j] - (0..p).map(|k| pr.g[j * p + k] * b[k]).sum::<f64>()).collect();
+        let mut t = pr.sy - alpha * pr.ss - (0..p).map(|k| pr.zs[k] * b[k]).sum::<f64>();
+        let scale = 2.0 / pr.n;
         for _ in 0..self.max_iter {
-            r.scaled_add(alpha, &p.s);
-            let new_alpha = p.s.dot(&r) / p.ss;
-            r.scaled_add(-new_alpha, &p.s);
-            let mut delta = (new_alpha - alpha).abs() / (1.0 + new_alpha.abs());
-            alpha = new_alpha;
-            for j in 0..b.len() {
-                if p.a[j] == 0.0 {
+            let da = t / pr.ss;
+            alpha += da;
+            t -= pr.ss * da;
+            for (qj, zsj) in q.iter_mut().zip(&pr.zs) {
+                *qj -= zsj * da;
+            }
+            let mut delta = da.abs() / (1.0 + alpha.abs());
+            for j in 0..p {
+                let gjj = pr.g[j * p + j];
+                if gjj == 0.0 {
                     continue;
                 }
-                let zj = p.z.column(j);
                 let old = b[j];
-                if old != 0.0 {
-                    r.scaled_add(old, &zj);
-                }
-                let c = 2.0 * zj.dot(&r) / n;
+                // c = (2/N) z_jᵀ (r + z_j b_j), a = (2/N) z_jᵀ z_j.
+                let c = scale * (q[j] + gjj * old);
+                let a = scale * gjj;
                 let new = if c > lambda {
-                    (c - lambda) / p.a[j]
+                    (c - lambda) / a
                 } else if c < -lambda {
-                    (c + lambda) / p.a[j]
+                    (c + lambda) / a
                 } else {
                     0.0
                 };
-                if new != 0.0 {
-                    r.scaled_add(-new, &zj);
+                let d = new - old;
+                if d != 0.0 {
+                    b[j] = new;
+                    let row = &pr.g[j * p..(j + 1) * p];
+                    for (qk, gk) in q.iter_mut().zip(row) {
+                        *qk -= gk * d;
+                    }
+                    t -= pr.zs[j] * d;
+                    delta = delta.max(d.abs() / (1.0 + alpha.abs()));
                 }
-                delta = delta.max((new - old).abs() / (1.0 + alpha.abs()));
-                b[j] = new;
             }
             if delta < self.tol {
                 break;
             }
         }
-        (alpha, b)
+        (alpha, Array1::from(b))
     }
 
     /// Fit with a given λ ≥ 0 on samples `x` (rows = architectures) and target latencies `y`.
@@ -181,11 +205,10 @@ impl AdaProxy {
     }
 
     /// The λ grid for these samples: from the smallest λ at which `b = 0` downwards.
-    fn grid(&self, p: &Problem) -> Vec<f64> {
-        let n = p.z.nrows() as f64;
-        let alpha0 = p.s.dot(&p.y) / p.ss;
-        let r0 = &p.y - &(&p.s * alpha0);
-        let lmax = p.z.columns().into_iter().map(|c| (2.0 * c.dot(&r0) / n).abs()).fold(0.0, f64::max).max(1e-12);
+    fn grid(&self, pr: &Problem) -> Vec<f64> {
+        let alpha0 = pr.sy / pr.ss;
+        let lmax =
+            (0..pr.p).map(|j| (2.0 / pr.n * (pr.zy[j] - alpha0 * pr.zs[j])).abs()).fold(0.0, f64::max).max(1e-12);
         let steps = self.lambda_steps;
         (0..steps)
             .map(|k| {

@@ -1,0 +1,84 @@
+//! `edgeopt nas describe|sample`.
+
+use clap::Subcommand;
+use edgeopt::nas::rand::SeedableRng;
+use edgeopt::nas::rand::rngs::ChaCha8Rng;
+use edgeopt::nas::{MobileNetSpace, Nb201, SearchSpace};
+use serde_json::json;
+
+use super::{CliError, CliResult};
+
+#[derive(Debug, Subcommand)]
+pub enum NasCommand {
+    /// Print an architecture as JSON: key, MACs, parameters and its accelerator layers.
+    Describe {
+        /// `nb201` or `mbv2` (OFA/ProxylessNAS widths ×1.3); `mbv2-1.0` for MobileNetV2's own widths.
+        #[arg(long)]
+        space: String,
+        /// An architecture key, `min` or `max`.
+        #[arg(long)]
+        arch: String,
+    },
+    /// Print random architecture keys, one per line.
+    Sample {
+        /// Search space.
+        #[arg(long)]
+        space: String,
+        /// How many.
+        #[arg(short = 'n', long, default_value_t = 10)]
+        n: usize,
+        /// Seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+}
+
+fn describe<S: SearchSpace>(space: &S, arch: &str) -> CliResult<()> {
+    let a = match arch {
+        "min" => space.smallest(),
+        "max" => space.largest(),
+        key => space.parse_key(key)?,
+    };
+    let layers: Vec<_> = space
+        .layers(&a)
+        .iter()
+        .map(|l| json!({"name": l.name, "type": l.kind.to_string(), "k": l.k, "c": l.c, "r": l.r, "s": l.s, "y": l.y, "x": l.x, "stride": l.stride_y, "groups": l.groups, "macs": l.macs()}))
+        .collect();
+    println!(
+        "{}",
+        json!({"space": space.name(), "key": space.key(&a), "macs": space.macs(&a), "params": space.params(&a), "layers": layers})
+    );
+    Ok(())
+}
+
+fn sample<S: SearchSpace>(space: &S, n: usize, seed: u64) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    for _ in 0..n {
+        println!("{}", space.key(&space.sample(&mut rng)));
+    }
+}
+
+pub fn run(cmd: NasCommand) -> CliResult<()> {
+    let unknown = |s: &str| {
+        CliError::Usage(format!(
+            "--space `{s}`: available spaces are nb201, mbv2, mbv2-1.0 (mbv3, fbnet, darts and alphanet are not implemented yet)"
+        ))
+    };
+    match cmd {
+        NasCommand::Describe { space, arch } => match space.as_str() {
+            "nb201" => describe(&Nb201::cifar10(), &arch),
+            "mbv2" => describe(&MobileNetSpace::ofa_proxyless(), &arch),
+            "mbv2-1.0" => describe(&MobileNetSpace::mobilenet_v2(), &arch),
+            other => Err(unknown(other)),
+        },
+        NasCommand::Sample { space, n, seed } => {
+            match space.as_str() {
+                "nb201" => sample(&Nb201::cifar10(), n, seed),
+                "mbv2" => sample(&MobileNetSpace::ofa_proxyless(), n, seed),
+                "mbv2-1.0" => sample(&MobileNetSpace::mobilenet_v2(), n, seed),
+                other => return Err(unknown(other)),
+            }
+            Ok(())
+        }
+    }
+}
