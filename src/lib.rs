@@ -37,4 +37,13 @@ pub mod zoo {
     pub fn vgg16() -> Result<Vec<Layer>> {
         layer_csv::parse(include_str!("../data/networks/vgg16.csv"), "data/networks/vgg16.csv")
     }
+
+    /// NAS-Bench-201 × HW-NAS-Bench (CIFAR-10): 15,625 architectures with measured latencies,
+    /// energies and accuracies (see `data/PROVENANCE.md`).
+    pub fn nb201_hwnasbench() -> crate::predictors::Result<crate::predictors::data::DeviceTable> {
+        crate::predictors::data::DeviceTable::parse_gz(
+            include_bytes!("../data/nb201_hwnasbench_cifar10.csv.gz"),
+            "data/nb201_hwnasbench_cifar10.csv.gz",
+        )
+    }
 }

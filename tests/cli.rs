@@ -109,10 +109,150 @@ fn demo_writes_a_report_and_a_summary() {
     assert!(ok, "{err}");
     let report = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
     assert!(report.contains("# edgeopt demo report"));
-    for svg in ["grid_mobilenetv2.svg", "grid_vgg16.svg", "mbv2_layers.svg"] {
+    for svg in [
+        "grid_mobilenetv2.svg",
+        "grid_vgg16.svg",
+        "mbv2_layers.svg",
+        "device_srcc.svg",
+        "one_proxy_edgegpu.svg",
+        "accelerator_srcc_cdf.svg",
+    ] {
         let text = std::fs::read_to_string(out_dir.join(svg)).unwrap();
-        assert!(text.starts_with("<svg") && text.contains("<circle") || text.contains("<polyline"), "{svg}");
+        assert!(
+            text.starts_with("<svg")
+                && (text.contains("<circle") || text.contains("<polyline") || text.contains("<rect")),
+            "{svg}"
+        );
         assert!(report.contains(svg), "{svg} not linked");
     }
     assert!(out.lines().last().unwrap().starts_with("MobileNetV2 fastest accelerator: kc-p/512pe"), "{out}");
+}
+
+const NB201: &str = "data/nb201_hwnasbench_cifar10.csv.gz";
+
+fn last_json(out: &str) -> serde_json::Value {
+    serde_json::from_str(out.lines().last().unwrap()).unwrap()
+}
+
+#[test]
+fn monotonicity_prints_a_symmetric_srcc_matrix() {
+    let (ok, out, err) = edgeopt(&["monotonicity", "--data", NB201, "--metric", "energy"]);
+    assert!(ok, "{err}");
+    let rows: Vec<Vec<String>> =
+        out.lines().filter(|l| !l.starts_with('#')).map(|l| l.split(',').map(String::from).collect()).collect();
+    assert_eq!(rows[0][0], "device");
+    let n = rows.len() - 1;
+    assert_eq!(n, 3);
+    for i in 1..=n {
+        assert_eq!(rows[i][i], "1.000000");
+        for j in 1..=n {
+            assert_eq!(rows[i][j], rows[j][i]);
+        }
+    }
+    assert!(out.lines().last().unwrap().starts_with("# mean off-diagonal SRCC"));
+}
+
+#[test]
+fn adapt_and_one_proxy_print_json() {
+    let (ok, out, err) = edgeopt(&[
+        "adapt",
+        "--data",
+        NB201,
+        "--space",
+        "nb201",
+        "--proxy",
+        "latency_ms_pixel3",
+        "--target",
+        "latency_ms_fpga",
+        "--samples",
+        "40",
+        "--seed",
+        "3",
+    ]);
+    assert!(ok, "{err}");
+    let v = last_json(&out);
+    assert_eq!(v["measurements_used"], 60);
+    assert!(v["srcc_after"].as_f64().unwrap() > v["srcc_before"].as_f64().unwrap());
+    let (ok, out, err) = edgeopt(&[
+        "one-proxy",
+        "--data",
+        NB201,
+        "--space",
+        "nb201",
+        "--proxy",
+        "latency_ms_pixel3",
+        "--target",
+        "latency_ms_edgetpu",
+        "--accuracy",
+        "test_acc_cifar10",
+        "--samples",
+        "40",
+        "--seed",
+        "2",
+    ]);
+    assert!(ok, "{err}");
+    let v = last_json(&out);
+    assert!(v["mean_gap_to_oracle"].as_f64().unwrap() <= 0.3, "{v}");
+    assert!(v["measurements_used"].as_u64().unwrap() <= 100);
+    assert!(v["adapted"].as_bool().unwrap());
+    assert!(!v["set"].as_array().unwrap().is_empty());
+    let (ok, _, err) = edgeopt(&[
+        "adapt",
+        "--data",
+        NB201,
+        "--proxy",
+        "latency_ms_pixel3",
+        "--target",
+        "no_such_column",
+        "--samples",
+        "40",
+    ]);
+    assert!(!ok && err.contains("no_such_column"), "{err}");
+}
+
+#[test]
+fn codesign_summary_on_the_calibration_grid() {
+    let (ok, out, err) = edgeopt(&[
+        "codesign",
+        "--space",
+        "nb201",
+        "--data",
+        NB201,
+        "--accuracy",
+        "test_acc_cifar10",
+        "--proxy",
+        "40",
+        "--grid",
+        "calibration",
+    ]);
+    assert!(ok, "{err}");
+    let v = last_json(&out);
+    assert_eq!(v["accelerators"], 162);
+    assert!(v["same_optimum_fraction"].as_f64().unwrap() >= 0.95, "{v}");
+    assert!(v["evaluations_coupled"].as_f64().unwrap() >= 30.0 * v["evaluations_semi_decoupled"].as_f64().unwrap());
+}
+
+#[test]
+fn nas_describe_and_sample() {
+    let (ok, out, err) = edgeopt(&[
+        "nas",
+        "describe",
+        "--space",
+        "mbv2-1.0",
+        "--arch",
+        "d2,3,4,3,3:k3,3,0,0,3,3,3,0,3,3,3,3,3,3,3,0,3,3,3,0,3:e6,6,0,0,6,6,6,0,6,6,6,6,6,6,6,0,6,6,6,0,6",
+    ]);
+    assert!(ok, "{err}");
+    let v = last_json(&out);
+    assert!((v["macs"].as_f64().unwrap() / 300.8e6 - 1.0).abs() < 0.005);
+    let (ok, out, _) = edgeopt(&["nas", "describe", "--space", "nb201", "--arch", "max"]);
+    assert!(ok);
+    assert!(last_json(&out)["layers"].as_array().unwrap().len() > 40);
+    let (ok, out, _) = edgeopt(&["nas", "sample", "--space", "nb201", "-n", "5", "--seed", "9"]);
+    assert!(ok);
+    assert_eq!(out.lines().count(), 5);
+    let (ok2, out2, _) = edgeopt(&["nas", "sample", "--space", "nb201", "-n", "5", "--seed", "9"]);
+    assert!(ok2 && out == out2);
+    let (ok, _, err) = edgeopt(&["nas", "describe", "--space", "darts", "--arch", "min"]);
+    assert!(!ok && err.contains("darts"), "{err}");
 }

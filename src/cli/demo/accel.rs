@@ -1,4 +1,4 @@
-//! `edgeopt demo`: the main job on embedded data.
+//! Demo section: MAESTRO-zoo networks on the thesis accelerator grid, and mixed dataflows.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -9,8 +9,9 @@ use edgeopt::accel_sim::{
 };
 use edgeopt::zoo;
 
-use super::plots::{Series, lines_logy, scatter_loglog};
-use super::{CliError, CliResult, io_err};
+use super::Report;
+use crate::cli::CliResult;
+use crate::cli::plots::{Series, lines_logy, scatter_loglog};
 
 struct NetResult {
     name: &'static str,
@@ -33,12 +34,11 @@ fn pareto(points: &[(u64, f64)]) -> Vec<usize> {
     front
 }
 
-pub fn run(out: &Path) -> CliResult<()> {
-    let t0 = Instant::now();
-    std::fs::create_dir_all(out).map_err(io_err(out))?;
-    let mut md = String::new();
-    let mut summary = String::new();
-    let _ = writeln!(md, "# edgeopt demo report\n");
+/// Returns the fastest MobileNetV2 accelerator's label and cycles.
+pub fn section(r: &mut Report) -> CliResult<(String, u64)> {
+    let out: &Path = &r.dir.clone();
+    let md = &mut r.md;
+    let summary = &mut r.summary;
     let _ = writeln!(
         md,
         "Networks from MAESTRO's model zoo (embedded in `data/networks/`), costed by `edgeopt-accel-sim`, \
@@ -190,14 +190,6 @@ pub fn run(out: &Path) -> CliResult<()> {
     lines_logy(&out.join("mbv2_layers.svg"), "MobileNetV2 per-layer latency, 256 PEs", "layer", "cycles", &series)?;
     let _ = writeln!(md, "![per-layer latency](mbv2_layers.svg)\n");
 
-    let report = out.join("report.md");
-    std::fs::write(&report, md).map_err(io_err(&report))?;
-    print!("{summary}");
-    println!("report: {}", report.display());
-    let best = (0..accs.len())
-        .min_by_key(|&i| (mbv2.costs[i].cycles, i))
-        .ok_or_else(|| CliError::Usage("empty grid".into()))?;
-    println!("demo finished in {:.2} s", t0.elapsed().as_secs_f64());
-    println!("MobileNetV2 fastest accelerator: {} at {} cycles", accs[best].label(), mbv2.costs[best].cycles);
-    Ok(())
+    let best = (0..accs.len()).min_by_key(|&i| (mbv2.costs[i].cycles, i)).unwrap_or(0);
+    Ok((accs[best].label(), mbv2.costs[best].cycles))
 }
