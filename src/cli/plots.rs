@@ -130,8 +130,7 @@ pub fn heatmap(path: &Path, title: &str, labels: &[String], m: &[Vec<f64>], lo: 
     root.fill(&WHITE).map_err(|e| perr(e.to_string()))?;
     root.draw(&Text::new(title.to_string(), (10, 20), ("sans-serif", 20))).map_err(|e| perr(e.to_string()))?;
     for i in 0..n {
-        for j in 0..n {
-            let v = m[i][j];
+        for (j, &v) in m[i].iter().enumerate().take(n) {
             let f = ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
             let color = RGBColor((255.0 * (1.0 - f)) as u8, (255.0 * (1.0 - 0.6 * f)) as u8, 255);
             let (x0, y0) = (left + cell * j as i32, top + cell * i as i32);
