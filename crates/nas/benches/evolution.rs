@@ -1,1 +1,41 @@
-fn main() {}
+//! OFA-style evolutionary search: population 1000, 50 generations, accuracy from an MLP with
+//! three hidden layers of 400 and latency from a linear predictor, on the OFA/ProxylessNAS space.
+//!
+//! `cargo bench -p edgeopt-nas --bench evolution`
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use edgeopt_nas::evolution::{Constraints, Evolution, EvolutionConfig, Fitness, Objectives};
+use edgeopt_nas::{MbArch, MobileNetSpace, SearchSpace};
+use edgeopt_predictors::ndarray::Array1;
+use edgeopt_predictors::nn::{Activation, Mlp};
+use edgeopt_predictors::{LatencyPredictor, LinearPredictor};
+use rand::rngs::ChaCha8Rng;
+use rand::{RngExt, SeedableRng};
+
+fn bench(c: &mut Criterion) {
+    let space = MobileNetSpace::ofa_proxyless();
+    let p = space.encoding_len();
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let mlp = Mlp::new(&[p, 400, 400, 400, 1], Activation::Relu, Activation::Identity, &mut rng).unwrap();
+    let lin = LinearPredictor { weights: Array1::from_iter((0..p).map(|_| rng.random_range(0.0..1.0))) };
+    let accuracy = |a: &MbArch| mlp.predict1(space.encode(a).view()).unwrap();
+    let latency = |a: &MbArch| lin.predict(space.encode(a).view()).unwrap();
+    let mut g = c.benchmark_group("evolution");
+    g.sample_size(10);
+    for t in [0.3, 0.7] {
+        g.bench_function(format!("pop1000_gen50_t{t}"), |b| {
+            b.iter(|| {
+                let obj = Objectives { accuracy: &accuracy, latency: &latency, energy: None };
+                let cfg = EvolutionConfig { seed: 1, ..EvolutionConfig::default() };
+                Evolution::new(&space, obj, Constraints::default(), Fitness::Weighted { t }, cfg)
+                    .unwrap()
+                    .run(None)
+                    .unwrap()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
