@@ -103,9 +103,11 @@ pub fn run(
                 .ok_or_else(|| CliError::Usage(format!("--proxy `{i}`: expected `all` or an index below {n_hw}")))?,
         ],
     };
+    let progress = super::progress::Progress::new("proxies", proxies.len());
     let per_proxy: Vec<Vec<(f64, Value, usize)>> = proxies
         .par_iter()
         .map(|&h0| -> CliResult<Vec<(f64, Value, usize)>> {
+            progress.tick();
             let set = p.pareto_set(h0, max_set)?;
             constraints
                 .iter()
@@ -132,6 +134,7 @@ pub fn run(
                 .collect()
         })
         .collect::<CliResult<Vec<_>>>()?;
+    progress.finish();
     let flat: Vec<&(f64, Value, usize)> = per_proxy.iter().flatten().collect();
     let same = flat.iter().filter(|r| r.0.abs() < 1e-12).count() as f64 / flat.len() as f64;
     let mean_gap = flat.iter().map(|r| r.0).sum::<f64>() / flat.len() as f64;

@@ -5,6 +5,7 @@ mod codesign;
 mod demo;
 mod nas;
 mod plots;
+mod progress;
 mod workflows;
 
 use std::path::PathBuf;

@@ -102,3 +102,128 @@ impl<A: Clone + Eq + Hash, F: FnMut(f64) -> Result<(A, f64)>> Bisection<A, F> {
         })
     }
 }
+
+/// The (t1, t2) extension of alg. 1 for a latency *and* an energy constraint: the design problem
+/// becomes `min −(1 − t1 − t2)·accuracy + t1·latency + t2·energy`. An outer bisection on `t2`
+/// meets the energy bound, and for each `t2` an inner bisection on `t1` meets the latency bound.
+pub struct Bisection2<A, F> {
+    solve: F,
+    solved: HashMap<(u64, u64), (A, f64)>,
+    measured: HashMap<A, (f64, f64)>,
+}
+
+/// What [`Bisection2::find`] returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bisection2Result<A> {
+    /// The most accurate design found meeting both bounds (within their deltas).
+    pub arch: Option<A>,
+    /// Its weights.
+    pub t: (f64, f64),
+    /// Its measured latency and energy.
+    pub measured: (f64, f64),
+    /// Target measurements spent by this call.
+    pub measurements: usize,
+}
+
+impl<A: Clone + Eq + Hash, F: FnMut(f64, f64) -> Result<(A, f64)>> Bisection2<A, F> {
+    /// A bisection over `solve(t1, t2) -> (design, accuracy)`; `t1 + t2 ≤ 1` is the caller's
+    /// convention (the grid below keeps `t2 ≤ 1 − t1` by construction of the solver).
+    pub fn new(solve: F) -> Self {
+        Bisection2 { solve, solved: HashMap::new(), measured: HashMap::new() }
+    }
+
+    /// Most measurements one call can spend: the square of [`Bisection::budget`].
+    pub fn budget(granularity: f64) -> usize {
+        let b = (1.0 / granularity).log2().ceil() as usize + 1;
+        b * b
+    }
+
+    /// Find the most accurate design with latency ≤ `l` and energy ≤ `e` on `target`.
+    pub fn find<D: Device<A> + ?Sized>(
+        &mut self,
+        target: &D,
+        l: f64,
+        e: f64,
+        delta: (f64, f64),
+        granularity: f64,
+    ) -> Result<Bisection2Result<A>> {
+        let valid = granularity > 0.0
+            && granularity < 1.0
+            && delta.0 >= 0.0
+            && delta.1 >= 0.0
+            && l.is_finite()
+            && e.is_finite();
+        if !valid {
+            return Err(CodesignError::InvalidParam {
+                name: "granularity/delta/constraints",
+                value: format!("{granularity}/{delta:?}/{l}/{e}"),
+                reason: "need 0 < granularity < 1, deltas ≥ 0 and finite bounds".into(),
+            });
+        }
+        let steps = (1.0 / granularity).round() as u64;
+        let iters = (1.0 / granularity).log2().ceil() as usize + 1;
+        let mut spent = 0usize;
+        let mut best: Option<(A, f64, (f64, f64), (f64, f64))> = None;
+        let (mut lo2, mut hi2) = (0u64, steps);
+        for _ in 0..iters {
+            let m2 = (lo2 + hi2) / 2;
+            let (mut lo1, mut hi1) = (0u64, steps);
+            let mut energy_at_latency_fit = None;
+            for _ in 0..iters {
+                let m1 = (lo1 + hi1) / 2;
+                let (t1, t2) = (m1 as f64 / steps as f64, m2 as f64 / steps as f64);
+                let (arch, acc) = match self.solved.get(&(m1, m2)) {
+                    Some(d) => d.clone(),
+                    None => {
+                        let d = (self.solve)(t1, t2)?;
+                        self.solved.insert((m1, m2), d.clone());
+                        d
+                    }
+                };
+                let (lat, en) = match self.measured.get(&arch) {
+                    Some(&v) => v,
+                    None => {
+                        let m = target.measure(&arch)?;
+                        spent += 1;
+                        self.measured.insert(arch.clone(), (m.latency, m.energy));
+                        (m.latency, m.energy)
+                    }
+                };
+                if lat <= l + delta.0 {
+                    energy_at_latency_fit = Some(en);
+                    if en <= e + delta.1 && best.as_ref().is_none_or(|b| acc > b.1) {
+                        best = Some((arch.clone(), acc, (t1, t2), (lat, en)));
+                    }
+                }
+                if lat >= l + delta.0 {
+                    lo1 = m1;
+                } else if lat <= l - delta.0 {
+                    hi1 = m1;
+                } else {
+                    break;
+                }
+                if hi1 - lo1 <= 1 {
+                    break;
+                }
+            }
+            // Energy too high at the latency-fitting design: weigh energy more; else less.
+            match energy_at_latency_fit {
+                Some(en) if en <= e - delta.1 => hi2 = m2,
+                Some(en) if en < e + delta.1 => break,
+                _ => lo2 = m2,
+            }
+            if hi2 - lo2 <= 1 {
+                break;
+            }
+        }
+        Ok(match best {
+            Some((arch, _, t, measured)) => Bisection2Result { arch: Some(arch), t, measured, measurements: spent },
+            None => Bisection2Result {
+                arch: None,
+                t: (1.0, 1.0),
+                measured: (f64::INFINITY, f64::INFINITY),
+                measurements: spent,
+            },
+        })
+    }
+}

@@ -19,7 +19,7 @@ pub mod one_proxy;
 pub mod semi_decoupled;
 mod table;
 
-pub use bisection::{Bisection, BisectionResult};
+pub use bisection::{Bisection, Bisection2, Bisection2Result, BisectionResult};
 pub use device::{AcceleratorDevice, Device, FnDevice, Measurement, TableDevice};
 pub use error::{CodesignError, Result};
 pub use table::ArchTable;

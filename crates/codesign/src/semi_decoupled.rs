@@ -192,6 +192,28 @@ impl Problem<'_> {
         Ok(Outcome { design, evaluations: na + admissible })
     }
 
+    /// Nested (fully coupled, search-based) baseline: for every admissible accelerator run a
+    /// hardware-aware NAS `inner(h)`, which returns the most accurate architecture it found meeting
+    /// (L, E) on `h` and the evaluations it spent; keep the best pair.
+    pub fn nested(&self, inner: &(dyn Fn(usize) -> Result<(Option<usize>, usize)> + Sync)) -> Result<Outcome> {
+        let (_, nh) = self.check()?;
+        let found: Vec<(Option<usize>, usize, usize)> = (0..nh)
+            .into_par_iter()
+            .filter(|&h| self.admissible[h])
+            .map(|h| inner(h).map(|(a, n)| (a, n, h)))
+            .collect::<Result<Vec<_>>>()?;
+        let mut best = None;
+        for &(a, _, h) in &found {
+            if let Some(a) = a {
+                let d = Design { arch: a, accel: h, accuracy: self.accuracy[a] };
+                if self.better(d, best) {
+                    best = Some(d);
+                }
+            }
+        }
+        Ok(Outcome { design: best, evaluations: found.iter().map(|f| f.1).sum() })
+    }
+
     /// K constraint pairs for stage 1 on `h0`: a grid of latency and energy quantiles of the
     /// architectures on `h0` (`k_latency × k_energy` pairs).
     pub fn constraint_grid(&self, h0: usize, k_latency: usize, k_energy: usize) -> Result<Vec<(f64, f64)>> {
