@@ -163,7 +163,9 @@ impl<A: Clone + Eq + Hash, F: FnMut(f64, f64) -> Result<(A, f64)>> Bisection2<A,
         let steps = (1.0 / granularity).round() as u64;
         let iters = (1.0 / granularity).log2().ceil() as usize + 1;
         let mut spent = 0usize;
-        let mut best: Option<(A, f64, (f64, f64), (f64, f64))> = None;
+        // (design, accuracy, (t1, t2), (latency, energy))
+        type Found<A> = (A, f64, (f64, f64), (f64, f64));
+        let mut best: Option<Found<A>> = None;
         let (mut lo2, mut hi2) = (0u64, steps);
         for _ in 0..iters {
             let m2 = (lo2 + hi2) / 2;
