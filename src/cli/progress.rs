@@ -20,7 +20,7 @@ impl Progress {
     pub fn tick(&self) {
         let d = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         let step = (self.total / 100).max(1);
-        if self.enabled && (d % step == 0 || d == self.total) {
+        if self.enabled && (d.is_multiple_of(step) || d == self.total) {
             let mut err = std::io::stderr().lock();
             let _ = write!(err, "\r{}: {d}/{} ({:.0}%)", self.label, self.total, 100.0 * d as f64 / self.total as f64);
             let _ = err.flush();
