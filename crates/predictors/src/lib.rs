@@ -43,7 +43,7 @@ pub use adaproxy::{AdaProxy, AdaptedPredictor};
 pub use error::{PredictorError, Result};
 pub use kernel::{Kernel, KernelRidge, KernelRidgeModel};
 pub use linear::{LinearPredictor, LinearRegression};
-pub use mlp::{MlpPredictor, MlpRegressor};
+pub use mlp::{DeviceAware, DeviceAwareModel, LastLayerAdapted, MlpPredictor, MlpRegressor};
 pub use ndarray;
 pub use rand;
 
