@@ -1,0 +1,206 @@
+//! Environments: classification data sets turned into bandits, and the NeuralUCB paper's
+//! synthetic rewards.
+
+use std::path::Path;
+
+use ndarray::{Array1, Array2};
+use rand::rngs::ChaCha8Rng;
+use rand::seq::SliceRandom;
+use rand::{Rng, RngExt, SeedableRng};
+
+use crate::error::{BanditError, Result};
+
+/// What a round offers: one context row per arm and each arm's reward.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Round {
+    /// Contexts, arms × features.
+    pub contexts: Array2<f64>,
+    /// Reward each arm would pay this round.
+    pub rewards: Array1<f64>,
+}
+
+/// A source of rounds.
+pub trait Environment {
+    /// Context length.
+    fn dim(&self) -> usize;
+    /// The next round.
+    fn next_round(&mut self) -> Round;
+}
+
+/// A classification data set as a bandit (the NeuralUCB protocol; see `tests/data` README):
+/// z-scored, unit-norm rows streamed in random permutations, one arm per class with the row in that
+/// arm's block of a K·d context, reward 1 for the true class.
+#[derive(Debug)]
+pub struct Classification {
+    rows: Array2<f64>,
+    labels: Vec<usize>,
+    classes: usize,
+    order: Vec<usize>,
+    pos: usize,
+    rng: ChaCha8Rng,
+}
+
+impl Classification {
+    /// From features (rows) and labels in `0..classes`; the stream is seeded by `seed`.
+    pub fn new(features: Array2<f64>, labels: Vec<usize>, seed: u64) -> Result<Classification> {
+        let bad = |message: String| BanditError::Data { file: "<features>".into(), message };
+        if features.nrows() == 0 || features.nrows() != labels.len() {
+            return Err(bad(format!("{} rows but {} labels", features.nrows(), labels.len())));
+        }
+        if let Some(&v) = features.iter().find(|v| !v.is_finite()) {
+            return Err(BanditError::NonFinite { what: "a feature", value: v });
+        }
+        let classes = labels.iter().max().map_or(0, |m| m + 1);
+        if classes < 2 {
+            return Err(bad("need at least two classes".into()));
+        }
+        let mut x = features;
+        for mut col in x.columns_mut() {
+            let mean = col.mean().unwrap_or(0.0);
+            let sd = col.std(0.0);
+            let sd = if sd == 0.0 { 1.0 } else { sd };
+            col.mapv_inplace(|v| (v - mean) / sd);
+        }
+        for mut row in x.rows_mut() {
+            let n = row.dot(&row).sqrt();
+            if n > 0.0 {
+                row.mapv_inplace(|v| v / n);
+            }
+        }
+        let rng = ChaCha8Rng::seed_from_u64(seed);
+        Ok(Classification { order: Vec::new(), pos: 0, rows: x, labels, classes, rng })
+    }
+
+    /// Read a CSV with feature columns and an integer `label` column.
+    pub fn from_csv(path: &Path, seed: u64) -> Result<Classification> {
+        let file = path.display().to_string();
+        let bad = |message: String| BanditError::Data { file: file.clone(), message };
+        let mut rdr = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
+        let headers = rdr.headers().map_err(|e| bad(e.to_string()))?.clone();
+        let li = headers.iter().position(|h| h == "label").ok_or_else(|| bad("no `label` column".into()))?;
+        let (mut feats, mut labels) = (Vec::new(), Vec::new());
+        for (r, rec) in rdr.records().enumerate() {
+            let rec = rec.map_err(|e| bad(format!("row {}: {e}", r + 1)))?;
+            for (c, cell) in rec.iter().enumerate() {
+                if c == li {
+                    labels.push(
+                        cell.trim()
+                            .parse::<usize>()
+                            .map_err(|_| bad(format!("row {}: label `{cell}` is not a class index", r + 1)))?,
+                    );
+                } else {
+                    feats.push(cell.trim().parse::<f64>().map_err(|_| {
+                        bad(format!("row {}, column `{}`: `{cell}` is not a number", r + 1, &headers[c]))
+                    })?);
+                }
+            }
+        }
+        let d = headers.len() - 1;
+        let x = Array2::from_shape_vec((labels.len(), d), feats).map_err(|e| bad(e.to_string()))?;
+        Classification::new(x, labels, seed)
+    }
+
+    /// Number of classes (arms).
+    pub fn classes(&self) -> usize {
+        self.classes
+    }
+}
+
+impl Environment for Classification {
+    fn dim(&self) -> usize {
+        self.classes * self.rows.ncols()
+    }
+
+    fn next_round(&mut self) -> Round {
+        if self.pos == self.order.len() {
+            self.order = (0..self.rows.nrows()).collect();
+            self.order.shuffle(&mut self.rng);
+            self.pos = 0;
+        }
+        let i = self.order[self.pos];
+        self.pos += 1;
+        let d = self.rows.ncols();
+        let mut contexts = Array2::zeros((self.classes, self.classes * d));
+        for a in 0..self.classes {
+            contexts.slice_mut(ndarray::s![a, a * d..(a + 1) * d]).assign(&self.rows.row(i));
+        }
+        let rewards = Array1::from_shape_fn(self.classes, |a| if a == self.labels[i] { 1.0 } else { 0.0 });
+        Round { contexts, rewards }
+    }
+}
+
+/// The synthetic reward functions of the NeuralUCB paper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyntheticReward {
+    /// h1(x) = 10 (xᵀa)²
+    H1,
+    /// h2(x) = xᵀAᵀAx
+    H2,
+    /// h3(x) = cos(3 xᵀa)
+    H3,
+}
+
+/// K arms with contexts drawn uniformly from the unit sphere in `d` dimensions; reward h(x) plus
+/// N(0, noise²).
+#[derive(Debug)]
+pub struct Synthetic {
+    kind: SyntheticReward,
+    arms: usize,
+    a: Array1<f64>,
+    big_a: Array2<f64>,
+    noise: f64,
+    rng: ChaCha8Rng,
+}
+
+fn gauss<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    let u1: f64 = rng.random_range(f64::MIN_POSITIVE..1.0);
+    let u2: f64 = rng.random_range(0.0..1.0);
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+impl Synthetic {
+    /// A synthetic environment (the paper uses K = 4, d = 20).
+    pub fn new(kind: SyntheticReward, arms: usize, d: usize, noise: f64, seed: u64) -> Result<Synthetic> {
+        if arms < 2 || d == 0 || !(noise >= 0.0 && noise.is_finite()) {
+            return Err(BanditError::InvalidParam {
+                name: "arms/d/noise",
+                value: format!("{arms}/{d}/{noise}"),
+                reason: "need ≥ 2 arms, d ≥ 1 and a finite noise ≥ 0",
+            });
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut a = Array1::from_shape_fn(d, |_| gauss(&mut rng));
+        let n = a.dot(&a).sqrt();
+        a /= n;
+        let big_a = Array2::from_shape_fn((d, d), |_| gauss(&mut rng));
+        Ok(Synthetic { kind, arms, a, big_a, noise, rng })
+    }
+
+    fn h(&self, x: ndarray::ArrayView1<f64>) -> f64 {
+        match self.kind {
+            SyntheticReward::H1 => 10.0 * x.dot(&self.a).powi(2),
+            SyntheticReward::H2 => {
+                let ax = self.big_a.dot(&x);
+                ax.dot(&ax)
+            }
+            SyntheticReward::H3 => (3.0 * x.dot(&self.a)).cos(),
+        }
+    }
+}
+
+impl Environment for Synthetic {
+    fn dim(&self) -> usize {
+        self.a.len()
+    }
+
+    fn next_round(&mut self) -> Round {
+        let d = self.a.len();
+        let mut contexts = Array2::from_shape_fn((self.arms, d), |_| gauss(&mut self.rng));
+        for mut row in contexts.rows_mut() {
+            let n = row.dot(&row).sqrt();
+            row.mapv_inplace(|v| v / n);
+        }
+        let rewards = Array1::from_shape_fn(self.arms, |k| self.h(contexts.row(k)) + self.noise * gauss(&mut self.rng));
+        Round { contexts, rewards }
+    }
+}

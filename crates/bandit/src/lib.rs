@@ -1,0 +1,34 @@
+//! # edgeopt-bandit
+//!
+//! Aquaman (thesis ch. 2): choose the DNN model for each arriving device with a neural contextual
+//! bandit whose reward (QoE) predictor learns from users' **delayed** feedback.
+//!
+//! * [`Policy`] with decision tickets: [`Policy::select`] now, [`Policy::feedback`] any number of
+//!   rounds later, or never.
+//! * [`NeuralBandit`] — NeuralUCB (symmetric initialisation, diagonal confidence matrix, retraining
+//!   every B rewards plus a geometric early schedule), NeuralTS and neural ε-greedy.
+//! * [`LinUcb`], [`RandomPolicy`]; the oracle and the best fixed arm are simulator baselines.
+//! * Environments: [`Classification`] (the NeuralUCB protocol on a labelled CSV) and [`Synthetic`]
+//!   (h1, h2, h3 of the NeuralUCB paper).
+//! * [`simulate`] with [`Delay`]s none / uniform / missing.
+//!
+//! Policies are `serde` types without RNG state (each round's randomness derives from the seed and
+//! the round), so a saved and reloaded policy continues bit-identically.
+#![deny(missing_docs)]
+
+mod env;
+mod error;
+mod linucb;
+mod network;
+mod neural;
+mod policy;
+mod sim;
+
+pub use env::{Classification, Environment, Round, Synthetic, SyntheticReward};
+pub use error::{BanditError, Result};
+pub use linucb::LinUcb;
+pub use ndarray;
+pub use network::Network;
+pub use neural::{Exploration, NeuralBandit, NeuralConfig, ZUpdate};
+pub use policy::{Decision, Policy, RandomPolicy};
+pub use sim::{Curve, Delay, SimConfig, simulate, simulate_oracle, simulate_static};

@@ -1,0 +1,122 @@
+//! The NeuralUCB network `f(x) = √m · w2ᵀ ReLU(W1 x)` with the symmetric initialisation that
+//! makes `f(x; θ0) = 0` (Zhou et al. 2020; thesis eqs. 2.3–2.9), its per-sample gradient and
+//! full-batch gradient descent on `L/n` with `L = ½Σ(f − y)² + (mλ/2)‖θ − θ0‖²`.
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, s};
+use rand::Rng;
+use rand_distr_free::normal;
+use serde::{Deserialize, Serialize};
+
+/// Parameters θ = (W1, w2) and their initial values θ0.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Network {
+    /// Hidden width m (even).
+    pub m: usize,
+    /// First layer, m × d.
+    pub w1: Array2<f64>,
+    /// Output weights, m.
+    pub w2: Array1<f64>,
+    w1_0: Array2<f64>,
+    w2_0: Array1<f64>,
+}
+
+mod rand_distr_free {
+    //! Box–Muller standard normal, so that the crate needs no extra distribution dependency.
+    use rand::{Rng, RngExt};
+    pub fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+        let u1: f64 = rng.random_range(f64::MIN_POSITIVE..1.0);
+        let u2: f64 = rng.random_range(0.0..1.0);
+        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+    }
+}
+
+impl Network {
+    /// Symmetric initialisation: the two halves of the hidden layer share `W` (entries N(0, 4/m))
+    /// and have output weights `v` and `−v` (entries N(0, 2/m)).
+    pub fn new<R: Rng + ?Sized>(d: usize, m: usize, rng: &mut R) -> Network {
+        let half = m / 2;
+        let w = Array2::from_shape_fn((half, d), |_| normal(rng) * (4.0 / m as f64).sqrt());
+        let v = Array1::from_shape_fn(half, |_| normal(rng) * (2.0 / m as f64).sqrt());
+        let mut w1 = Array2::zeros((2 * half, d));
+        w1.slice_mut(s![..half, ..]).assign(&w);
+        w1.slice_mut(s![half.., ..]).assign(&w);
+        let mut w2 = Array1::zeros(2 * half);
+        w2.slice_mut(s![..half]).assign(&v);
+        w2.slice_mut(s![half..]).assign(&(-&v));
+        Network { m: 2 * half, w1_0: w1.clone(), w2_0: w2.clone(), w1, w2 }
+    }
+
+    /// Input length.
+    pub fn d(&self) -> usize {
+        self.w1.ncols()
+    }
+
+    /// Number of parameters p = m·d + m.
+    pub fn n_params(&self) -> usize {
+        self.w1.len() + self.w2.len()
+    }
+
+    /// All parameters, W1 row-major then w2.
+    pub fn params(&self) -> Array1<f64> {
+        self.w1.iter().chain(self.w2.iter()).copied().collect()
+    }
+
+    /// Overwrite all parameters (layout of [`Network::params`]).
+    pub fn set_params(&mut self, p: ArrayView1<f64>) {
+        let k = self.w1.len();
+        for (dst, src) in self.w1.iter_mut().zip(p.iter()) {
+            *dst = *src;
+        }
+        for (dst, src) in self.w2.iter_mut().zip(p.iter().skip(k)) {
+            *dst = *src;
+        }
+    }
+
+    /// f(x) and ∂f/∂θ for one input.
+    pub fn value_and_gradient(&self, x: ArrayView1<f64>) -> (f64, Array1<f64>) {
+        let sm = (self.m as f64).sqrt();
+        let pre = self.w1.dot(&x);
+        let h = pre.mapv(|v| v.max(0.0));
+        let f = sm * self.w2.dot(&h);
+        let mut g = Vec::with_capacity(self.n_params());
+        for (i, row_pre) in pre.iter().enumerate() {
+            let c = if *row_pre > 0.0 { sm * self.w2[i] } else { 0.0 };
+            g.extend(x.iter().map(|xv| c * xv));
+        }
+        g.extend(h.iter().map(|hv| sm * hv));
+        (f, Array1::from(g))
+    }
+
+    /// f(x) for many inputs (rows).
+    pub fn values(&self, x: ArrayView2<f64>) -> Array1<f64> {
+        let h = x.dot(&self.w1.t()).mapv(|v| v.max(0.0));
+        h.dot(&self.w2) * (self.m as f64).sqrt()
+    }
+
+    /// `steps` full-batch gradient-descent steps on `L/n`, warm-started from the current θ.
+    pub fn train(&mut self, x: ArrayView2<f64>, y: ArrayView1<f64>, lambda: f64, lr: f64, steps: usize) {
+        let n = x.nrows();
+        if n == 0 {
+            return;
+        }
+        let sm = (self.m as f64).sqrt();
+        let reg = self.m as f64 * lambda;
+        for _ in 0..steps {
+            let pre = x.dot(&self.w1.t()); // n × m
+            let h = pre.mapv(|v| v.max(0.0));
+            let f = h.dot(&self.w2) * sm;
+            let err = (&f - &y) / n as f64; // dL/df / n
+            // ∂/∂w2 = √m hᵀ err ; ∂/∂W1 = ((err ⊗ √m w2) ∘ 1[pre > 0])ᵀ x
+            let gw2 = h.t().dot(&err) * sm + (&self.w2 - &self.w2_0) * (reg / n as f64);
+            let mut delta = err.insert_axis(Axis(1)).dot(&(&self.w2 * sm).insert_axis(Axis(0))); // n × m
+            delta.zip_mut_with(&pre, |d, p| {
+                if *p <= 0.0 {
+                    *d = 0.0;
+                }
+            });
+            let gw1 = delta.t().dot(&x) + (&self.w1 - &self.w1_0) * (reg / n as f64);
+            self.w1.scaled_add(-lr, &gw1);
+            self.w2.scaled_add(-lr, &gw2);
+        }
+    }
+}

@@ -1,0 +1,235 @@
+//! NeuralUCB (thesis ch. 2, Aquaman's engine) and its neural baselines: NeuralTS and neural
+//! ε-greedy, all on the same network, confidence matrix and retraining schedule.
+
+use std::collections::BTreeMap;
+
+use ndarray::{Array1, Array2, ArrayView2};
+use rand::RngExt;
+use rand::SeedableRng;
+use rand::rngs::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{BanditError, Result, check_contexts};
+use crate::network::Network;
+use crate::policy::{Decision, Policy, argmax_random, round_rng};
+
+/// How a score turns into exploration.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum Exploration {
+    /// NeuralUCB: `f + γ·‖g/√m‖_{Z⁻¹}`.
+    Ucb,
+    /// NeuralTS: sample from N(f, γ²·‖g/√m‖²_{Z⁻¹}).
+    Thompson,
+    /// Random arm with probability ε, else the largest `f`.
+    EpsilonGreedy(f64),
+}
+
+/// When the confidence matrix Z takes a decision's gradient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ZUpdate {
+    /// At selection (default; pending rewards already shrink the bonus).
+    AtSelection,
+    /// When the reward arrives.
+    OnArrival,
+}
+
+/// Hyperparameters (defaults: the reference protocol of the bandit data README).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct NeuralConfig {
+    /// Hidden width m.
+    pub width: usize,
+    /// Regularisation λ (also Z's initial diagonal).
+    pub lambda: f64,
+    /// Exploration scale γ.
+    pub gamma: f64,
+    /// Gradient-descent step.
+    pub lr: f64,
+    /// Retrain after every `retrain_every` rewards...
+    pub retrain_every: usize,
+    /// ...for `retrain_steps` full-batch steps.
+    pub retrain_steps: usize,
+    /// Also retrain after 1, 2, 4, ... rewards until `retrain_every` (removes most cold-start regret).
+    pub geometric_start: bool,
+    /// Exploration rule.
+    pub exploration: Exploration,
+    /// When Z is updated.
+    pub z_update: ZUpdate,
+    /// Seed of initialisation and tie-breaking.
+    pub seed: u64,
+}
+
+impl Default for NeuralConfig {
+    fn default() -> Self {
+        NeuralConfig {
+            width: 100,
+            lambda: 1e-3,
+            gamma: 0.1,
+            lr: 0.01,
+            retrain_every: 100,
+            retrain_steps: 100,
+            geometric_start: true,
+            exploration: Exploration::Ucb,
+            z_update: ZUpdate::AtSelection,
+            seed: 0,
+        }
+    }
+}
+
+/// A neural contextual bandit with a diagonal confidence matrix.
+///
+/// ```
+/// use edgeopt_bandit::{NeuralBandit, NeuralConfig, Policy};
+/// use edgeopt_bandit::ndarray::array;
+/// let mut p = NeuralBandit::new(2, NeuralConfig { width: 8, ..NeuralConfig::default() }).unwrap();
+/// let d = p.select(0, array![[1.0, 0.0], [0.0, 1.0]].view()).unwrap();
+/// p.feedback(d.id, 1.0).unwrap();
+/// assert!(p.feedback(d.id, 1.0).is_err()); // already answered
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NeuralBandit {
+    cfg: NeuralConfig,
+    net: Network,
+    z: Array1<f64>,
+    pending: BTreeMap<u64, (Array1<f64>, Option<Array1<f64>>)>,
+    xs: Vec<Array1<f64>>,
+    ys: Vec<f64>,
+    next_id: u64,
+    since_retrain: usize,
+}
+
+impl NeuralBandit {
+    /// A bandit over contexts of length `d`.
+    pub fn new(d: usize, cfg: NeuralConfig) -> Result<NeuralBandit> {
+        let bad = |name, value: String, reason| Err(BanditError::InvalidParam { name, value, reason });
+        if d == 0 {
+            return bad("d", "0".into(), "contexts need at least one feature");
+        }
+        if cfg.width < 2 {
+            return bad("width", cfg.width.to_string(), "must be at least 2");
+        }
+        for (name, v) in [("lambda", cfg.lambda), ("gamma", cfg.gamma), ("lr", cfg.lr)] {
+            if !(v >= 0.0 && v.is_finite()) {
+                return bad(name, v.to_string(), "must be finite and ≥ 0");
+            }
+        }
+        if cfg.lambda == 0.0 {
+            return bad("lambda", "0".into(), "must be > 0 (it is Z's initial diagonal)");
+        }
+        if cfg.retrain_every == 0 {
+            return bad("retrain_every", "0".into(), "must be at least 1");
+        }
+        if let Exploration::EpsilonGreedy(e) = cfg.exploration
+            && !(0.0..=1.0).contains(&e)
+        {
+            return bad("epsilon", e.to_string(), "must be in [0, 1]");
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
+        let net = Network::new(d, cfg.width, &mut rng);
+        let p = net.n_params();
+        Ok(NeuralBandit {
+            cfg,
+            net,
+            z: Array1::from_elem(p, cfg.lambda),
+            pending: BTreeMap::new(),
+            xs: Vec::new(),
+            ys: Vec::new(),
+            next_id: 0,
+            since_retrain: 0,
+        })
+    }
+
+    /// The network.
+    pub fn network(&self) -> &Network {
+        &self.net
+    }
+
+    /// Rewards received so far.
+    pub fn observations(&self) -> usize {
+        self.ys.len()
+    }
+
+    fn retrain_due(&self) -> bool {
+        let n = self.ys.len();
+        self.since_retrain >= self.cfg.retrain_every
+            || (self.cfg.geometric_start && n < self.cfg.retrain_every && n.is_power_of_two())
+    }
+
+    fn retrain(&mut self) {
+        let d = self.net.d();
+        let x = Array2::from_shape_fn((self.xs.len(), d), |(i, j)| self.xs[i][j]);
+        let y = Array1::from(self.ys.clone());
+        self.net.train(x.view(), y.view(), self.cfg.lambda, self.cfg.lr, self.cfg.retrain_steps);
+        self.since_retrain = 0;
+    }
+}
+
+impl Policy for NeuralBandit {
+    fn name(&self) -> String {
+        match self.cfg.exploration {
+            Exploration::Ucb => "neural-ucb".into(),
+            Exploration::Thompson => "neural-ts".into(),
+            Exploration::EpsilonGreedy(_) => "eps-greedy".into(),
+        }
+    }
+
+    fn select(&mut self, round: u64, arms: ArrayView2<f64>) -> Result<Decision> {
+        check_contexts(arms, self.net.d(), round)?;
+        let mut rng = round_rng(self.cfg.seed, round);
+        let m = self.net.m as f64;
+        let mut scores = Vec::with_capacity(arms.nrows());
+        let mut parts = Vec::with_capacity(arms.nrows());
+        for x in arms.rows() {
+            let (f, g) = self.net.value_and_gradient(x);
+            let var = g.iter().zip(&self.z).map(|(gk, zk)| gk * gk / (m * zk)).sum::<f64>();
+            let sd = self.cfg.gamma * var.sqrt();
+            let score = match self.cfg.exploration {
+                Exploration::Ucb => f + sd,
+                Exploration::Thompson => {
+                    let (u1, u2): (f64, f64) = (rng.random_range(f64::MIN_POSITIVE..1.0), rng.random_range(0.0..1.0));
+                    f + sd * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+                }
+                Exploration::EpsilonGreedy(_) => f,
+            };
+            scores.push(score);
+            parts.push((f, g));
+        }
+        let (mut arm, ties) = argmax_random(&scores, &mut rng);
+        let mut propensity = 1.0 / ties as f64;
+        if let Exploration::EpsilonGreedy(eps) = self.cfg.exploration {
+            let k = arms.nrows() as f64;
+            if rng.random_bool(eps) {
+                arm = rng.random_range(0..arms.nrows());
+            }
+            propensity = (1.0 - eps) * propensity + eps / k;
+        }
+        let (f, g) = parts.swap_remove(arm);
+        let g_for_z = match self.cfg.z_update {
+            ZUpdate::AtSelection => {
+                self.z.zip_mut_with(&g, |z, gk| *z += gk * gk / m);
+                None
+            }
+            ZUpdate::OnArrival => Some(g),
+        };
+        self.next_id += 1;
+        self.pending.insert(self.next_id, (arms.row(arm).to_owned(), g_for_z));
+        Ok(Decision { id: self.next_id, arm, score: scores[arm], bonus: scores[arm] - f, propensity })
+    }
+
+    fn feedback(&mut self, id: u64, reward: f64) -> Result<()> {
+        if !reward.is_finite() {
+            return Err(BanditError::NonFinite { what: "reward", value: reward });
+        }
+        let (x, g) = self.pending.remove(&id).ok_or(BanditError::UnknownDecision(id))?;
+        if let Some(g) = g {
+            let m = self.net.m as f64;
+            self.z.zip_mut_with(&g, |z, gk| *z += gk * gk / m);
+        }
+        self.xs.push(x);
+        self.ys.push(reward);
+        self.since_retrain += 1;
+        if self.retrain_due() {
+            self.retrain();
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,83 @@
+//! Decision tickets and the [`Policy`] trait.
+
+use ndarray::ArrayView2;
+use rand::SeedableRng;
+use rand::rngs::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+
+/// One decision: which arm, why, and the ticket to which the reward is later reported.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// Ticket for [`Policy::feedback`].
+    pub id: u64,
+    /// Index of the chosen arm in the arm set of that round.
+    pub arm: usize,
+    /// The chosen arm's score (e.g. the UCB).
+    pub score: f64,
+    /// The exploration part of the score.
+    pub bonus: f64,
+    /// Probability with which the arm was chosen (1 for deterministic choices, 1/ties for ties).
+    pub propensity: f64,
+}
+
+/// An online arm-selection policy with delayed feedback: [`Policy::select`] sees the arms of a
+/// round as rows of a context matrix (arm sets may change between rounds); the reward of a
+/// decision arrives through [`Policy::feedback`] any number of rounds later, or never.
+pub trait Policy {
+    /// Short name.
+    fn name(&self) -> String;
+    /// Choose an arm among the rows of `arms`.
+    fn select(&mut self, round: u64, arms: ArrayView2<f64>) -> Result<Decision>;
+    /// Report the reward of decision `id`.
+    fn feedback(&mut self, id: u64, reward: f64) -> Result<()>;
+}
+
+/// The RNG of one round: derived from the policy seed and the round, so that a policy holds no
+/// RNG state and a saved-and-loaded policy continues bit-identically.
+pub(crate) fn round_rng(seed: u64, round: u64) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed ^ (round.wrapping_add(1)).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+/// Index of the largest score, ties broken uniformly at random; returns (index, ties).
+pub(crate) fn argmax_random(scores: &[f64], rng: &mut ChaCha8Rng) -> (usize, usize) {
+    use rand::RngExt;
+    let best = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let ties: Vec<usize> = (0..scores.len()).filter(|&i| scores[i] == best).collect();
+    let pick = if ties.len() > 1 { ties[rng.random_range(0..ties.len())] } else { ties[0] };
+    (pick, ties.len())
+}
+
+/// Picks arms uniformly at random.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RandomPolicy {
+    seed: u64,
+    next_id: u64,
+}
+
+impl RandomPolicy {
+    /// A random policy with its own seed.
+    pub fn new(seed: u64) -> RandomPolicy {
+        RandomPolicy { seed, next_id: 0 }
+    }
+}
+
+impl Policy for RandomPolicy {
+    fn name(&self) -> String {
+        "random".into()
+    }
+    fn select(&mut self, round: u64, arms: ArrayView2<f64>) -> Result<Decision> {
+        crate::error::check_contexts(arms, arms.ncols(), round)?;
+        let mut rng = round_rng(self.seed, round);
+        let (arm, ties) = argmax_random(&vec![0.0; arms.nrows()], &mut rng);
+        self.next_id += 1;
+        Ok(Decision { id: self.next_id, arm, score: 0.0, bonus: 0.0, propensity: 1.0 / ties as f64 })
+    }
+    fn feedback(&mut self, _id: u64, reward: f64) -> Result<()> {
+        if !reward.is_finite() {
+            return Err(crate::error::BanditError::NonFinite { what: "reward", value: reward });
+        }
+        Ok(())
+    }
+}
