@@ -87,6 +87,27 @@ impl Network {
         (f, Array1::from(g))
     }
 
+    /// f(x) and `Σ_k g_k² · inv[k]` for one input without materialising the gradient `g`
+    /// (the UCB bonus with a diagonal confidence matrix; `inv` in the layout of [`Network::params`]).
+    pub fn value_and_weighted_norm(&self, x: ArrayView1<f64>, inv: ArrayView1<f64>) -> (f64, f64) {
+        let sm = (self.m as f64).sqrt();
+        let d = self.d();
+        let mut f = 0.0;
+        let mut norm = 0.0;
+        let off = self.w1.len();
+        for (i, row) in self.w1.rows().into_iter().enumerate() {
+            let pre = row.dot(&x);
+            if pre > 0.0 {
+                f += self.w2[i] * pre;
+                let c = sm * self.w2[i];
+                let block = inv.slice(s![i * d..(i + 1) * d]);
+                norm += c * c * x.iter().zip(block).map(|(xv, iv)| xv * xv * iv).sum::<f64>();
+                norm += (sm * pre).powi(2) * inv[off + i];
+            }
+        }
+        (sm * f, norm)
+    }
+
     /// f(x) for many inputs (rows).
     pub fn values(&self, x: ArrayView2<f64>) -> Array1<f64> {
         let h = x.dot(&self.w1.t()).mapv(|v| v.max(0.0));

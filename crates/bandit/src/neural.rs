@@ -176,11 +176,14 @@ impl Policy for NeuralBandit {
         check_contexts(arms, self.net.d(), round)?;
         let mut rng = round_rng(self.cfg.seed, round);
         let m = self.net.m as f64;
+        let inv = self.z.mapv(|z| 1.0 / (m * z));
         let mut scores = Vec::with_capacity(arms.nrows());
-        let mut parts = Vec::with_capacity(arms.nrows());
+        let mut values = Vec::with_capacity(arms.nrows());
         for x in arms.rows() {
-            let (f, g) = self.net.value_and_gradient(x);
-            let var = g.iter().zip(&self.z).map(|(gk, zk)| gk * gk / (m * zk)).sum::<f64>();
+            let (f, var) = self.net.value_and_weighted_norm(x, inv.view());
+            if !f.is_finite() {
+                return Err(BanditError::NonFinite { what: "network output (training diverged; lower lr)", value: f });
+            }
             let sd = self.cfg.gamma * var.sqrt();
             let score = match self.cfg.exploration {
                 Exploration::Ucb => f + sd,
@@ -191,7 +194,7 @@ impl Policy for NeuralBandit {
                 Exploration::EpsilonGreedy(_) => f,
             };
             scores.push(score);
-            parts.push((f, g));
+            values.push(f);
         }
         let (mut arm, ties) = argmax_random(&scores, &mut rng);
         let mut propensity = 1.0 / ties as f64;
@@ -202,7 +205,8 @@ impl Policy for NeuralBandit {
             }
             propensity = (1.0 - eps) * propensity + eps / k;
         }
-        let (f, g) = parts.swap_remove(arm);
+        let f = values[arm];
+        let (_, g) = self.net.value_and_gradient(arms.row(arm));
         let g_for_z = match self.cfg.z_update {
             ZUpdate::AtSelection => {
                 self.z.zip_mut_with(&g, |z, gk| *z += gk * gk / m);

@@ -40,11 +40,15 @@ pub(crate) fn round_rng(seed: u64, round: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed ^ (round.wrapping_add(1)).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
-/// Index of the largest score, ties broken uniformly at random; returns (index, ties).
+/// Index of the largest score, ties broken uniformly at random; returns (index, ties). NaN scores
+/// never win; if every score is NaN the choice is uniform over all arms.
 pub(crate) fn argmax_random(scores: &[f64], rng: &mut ChaCha8Rng) -> (usize, usize) {
     use rand::RngExt;
-    let best = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let ties: Vec<usize> = (0..scores.len()).filter(|&i| scores[i] == best).collect();
+    let best = scores.iter().copied().filter(|v| !v.is_nan()).fold(f64::NEG_INFINITY, f64::max);
+    let mut ties: Vec<usize> = (0..scores.len()).filter(|&i| scores[i] == best).collect();
+    if ties.is_empty() {
+        ties = (0..scores.len()).collect();
+    }
     let pick = if ties.len() > 1 { ties[rng.random_range(0..ties.len())] } else { ties[0] };
     (pick, ties.len())
 }
@@ -79,5 +83,20 @@ impl Policy for RandomPolicy {
             return Err(crate::error::BanditError::NonFinite { what: "reward", value: reward });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nan_scores_never_win_and_all_nan_still_picks_an_arm() {
+        let mut rng = round_rng(0, 0);
+        assert_eq!(argmax_random(&[f64::NAN, 1.0, 0.5], &mut rng), (1, 1));
+        let (arm, ties) = argmax_random(&[f64::NAN, f64::NAN], &mut rng);
+        assert!(arm < 2 && ties == 2);
+        let (arm, ties) = argmax_random(&[2.0, 2.0, 1.0], &mut rng);
+        assert!(arm < 2 && ties == 2);
     }
 }
