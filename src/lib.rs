@@ -8,8 +8,7 @@
 //! * [`predictors`] — latency/accuracy predictors, rank metrics, AdaProxy.
 //! * [`nas`] — search spaces lowered to accelerator layers, evolutionary and exhaustive search.
 //! * [`codesign`] — one-proxy NAS, bisection on `t`, semi-decoupled co-design.
-//!
-//! The bandit crate of the design (Aquaman) is not written yet.
+//! * [`bandit`] — Aquaman: NeuralUCB model selection with delayed feedback.
 //!
 //! ```
 //! use edgeopt::accel_sim::{Accel, Accelerator, Dataflow, HardwareConfig, Layer};
@@ -20,6 +19,7 @@
 #![deny(missing_docs)]
 
 pub use edgeopt_accel_sim as accel_sim;
+pub use edgeopt_bandit as bandit;
 pub use edgeopt_codesign as codesign;
 pub use edgeopt_nas as nas;
 pub use edgeopt_predictors as predictors;

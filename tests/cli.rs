@@ -256,3 +256,46 @@ fn nas_describe_and_sample() {
     let (ok, _, err) = edgeopt(&["nas", "describe", "--space", "darts", "--arch", "min"]);
     assert!(!ok && err.contains("darts"), "{err}");
 }
+
+#[test]
+fn bandit_prints_the_final_regret_last_and_writes_a_curve() {
+    let dir = tempfile::tempdir().unwrap();
+    let curve = dir.path().join("curve.csv");
+    let (ok, out, err) = edgeopt(&[
+        "bandit",
+        "--env",
+        "classification",
+        "--dataset",
+        "crates/bandit/tests/data/wine.csv",
+        "--policy",
+        "lin-ucb",
+        "--rounds",
+        "300",
+        "--delay-max",
+        "10",
+        "--seed",
+        "2",
+        "--out",
+        curve.to_str().unwrap(),
+    ]);
+    assert!(ok, "{err}");
+    let regret: f64 = out.lines().last().unwrap().parse().unwrap();
+    let (_, rand_out, _) = edgeopt(&[
+        "bandit",
+        "--env",
+        "classification",
+        "--dataset",
+        "crates/bandit/tests/data/wine.csv",
+        "--policy",
+        "random",
+        "--rounds",
+        "300",
+        "--seed",
+        "2",
+    ]);
+    let random: f64 = rand_out.lines().last().unwrap().parse().unwrap();
+    assert!(regret < random, "lin-ucb {regret} vs random {random}");
+    assert_eq!(std::fs::read_to_string(&curve).unwrap().lines().count(), 301);
+    let (ok, _, err) = edgeopt(&["bandit", "--env", "classification", "--policy", "random", "--rounds", "5"]);
+    assert!(!ok && err.contains("--dataset"), "{err}");
+}

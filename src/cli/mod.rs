@@ -1,6 +1,7 @@
 //! Command-line definitions and dispatch.
 
 mod accel;
+mod bandit;
 mod codesign;
 mod demo;
 mod nas;
@@ -28,6 +29,9 @@ pub enum CliError {
     /// From the workflows.
     #[error(transparent)]
     Codesign(#[from] edgeopt::codesign::CodesignError),
+    /// From the bandit crate.
+    #[error(transparent)]
+    Bandit(#[from] edgeopt::bandit::BanditError),
     /// Reading or writing a file.
     #[error("{path}: {source}")]
     Io {
@@ -72,6 +76,9 @@ enum Command {
         #[command(subcommand)]
         command: accel::AccelCommand,
     },
+    /// Online model selection (Aquaman): run a bandit policy; the last line is the final
+    /// cumulative regret.
+    Bandit(bandit::BanditArgs),
     /// Search spaces: describe or sample architectures.
     Nas {
         #[command(subcommand)]
@@ -172,6 +179,7 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Demo { out } => demo::run(&out),
         Command::Accel { command } => accel::run(command),
         Command::Nas { command } => nas::run(command),
+        Command::Bandit(args) => bandit::run(args),
         Command::Monotonicity { data, metric } => workflows::monotonicity(&data, &metric),
         Command::Adapt { data, space, proxy, target, samples, validation, seed } => {
             workflows::adapt_cmd(&data, &space, &proxy, &target, samples, validation, seed)

@@ -27,6 +27,15 @@ pub trait Environment {
     fn next_round(&mut self) -> Round;
 }
 
+impl<E: Environment + ?Sized> Environment for Box<E> {
+    fn dim(&self) -> usize {
+        (**self).dim()
+    }
+    fn next_round(&mut self) -> Round {
+        (**self).next_round()
+    }
+}
+
 /// A classification data set as a bandit (the NeuralUCB protocol; see `tests/data` README):
 /// z-scored, unit-norm rows streamed in random permutations, one arm per class with the row in that
 /// arm's block of a K·d context, reward 1 for the true class.

@@ -1,0 +1,116 @@
+//! `edgeopt bandit`: run a policy on an environment and print the final cumulative regret last.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use edgeopt::bandit::{
+    Classification, Curve, Delay, Environment, Exploration, LinUcb, NeuralBandit, NeuralConfig, Policy, RandomPolicy,
+    SimConfig, Synthetic, SyntheticReward, simulate, simulate_oracle, simulate_static,
+};
+
+use super::{CliError, CliResult, io_err};
+
+#[derive(Debug, Args)]
+pub struct BanditArgs {
+    /// `classification` (with --dataset) or `h1`, `h2`, `h3` (NeuralUCB's synthetic rewards).
+    #[arg(long)]
+    env: String,
+    /// CSV with feature columns and an integer `label` column.
+    #[arg(long)]
+    dataset: Option<PathBuf>,
+    /// neural-ucb, neural-ts, lin-ucb, eps-greedy, static, oracle, random.
+    #[arg(long)]
+    policy: String,
+    /// Rounds.
+    #[arg(long)]
+    rounds: u64,
+    /// Largest reward delay in rounds (1 = next round).
+    #[arg(long, default_value_t = 1)]
+    delay_max: u64,
+    /// Probability that a reward never arrives.
+    #[arg(long, default_value_t = 0.0)]
+    missing: f64,
+    /// Retrain every B rewards (neural policies).
+    #[arg(long, default_value_t = 100)]
+    retrain_every: usize,
+    /// Gradient steps per retrain (neural policies).
+    #[arg(long, default_value_t = 100)]
+    retrain_steps: usize,
+    /// Seed (environment, policy and delays get independent streams from it).
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Write the per-round curve as CSV.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+fn make_env(a: &BanditArgs) -> CliResult<Box<dyn Environment>> {
+    let synthetic = |k| Synthetic::new(k, 4, 20, 0.1, a.seed).map(|e| Box::new(e) as Box<dyn Environment>);
+    Ok(match a.env.as_str() {
+        "classification" => {
+            let path = a
+                .dataset
+                .as_ref()
+                .ok_or_else(|| CliError::Usage("--env classification needs --dataset F.csv".into()))?;
+            Box::new(Classification::from_csv(path, a.seed)?)
+        }
+        "h1" => synthetic(SyntheticReward::H1)?,
+        "h2" => synthetic(SyntheticReward::H2)?,
+        "h3" => synthetic(SyntheticReward::H3)?,
+        other => {
+            return Err(CliError::Usage(format!(
+                "--env `{other}`: expected classification, h1, h2 or h3 (the synthetic QoE and table worlds are not implemented yet)"
+            )));
+        }
+    })
+}
+
+pub fn run(a: BanditArgs) -> CliResult<()> {
+    if a.rounds == 0 || !(0.0..=1.0).contains(&a.missing) {
+        return Err(CliError::Usage(format!(
+            "--rounds {} / --missing {}: need rounds ≥ 1 and 0 ≤ missing ≤ 1",
+            a.rounds, a.missing
+        )));
+    }
+    let mut env = make_env(&a)?;
+    let d = env.dim();
+    let neural = |exploration| NeuralConfig {
+        seed: a.seed.wrapping_add(1),
+        retrain_every: a.retrain_every,
+        retrain_steps: a.retrain_steps,
+        exploration,
+        ..NeuralConfig::default()
+    };
+    let delay = if a.missing > 0.0 {
+        Delay::Missing { max: a.delay_max, p: a.missing }
+    } else {
+        Delay::Uniform { max: a.delay_max }
+    };
+    let cfg = SimConfig { rounds: a.rounds, delay, delay_seed: a.seed.wrapping_add(2) };
+    let curve: Curve = match a.policy.as_str() {
+        "oracle" => simulate_oracle(&mut env, a.rounds),
+        "static" => simulate_static(&mut env, a.rounds),
+        other => {
+            let mut p: Box<dyn Policy> = match other {
+                "neural-ucb" => Box::new(NeuralBandit::new(d, neural(Exploration::Ucb))?),
+                "neural-ts" => Box::new(NeuralBandit::new(d, neural(Exploration::Thompson))?),
+                "eps-greedy" => Box::new(NeuralBandit::new(d, neural(Exploration::EpsilonGreedy(0.05)))?),
+                "lin-ucb" => Box::new(LinUcb::new(d, 1.0, 0.03, a.seed.wrapping_add(1))?),
+                "random" => Box::new(RandomPolicy::new(a.seed.wrapping_add(1))),
+                _ => {
+                    return Err(CliError::Usage(format!(
+                        "--policy `{other}`: expected neural-ucb, neural-ts, lin-ucb, eps-greedy, static, oracle or random"
+                    )));
+                }
+            };
+            simulate(&mut env, p.as_mut(), &cfg)?
+        }
+    };
+    if let Some(path) = &a.out {
+        std::fs::write(path, curve.to_csv()).map_err(io_err(path))?;
+    }
+    println!("policy,rounds,mean_reward,hit_ratio,cumulative_regret");
+    println!("{},{},{:.6},{:.6},{}", a.policy, a.rounds, curve.mean_reward(), curve.hit_ratio(), curve.regret());
+    println!("{}", curve.regret());
+    Ok(())
+}
