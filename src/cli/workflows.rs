@@ -6,6 +6,7 @@ use edgeopt::codesign::adapt::{adapt, fit_proxy, predict_all};
 use edgeopt::codesign::one_proxy::{OneProxyConfig, mean_gap_to_oracle, one_proxy};
 use edgeopt::codesign::{ArchTable, Device};
 use edgeopt::nas::{Nb201, Nb201Arch, SearchSpace};
+use edgeopt::predictors::LinearPredictor;
 use edgeopt::predictors::data::DeviceTable;
 use edgeopt::predictors::metrics::{spearman, srcc_matrix};
 use edgeopt::predictors::rand::SeedableRng;
@@ -49,6 +50,14 @@ pub fn monotonicity(data: &Path, metric: &str) -> CliResult<()> {
     Ok(())
 }
 
+/// The proxy's linear predictor, fitted on every row that has the proxy column.
+fn proxy_predictor(nb: &Nb201, t: &ArchTable<Nb201Arch>, proxy: &str) -> CliResult<LinearPredictor> {
+    let col = t.column(proxy)?;
+    let (archs, lat): (Vec<Nb201Arch>, Vec<f64>) =
+        t.archs.iter().zip(&col).filter_map(|(a, l)| Some((*a, (*l)?))).unzip();
+    Ok(fit_proxy(nb, &archs, &lat)?)
+}
+
 /// `edgeopt adapt`.
 #[allow(clippy::too_many_arguments)]
 pub fn adapt_cmd(
@@ -61,10 +70,7 @@ pub fn adapt_cmd(
     seed: u64,
 ) -> CliResult<()> {
     let (nb, t) = nb201_table(data, space)?;
-    let proxy_col = t.column(proxy)?;
-    let (parchs, plat): (Vec<Nb201Arch>, Vec<f64>) =
-        t.archs.iter().zip(&proxy_col).filter_map(|(a, l)| Some((*a, (*l)?))).unzip();
-    let w = fit_proxy(&nb, &parchs, &plat)?;
+    let w = proxy_predictor(&nb, &t, proxy)?;
     let dev = t.device(target, None)?;
     let pool: Vec<Nb201Arch> = t.archs.iter().filter(|a| dev.has(a)).copied().collect();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -98,10 +104,7 @@ pub fn one_proxy_cmd(
     let (nb, t) = nb201_table(data, space)?;
     let acc = t.complete(accuracy)?;
     let acc_of: std::collections::HashMap<Nb201Arch, f64> = t.archs.iter().copied().zip(acc.iter().copied()).collect();
-    let proxy_col = t.column(proxy)?;
-    let (parchs, plat): (Vec<Nb201Arch>, Vec<f64>) =
-        t.archs.iter().zip(&proxy_col).filter_map(|(a, l)| Some((*a, (*l)?))).unzip();
-    let w = fit_proxy(&nb, &parchs, &plat)?;
+    let w = proxy_predictor(&nb, &t, proxy)?;
     let dev = t.device(target, None)?;
     let pool: Vec<Nb201Arch> = t.archs.iter().filter(|a| dev.has(a)).copied().collect();
     let cfg = OneProxyConfig { samples, threshold, ..OneProxyConfig::default() };

@@ -7,6 +7,23 @@ use std::hash::Hash;
 use crate::device::Device;
 use crate::error::{CodesignError, Result};
 
+/// Eq. 1.6 solved exhaustively over a finite candidate set: the index minimising
+/// `−(1 − t)·accuracy/max accuracy + t·latency/max latency` (ties: lowest index).
+///
+/// ```
+/// use edgeopt_codesign::weighted_argmin;
+/// let acc = [70.0, 80.0, 90.0];
+/// let lat = [1.0, 2.0, 10.0];
+/// assert_eq!(weighted_argmin(&acc, &lat, 0.0), Some(2)); // accuracy only
+/// assert_eq!(weighted_argmin(&acc, &lat, 1.0), Some(0)); // latency only
+/// ```
+pub fn weighted_argmin(accuracy: &[f64], latency: &[f64], t: f64) -> Option<usize> {
+    let amax = accuracy.iter().cloned().fold(0.0, f64::max).max(f64::MIN_POSITIVE);
+    let lmax = latency.iter().cloned().fold(0.0, f64::max).max(f64::MIN_POSITIVE);
+    let f = |i: usize| -(1.0 - t) * accuracy[i] / amax + t * latency[i] / lmax;
+    (0..accuracy.len().min(latency.len())).min_by(|&a, &b| f(a).total_cmp(&f(b)).then(a.cmp(&b)))
+}
+
 /// What a bisection returns.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BisectionResult<A> {

@@ -15,11 +15,12 @@ pub mod adapt;
 mod bisection;
 mod device;
 mod error;
+pub mod monotonicity;
 pub mod one_proxy;
 pub mod semi_decoupled;
 mod table;
 
-pub use bisection::{Bisection, Bisection2, Bisection2Result, BisectionResult};
+pub use bisection::{Bisection, Bisection2, Bisection2Result, BisectionResult, weighted_argmin};
 pub use device::{AcceleratorDevice, Device, FnDevice, Measurement, TableDevice};
 pub use error::{CodesignError, Result};
 pub use table::ArchTable;

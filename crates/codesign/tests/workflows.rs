@@ -91,15 +91,9 @@ fn bisection_meets_a_latency_constraint_within_its_budget() {
     let acc = t.complete("test_acc_cifar10").unwrap();
     let dev = t.device("latency_ms_raspi4", None).unwrap();
     let pred = predict_all(&nb, &w, &t.archs).unwrap();
-    let (amax, lmax) = (acc.iter().cloned().fold(0.0, f64::max), pred.iter().cloned().fold(0.0, f64::max));
     // Eq. 1.6 solved exhaustively on the proxy's predictors.
     let solve = |tt: f64| {
-        let best = (0..t.archs.len())
-            .min_by(|&a, &b| {
-                let f = |i: usize| -(1.0 - tt) * acc[i] / amax + tt * pred[i] / lmax;
-                f(a).total_cmp(&f(b)).then(a.cmp(&b))
-            })
-            .unwrap();
+        let best = edgeopt_codesign::weighted_argmin(&acc, &pred, tt).unwrap();
         Ok((t.archs[best], acc[best]))
     };
     let mut bis = Bisection::new(solve);

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use edgeopt::codesign::adapt::{adapt, fit_proxy, predict_all};
 use edgeopt::codesign::one_proxy::{OneProxyConfig, mean_gap_to_oracle, one_proxy};
-use edgeopt::codesign::{ArchTable, Bisection, Device};
+use edgeopt::codesign::{ArchTable, Bisection, Device, weighted_argmin};
 use edgeopt::nas::evolution::{Constraints, Evolution, EvolutionConfig, Fitness, Objectives};
 use edgeopt::nas::pareto::non_dominated;
 use edgeopt::nas::{Nb201, Nb201Arch};
@@ -101,14 +101,8 @@ pub fn section(r: &mut Report) -> CliResult<()> {
     // Bisection on t for the Raspberry Pi 4.
     let rpi = t.device("latency_ms_raspi4", None)?;
     let pred = predict_all(&nb, &w, &t.archs)?;
-    let (amax, lmax) = (acc.iter().cloned().fold(0.0, f64::max), pred.iter().cloned().fold(0.0, f64::max));
     let solve = |tt: f64| {
-        let i = (0..t.archs.len())
-            .min_by(|&a, &b| {
-                let f = |i: usize| -(1.0 - tt) * acc[i] / amax + tt * pred[i] / lmax;
-                f(a).total_cmp(&f(b)).then(a.cmp(&b))
-            })
-            .unwrap_or(0);
+        let i = weighted_argmin(&acc, &pred, tt).unwrap_or(0);
         Ok((t.archs[i], acc[i]))
     };
     let mut bis = Bisection::new(solve);
