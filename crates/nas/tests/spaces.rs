@@ -98,3 +98,63 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_gcn_predicts_pixel3_latency_rankings_from_cell_graphs() {
+    use edgeopt_predictors::GcnRegressor;
+    use edgeopt_predictors::metrics::spearman;
+    use edgeopt_predictors::ndarray::Array1;
+    let table = DeviceTable::read(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/nb201_hwnasbench_cifar10.csv.gz"),
+    )
+    .unwrap();
+    let space = Nb201::cifar10();
+    let keys = table.text("arch_str").unwrap();
+    let lat = table.numeric("latency_ms_pixel3").unwrap();
+    let graphs: Vec<_> = keys.iter().step_by(13).map(|k| space.graph(&space.parse_key(k).unwrap())).collect();
+    let y: Vec<f64> = lat.iter().step_by(13).map(|v| v.unwrap()).collect();
+    let (train, test) = graphs.split_at(600);
+    let model = GcnRegressor { epochs: 40, ..GcnRegressor::default() }
+        .fit(train, Array1::from(y[..600].to_vec()).view())
+        .unwrap();
+    let pred: Vec<f64> = test.iter().map(|g| model.predict_graph(g).unwrap()).collect();
+    let srcc = spearman(&pred, &y[600..]).unwrap();
+    assert!(srcc > 0.9, "GCN SRCC {srcc}");
+}
+
+#[test]
+fn gcn_head_adaptation_moves_a_pixel3_predictor_towards_the_edge_gpu() {
+    use edgeopt_predictors::metrics::spearman;
+    use edgeopt_predictors::ndarray::Array1;
+    use edgeopt_predictors::{AdaProxy, GcnRegressor, predict_adapted};
+    let table = DeviceTable::read(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/nb201_hwnasbench_cifar10.csv.gz"),
+    )
+    .unwrap();
+    let space = Nb201::cifar10();
+    let keys = table.text("arch_str").unwrap();
+    let (p3, gpu) = (table.numeric("latency_ms_pixel3").unwrap(), table.numeric("latency_ms_edgegpu").unwrap());
+    let rows: Vec<usize> = (0..keys.len()).step_by(11).filter(|&i| gpu[i].is_some()).collect();
+    let graphs: Vec<_> = rows.iter().map(|&i| space.graph(&space.parse_key(keys[i]).unwrap())).collect();
+    let y3: Vec<f64> = rows.iter().map(|&i| p3[i].unwrap()).collect();
+    let yg: Vec<f64> = rows.iter().map(|&i| gpu[i].unwrap()).collect();
+    let model = GcnRegressor { epochs: 40, ..GcnRegressor::default() }
+        .fit(&graphs[..600], Array1::from(y3[..600].to_vec()).view())
+        .unwrap();
+    let head = model
+        .adapt_head(
+            &AdaProxy::default(),
+            &graphs[600..640],
+            Array1::from(yg[600..640].to_vec()).view(),
+            &graphs[640..660],
+            Array1::from(yg[640..660].to_vec()).view(),
+        )
+        .unwrap();
+    let test = &graphs[660..];
+    let before =
+        spearman(&test.iter().map(|g| model.predict_graph(g).unwrap()).collect::<Vec<_>>(), &yg[660..]).unwrap();
+    let after =
+        spearman(&test.iter().map(|g| predict_adapted(&model, &head, g).unwrap()).collect::<Vec<_>>(), &yg[660..])
+            .unwrap();
+    assert!(after > before, "edge GPU SRCC {before} -> {after}");
+}

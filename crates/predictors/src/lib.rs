@@ -4,7 +4,8 @@
 //! one proxy device can stand in for another, and **AdaProxy** (thesis eq. 3.3), which adapts a
 //! proxy's predictor to a new device from a few dozen measurements.
 //!
-//! * [`Fit`] — hyperparameters that fit a model: [`LinearRegression`], [`KernelRidge`], [`MlpRegressor`].
+//! * [`Fit`] — hyperparameters that fit a model: [`LinearRegression`], [`KernelRidge`], [`MlpRegressor`];
+//!   [`GcnRegressor`] fits graphs, [`DeviceAware`] adds device features to any model.
 //! * [`LatencyPredictor`] / [`AccuracyPredictor`] — single and batch prediction over feature vectors.
 //! * [`AdaProxy`] — proxy adaptation with λ chosen on a validation split.
 //! * [`metrics`] — Spearman (ties averaged), Kendall τ-b, RMSE, MAPE, ±10 % accuracy, SRCC matrix,
@@ -33,6 +34,7 @@
 mod adaproxy;
 pub mod data;
 mod error;
+mod gcn;
 mod kernel;
 mod linear;
 pub mod metrics;
@@ -41,6 +43,7 @@ pub mod nn;
 
 pub use adaproxy::{AdaProxy, AdaptedPredictor};
 pub use error::{PredictorError, Result};
+pub use gcn::{GcnPredictor, GcnRegressor, Graph, predict_adapted};
 pub use kernel::{Kernel, KernelRidge, KernelRidgeModel};
 pub use linear::{LinearPredictor, LinearRegression};
 pub use mlp::{DeviceAware, DeviceAwareModel, LastLayerAdapted, MlpPredictor, MlpRegressor};

@@ -97,6 +97,34 @@ impl Nb201 {
         self.macs(arch) + self.classes
     }
 
+    /// The cell as an operation-on-node DAG for graph predictors (BRP-NAS style): node 0 is the
+    /// input, nodes 1–6 the six edge operations in key order, node 7 the output. Node features are
+    /// one-hot over [input, output, none, skip, 1×1, 3×3, pool].
+    pub fn graph(&self, arch: &Nb201Arch) -> edgeopt_predictors::Graph {
+        use ndarray::Array2;
+        let mut adjacency = Array2::zeros((8, 8));
+        let mut features = Array2::zeros((8, 7));
+        features[(0, 0)] = 1.0;
+        features[(7, 1)] = 1.0;
+        for (e, &(from, to)) in EDGES.iter().enumerate() {
+            features[(e + 1, 2 + arch.0[e] as usize)] = 1.0;
+            if from == 0 {
+                adjacency[(0, e + 1)] = 1.0;
+            } else {
+                // Every operation into node `from` feeds this operation.
+                for (k, &(_, t2)) in EDGES.iter().enumerate() {
+                    if t2 == from {
+                        adjacency[(k + 1, e + 1)] = 1.0;
+                    }
+                }
+            }
+            if to == 3 {
+                adjacency[(e + 1, 7)] = 1.0;
+            }
+        }
+        edgeopt_predictors::Graph { adjacency, features }
+    }
+
     /// Lower with explicit options.
     pub fn layers_with(&self, arch: &Nb201Arch, lowering: &Lowering) -> Vec<Layer> {
         self.build(arch, lowering).layers
