@@ -37,7 +37,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Box::new(
                 NeuralBandit::new(
                     d,
-                    NeuralConfig { seed: s, retrain_every: 10, retrain_steps: 10, ..NeuralConfig::default() },
+                    NeuralConfig {
+                        seed: s,
+                        retrain_every: 10,
+                        retrain_steps: 10,
+                        geometric_start: false,
+                        ..NeuralConfig::default()
+                    },
                 )
                 .unwrap(),
             )

@@ -158,7 +158,15 @@ impl NeuralBandit {
         let d = self.net.d();
         let x = Array2::from_shape_fn((self.xs.len(), d), |(i, j)| self.xs[i][j]);
         let y = Array1::from(self.ys.clone());
-        self.net.train(x.view(), y.view(), self.cfg.lambda, self.cfg.lr, self.cfg.retrain_steps);
+        // Early (geometric) retrains on a handful of rewards take proportionally fewer steps, so the
+        // network does not overfit its first few observations.
+        let n = self.ys.len();
+        let steps = if n < self.cfg.retrain_every {
+            (self.cfg.retrain_steps * n).div_ceil(self.cfg.retrain_every).max(1)
+        } else {
+            self.cfg.retrain_steps
+        };
+        self.net.train(x.view(), y.view(), self.cfg.lambda, self.cfg.lr, steps);
         self.since_retrain = 0;
     }
 }

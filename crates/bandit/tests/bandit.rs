@@ -45,6 +45,12 @@ fn policies_order_as_expected_on_wine() {
     assert!(st <= r, "static {st} > random {r}");
     // The reference implementation: NeuralUCB 100/100 at 77 ± 3.
     assert!(n <= 80.0, "NeuralUCB 100/100 regret {n}");
+    // The default geometric early schedule removes most of the cold-start regret.
+    let geometric = |s: u64, d: usize| -> Box<dyn Policy> {
+        Box::new(NeuralBandit::new(d, NeuralConfig { seed: s, ..NeuralConfig::default() }).unwrap())
+    };
+    let g = mean((0..3u64).map(|s| run(s, 1, &geometric)));
+    assert!(g < 0.6 * n, "geometric start {g} vs plain {n}");
     // Delay costs regret, but NeuralUCB still beats the best fixed arm by far.
     let delayed = mean(seeds.map(|s| run(s, 100, &neural)));
     assert!(delayed > n, "delay did not cost: {delayed} vs {n}");
