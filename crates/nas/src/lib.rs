@@ -25,6 +25,7 @@ pub use edgeopt_accel_sim::Layer;
 pub use error::{NasError, Result};
 pub use ndarray;
 pub use rand;
+pub use space::fbnet::{FbArch, FbNet, FbOp};
 pub use space::lowering::Lowering;
 pub use space::mobilenet::{MbArch, MobileNetSpace};
 pub use space::nb201::{Nb201, Nb201Arch, Nb201Op};

@@ -158,3 +158,41 @@ fn gcn_head_adaptation_moves_a_pixel3_predictor_towards_the_edge_gpu() {
             .unwrap();
     assert!(after > before, "edge GPU SRCC {before} -> {after}");
 }
+
+#[test]
+fn fbnet_blocks_lower_with_grouped_convolutions_and_projections() {
+    use edgeopt_accel_sim::LayerType;
+    use edgeopt_nas::{FbArch, FbNet, FbOp};
+    let space = FbNet::imagenet();
+    let grouped = FbArch([FbOp::K3E1G2; 22]);
+    let layers = space.layers_with(&grouped, &Lowering::convolutions_only());
+    let ng: Vec<_> = layers.iter().filter(|l| l.kind == LayerType::NgConv).collect();
+    assert_eq!(ng.len(), 44, "expand and project of every block are 2-group convolutions");
+    assert!(ng.iter().all(|l| l.groups == 2));
+    // Grouping halves the 1×1 MACs relative to the dense expansion-1 block.
+    assert!(space.macs(&grouped) < space.macs(&FbArch([FbOp::K3E1; 22])));
+    // All-skip keeps only the stem, the shape-changing projections, the final conv and the classifier.
+    let skip = space.layers_with(&space.smallest(), &Lowering::convolutions_only());
+    assert_eq!(skip.len(), 1 + 6 + 1 + 1);
+    let cifar = FbNet::cifar100();
+    assert!(cifar.macs(&cifar.largest()) < space.macs(&space.largest()));
+    for l in cifar.layers(&cifar.largest()) {
+        l.validate().unwrap();
+    }
+}
+
+proptest! {
+    #[test]
+    fn fbnet_keys_round_trip_and_children_stay_in_the_space(seed in any::<u64>(), p in 0.0f64..1.0) {
+        use edgeopt_nas::FbNet;
+        let space = FbNet::imagenet();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let a = space.sample(&mut rng);
+        let b = space.sample(&mut rng);
+        for x in [a, space.mutate(&a, p, &mut rng), space.crossover(&a, &b, &mut rng)] {
+            prop_assert_eq!(space.parse_key(&space.key(&x)).unwrap(), x);
+            prop_assert_eq!(space.encode(&x).sum(), 23.0);
+            prop_assert!(space.macs(&x) <= space.macs(&space.largest()));
+        }
+    }
+}
