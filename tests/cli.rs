@@ -298,4 +298,19 @@ fn bandit_prints_the_final_regret_last_and_writes_a_curve() {
     assert_eq!(std::fs::read_to_string(&curve).unwrap().lines().count(), 301);
     let (ok, _, err) = edgeopt(&["bandit", "--env", "classification", "--policy", "random", "--rounds", "5"]);
     assert!(!ok && err.contains("--dataset"), "{err}");
+    let (ok, out, err) = edgeopt(&[
+        "bandit",
+        "--env",
+        "synthetic",
+        "--qoe",
+        "rbf",
+        "--policy",
+        "oracle",
+        "--rounds",
+        "50",
+        "--qos-max-latency",
+        "20",
+    ]);
+    assert!(ok, "{err}");
+    assert_eq!(out.lines().last().unwrap(), "0");
 }

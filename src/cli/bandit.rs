@@ -4,20 +4,28 @@ use std::path::PathBuf;
 
 use clap::Args;
 use edgeopt::bandit::{
-    Classification, Curve, Delay, Environment, Exploration, LinUcb, NeuralBandit, NeuralConfig, Policy, RandomPolicy,
-    SimConfig, Synthetic, SyntheticReward, simulate, simulate_oracle, simulate_static,
+    Classification, Curve, Delay, Environment, Exploration, LinUcb, NeuralBandit, NeuralConfig, Policy, QoeKind,
+    QoeWorld, RandomPolicy, SimConfig, Synthetic, SyntheticReward, TableWorld, simulate, simulate_oracle_qos,
+    simulate_static,
 };
 
 use super::{CliError, CliResult, io_err};
 
 #[derive(Debug, Args)]
 pub struct BanditArgs {
-    /// `classification` (with --dataset) or `h1`, `h2`, `h3` (NeuralUCB's synthetic rewards).
+    /// `classification` (with --dataset), `synthetic` (the QoE world of thesis sec. 2.5.3),
+    /// `table` (with --dataset: a `device,model,rating` CSV), or `h1`, `h2`, `h3`.
     #[arg(long)]
     env: String,
-    /// CSV with feature columns and an integer `label` column.
+    /// CSV: feature columns and an integer `label` (classification), or `device,model,rating` (table).
     #[arg(long)]
     dataset: Option<PathBuf>,
+    /// QoE generator of the synthetic world: linear, rbf, laplacian, mix.
+    #[arg(long, default_value = "mix")]
+    qoe: String,
+    /// QoS filter: offer only models whose latency on the device is at most this (ms; synthetic world).
+    #[arg(long)]
+    qos_max_latency: Option<f64>,
     /// neural-ucb, neural-ts, lin-ucb, eps-greedy, static, oracle, random.
     #[arg(long)]
     policy: String,
@@ -54,12 +62,30 @@ fn make_env(a: &BanditArgs) -> CliResult<Box<dyn Environment>> {
                 .ok_or_else(|| CliError::Usage("--env classification needs --dataset F.csv".into()))?;
             Box::new(Classification::from_csv(path, a.seed)?)
         }
+        "synthetic" => {
+            let kind = match a.qoe.as_str() {
+                "linear" => QoeKind::Linear,
+                "rbf" => QoeKind::Rbf,
+                "laplacian" => QoeKind::Laplacian,
+                "mix" => QoeKind::RandomMix,
+                other => {
+                    return Err(CliError::Usage(format!("--qoe `{other}`: expected linear, rbf, laplacian or mix")));
+                }
+            };
+            Box::new(QoeWorld::new(QoeWorld::default_models(), kind, 0.05, a.seed)?)
+        }
+        "table" => {
+            let path = a.dataset.as_ref().ok_or_else(|| {
+                CliError::Usage("--env table needs --dataset ratings.csv (device,model,rating)".into())
+            })?;
+            Box::new(TableWorld::from_ratings_csv(path, a.seed)?)
+        }
         "h1" => synthetic(SyntheticReward::H1)?,
         "h2" => synthetic(SyntheticReward::H2)?,
         "h3" => synthetic(SyntheticReward::H3)?,
         other => {
             return Err(CliError::Usage(format!(
-                "--env `{other}`: expected classification, h1, h2 or h3 (the synthetic QoE and table worlds are not implemented yet)"
+                "--env `{other}`: expected classification, synthetic, table, h1, h2 or h3"
             )));
         }
     })
@@ -86,9 +112,10 @@ pub fn run(a: BanditArgs) -> CliResult<()> {
     } else {
         Delay::Uniform { max: a.delay_max }
     };
-    let cfg = SimConfig { rounds: a.rounds, delay, delay_seed: a.seed.wrapping_add(2) };
+    let cfg =
+        SimConfig { qos_max_latency: a.qos_max_latency, ..SimConfig::new(a.rounds, delay, a.seed.wrapping_add(2)) };
     let curve: Curve = match a.policy.as_str() {
-        "oracle" => simulate_oracle(&mut env, a.rounds),
+        "oracle" => simulate_oracle_qos(&mut env, a.rounds, a.qos_max_latency),
         "static" => simulate_static(&mut env, a.rounds),
         other => {
             let mut p: Box<dyn Policy> = match other {

@@ -13,11 +13,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cfg =
         NeuralConfig { seed, retrain_every: every as usize, retrain_steps: steps as usize, ..NeuralConfig::default() };
     let mut p = NeuralBandit::new(env.dim(), cfg)?;
-    let c = simulate(
-        &mut env,
-        &mut p,
-        &SimConfig { rounds: 2000, delay: Delay::Uniform { max: 1 }, delay_seed: seed + 100 },
-    )?;
+    let c = simulate(&mut env, &mut p, &SimConfig::new(2000, Delay::Uniform { max: 1 }, seed + 100))?;
     for t in [10, 20, 50, 100, 200, 400, 800, 1200, 1600, 1999] {
         println!("t={t} regret {}", c.cumulative_regret[t]);
     }

@@ -10,7 +10,7 @@ use edgeopt_bandit::{
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/wine.csv");
     for dmax in [1u64, 100] {
-        let cfg = |seed: u64| SimConfig { rounds: 2000, delay: Delay::Uniform { max: dmax }, delay_seed: seed + 100 };
+        let cfg = |seed: u64| SimConfig::new(2000, Delay::Uniform { max: dmax }, seed + 100);
         let report =
             |name: &str, make: &dyn Fn(u64, usize) -> Box<dyn Policy>| -> Result<(), Box<dyn std::error::Error>> {
                 let mut v = Vec::new();

@@ -10,13 +10,16 @@ use rand::{Rng, RngExt, SeedableRng};
 
 use crate::error::{BanditError, Result};
 
-/// What a round offers: one context row per arm and each arm's reward.
+/// What a round offers: one context row per arm, each arm's reward, and (optionally) each arm's
+/// latency on this round's device for a QoS filter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Round {
     /// Contexts, arms × features.
     pub contexts: Array2<f64>,
     /// Reward each arm would pay this round.
     pub rewards: Array1<f64>,
+    /// Latency of each arm on this round's device, if the environment knows it.
+    pub latency: Option<Array1<f64>>,
 }
 
 /// A source of rounds.
@@ -134,7 +137,7 @@ impl Environment for Classification {
             contexts.slice_mut(ndarray::s![a, a * d..(a + 1) * d]).assign(&self.rows.row(i));
         }
         let rewards = Array1::from_shape_fn(self.classes, |a| if a == self.labels[i] { 1.0 } else { 0.0 });
-        Round { contexts, rewards }
+        Round { contexts, rewards, latency: None }
     }
 }
 
@@ -210,6 +213,6 @@ impl Environment for Synthetic {
             row.mapv_inplace(|v| v / n);
         }
         let rewards = Array1::from_shape_fn(self.arms, |k| self.h(contexts.row(k)) + self.noise * gauss(&mut self.rng));
-        Round { contexts, rewards }
+        Round { contexts, rewards, latency: None }
     }
 }

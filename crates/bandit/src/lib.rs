@@ -8,8 +8,9 @@
 //! * [`NeuralBandit`] — NeuralUCB (symmetric initialisation, diagonal confidence matrix, retraining
 //!   every B rewards plus a geometric early schedule), NeuralTS and neural ε-greedy.
 //! * [`LinUcb`], [`RandomPolicy`]; the oracle and the best fixed arm are simulator baselines.
-//! * Environments: [`Classification`] (the NeuralUCB protocol on a labelled CSV) and [`Synthetic`]
-//!   (h1, h2, h3 of the NeuralUCB paper).
+//! * Environments: [`Classification`] (the NeuralUCB protocol on a labelled CSV), [`Synthetic`]
+//!   (h1, h2, h3 of the NeuralUCB paper), the synthetic QoE world [`QoeWorld`] and the ratings
+//!   table world [`TableWorld`].
 //! * [`simulate`] with [`Delay`]s none / uniform / missing.
 //!
 //! Policies are `serde` types without RNG state (each round's randomness derives from the seed and
@@ -22,6 +23,7 @@ mod linucb;
 mod network;
 mod neural;
 mod policy;
+mod qoe;
 mod sim;
 
 pub use env::{Classification, Environment, Round, Synthetic, SyntheticReward};
@@ -31,4 +33,5 @@ pub use ndarray;
 pub use network::Network;
 pub use neural::{Exploration, NeuralBandit, NeuralConfig, ZUpdate};
 pub use policy::{Decision, Policy, RandomPolicy};
-pub use sim::{Curve, Delay, SimConfig, simulate, simulate_oracle, simulate_static};
+pub use qoe::{DEVICE_FEATURES, MODEL_FEATURES, QoeKind, QoeWorld, TableWorld, model_features};
+pub use sim::{Curve, Delay, SimConfig, simulate, simulate_oracle, simulate_oracle_qos, simulate_static};

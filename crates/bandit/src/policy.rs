@@ -32,6 +32,18 @@ pub trait Policy {
     fn select(&mut self, round: u64, arms: ArrayView2<f64>) -> Result<Decision>;
     /// Report the reward of decision `id`.
     fn feedback(&mut self, id: u64, reward: f64) -> Result<()>;
+
+    /// Report several users' ratings of decision `id` as one averaged sample (thesis sec. 2.3).
+    fn feedback_ratings(&mut self, id: u64, ratings: &[f64]) -> Result<()> {
+        if ratings.is_empty() {
+            return Err(crate::error::BanditError::InvalidParam {
+                name: "ratings",
+                value: "[]".into(),
+                reason: "need at least one rating",
+            });
+        }
+        self.feedback(id, ratings.iter().sum::<f64>() / ratings.len() as f64)
+    }
 }
 
 /// The RNG of one round: derived from the policy seed and the round, so that a policy holds no

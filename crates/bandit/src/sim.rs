@@ -38,6 +38,28 @@ pub struct SimConfig {
     pub delay: Delay,
     /// Seed of the delay stream.
     pub delay_seed: u64,
+    /// QoS filter (thesis sec. 2.4.5): arms whose latency on the round's device exceeds this are
+    /// not offered (when the environment reports latencies; the fastest arm stays if none qualifies).
+    pub qos_max_latency: Option<f64>,
+}
+
+impl SimConfig {
+    /// `rounds` rounds with the given delays, no QoS filter.
+    pub fn new(rounds: u64, delay: Delay, delay_seed: u64) -> SimConfig {
+        SimConfig { rounds, delay, delay_seed, qos_max_latency: None }
+    }
+}
+
+/// Indices of the arms a QoS bound admits this round.
+fn admitted(round: &Round, qos: Option<f64>) -> Vec<usize> {
+    let k = round.rewards.len();
+    match (qos, &round.latency) {
+        (Some(max), Some(lat)) => {
+            let ok: Vec<usize> = (0..k).filter(|&a| lat.get(a).is_some_and(|l| *l <= max)).collect();
+            if ok.is_empty() { (0..k).min_by(|&a, &b| lat[a].total_cmp(&lat[b])).into_iter().collect() } else { ok }
+        }
+        _ => (0..k).collect(),
+    }
 }
 
 /// A per-round record of a run.
@@ -94,6 +116,10 @@ fn best(r: &Round) -> f64 {
     r.rewards.iter().copied().fold(f64::NEG_INFINITY, f64::max)
 }
 
+fn best_of(r: &Round, arms: &[usize]) -> f64 {
+    arms.iter().map(|&a| r.rewards[a]).fold(f64::NEG_INFINITY, f64::max)
+}
+
 /// Run `policy` on `env`.
 pub fn simulate<E: Environment, P: Policy + ?Sized>(env: &mut E, policy: &mut P, cfg: &SimConfig) -> Result<Curve> {
     let mut delays = ChaCha8Rng::seed_from_u64(cfg.delay_seed);
@@ -107,13 +133,19 @@ pub fn simulate<E: Environment, P: Policy + ?Sized>(env: &mut E, policy: &mut P,
             }
         }
         let round = env.next_round();
-        let d = policy.select(t, round.contexts.view())?;
-        let r = *round.rewards.get(d.arm).ok_or(BanditError::NoArms { round: t })?;
-        let b = best(&round);
+        let arms = admitted(&round, cfg.qos_max_latency);
+        let d = if arms.len() == round.rewards.len() {
+            policy.select(t, round.contexts.view())?
+        } else {
+            policy.select(t, round.contexts.select(ndarray::Axis(0), &arms).view())?
+        };
+        let arm = *arms.get(d.arm).ok_or(BanditError::NoArms { round: t })?;
+        let r = round.rewards[arm];
+        let b = best_of(&round, &arms);
         regret += b - r;
         curve.reward.push(r);
         curve.cumulative_regret.push(regret);
-        curve.arm.push(d.arm);
+        curve.arm.push(arm);
         curve.hit.push(r >= b);
         let (delay, lost) = match cfg.delay {
             Delay::None => (1, false),
@@ -129,14 +161,19 @@ pub fn simulate<E: Environment, P: Policy + ?Sized>(env: &mut E, policy: &mut P,
 
 /// The oracle: the best arm every round (zero regret by definition; its reward curve is the ceiling).
 pub fn simulate_oracle<E: Environment>(env: &mut E, rounds: u64) -> Curve {
+    simulate_oracle_qos(env, rounds, None)
+}
+
+/// [`simulate_oracle`] restricted to the arms a QoS bound admits (see [`SimConfig::qos_max_latency`]).
+pub fn simulate_oracle_qos<E: Environment>(env: &mut E, rounds: u64, qos: Option<f64>) -> Curve {
     let mut c = Curve::default();
     for _ in 0..rounds {
         let r = env.next_round();
-        let (arm, b) = r
-            .rewards
+        let arms = admitted(&r, qos);
+        let Some(&first) = arms.first() else { continue };
+        let (arm, b) = arms
             .iter()
-            .enumerate()
-            .fold((0, f64::NEG_INFINITY), |acc, (i, &v)| if v > acc.1 { (i, v) } else { acc });
+            .fold((first, f64::NEG_INFINITY), |acc, &i| if r.rewards[i] > acc.1 { (i, r.rewards[i]) } else { acc });
         c.reward.push(b);
         c.cumulative_regret.push(0.0);
         c.arm.push(arm);

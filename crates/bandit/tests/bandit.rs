@@ -16,7 +16,7 @@ fn wine(seed: u64) -> Classification {
 fn run(seed: u64, dmax: u64, make: &dyn Fn(u64, usize) -> Box<dyn Policy>) -> f64 {
     let mut env = wine(seed);
     let mut p = make(seed, env.dim());
-    let cfg = SimConfig { rounds: 2000, delay: Delay::Uniform { max: dmax }, delay_seed: seed + 100 };
+    let cfg = SimConfig::new(2000, Delay::Uniform { max: dmax }, seed + 100);
     simulate(&mut env, p.as_mut(), &cfg).unwrap().regret()
 }
 
@@ -140,7 +140,7 @@ fn neural_variants_learn_the_synthetic_rewards() {
         (SyntheticReward::H3, Exploration::Thompson),
         (SyntheticReward::H2, Exploration::EpsilonGreedy(0.05)),
     ] {
-        let cfg = SimConfig { rounds: 600, delay: Delay::Missing { max: 5, p: 0.2 }, delay_seed: 3 };
+        let cfg = SimConfig::new(600, Delay::Missing { max: 5, p: 0.2 }, 3);
         let mut env = Synthetic::new(kind, 4, 10, 0.05, 1).unwrap();
         let mut p = NeuralBandit::new(
             10,
@@ -165,4 +165,60 @@ fn neural_variants_learn_the_synthetic_rewards() {
         );
         assert!(learned.hit_ratio() > random.hit_ratio());
     }
+}
+
+#[test]
+fn qoe_world_with_a_qos_filter() {
+    use edgeopt_bandit::{QoeKind, QoeWorld, simulate_oracle_qos};
+    let world = || QoeWorld::new(QoeWorld::default_models(), QoeKind::Rbf, 0.05, 5).unwrap();
+    let bound = 25.0;
+    let cfg = SimConfig { qos_max_latency: Some(bound), ..SimConfig::new(800, Delay::Uniform { max: 20 }, 9) };
+    let mut env = world();
+    let mut p = NeuralBandit::new(env.dim(), NeuralConfig { seed: 1, ..NeuralConfig::default() }).unwrap();
+    let learned = simulate(&mut env, &mut p, &cfg).unwrap();
+    let mut env = world();
+    let random = simulate(&mut env, &mut RandomPolicy::new(1), &cfg).unwrap();
+    assert!(learned.regret() < 0.6 * random.regret(), "neural {} vs random {}", learned.regret(), random.regret());
+    // The filter holds: replay the world and check every chosen arm's latency.
+    let mut env = world();
+    for (t, &arm) in learned.arm.iter().enumerate() {
+        let r = env.next_round();
+        let lat = r.latency.unwrap();
+        let fastest = lat.iter().cloned().fold(f64::INFINITY, f64::min);
+        assert!(lat[arm] <= bound || lat[arm] == fastest, "round {t}: arm {arm} at {} ms", lat[arm]);
+    }
+    let oracle = simulate_oracle_qos(&mut world(), 800, Some(bound));
+    assert!(oracle.mean_reward() >= learned.mean_reward());
+    assert!(QoeWorld::new(vec![[1.0; 5]], QoeKind::Linear, 0.1, 0).is_err());
+    assert!(QoeWorld::new(QoeWorld::default_models(), QoeKind::Linear, f64::NAN, 0).is_err());
+}
+
+#[test]
+fn table_world_bootstraps_user_ratings_and_ratings_average_into_one_sample() {
+    use edgeopt_bandit::TableWorld;
+    // Two device types; the best model differs between them.
+    let devices = array![[1.0, 0.0], [0.0, 1.0]];
+    let models = array![[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]];
+    let ratings = vec![
+        vec![vec![5.0, 4.0, 5.0], vec![2.0, 3.0], vec![1.0, 1.0, 2.0]],
+        vec![vec![1.0, 2.0], vec![2.0, 2.0, 3.0], vec![5.0, 4.0, 4.0]],
+    ];
+    let make = || TableWorld::new(devices.clone(), models.clone(), ratings.clone(), 3).unwrap();
+    let cfg = SimConfig::new(400, Delay::Uniform { max: 5 }, 1);
+    // The best model depends on the device, so the policy needs the device × model interaction.
+    let neural_cfg =
+        NeuralConfig { width: 32, retrain_every: 20, retrain_steps: 50, lr: 0.005, seed: 2, ..NeuralConfig::default() };
+    let learned = simulate(&mut make(), &mut NeuralBandit::new(5, neural_cfg).unwrap(), &cfg).unwrap();
+    let random = simulate(&mut make(), &mut RandomPolicy::new(0), &cfg).unwrap();
+    assert!(
+        learned.mean_reward() > random.mean_reward() + 0.5,
+        "{} vs {}",
+        learned.mean_reward(),
+        random.mean_reward()
+    );
+    assert!(TableWorld::new(devices.clone(), models.clone(), vec![vec![vec![]; 3]; 2], 0).is_err());
+    let mut p = LinUcb::new(2, 1.0, 0.1, 0).unwrap();
+    let d = p.select(0, array![[1.0, 0.0], [0.0, 1.0]].view()).unwrap();
+    assert!(p.feedback_ratings(d.id, &[]).is_err());
+    p.feedback_ratings(d.id, &[4.0, 5.0, 3.0]).unwrap();
 }
