@@ -12,12 +12,15 @@ use crate::{Fit, LatencyPredictor};
 ///
 /// ```
 /// use edgeopt_predictors::{Fit, LatencyPredictor, LinearRegression};
-/// use edgeopt_predictors::ndarray::array;
+/// use edgeopt_predictors::ndarray::{self, array};
 /// let x = array![[1.0, 0.0, 1.0], [0.0, 1.0, 1.0], [1.0, 1.0, 1.0], [0.0, 0.0, 1.0]];
 /// let y = array![3.0, 5.0, 8.0, 0.0];
 /// let model = LinearRegression::default().fit(x.view(), y.view()).unwrap();
 /// assert!((model.predict(array![1.0, 0.0, 1.0].view()).unwrap() - 3.0).abs() < 1e-3);
 /// assert!(LinearRegression { ridge: -1.0 }.fit(x.view(), y.view()).is_err());
+/// // Fewer samples than features needs an explicit ridge penalty.
+/// assert!(LinearRegression::default().fit(x.slice(ndarray::s![..2, ..]), y.slice(ndarray::s![..2])).is_err());
+/// assert!(LinearRegression { ridge: 1e-3 }.fit(x.slice(ndarray::s![..2, ..]), y.slice(ndarray::s![..2])).is_ok());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LinearRegression {
@@ -77,6 +80,14 @@ impl Fit for LinearRegression {
         }
         check_xy(x, y, 1)?;
         let p = x.ncols();
+        if x.nrows() < p && self.ridge < 1e-6 {
+            // Without real regularisation the fit would be whatever the numerical floor picks.
+            return Err(PredictorError::TooFewSamples {
+                what: "least squares (set ridge ≥ 1e-6 to regularise)",
+                needed: p,
+                got: x.nrows(),
+            });
+        }
         let xtx = x.t().dot(&x);
         let xty = x.t().dot(&y);
         let mean_diag = (0..p).map(|i| xtx[(i, i)]).sum::<f64>() / p as f64;
