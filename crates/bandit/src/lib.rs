@@ -31,7 +31,7 @@ pub use error::{BanditError, Result};
 pub use linucb::LinUcb;
 pub use ndarray;
 pub use network::Network;
-pub use neural::{Exploration, NeuralBandit, NeuralConfig, ZUpdate};
+pub use neural::{Confidence, Exploration, NeuralBandit, NeuralConfig, ZUpdate};
 pub use policy::{Decision, Policy, RandomPolicy};
 pub use qoe::{DEVICE_FEATURES, MODEL_FEATURES, QoeKind, QoeWorld, TableWorld, model_features};
 pub use sim::{Curve, Delay, SimConfig, simulate, simulate_oracle, simulate_oracle_qos, simulate_static};

@@ -33,6 +33,17 @@ pub enum ZUpdate {
     OnArrival,
 }
 
+/// The confidence matrix Z of the UCB bonus `‖g/√m‖_{Z⁻¹}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Confidence {
+    /// Diagonal Z over all parameters (default; O(p) per arm).
+    Diagonal,
+    /// Full Z over all parameters, inverse kept by Sherman–Morrison (O(p²); p ≤ 4096).
+    Full,
+    /// Full Z over the output layer's parameters only (O(m²)).
+    LastLayer,
+}
+
 /// Hyperparameters (defaults: the reference protocol of the bandit data README).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct NeuralConfig {
@@ -54,6 +65,8 @@ pub struct NeuralConfig {
     pub exploration: Exploration,
     /// When Z is updated.
     pub z_update: ZUpdate,
+    /// Form of Z.
+    pub confidence: Confidence,
     /// Seed of initialisation and tie-breaking.
     pub seed: u64,
 }
@@ -70,6 +83,7 @@ impl Default for NeuralConfig {
             geometric_start: true,
             exploration: Exploration::Ucb,
             z_update: ZUpdate::AtSelection,
+            confidence: Confidence::Diagonal,
             seed: 0,
         }
     }
@@ -90,6 +104,8 @@ pub struct NeuralBandit {
     cfg: NeuralConfig,
     net: Network,
     z: Array1<f64>,
+    /// Z⁻¹ for the full and last-layer forms.
+    z_inv: Option<Array2<f64>>,
     pending: BTreeMap<u64, (Array1<f64>, Option<Array1<f64>>)>,
     xs: Vec<Array1<f64>>,
     ys: Vec<f64>,
@@ -126,10 +142,23 @@ impl NeuralBandit {
         let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
         let net = Network::new(d, cfg.width, &mut rng);
         let p = net.n_params();
+        let z_inv = match cfg.confidence {
+            Confidence::Diagonal => None,
+            Confidence::Full if p > 4096 => {
+                return bad(
+                    "confidence",
+                    format!("Full with {p} parameters"),
+                    "a full Z needs p ≤ 4096; use Diagonal or LastLayer",
+                );
+            }
+            Confidence::Full => Some(Array2::eye(p) / cfg.lambda),
+            Confidence::LastLayer => Some(Array2::eye(net.m) / cfg.lambda),
+        };
         Ok(NeuralBandit {
             cfg,
             net,
-            z: Array1::from_elem(p, cfg.lambda),
+            z: if z_inv.is_some() { Array1::zeros(0) } else { Array1::from_elem(p, cfg.lambda) },
+            z_inv,
             pending: BTreeMap::new(),
             xs: Vec::new(),
             ys: Vec::new(),
@@ -146,6 +175,41 @@ impl NeuralBandit {
     /// Rewards received so far.
     pub fn observations(&self) -> usize {
         self.ys.len()
+    }
+
+    /// The part of the gradient Z covers.
+    fn z_part(&self, g: Array1<f64>) -> Array1<f64> {
+        match self.cfg.confidence {
+            Confidence::LastLayer => g.slice(ndarray::s![g.len() - self.net.m..]).to_owned(),
+            _ => g,
+        }
+    }
+
+    /// f(x) and ‖g/√m‖²_{Z⁻¹}.
+    fn value_and_variance(&self, x: ndarray::ArrayView1<f64>, inv_diag: &Array1<f64>) -> (f64, f64) {
+        let m = self.net.m as f64;
+        match &self.z_inv {
+            None => self.net.value_and_weighted_norm(x, inv_diag.view()),
+            Some(zi) => {
+                let (f, g) = self.net.value_and_gradient(x);
+                let g = self.z_part(g);
+                (f, g.dot(&zi.dot(&g)).max(0.0) / m)
+            }
+        }
+    }
+
+    /// Z ← Z + g gᵀ/m (diagonal: its diagonal; full forms: Sherman–Morrison on Z⁻¹).
+    fn update_z(&mut self, g: &Array1<f64>) {
+        let m = self.net.m as f64;
+        match &mut self.z_inv {
+            None => self.z.zip_mut_with(g, |z, gk| *z += gk * gk / m),
+            Some(zi) => {
+                let zg = zi.dot(g);
+                let denom = m + g.dot(&zg);
+                let outer = zg.view().insert_axis(ndarray::Axis(1)).dot(&zg.view().insert_axis(ndarray::Axis(0)));
+                zi.scaled_add(-1.0 / denom, &outer);
+            }
+        }
     }
 
     fn retrain_due(&self) -> bool {
@@ -188,7 +252,7 @@ impl Policy for NeuralBandit {
         let mut scores = Vec::with_capacity(arms.nrows());
         let mut values = Vec::with_capacity(arms.nrows());
         for x in arms.rows() {
-            let (f, var) = self.net.value_and_weighted_norm(x, inv.view());
+            let (f, var) = self.value_and_variance(x, &inv);
             if !f.is_finite() {
                 return Err(BanditError::NonFinite { what: "network output (training diverged; lower lr)", value: f });
             }
@@ -215,9 +279,10 @@ impl Policy for NeuralBandit {
         }
         let f = values[arm];
         let (_, g) = self.net.value_and_gradient(arms.row(arm));
+        let g = self.z_part(g);
         let g_for_z = match self.cfg.z_update {
             ZUpdate::AtSelection => {
-                self.z.zip_mut_with(&g, |z, gk| *z += gk * gk / m);
+                self.update_z(&g);
                 None
             }
             ZUpdate::OnArrival => Some(g),
@@ -233,8 +298,7 @@ impl Policy for NeuralBandit {
         }
         let (x, g) = self.pending.remove(&id).ok_or(BanditError::UnknownDecision(id))?;
         if let Some(g) = g {
-            let m = self.net.m as f64;
-            self.z.zip_mut_with(&g, |z, gk| *z += gk * gk / m);
+            self.update_z(&g);
         }
         self.xs.push(x);
         self.ys.push(reward);

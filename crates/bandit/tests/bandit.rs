@@ -222,3 +222,31 @@ fn table_world_bootstraps_user_ratings_and_ratings_average_into_one_sample() {
     assert!(p.feedback_ratings(d.id, &[]).is_err());
     p.feedback_ratings(d.id, &[4.0, 5.0, 3.0]).unwrap();
 }
+
+#[test]
+fn every_confidence_matrix_and_update_time_learns() {
+    use edgeopt_bandit::{Confidence, ZUpdate};
+    let cfg = SimConfig::new(600, Delay::Uniform { max: 10 }, 5);
+    let random = simulate(&mut wine(7), &mut RandomPolicy::new(7), &cfg).unwrap().regret();
+    for (confidence, z_update) in [
+        (Confidence::Full, ZUpdate::AtSelection),
+        (Confidence::LastLayer, ZUpdate::AtSelection),
+        (Confidence::Diagonal, ZUpdate::OnArrival),
+    ] {
+        let mut env = wine(7);
+        let nc = NeuralConfig {
+            width: 16,
+            retrain_every: 20,
+            retrain_steps: 20,
+            confidence,
+            z_update,
+            seed: 7,
+            ..NeuralConfig::default()
+        };
+        let mut p = NeuralBandit::new(env.dim(), nc).unwrap();
+        let regret = simulate(&mut env, &mut p, &cfg).unwrap().regret();
+        assert!(regret < 0.3 * random, "{confidence:?}/{z_update:?}: {regret} vs random {random}");
+    }
+    let too_big = NeuralConfig { width: 200, confidence: Confidence::Full, ..NeuralConfig::default() };
+    assert!(NeuralBandit::new(39, too_big).is_err());
+}
