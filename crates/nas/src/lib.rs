@@ -18,6 +18,7 @@
 
 mod error;
 pub mod evolution;
+pub mod nsga2;
 pub mod pareto;
 mod space;
 

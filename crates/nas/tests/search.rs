@@ -150,3 +150,35 @@ fn pareto_sweep_returns_a_non_dominated_set() {
         assert!(w[0].eval.latency < w[1].eval.latency && w[0].eval.accuracy < w[1].eval.accuracy);
     }
 }
+
+#[test]
+fn nsga2_front_is_non_dominated_and_close_to_the_exhaustive_front() {
+    use edgeopt_nas::nsga2::{Nsga2Config, crowding, front_ranks, nsga2};
+    let space = Nb201::cifar10();
+    let (acc, lat) = toy_objectives(&space);
+    let neg_acc = |a: &Nb201Arch| -acc(a);
+    let objectives: [&(dyn Fn(&Nb201Arch) -> f64 + Sync); 2] = [&lat, &neg_acc];
+    let cfg = Nsga2Config { population: 60, generations: 25, seed: 4, ..Nsga2Config::default() };
+    let front = nsga2(&space, &objectives, &cfg).unwrap();
+    assert_eq!(front, nsga2(&space, &objectives, &cfg).unwrap(), "seeded");
+    let pts: Vec<Vec<f64>> = front.iter().map(|f| f.1.clone()).collect();
+    assert_eq!(non_dominated(&pts).unwrap().len(), pts.len());
+    // Hypervolume within 10 % of the exhaustive front's.
+    let obj = Objectives { accuracy: &acc, latency: &lat, energy: None };
+    let all = exhaustive(&space, &obj).unwrap();
+    let oracle: Vec<Vec<f64>> = front_ranks_oracle(&all);
+    let reference = [200.0, 0.0];
+    let hv_found = hypervolume(&pts, &reference).unwrap();
+    let hv_oracle = hypervolume(&oracle, &reference).unwrap();
+    assert!(hv_found >= 0.9 * hv_oracle, "{hv_found} vs {hv_oracle}");
+    // Ranks and crowding on a tiny example.
+    let p = vec![vec![1.0, 3.0], vec![2.0, 2.0], vec![3.0, 1.0], vec![3.0, 3.0]];
+    let r = front_ranks(&p);
+    assert_eq!(r, vec![0, 0, 0, 1]);
+    let c = crowding(&p, &r);
+    assert!(c[0].is_infinite() && c[2].is_infinite() && c[1].is_finite());
+}
+
+fn front_ranks_oracle(all: &[(Nb201Arch, edgeopt_nas::evolution::Evaluation)]) -> Vec<Vec<f64>> {
+    front(all).unwrap().into_iter().map(|i| vec![all[i].1.latency, -all[i].1.accuracy]).collect()
+}

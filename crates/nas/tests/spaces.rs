@@ -196,3 +196,20 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn depth_scaling_baseline_moves_macs_monotonically() {
+    let space = MobileNetSpace::ofa_proxyless();
+    let arch = space
+        .parse_key("d2,3,4,3,3:k3,5,0,0,5,5,7,0,3,3,3,3,5,5,5,0,7,7,7,0,3:e6,4,0,0,4,4,6,0,6,6,6,6,4,4,4,0,6,6,6,0,6")
+        .unwrap();
+    let family = space.depth_scaling_family(&arch);
+    assert_eq!(family.len(), 5);
+    let macs: Vec<u64> = family.iter().map(|a| space.macs(a)).collect();
+    assert!(macs.windows(2).all(|w| w[0] < w[1]), "{macs:?}");
+    for a in &family {
+        assert_eq!(space.parse_key(&space.key(a)).unwrap(), *a);
+    }
+    assert!(space.depth_scaled(&space.smallest(), -1).is_none());
+    assert!(space.depth_scaled(&space.largest(), 1).is_none());
+}

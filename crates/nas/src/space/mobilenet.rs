@@ -177,6 +177,37 @@ impl MobileNetSpace {
         net
     }
 
+    /// The heuristic depth-scaling baseline (thesis ch. 3, baseline #2): `arch` with its total
+    /// depth changed by `delta` blocks (|delta| ≤ 2 in the thesis). Blocks are added to the
+    /// shallowest stages first (copying the kernel and expansion of the stage's last block) and
+    /// removed from the deepest stages first; `None` when the depth choices do not allow it.
+    pub fn depth_scaled(&self, arch: &MbArch, delta: i32) -> Option<MbArch> {
+        let (lo, hi) = (*self.depths.iter().min()?, *self.depths.iter().max()?);
+        let mut a = *arch;
+        for _ in 0..delta.unsigned_abs() {
+            if delta > 0 {
+                let s = (0..STAGES).filter(|&s| a.depths[s] < hi).min_by_key(|&s| (a.depths[s], s))?;
+                let last = s * MAX_DEPTH + a.depths[s] as usize - 1;
+                let new = last + 1;
+                a.kernels[new] = a.kernels[last];
+                a.expansions[new] = a.expansions[last];
+                a.depths[s] += 1;
+            } else {
+                let s = (0..STAGES).filter(|&s| a.depths[s] > lo).max_by_key(|&s| (a.depths[s], s))?;
+                a.depths[s] -= 1;
+            }
+        }
+        if !a.depths.iter().all(|d| self.depths.contains(d)) {
+            return None;
+        }
+        Some(self.canonical(a))
+    }
+
+    /// The depth-scaled family of `arch`: total depth −2 … +2 (those the space allows).
+    pub fn depth_scaling_family(&self, arch: &MbArch) -> Vec<MbArch> {
+        (-2..=2).filter_map(|d| self.depth_scaled(arch, d)).collect()
+    }
+
     fn pick<R: Rng + ?Sized>(v: &[u8], rng: &mut R) -> u8 {
         v[rng.random_range(0..v.len())]
     }
