@@ -253,6 +253,14 @@ fn nas_describe_and_sample() {
     assert_eq!(out.lines().count(), 5);
     let (ok2, out2, _) = edgeopt(&["nas", "sample", "--space", "nb201", "-n", "5", "--seed", "9"]);
     assert!(ok2 && out == out2);
+    for space in ["mbv3", "alphanet", "fbnet", "fbnet-cifar", "mbv2"] {
+        let (ok, out, err) = edgeopt(&["nas", "sample", "--space", space, "-n", "2", "--seed", "1"]);
+        assert!(ok, "{space}: {err}");
+        let key = out.lines().next().unwrap().to_string();
+        let (ok, out, err) = edgeopt(&["nas", "describe", "--space", space, "--arch", &key]);
+        assert!(ok, "{space}: {err}");
+        assert_eq!(last_json(&out)["key"], key.as_str());
+    }
     let (ok, _, err) = edgeopt(&["nas", "describe", "--space", "darts", "--arch", "min"]);
     assert!(!ok && err.contains("darts"), "{err}");
 }

@@ -12,7 +12,8 @@ use super::{CliError, CliResult};
 pub enum NasCommand {
     /// Print an architecture as JSON: key, MACs, parameters and its accelerator layers.
     Describe {
-        /// `nb201`, `mbv2` (OFA/ProxylessNAS widths ×1.3), `mbv2-1.0` (MobileNetV2's widths), `fbnet`, `fbnet-cifar`.
+        /// `nb201`, `mbv2` (OFA/ProxylessNAS widths ×1.3), `mbv2-1.0` (MobileNetV2's widths), `mbv3`
+        /// (OFA MobileNetV3), `alphanet`, `fbnet`, `fbnet-cifar`.
         #[arg(long)]
         space: String,
         /// An architecture key, `min` or `max`.
@@ -61,7 +62,7 @@ fn sample<S: SearchSpace>(space: &S, n: usize, seed: u64) {
 pub fn run(cmd: NasCommand) -> CliResult<()> {
     let unknown = |s: &str| {
         CliError::Usage(format!(
-            "--space `{s}`: available spaces are nb201, mbv2, mbv2-1.0, fbnet, fbnet-cifar (mbv3, darts and alphanet are not implemented yet)"
+            "--space `{s}`: available spaces are nb201, mbv2, mbv2-1.0, mbv3, alphanet, fbnet, fbnet-cifar (darts is not implemented yet)"
         ))
     };
     match cmd {
@@ -69,6 +70,8 @@ pub fn run(cmd: NasCommand) -> CliResult<()> {
             "nb201" => describe(&Nb201::cifar10(), &arch),
             "mbv2" => describe(&MobileNetSpace::ofa_proxyless(), &arch),
             "mbv2-1.0" => describe(&MobileNetSpace::mobilenet_v2(), &arch),
+            "mbv3" => describe(&MobileNetSpace::ofa_mobilenet_v3(), &arch),
+            "alphanet" => describe(&MobileNetSpace::alphanet(), &arch),
             "fbnet" => describe(&FbNet::imagenet(), &arch),
             "fbnet-cifar" => describe(&FbNet::cifar100(), &arch),
             other => Err(unknown(other)),
@@ -78,6 +81,8 @@ pub fn run(cmd: NasCommand) -> CliResult<()> {
                 "nb201" => sample(&Nb201::cifar10(), n, seed),
                 "mbv2" => sample(&MobileNetSpace::ofa_proxyless(), n, seed),
                 "mbv2-1.0" => sample(&MobileNetSpace::mobilenet_v2(), n, seed),
+                "mbv3" => sample(&MobileNetSpace::ofa_mobilenet_v3(), n, seed),
+                "alphanet" => sample(&MobileNetSpace::alphanet(), n, seed),
                 "fbnet" => sample(&FbNet::imagenet(), n, seed),
                 "fbnet-cifar" => sample(&FbNet::cifar100(), n, seed),
                 other => return Err(unknown(other)),

@@ -28,7 +28,7 @@ pub use ndarray;
 pub use rand;
 pub use space::fbnet::{FbArch, FbNet, FbOp};
 pub use space::lowering::Lowering;
-pub use space::mobilenet::{MbArch, MobileNetSpace};
+pub use space::mobilenet::{Head, MbArch, MobileNetSpace};
 pub use space::nb201::{Nb201, Nb201Arch, Nb201Op};
 
 use std::fmt::Debug;

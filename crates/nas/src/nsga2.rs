@@ -12,8 +12,8 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::SearchSpace;
-use crate::evolution::Objective;
 use crate::error::{NasError, Result};
+use crate::evolution::Objective;
 use crate::pareto::dominates;
 
 /// NSGA-II settings.

@@ -47,7 +47,7 @@ fn ofa_proxyless_widths_and_extremes() {
     let space = MobileNetSpace::ofa_proxyless();
     assert_eq!(space.first_conv, 40);
     assert_eq!(space.stage_widths, [32, 56, 104, 128, 248]);
-    assert_eq!(space.last_block, 416);
+    assert_eq!(space.head, edgeopt_nas::Head::Block { width: 416, fixed: None, final_conv: 1664 });
     assert!(space.macs(&space.smallest()) < space.macs(&space.largest()));
     assert_eq!(space.encoding_len(), 190);
     let nb = Nb201::cifar10();
@@ -84,15 +84,17 @@ proptest! {
     }
 
     #[test]
-    fn mobilenet_mutation_and_crossover_stay_in_the_space(seed in any::<u64>(), p in 0.0f64..1.0) {
-        let space = MobileNetSpace::ofa_proxyless();
+    fn mobilenet_mutation_and_crossover_stay_in_the_space(seed in any::<u64>(), p in 0.0f64..1.0, which in 0usize..3) {
+        let space = [MobileNetSpace::ofa_proxyless(), MobileNetSpace::ofa_mobilenet_v3(), MobileNetSpace::alphanet()][which].clone();
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let a = space.sample(&mut rng);
         let b = space.sample(&mut rng);
-        for x in [a, space.mutate(&a, p, &mut rng), space.crossover(&a, &b, &mut rng)] {
-            prop_assert_eq!(space.parse_key(&space.key(&x)).unwrap(), x);
-            let used: usize = x.depths.iter().map(|&d| d as usize).sum::<usize>() + 1;
-            prop_assert_eq!(space.encode(&x).sum() as usize, used + 1);
+        for x in [a.clone(), space.mutate(&a, p, &mut rng), space.crossover(&a, &b, &mut rng)] {
+            prop_assert_eq!(&space.parse_key(&space.key(&x)).unwrap(), &x);
+            let blocks: usize = x.depths.iter().map(|&d| d as usize).sum::<usize>() + usize::from(which == 0);
+            let per_block = if space.separate_onehots { 2 } else { 1 };
+            let res = usize::from(space.resolutions.len() > 1);
+            prop_assert_eq!(space.encode(&x).sum() as usize, blocks * per_block + res + 1);
             prop_assert!(space.macs(&x) >= space.macs(&space.smallest()));
             prop_assert!(space.macs(&x) <= space.macs(&space.largest()));
         }
@@ -212,4 +214,31 @@ fn depth_scaling_baseline_moves_macs_monotonically() {
     }
     assert!(space.depth_scaled(&space.smallest(), -1).is_none());
     assert!(space.depth_scaled(&space.largest(), 1).is_none());
+}
+
+#[test]
+fn mobilenet_family_sizes_and_malformed_archs() {
+    use edgeopt_nas::MbArch;
+    let v3 = MobileNetSpace::ofa_mobilenet_v3();
+    assert_eq!(v3.encoding_len(), 128, "OFA's accuracy-predictor encoding");
+    let (small, large) = (v3.macs(&v3.smallest()), v3.macs(&v3.largest()));
+    assert!(small < large);
+    // Published OFA MobileNetV3 supernet extremes: roughly 60 M to 1.2 G MACs at 128–224.
+    assert!((20e6..150e6).contains(&(small as f64)), "{small}");
+    assert!((0.5e9..2.5e9).contains(&(large as f64)), "{large}");
+    let alpha = MobileNetSpace::alphanet();
+    assert_eq!(alpha.slots(), 30);
+    for l in alpha.layers(&alpha.largest()) {
+        l.validate().unwrap();
+    }
+    // Hand-built architectures with wrong lengths never panic.
+    let broken = MbArch { resolution: 224, depths: [9, 0, 2, 2, 2], kernels: vec![3], expansions: vec![] };
+    for space in [MobileNetSpace::ofa_proxyless(), v3, alpha] {
+        let _ = space.layers(&broken);
+        let _ = space.encode(&broken);
+        let mut rng = ChaCha8Rng::seed_from_u64(0);
+        let _ = space.mutate(&broken, 0.5, &mut rng);
+        let _ = space.crossover(&broken, &broken, &mut rng);
+        assert!(space.depth_scaled(&broken, 1).is_none());
+    }
 }

@@ -1,6 +1,7 @@
-//! MobileNetV2-style spaces (ProxylessNAS / Once-for-All): five searchable stages of inverted
-//! residual blocks, depth {2, 3, 4}, kernel {3, 5, 7}, expansion {3, 4, 6}, plus a searchable last
-//! block (thesis ch. 3: 21 searchable blocks).
+//! MobileNet-style spaces of inverted-residual blocks: five searchable stages with depth, kernel
+//! and expansion choices, optional squeeze-and-excitation, an optional searchable last block and
+//! a choice of input resolution. Instances: MobileNetV2 / ProxylessNAS-OFA (thesis ch. 3),
+//! Once-for-All MobileNetV3, and AlphaNet (AttentiveNAS-style, the thesis's simplified variant).
 
 use ndarray::Array1;
 use rand::{Rng, RngExt};
@@ -10,44 +11,71 @@ use super::lowering::{Lowering, Net, make_divisible};
 use crate::error::{NasError, Result};
 use crate::{Layer, SearchSpace};
 
-/// Searchable blocks: 5 stages × 4 plus the last block.
-pub const BLOCKS: usize = 21;
-const STAGES: usize = 5;
-const MAX_DEPTH: usize = 4;
+/// Searchable stages.
+pub const STAGES: usize = 5;
 
-/// An architecture: depth of each stage and kernel / expansion of every block. Blocks beyond a
-/// stage's depth hold 0 (so equal networks compare equal).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// An architecture: resolution, depth of each stage, and kernel / expansion of every block slot
+/// (`5 × max depth` slots, then the last block if it is searchable). Unused slots hold 0 so that
+/// equal networks compare equal.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct MbArch {
-    /// Blocks used in each of the five stages.
-    pub depths: [u8; STAGES],
-    /// Kernel of each block (0 = unused).
-    pub kernels: [u8; BLOCKS],
-    /// Expansion ratio of each block (0 = unused).
-    pub expansions: [u8; BLOCKS],
-}
-
-/// A MobileNetV2-style space with configurable widths and resolution.
-///
-/// Encoding (`21 × 9 + 1` values): for each block, a one-hot over the nine (kernel, expansion)
-/// pairs in the order (k3,e3), (k3,e4), (k3,e6), (k5,e3), ..., (k7,e6) — all zero for an unused
-/// block — then a constant 1.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MobileNetSpace {
     /// Input resolution.
     pub resolution: u64,
+    /// Blocks used in each stage.
+    pub depths: [u8; STAGES],
+    /// Kernel per slot (0 = unused).
+    pub kernels: Vec<u8>,
+    /// Expansion per slot (0 = unused).
+    pub expansions: Vec<u8>,
+}
+
+/// How the network ends after the last stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Head {
+    /// A last inverted-residual block (searchable or fixed kernel/expansion), then a 1×1
+    /// convolution to `final_conv`, global pooling and the classifier (MobileNetV2, AlphaNet).
+    Block {
+        /// Output channels of the last block.
+        width: u64,
+        /// `Some((kernel, expansion))` when fixed, `None` when searchable.
+        fixed: Option<(u8, u8)>,
+        /// Channels of the final 1×1 convolution.
+        final_conv: u64,
+    },
+    /// MobileNetV3: 1×1 convolution to `expand`, global pooling, a 1×1 "feature mix" to `mix`,
+    /// then the classifier.
+    V3 {
+        /// Final expansion width.
+        expand: u64,
+        /// Feature-mix width.
+        mix: u64,
+    },
+}
+
+/// A MobileNet-style space.
+///
+/// Encoding: for each block slot, a one-hot over the (kernel, expansion) pairs (all zero for an
+/// unused slot) — or, for OFA MobileNetV3, OFA's layout of a kernel one-hot then an expansion
+/// one-hot per slot — then a one-hot over the resolutions when there are several, then a
+/// constant 1. [`SearchSpace::encoding_len`] gives the length (128 for OFA MobileNetV3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MobileNetSpace {
+    /// Name reported by [`SearchSpace::name`].
+    pub label: &'static str,
+    /// Resolution choices.
+    pub resolutions: Vec<u64>,
     /// Output channels of the stem convolution (stride 2).
     pub first_conv: u64,
     /// Output channels of the fixed first block (expansion 1, kernel 3).
     pub first_block: u64,
-    /// Output channels of the five searchable stages.
+    /// Output channels of the five stages.
     pub stage_widths: [u64; STAGES],
     /// Stride of the first block of each stage.
     pub stage_strides: [u64; STAGES],
-    /// Output channels of the last searchable block.
-    pub last_block: u64,
-    /// Channels of the final 1×1 convolution.
-    pub final_conv: u64,
+    /// Squeeze-and-excitation in each stage.
+    pub squeeze_excite: [bool; STAGES],
+    /// The end of the network.
+    pub head: Head,
     /// Classes.
     pub classes: u64,
     /// Kernel choices.
@@ -56,55 +84,126 @@ pub struct MobileNetSpace {
     pub expansions: Vec<u8>,
     /// Depth choices per stage.
     pub depths: Vec<u8>,
+    /// Separate kernel and expansion one-hots per slot (OFA's encoder) instead of joint pairs.
+    pub separate_onehots: bool,
     /// What non-convolution layers [`SearchSpace::layers`] emits.
     pub lowering: Lowering,
 }
 
+fn widths(base: [u64; 9], mult: f64) -> Vec<u64> {
+    base.iter().map(|&b| make_divisible(b as f64 * mult, 8)).collect()
+}
+
 impl MobileNetSpace {
-    /// Widths `[stem, first block, 5 stages, last block, final conv]` scaled by `mult` with
-    /// `make_divisible(·, 8)`.
-    fn with_widths(base: [u64; 9], mult: f64, resolution: u64) -> MobileNetSpace {
-        let w: Vec<u64> = base.iter().map(|&b| make_divisible(b as f64 * mult, 8)).collect();
+    /// The space of the thesis (ch. 3) and OFA's ProxylessNAS supernet: MobileNetV2 widths
+    /// `[32, 16, 24, 40, 80, 96, 192, 320, 1280]` × 1.3 (`make_divisible(·, 8)`), 224×224,
+    /// depth {2, 3, 4}, kernel {3, 5, 7}, expansion {3, 4, 6}, searchable last block.
+    pub fn ofa_proxyless() -> MobileNetSpace {
+        let w = widths([32, 16, 24, 40, 80, 96, 192, 320, 1280], 1.3);
         MobileNetSpace {
-            resolution,
+            label: "mbv2",
+            resolutions: vec![224],
             first_conv: w[0],
             first_block: w[1],
             stage_widths: [w[2], w[3], w[4], w[5], w[6]],
             stage_strides: [2, 2, 2, 1, 2],
-            last_block: w[7],
-            final_conv: if mult > 1.0 { w[8] } else { base[8] },
+            squeeze_excite: [false; STAGES],
+            head: Head::Block { width: w[7], fixed: None, final_conv: w[8] },
             classes: 1000,
             kernels: vec![3, 5, 7],
             expansions: vec![3, 4, 6],
             depths: vec![2, 3, 4],
+            separate_onehots: false,
             lowering: Lowering::default(),
         }
-    }
-
-    /// The space of the thesis (ch. 3) and OFA's ProxylessNAS supernet: MobileNetV2 widths
-    /// `[32, 16, 24, 40, 80, 96, 192, 320, 1280]` × 1.3, at 224×224.
-    pub fn ofa_proxyless() -> MobileNetSpace {
-        MobileNetSpace::with_widths([32, 16, 24, 40, 80, 96, 192, 320, 1280], 1.3, 224)
     }
 
     /// MobileNetV2-1.0's widths `[32, 16, 24, 32, 64, 96, 160, 320, 1280]` at 224×224; the original
     /// network is [`MobileNetSpace::mobilenet_v2_arch`].
     pub fn mobilenet_v2() -> MobileNetSpace {
-        MobileNetSpace::with_widths([32, 16, 24, 32, 64, 96, 160, 320, 1280], 1.0, 224)
+        let w = widths([32, 16, 24, 32, 64, 96, 160, 320, 1280], 1.0);
+        MobileNetSpace {
+            first_conv: w[0],
+            first_block: w[1],
+            stage_widths: [w[2], w[3], w[4], w[5], w[6]],
+            head: Head::Block { width: w[7], fixed: None, final_conv: w[8] },
+            ..MobileNetSpace::ofa_proxyless()
+        }
+    }
+
+    /// Once-for-All's MobileNetV3 space: widths 16, 16, 24, 40, 80, 112, 160, 960, 1280; SE in the
+    /// 2nd, 4th and 5th stages; depth {2, 3, 4}, kernel {3, 5, 7}, expansion {3, 4, 6};
+    /// resolutions 128–224 in steps of 16; OFA's 128-value encoding. (h-swish does not change the
+    /// cost model's layers.)
+    pub fn ofa_mobilenet_v3() -> MobileNetSpace {
+        MobileNetSpace {
+            label: "mbv3",
+            resolutions: (0..7).map(|i| 128 + 16 * i).collect(),
+            first_conv: 16,
+            first_block: 16,
+            stage_widths: [24, 40, 80, 112, 160],
+            stage_strides: [2, 2, 2, 1, 2],
+            squeeze_excite: [false, true, false, true, true],
+            head: Head::V3 { expand: 960, mix: 1280 },
+            separate_onehots: true,
+            ..MobileNetSpace::ofa_proxyless()
+        }
+    }
+
+    /// The thesis's simplified AlphaNet space (AttentiveNAS style): widths fixed to 16, 16, 24, 32,
+    /// 64, 112, 192, 216, 1792; kernel {3, 5, 7}; expansion {4, 5, 6}; depth {3, 4, 6} in the five
+    /// middle stages; fixed first and last blocks (kernel 3, expansion 6); resolutions 192–288.
+    pub fn alphanet() -> MobileNetSpace {
+        MobileNetSpace {
+            label: "alphanet",
+            resolutions: vec![192, 224, 256, 288],
+            first_conv: 16,
+            first_block: 16,
+            stage_widths: [24, 32, 64, 112, 192],
+            stage_strides: [2, 2, 2, 1, 2],
+            squeeze_excite: [false, true, false, true, true],
+            head: Head::Block { width: 216, fixed: Some((3, 6)), final_conv: 1792 },
+            expansions: vec![4, 5, 6],
+            depths: vec![3, 4, 6],
+            ..MobileNetSpace::ofa_proxyless()
+        }
     }
 
     /// The original MobileNetV2: depths 2, 3, 4, 3, 3; kernel 3 and expansion 6 everywhere.
     pub fn mobilenet_v2_arch(&self) -> MbArch {
-        self.canonical(MbArch { depths: [2, 3, 4, 3, 3], kernels: [3; BLOCKS], expansions: [6; BLOCKS] })
+        let n = self.slots();
+        self.canonical(MbArch {
+            resolution: self.resolutions[0],
+            depths: [2, 3, 4, 3, 3],
+            kernels: vec![3; n],
+            expansions: vec![6; n],
+        })
     }
 
-    fn used(depths: &[u8; STAGES], block: usize) -> bool {
-        block == BLOCKS - 1 || (block % MAX_DEPTH) < depths[block / MAX_DEPTH] as usize
+    fn max_depth(&self) -> usize {
+        self.depths.iter().copied().max().unwrap_or(1) as usize
+    }
+
+    fn searchable_last(&self) -> bool {
+        matches!(self.head, Head::Block { fixed: None, .. })
+    }
+
+    /// Block slots of an architecture: five stages of the largest depth, plus a searchable last block.
+    pub fn slots(&self) -> usize {
+        STAGES * self.max_depth() + usize::from(self.searchable_last())
+    }
+
+    fn used(&self, depths: &[u8; STAGES], slot: usize) -> bool {
+        let md = self.max_depth();
+        slot >= STAGES * md || (slot % md) < depths[slot / md] as usize
     }
 
     fn canonical(&self, mut a: MbArch) -> MbArch {
-        for b in 0..BLOCKS {
-            if !MobileNetSpace::used(&a.depths, b) {
+        let n = self.slots();
+        a.kernels.resize(n, 0);
+        a.expansions.resize(n, 0);
+        for b in 0..n {
+            if !self.used(&a.depths, b) {
                 a.kernels[b] = 0;
                 a.expansions[b] = 0;
             }
@@ -128,6 +227,7 @@ impl MobileNetSpace {
         e: u64,
         hw: u64,
         stride: u64,
+        se: bool,
     ) -> u64 {
         let mid = cin * e;
         if e != 1 {
@@ -135,6 +235,20 @@ impl MobileNetSpace {
         }
         net.conv(format!("{name}_dw"), mid, mid, k, hw, stride, mid);
         let out_hw = hw.div_ceil(stride);
+        if se {
+            // Squeeze-and-excitation: pool, reduce to a quarter (multiple of 8), expand, scale.
+            let squeezed = make_divisible(mid as f64 / 4.0, 8);
+            if lw.pooling {
+                net.pool(format!("{name}_se_pool"), mid, out_hw, out_hw, 1);
+            }
+            if lw.squeeze_excite {
+                net.fc(format!("{name}_se_reduce"), mid, squeezed);
+                net.fc(format!("{name}_se_expand"), squeezed, mid);
+            }
+            if lw.residual_adds {
+                net.elementwise(format!("{name}_se_scale"), mid, out_hw);
+            }
+        }
         net.conv(format!("{name}_project"), mid, cout, 1, out_hw, 1, 1);
         if lw.residual_adds && stride == 1 && cin == cout {
             net.elementwise(format!("{name}_add"), cout, out_hw);
@@ -142,38 +256,64 @@ impl MobileNetSpace {
         out_hw
     }
 
+    /// Kernel of a used slot; malformed architectures (built by hand with short or zero entries)
+    /// read the space's first choice instead of panicking — [`SearchSpace::parse_key`] validates.
+    fn kernel_at(&self, a: &MbArch, slot: usize) -> u8 {
+        a.kernels.get(slot).copied().filter(|&k| k > 0).unwrap_or(self.kernels[0])
+    }
+
+    fn expansion_at(&self, a: &MbArch, slot: usize) -> u8 {
+        a.expansions.get(slot).copied().filter(|&e| e > 0).unwrap_or(self.expansions[0])
+    }
+
     fn build(&self, a: &MbArch, lw: &Lowering) -> Net {
         let mut net = Net::default();
-        net.conv("stem".into(), 3, self.first_conv, 3, self.resolution, 2, 1);
-        let mut hw = self.resolution.div_ceil(2);
-        hw = MobileNetSpace::block(&mut net, lw, "first", self.first_conv, self.first_block, 3, 1, hw, 1);
+        net.conv("stem".into(), 3, self.first_conv, 3, a.resolution, 2, 1);
+        let mut hw = a.resolution.div_ceil(2);
+        hw = MobileNetSpace::block(&mut net, lw, "first", self.first_conv, self.first_block, 3, 1, hw, 1, false);
         let mut cin = self.first_block;
+        let md = self.max_depth();
         for s in 0..STAGES {
             for d in 0..a.depths[s] as usize {
-                let b = s * MAX_DEPTH + d;
+                let b = s * md + d;
                 let stride = if d == 0 { self.stage_strides[s] } else { 1 };
-                let (k, e) = (u64::from(a.kernels[b]), u64::from(a.expansions[b]));
+                let (k, e) = (u64::from(self.kernel_at(a, b)), u64::from(self.expansion_at(a, b)));
+                let name = format!("s{s}b{d}");
                 hw = MobileNetSpace::block(
                     &mut net,
                     lw,
-                    &format!("s{s}b{d}"),
+                    &name,
                     cin,
                     self.stage_widths[s],
                     k,
                     e,
                     hw,
                     stride,
+                    self.squeeze_excite[s],
                 );
                 cin = self.stage_widths[s];
             }
         }
-        let (k, e) = (u64::from(a.kernels[BLOCKS - 1]), u64::from(a.expansions[BLOCKS - 1]));
-        hw = MobileNetSpace::block(&mut net, lw, "last", cin, self.last_block, k, e, hw, 1);
-        net.conv("final".into(), self.last_block, self.final_conv, 1, hw, 1, 1);
-        if lw.pooling {
-            net.pool("global_pool".into(), self.final_conv, hw, hw, 1);
+        match self.head {
+            Head::Block { width, fixed, final_conv } => {
+                let (k, e) =
+                    fixed.unwrap_or_else(|| (self.kernel_at(a, STAGES * md), self.expansion_at(a, STAGES * md)));
+                hw = MobileNetSpace::block(&mut net, lw, "last", cin, width, k.into(), e.into(), hw, 1, false);
+                net.conv("final".into(), width, final_conv, 1, hw, 1, 1);
+                if lw.pooling {
+                    net.pool("global_pool".into(), final_conv, hw, hw, 1);
+                }
+                net.fc("classifier".into(), final_conv, self.classes);
+            }
+            Head::V3 { expand, mix } => {
+                net.conv("final_expand".into(), cin, expand, 1, hw, 1, 1);
+                if lw.pooling {
+                    net.pool("global_pool".into(), expand, hw, hw, 1);
+                }
+                net.fc("feature_mix".into(), expand, mix);
+                net.fc("classifier".into(), mix, self.classes);
+            }
         }
-        net.fc("classifier".into(), self.final_conv, self.classes);
         net
     }
 
@@ -182,33 +322,37 @@ impl MobileNetSpace {
     /// shallowest stages first (copying the kernel and expansion of the stage's last block) and
     /// removed from the deepest stages first; `None` when the depth choices do not allow it.
     pub fn depth_scaled(&self, arch: &MbArch, delta: i32) -> Option<MbArch> {
-        let (lo, hi) = (*self.depths.iter().min()?, *self.depths.iter().max()?);
-        let mut a = *arch;
-        for _ in 0..delta.unsigned_abs() {
-            if delta > 0 {
-                let s = (0..STAGES).filter(|&s| a.depths[s] < hi).min_by_key(|&s| (a.depths[s], s))?;
-                let last = s * MAX_DEPTH + a.depths[s] as usize - 1;
-                let new = last + 1;
-                a.kernels[new] = a.kernels[last];
-                a.expansions[new] = a.expansions[last];
-                a.depths[s] += 1;
-            } else {
-                let s = (0..STAGES).filter(|&s| a.depths[s] > lo).max_by_key(|&s| (a.depths[s], s))?;
-                a.depths[s] -= 1;
-            }
-        }
-        if !a.depths.iter().all(|d| self.depths.contains(d)) {
+        if !arch.depths.iter().all(|d| self.depths.contains(d)) {
             return None;
+        }
+        let mut a = self.canonical(arch.clone());
+        let md = self.max_depth();
+        for _ in 0..delta.unsigned_abs() {
+            let next_up = |d: u8| self.depths.iter().copied().filter(|&c| c > d).min();
+            let next_down = |d: u8| self.depths.iter().copied().filter(|&c| c < d).max();
+            if delta > 0 {
+                let s = (0..STAGES).filter(|&s| next_up(a.depths[s]).is_some()).min_by_key(|&s| (a.depths[s], s))?;
+                let last = s * md + a.depths[s] as usize - 1;
+                let new_depth = next_up(a.depths[s])?;
+                for slot in last + 1..s * md + new_depth as usize {
+                    a.kernels[slot] = a.kernels[last];
+                    a.expansions[slot] = a.expansions[last];
+                }
+                a.depths[s] = new_depth;
+            } else {
+                let s = (0..STAGES).filter(|&s| next_down(a.depths[s]).is_some()).max_by_key(|&s| (a.depths[s], s))?;
+                a.depths[s] = next_down(a.depths[s])?;
+            }
         }
         Some(self.canonical(a))
     }
 
-    /// The depth-scaled family of `arch`: total depth −2 … +2 (those the space allows).
+    /// The depth-scaled family of `arch`: total depth −2 … +2 steps (those the space allows).
     pub fn depth_scaling_family(&self, arch: &MbArch) -> Vec<MbArch> {
         (-2..=2).filter_map(|d| self.depth_scaled(arch, d)).collect()
     }
 
-    fn pick<R: Rng + ?Sized>(v: &[u8], rng: &mut R) -> u8 {
+    fn pick<R: Rng + ?Sized, T: Copy>(v: &[T], rng: &mut R) -> T {
         v[rng.random_range(0..v.len())]
     }
 }
@@ -217,22 +361,24 @@ impl SearchSpace for MobileNetSpace {
     type Arch = MbArch;
 
     fn name(&self) -> &'static str {
-        "mbv2"
+        self.label
     }
 
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> MbArch {
+        let n = self.slots();
         let a = MbArch {
+            resolution: MobileNetSpace::pick(&self.resolutions, rng),
             depths: std::array::from_fn(|_| MobileNetSpace::pick(&self.depths, rng)),
-            kernels: std::array::from_fn(|_| MobileNetSpace::pick(&self.kernels, rng)),
-            expansions: std::array::from_fn(|_| MobileNetSpace::pick(&self.expansions, rng)),
+            kernels: (0..n).map(|_| MobileNetSpace::pick(&self.kernels, rng)).collect(),
+            expansions: (0..n).map(|_| MobileNetSpace::pick(&self.expansions, rng)).collect(),
         };
         self.canonical(a)
     }
 
     fn mutate<R: Rng + ?Sized>(&self, arch: &MbArch, prob: f64, rng: &mut R) -> MbArch {
         let p = prob.clamp(0.0, 1.0);
-        let mut a = *arch;
-        for b in 0..BLOCKS {
+        let mut a = self.canonical(arch.clone());
+        for b in 0..self.slots() {
             // Unused slots get fresh values so that a deeper stage has something to use.
             if a.kernels[b] == 0 || rng.random_bool(p) {
                 a.kernels[b] = MobileNetSpace::pick(&self.kernels, rng);
@@ -246,22 +392,27 @@ impl SearchSpace for MobileNetSpace {
                 *d = MobileNetSpace::pick(&self.depths, rng);
             }
         }
+        if rng.random_bool(p) {
+            a.resolution = MobileNetSpace::pick(&self.resolutions, rng);
+        }
         self.canonical(a)
     }
 
     fn crossover<R: Rng + ?Sized>(&self, x: &MbArch, y: &MbArch, rng: &mut R) -> MbArch {
-        let mut a = *x;
-        for b in 0..BLOCKS {
+        let mut a = self.canonical(x.clone());
+        let y = self.canonical(y.clone());
+        for b in 0..self.slots() {
             if rng.random_bool(0.5) {
                 a.kernels[b] = y.kernels[b];
             }
             if rng.random_bool(0.5) {
                 a.expansions[b] = y.expansions[b];
             }
-            if a.kernels[b] == 0 || a.expansions[b] == 0 {
-                a.kernels[b] = if a.kernels[b] == 0 { MobileNetSpace::pick(&self.kernels, rng) } else { a.kernels[b] };
-                a.expansions[b] =
-                    if a.expansions[b] == 0 { MobileNetSpace::pick(&self.expansions, rng) } else { a.expansions[b] };
+            if a.kernels[b] == 0 {
+                a.kernels[b] = MobileNetSpace::pick(&self.kernels, rng);
+            }
+            if a.expansions[b] == 0 {
+                a.expansions[b] = MobileNetSpace::pick(&self.expansions, rng);
             }
         }
         for s in 0..STAGES {
@@ -269,51 +420,84 @@ impl SearchSpace for MobileNetSpace {
                 a.depths[s] = y.depths[s];
             }
         }
+        if rng.random_bool(0.5) {
+            a.resolution = y.resolution;
+        }
         self.canonical(a)
     }
 
     fn encode(&self, a: &MbArch) -> Array1<f64> {
         let (nk, ne) = (self.kernels.len(), self.expansions.len());
-        let mut v = Array1::zeros(BLOCKS * nk * ne + 1);
-        for b in 0..BLOCKS {
-            let ki = self.kernels.iter().position(|&k| k == a.kernels[b]);
-            let ei = self.expansions.iter().position(|&e| e == a.expansions[b]);
+        let per_slot = if self.separate_onehots { nk + ne } else { nk * ne };
+        let mut v = Array1::zeros(self.encoding_len());
+        for b in 0..self.slots() {
+            let ki = a.kernels.get(b).and_then(|kb| self.kernels.iter().position(|k| k == kb));
+            let ei = a.expansions.get(b).and_then(|eb| self.expansions.iter().position(|e| e == eb));
             if let (Some(ki), Some(ei)) = (ki, ei) {
-                v[b * nk * ne + ki * ne + ei] = 1.0;
+                if self.separate_onehots {
+                    v[b * per_slot + ki] = 1.0;
+                    v[b * per_slot + nk + ei] = 1.0;
+                } else {
+                    v[b * per_slot + ki * ne + ei] = 1.0;
+                }
             }
         }
-        v[BLOCKS * nk * ne] = 1.0;
+        let mut off = self.slots() * per_slot;
+        if self.resolutions.len() > 1 {
+            if let Some(ri) = self.resolutions.iter().position(|&r| r == a.resolution) {
+                v[off + ri] = 1.0;
+            }
+            off += self.resolutions.len();
+        }
+        v[off] = 1.0;
         v
     }
 
     fn encoding_len(&self) -> usize {
-        BLOCKS * self.kernels.len() * self.expansions.len() + 1
+        let (nk, ne) = (self.kernels.len(), self.expansions.len());
+        let per_slot = if self.separate_onehots { nk + ne } else { nk * ne };
+        let res = if self.resolutions.len() > 1 { self.resolutions.len() } else { 0 };
+        self.slots() * per_slot + res + 1
     }
 
     fn layers(&self, arch: &MbArch) -> Vec<Layer> {
         self.build(arch, &self.lowering).layers
     }
 
+    /// Convolutions, fully connected layers and squeeze-and-excitation layers.
     fn macs(&self, arch: &MbArch) -> u64 {
-        self.build(arch, &Lowering::convolutions_only()).macs
+        self.build(arch, &Lowering { squeeze_excite: true, ..Lowering::convolutions_only() }).macs
     }
 
     fn params(&self, arch: &MbArch) -> u64 {
-        self.build(arch, &Lowering::convolutions_only()).params
+        self.build(arch, &Lowering { squeeze_excite: true, ..Lowering::convolutions_only() }).params
     }
 
-    /// `d2,3,4,3,3:k3,3,..:e6,6,..` with 0 for unused blocks.
+    /// `r224:d2,3,4,3,3:k3,3,..:e6,6,..` with 0 for unused slots (the `r…:` part may be omitted
+    /// when the space has one resolution).
     fn key(&self, a: &MbArch) -> String {
         let j = |v: &[u8]| v.iter().map(u8::to_string).collect::<Vec<_>>().join(",");
-        format!("d{}:k{}:e{}", j(&a.depths), j(&a.kernels), j(&a.expansions))
+        format!("r{}:d{}:k{}:e{}", a.resolution, j(&a.depths), j(&a.kernels), j(&a.expansions))
     }
 
     fn parse_key(&self, key: &str) -> Result<MbArch> {
-        let bad = |reason: String| NasError::BadKey { space: "mbv2", key: key.to_string(), reason };
-        let parts: Vec<&str> = key.trim().split(':').collect();
+        let bad = |reason: String| NasError::BadKey { space: self.label, key: key.to_string(), reason };
+        let mut parts: Vec<&str> = key.trim().split(':').collect();
+        let resolution = if parts.first().is_some_and(|p| p.starts_with('r')) {
+            let r = parts.remove(0)[1..].parse::<u64>().map_err(|_| bad("resolution is not a number".into()))?;
+            if !self.resolutions.contains(&r) {
+                return Err(bad(format!("resolution {r} is not one of {:?}", self.resolutions)));
+            }
+            r
+        } else if self.resolutions.len() == 1 {
+            self.resolutions[0]
+        } else {
+            return Err(bad("this space has several resolutions; start the key with `r<resolution>:`".into()));
+        };
         if parts.len() != 3 {
-            return Err(bad("expected `d..:k..:e..`".into()));
+            return Err(bad("expected `[r..:]d..:k..:e..`".into()));
         }
+        let n = self.slots();
         let nums = |s: &str, prefix: char, n: usize| -> Result<Vec<u8>> {
             let body = s.strip_prefix(prefix).ok_or_else(|| bad(format!("part `{s}` should start with `{prefix}`")))?;
             let v = body
@@ -326,18 +510,19 @@ impl SearchSpace for MobileNetSpace {
             Ok(v)
         };
         let d = nums(parts[0], 'd', STAGES)?;
-        let k = nums(parts[1], 'k', BLOCKS)?;
-        let e = nums(parts[2], 'e', BLOCKS)?;
-        let mut a = MbArch { depths: [0; STAGES], kernels: [0; BLOCKS], expansions: [0; BLOCKS] };
+        let mut a = MbArch {
+            resolution,
+            depths: [0; STAGES],
+            kernels: nums(parts[1], 'k', n)?,
+            expansions: nums(parts[2], 'e', n)?,
+        };
         a.depths.copy_from_slice(&d);
-        a.kernels.copy_from_slice(&k);
-        a.expansions.copy_from_slice(&e);
         for (s, &dv) in a.depths.iter().enumerate() {
             if !self.depths.contains(&dv) {
                 return Err(bad(format!("stage {s} depth {dv} is not one of {:?}", self.depths)));
             }
         }
-        for b in (0..BLOCKS).filter(|&b| MobileNetSpace::used(&a.depths, b)) {
+        for b in (0..n).filter(|&b| self.used(&a.depths, b)) {
             if !self.kernels.contains(&a.kernels[b]) {
                 return Err(bad(format!("block {b} kernel {} is not one of {:?}", a.kernels[b], self.kernels)));
             }
@@ -354,7 +539,8 @@ impl SearchSpace for MobileNetSpace {
     fn size(&self) -> f64 {
         let per_block = (self.kernels.len() * self.expansions.len()) as f64;
         let per_stage: f64 = self.depths.iter().map(|&d| per_block.powi(i32::from(d))).sum();
-        per_stage.powi(STAGES as i32) * per_block
+        let last = if self.searchable_last() { per_block } else { 1.0 };
+        per_stage.powi(STAGES as i32) * last * self.resolutions.len() as f64
     }
 
     fn enumerate(&self) -> Option<Vec<MbArch>> {
@@ -362,20 +548,24 @@ impl SearchSpace for MobileNetSpace {
     }
 
     fn smallest(&self) -> MbArch {
+        let n = self.slots();
         let (k, e, d) = (
             *self.kernels.iter().min().unwrap_or(&3),
             *self.expansions.iter().min().unwrap_or(&3),
             *self.depths.iter().min().unwrap_or(&2),
         );
-        self.canonical(MbArch { depths: [d; STAGES], kernels: [k; BLOCKS], expansions: [e; BLOCKS] })
+        let r = *self.resolutions.iter().min().unwrap_or(&224);
+        self.canonical(MbArch { resolution: r, depths: [d; STAGES], kernels: vec![k; n], expansions: vec![e; n] })
     }
 
     fn largest(&self) -> MbArch {
+        let n = self.slots();
         let (k, e, d) = (
             *self.kernels.iter().max().unwrap_or(&7),
             *self.expansions.iter().max().unwrap_or(&6),
             *self.depths.iter().max().unwrap_or(&4),
         );
-        self.canonical(MbArch { depths: [d; STAGES], kernels: [k; BLOCKS], expansions: [e; BLOCKS] })
+        let r = *self.resolutions.iter().max().unwrap_or(&224);
+        self.canonical(MbArch { resolution: r, depths: [d; STAGES], kernels: vec![k; n], expansions: vec![e; n] })
     }
 }
