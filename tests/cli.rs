@@ -261,8 +261,11 @@ fn nas_describe_and_sample() {
         assert!(ok, "{space}: {err}");
         assert_eq!(last_json(&out)["key"], key.as_str());
     }
-    let (ok, _, err) = edgeopt(&["nas", "describe", "--space", "darts", "--arch", "min"]);
-    assert!(!ok && err.contains("darts"), "{err}");
+    let (ok, out, err) = edgeopt(&["nas", "describe", "--space", "darts", "--arch", "min"]);
+    assert!(ok, "{err}");
+    assert!(last_json(&out)["key"].as_str().unwrap().starts_with("Genotype(normal=["));
+    let (ok, _, err) = edgeopt(&["nas", "describe", "--space", "nasbench101", "--arch", "min"]);
+    assert!(!ok && err.contains("nasbench101"), "{err}");
 }
 
 #[test]

@@ -242,3 +242,30 @@ fn mobilenet_family_sizes_and_malformed_archs() {
         assert!(space.depth_scaled(&broken, 1).is_none());
     }
 }
+
+#[test]
+fn darts_v2_has_its_published_size_and_genotypes_round_trip() {
+    use edgeopt_nas::Darts;
+    let space = Darts::cifar10();
+    let v2 = Darts::darts_v2();
+    let params = space.params(&v2) as f64;
+    let macs = space.macs(&v2) as f64;
+    // DARTS (2nd order) on CIFAR-10: 3.3 M parameters (its paper); about 0.53 G multiply-adds.
+    assert!((params / 3.3e6 - 1.0).abs() < 0.06, "params {params}");
+    assert!((0.45e9..0.62e9).contains(&macs), "MACs {macs}");
+    let key = space.key(&v2);
+    assert!(key.starts_with("Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1)"), "{key}");
+    assert_eq!(space.parse_key(&key).unwrap(), v2);
+    assert!(space.macs(&space.smallest()) < space.macs(&v2) && space.macs(&v2) < space.macs(&space.largest()));
+    for l in space.layers(&v2) {
+        l.validate().unwrap();
+    }
+    assert!(space.parse_key("Genotype(normal=[('sep_conv_3x3', 7)], reduce=[])").is_err());
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    for _ in 0..50 {
+        let a = space.sample(&mut rng);
+        let b = space.mutate(&space.crossover(&a, &v2, &mut rng), 0.5, &mut rng);
+        assert_eq!(space.parse_key(&space.key(&b)).unwrap(), b);
+        assert_eq!(space.encode(&b).sum(), 33.0);
+    }
+}

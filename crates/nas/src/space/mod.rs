@@ -1,5 +1,6 @@
 //! The search spaces.
 
+pub mod darts;
 pub mod fbnet;
 pub mod lowering;
 pub mod mobilenet;
