@@ -4,7 +4,7 @@
 //! `cargo bench -p edgeopt-nas --bench evolution`
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use edgeopt_nas::evolution::{Constraints, Evolution, EvolutionConfig, Fitness, Objectives};
+use edgeopt_nas::evolution::{Constraints, Evaluation, Evolution, EvolutionConfig, Fitness, Objectives};
 use edgeopt_nas::{MbArch, MobileNetSpace, SearchSpace};
 use edgeopt_predictors::ndarray::Array1;
 use edgeopt_predictors::nn::{Activation, Mlp};
@@ -20,8 +20,29 @@ fn bench(c: &mut Criterion) {
     let lin = LinearPredictor { weights: Array1::from_iter((0..p).map(|_| rng.random_range(0.0..1.0))) };
     let accuracy = |a: &MbArch| mlp.predict1(space.encode(a).view()).unwrap();
     let latency = |a: &MbArch| lin.predict(space.encode(a).view()).unwrap();
+    // Batched evaluation: one matrix of encodings, one forward pass (GEMM) per batch.
+    let batch = |archs: &[MbArch]| -> Vec<Evaluation> {
+        let mut x = edgeopt_predictors::ndarray::Array2::zeros((archs.len(), p));
+        for (i, a) in archs.iter().enumerate() {
+            x.row_mut(i).assign(&space.encode(a));
+        }
+        let acc = mlp.forward_batch(x.view()).unwrap();
+        let lat = x.dot(&lin.weights);
+        (0..archs.len()).map(|i| Evaluation { accuracy: acc[(i, 0)], latency: lat[i], energy: 0.0 }).collect()
+    };
     let mut g = c.benchmark_group("evolution");
     g.sample_size(10);
+    g.bench_function("pop1000_gen50_t0.5_batched", |b| {
+        b.iter(|| {
+            let obj = Objectives { accuracy: &accuracy, latency: &latency, energy: None };
+            let cfg = EvolutionConfig { seed: 1, ..EvolutionConfig::default() };
+            Evolution::new(&space, obj, Constraints::default(), Fitness::Weighted { t: 0.5 }, cfg)
+                .unwrap()
+                .with_batch(&batch)
+                .run(None)
+                .unwrap()
+        })
+    });
     for t in [0.3, 0.7] {
         g.bench_function(format!("pop1000_gen50_t{t}"), |b| {
             b.iter(|| {

@@ -36,6 +36,10 @@ pub struct Objectives<'a, A> {
     pub energy: Option<Objective<'a, A>>,
 }
 
+/// Evaluates many architectures at once (e.g. a network predictor on a batch of encodings);
+/// returns one [`Evaluation`] per input, in order.
+pub type BatchObjective<'a, A> = &'a (dyn Fn(&[A]) -> Vec<Evaluation> + Sync);
+
 /// Objective values of one architecture.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Evaluation {
@@ -130,6 +134,7 @@ pub struct Evolution<'a, S: SearchSpace> {
     fitness: Fitness,
     cfg: EvolutionConfig,
     memo: HashMap<S::Arch, Evaluation>,
+    batch: Option<BatchObjective<'a, S::Arch>>,
 }
 
 impl<'a, S: SearchSpace> Evolution<'a, S> {
@@ -168,7 +173,14 @@ impl<'a, S: SearchSpace> Evolution<'a, S> {
         {
             return bad("t", t.to_string(), "must be in [0, 1]");
         }
-        Ok(Evolution { space, objectives, constraints, fitness, cfg, memo: HashMap::new() })
+        Ok(Evolution { space, objectives, constraints, fitness, cfg, memo: HashMap::new(), batch: None })
+    }
+
+    /// Evaluate new architectures in batches with `f` instead of one by one with the closures of
+    /// [`Objectives`] (which are then unused). Batches of 128 run in parallel.
+    pub fn with_batch(mut self, f: BatchObjective<'a, S::Arch>) -> Self {
+        self.batch = Some(f);
+        self
     }
 
     fn rng(&self, generation: usize) -> ChaCha8Rng {
@@ -177,29 +189,38 @@ impl<'a, S: SearchSpace> Evolution<'a, S> {
 
     /// Evaluate (in parallel, memoised) every architecture of `archs` not seen before.
     fn evaluate(&mut self, archs: &[S::Arch]) -> Result<()> {
-        let mut todo: Vec<S::Arch> = archs.iter().filter(|a| !self.memo.contains_key(*a)).cloned().collect();
-        todo.sort_by_key(|a| self.space.key(a));
-        todo.dedup();
+        let mut seen = std::collections::HashSet::new();
+        let todo: Vec<S::Arch> =
+            archs.iter().filter(|a| !self.memo.contains_key(*a) && seen.insert(*a)).cloned().collect();
         let obj = &self.objectives;
-        let space = self.space;
-        let evals: Vec<Result<(S::Arch, Evaluation)>> = todo
-            .into_par_iter()
-            .map(|a| {
-                let e = Evaluation {
-                    accuracy: (obj.accuracy)(&a),
-                    latency: (obj.latency)(&a),
-                    energy: obj.energy.map_or(0.0, |f| f(&a)),
-                };
-                for (objective, value) in [("accuracy", e.accuracy), ("latency", e.latency), ("energy", e.energy)] {
-                    if !value.is_finite() {
-                        return Err(NasError::NonFiniteObjective { objective, value, key: space.key(&a) });
-                    }
+        let evals: Vec<Evaluation> = match self.batch {
+            Some(f) => {
+                let parts: Vec<Vec<Evaluation>> = todo.par_chunks(128).map(f).collect();
+                let flat: Vec<Evaluation> = parts.into_iter().flatten().collect();
+                if flat.len() != todo.len() {
+                    return Err(NasError::InvalidParam {
+                        name: "batch objective",
+                        value: format!("{} results for {} architectures", flat.len(), todo.len()),
+                        reason: "must return one evaluation per architecture",
+                    });
                 }
-                Ok((a, e))
-            })
-            .collect();
-        for r in evals {
-            let (a, e) = r?;
+                flat
+            }
+            None => todo
+                .par_iter()
+                .map(|a| Evaluation {
+                    accuracy: (obj.accuracy)(a),
+                    latency: (obj.latency)(a),
+                    energy: obj.energy.map_or(0.0, |f| f(a)),
+                })
+                .collect(),
+        };
+        for (a, e) in todo.into_iter().zip(evals) {
+            for (objective, value) in [("accuracy", e.accuracy), ("latency", e.latency), ("energy", e.energy)] {
+                if !value.is_finite() {
+                    return Err(NasError::NonFiniteObjective { objective, value, key: self.space.key(&a) });
+                }
+            }
             self.memo.insert(a, e);
         }
         Ok(())
@@ -248,11 +269,10 @@ impl<'a, S: SearchSpace> Evolution<'a, S> {
     }
 
     fn sort(&self, pop: &mut Vec<S::Arch>, scales: (f64, f64)) {
-        let space = self.space;
-        let mut keyed: Vec<(f64, String, S::Arch)> =
-            pop.drain(..).map(|a| (self.score(&self.memo[&a], scales), space.key(&a), a)).collect();
-        keyed.sort_by(|x, y| x.0.total_cmp(&y.0).then_with(|| x.1.cmp(&y.1)));
-        pop.extend(keyed.into_iter().map(|k| k.2));
+        // Stable: ties keep their (deterministic) population order.
+        let mut scored: Vec<(f64, S::Arch)> = pop.drain(..).map(|a| (self.score(&self.memo[&a], scales), a)).collect();
+        scored.sort_by(|x, y| x.0.total_cmp(&y.0));
+        pop.extend(scored.into_iter().map(|s| s.1));
     }
 
     /// Draw the initial population.
