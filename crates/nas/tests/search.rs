@@ -182,3 +182,29 @@ fn nsga2_front_is_non_dominated_and_close_to_the_exhaustive_front() {
 fn front_ranks_oracle(all: &[(Nb201Arch, edgeopt_nas::evolution::Evaluation)]) -> Vec<Vec<f64>> {
     front(all).unwrap().into_iter().map(|i| vec![all[i].1.latency, -all[i].1.accuracy]).collect()
 }
+
+#[test]
+fn batched_evaluation_gives_the_same_search() {
+    use edgeopt_nas::evolution::Evaluation;
+    let space = Nb201::cifar10();
+    let (acc, lat) = toy_objectives(&space);
+    let batch = |archs: &[Nb201Arch]| -> Vec<Evaluation> {
+        archs.iter().map(|a| Evaluation { accuracy: acc(a), latency: lat(a), energy: 0.0 }).collect()
+    };
+    let cfg = EvolutionConfig { population: 50, generations: 6, seed: 5, ..EvolutionConfig::default() };
+    let make = || {
+        Evolution::new(
+            &space,
+            Objectives { accuracy: &acc, latency: &lat, energy: None },
+            Constraints::default(),
+            Fitness::Weighted { t: 0.4 },
+            cfg,
+        )
+        .unwrap()
+    };
+    let plain = make().run(None).unwrap();
+    let batched = make().with_batch(&batch).run(None).unwrap();
+    assert_eq!(plain, batched);
+    let short = |_: &[Nb201Arch]| -> Vec<Evaluation> { vec![] };
+    assert!(make().with_batch(&short).run(None).is_err());
+}
