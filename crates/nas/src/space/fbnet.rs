@@ -3,10 +3,11 @@
 //! or skip.
 
 use ndarray::Array1;
-use rand::{Rng, RngExt};
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::lowering::{Lowering, Net};
+use super::{crossover_each, mutate_each, sample_each};
 use crate::error::{NasError, Result};
 use crate::{Layer, SearchSpace};
 
@@ -174,19 +175,13 @@ impl SearchSpace for FbNet {
         "fbnet"
     }
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> FbArch {
-        FbArch(std::array::from_fn(|_| FbOp::ALL[rng.random_range(0..9)]))
+        FbArch(sample_each(&FbOp::ALL, rng))
     }
     fn mutate<R: Rng + ?Sized>(&self, arch: &FbArch, prob: f64, rng: &mut R) -> FbArch {
-        let mut a = *arch;
-        for op in a.0.iter_mut() {
-            if rng.random_bool(prob.clamp(0.0, 1.0)) {
-                *op = FbOp::ALL[rng.random_range(0..9)];
-            }
-        }
-        a
+        FbArch(mutate_each(&arch.0, &FbOp::ALL, prob, rng))
     }
     fn crossover<R: Rng + ?Sized>(&self, a: &FbArch, b: &FbArch, rng: &mut R) -> FbArch {
-        FbArch(std::array::from_fn(|i| if rng.random_bool(0.5) { a.0[i] } else { b.0[i] }))
+        FbArch(crossover_each(&a.0, &b.0, rng))
     }
     fn encode(&self, arch: &FbArch) -> Array1<f64> {
         let mut v = Array1::zeros(FBNET_BLOCKS * 9 + 1);

@@ -1,10 +1,11 @@
 //! NAS-Bench-201 (Dong & Yang, ICLR 2020): a 4-node cell with 6 edges, 5 operations per edge.
 
 use ndarray::Array1;
-use rand::{Rng, RngExt};
+use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::lowering::{Lowering, Net};
+use super::{crossover_each, mutate_each, sample_each};
 use crate::error::{NasError, Result};
 use crate::{Layer, SearchSpace};
 
@@ -195,21 +196,15 @@ impl SearchSpace for Nb201 {
     }
 
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> Nb201Arch {
-        Nb201Arch(std::array::from_fn(|_| Nb201Op::ALL[rng.random_range(0..5)]))
+        Nb201Arch(sample_each(&Nb201Op::ALL, rng))
     }
 
     fn mutate<R: Rng + ?Sized>(&self, arch: &Nb201Arch, prob: f64, rng: &mut R) -> Nb201Arch {
-        let mut a = *arch;
-        for op in a.0.iter_mut() {
-            if rng.random_bool(prob.clamp(0.0, 1.0)) {
-                *op = Nb201Op::ALL[rng.random_range(0..5)];
-            }
-        }
-        a
+        Nb201Arch(mutate_each(&arch.0, &Nb201Op::ALL, prob, rng))
     }
 
     fn crossover<R: Rng + ?Sized>(&self, a: &Nb201Arch, b: &Nb201Arch, rng: &mut R) -> Nb201Arch {
-        Nb201Arch(std::array::from_fn(|i| if rng.random_bool(0.5) { a.0[i] } else { b.0[i] }))
+        Nb201Arch(crossover_each(&a.0, &b.0, rng))
     }
 
     fn encode(&self, arch: &Nb201Arch) -> Array1<f64> {
