@@ -37,7 +37,7 @@ fn bench(c: &mut Criterion) {
         let y = Array1::from_shape_fn(n, |_| rng.random_range(0.0..1.0));
         let mut net = Network::new(39, 100, &mut ChaCha8Rng::seed_from_u64(1));
         g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
-            b.iter(|| net.train(x.view(), y.view(), 1e-3, 0.01, 1))
+            b.iter(|| net.train(x.view(), y.view(), 1e-3, 0.01, 1).unwrap())
         });
     }
     g.finish();

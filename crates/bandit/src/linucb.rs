@@ -18,6 +18,7 @@ use crate::policy::{Decision, Policy, argmax_random, round_rng};
 /// p.feedback(d.id, 1.0).unwrap();
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "LinUcbData")]
 pub struct LinUcb {
     alpha: f64,
     a_inv: Array2<f64>,
@@ -25,6 +26,36 @@ pub struct LinUcb {
     pending: BTreeMap<u64, Array1<f64>>,
     next_id: u64,
     seed: u64,
+}
+
+#[derive(Deserialize)]
+struct LinUcbData {
+    alpha: f64,
+    a_inv: Array2<f64>,
+    b: Array1<f64>,
+    pending: BTreeMap<u64, Array1<f64>>,
+    next_id: u64,
+    seed: u64,
+}
+
+impl TryFrom<LinUcbData> for LinUcb {
+    type Error = BanditError;
+    fn try_from(s: LinUcbData) -> Result<LinUcb> {
+        let d = s.b.len();
+        let ok = d > 0
+            && s.a_inv.dim() == (d, d)
+            && s.alpha.is_finite()
+            && s.alpha >= 0.0
+            && s.pending.values().all(|x| x.len() == d)
+            && s.a_inv.iter().chain(s.b.iter()).all(|v| v.is_finite());
+        if !ok {
+            return Err(BanditError::Data {
+                file: "<saved policy>".into(),
+                message: "inconsistent LinUCB state".into(),
+            });
+        }
+        Ok(LinUcb { alpha: s.alpha, a_inv: s.a_inv, b: s.b, pending: s.pending, next_id: s.next_id, seed: s.seed })
+    }
 }
 
 impl LinUcb {

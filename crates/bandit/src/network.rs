@@ -7,17 +7,46 @@ use rand::Rng;
 use rand_distr_free::normal;
 use serde::{Deserialize, Serialize};
 
-/// Parameters θ = (W1, w2) and their initial values θ0.
+use crate::error::{BanditError, Result};
+
+/// Parameters θ = (W1, w2) and their initial values θ0. Deserialisation checks that the shapes
+/// agree, so a corrupted saved network is an error rather than a later panic.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "NetworkData")]
 pub struct Network {
-    /// Hidden width m (even).
-    pub m: usize,
-    /// First layer, m × d.
-    pub w1: Array2<f64>,
-    /// Output weights, m.
-    pub w2: Array1<f64>,
+    pub(crate) m: usize,
+    pub(crate) w1: Array2<f64>,
+    pub(crate) w2: Array1<f64>,
     w1_0: Array2<f64>,
     w2_0: Array1<f64>,
+}
+
+#[derive(Deserialize)]
+struct NetworkData {
+    m: usize,
+    w1: Array2<f64>,
+    w2: Array1<f64>,
+    w1_0: Array2<f64>,
+    w2_0: Array1<f64>,
+}
+
+impl TryFrom<NetworkData> for Network {
+    type Error = BanditError;
+    fn try_from(n: NetworkData) -> Result<Network> {
+        let ok = n.m >= 2
+            && n.w1.nrows() == n.m
+            && n.w2.len() == n.m
+            && n.w1_0.dim() == n.w1.dim()
+            && n.w2_0.len() == n.m
+            && n.w1.iter().chain(n.w2.iter()).chain(n.w1_0.iter()).chain(n.w2_0.iter()).all(|v| v.is_finite());
+        if !ok {
+            return Err(BanditError::Data {
+                file: "<saved network>".into(),
+                message: "inconsistent or non-finite network parameters".into(),
+            });
+        }
+        Ok(Network { m: n.m, w1: n.w1, w2: n.w2, w1_0: n.w1_0, w2_0: n.w2_0 })
+    }
 }
 
 mod rand_distr_free {
@@ -46,6 +75,21 @@ impl Network {
         Network { m: 2 * half, w1_0: w1.clone(), w2_0: w2.clone(), w1, w2 }
     }
 
+    /// Hidden width m.
+    pub fn m(&self) -> usize {
+        self.m
+    }
+
+    fn check_input(&self, x: ArrayView1<f64>) -> Result<()> {
+        if x.len() != self.d() {
+            return Err(BanditError::ContextLength { expected: self.d(), got: x.len() });
+        }
+        if let Some(&v) = x.iter().find(|v| !v.is_finite()) {
+            return Err(BanditError::NonFinite { what: "a network input", value: v });
+        }
+        Ok(())
+    }
+
     /// Input length.
     pub fn d(&self) -> usize {
         self.w1.ncols()
@@ -62,7 +106,13 @@ impl Network {
     }
 
     /// Overwrite all parameters (layout of [`Network::params`]).
-    pub fn set_params(&mut self, p: ArrayView1<f64>) {
+    pub fn set_params(&mut self, p: ArrayView1<f64>) -> Result<()> {
+        if p.len() != self.n_params() {
+            return Err(BanditError::ContextLength { expected: self.n_params(), got: p.len() });
+        }
+        if let Some(&v) = p.iter().find(|v| !v.is_finite()) {
+            return Err(BanditError::NonFinite { what: "a parameter", value: v });
+        }
         let k = self.w1.len();
         for (dst, src) in self.w1.iter_mut().zip(p.iter()) {
             *dst = *src;
@@ -70,10 +120,16 @@ impl Network {
         for (dst, src) in self.w2.iter_mut().zip(p.iter().skip(k)) {
             *dst = *src;
         }
+        Ok(())
     }
 
     /// f(x) and ∂f/∂θ for one input.
-    pub fn value_and_gradient(&self, x: ArrayView1<f64>) -> (f64, Array1<f64>) {
+    pub fn value_and_gradient(&self, x: ArrayView1<f64>) -> Result<(f64, Array1<f64>)> {
+        self.check_input(x)?;
+        Ok(self.value_and_gradient_unchecked(x))
+    }
+
+    pub(crate) fn value_and_gradient_unchecked(&self, x: ArrayView1<f64>) -> (f64, Array1<f64>) {
         let sm = (self.m as f64).sqrt();
         let pre = self.w1.dot(&x);
         let h = pre.mapv(|v| v.max(0.0));
@@ -89,7 +145,7 @@ impl Network {
 
     /// f(x) and `Σ_k g_k² · inv[k]` for one input without materialising the gradient `g`
     /// (the UCB bonus with a diagonal confidence matrix; `inv` in the layout of [`Network::params`]).
-    pub fn value_and_weighted_norm(&self, x: ArrayView1<f64>, inv: ArrayView1<f64>) -> (f64, f64) {
+    pub(crate) fn value_and_weighted_norm(&self, x: ArrayView1<f64>, inv: ArrayView1<f64>) -> (f64, f64) {
         let sm = (self.m as f64).sqrt();
         let d = self.d();
         let mut f = 0.0;
@@ -109,13 +165,37 @@ impl Network {
     }
 
     /// f(x) for many inputs (rows).
-    pub fn values(&self, x: ArrayView2<f64>) -> Array1<f64> {
+    pub fn values(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
+        for row in x.rows() {
+            self.check_input(row)?;
+        }
         let h = x.dot(&self.w1.t()).mapv(|v| v.max(0.0));
-        h.dot(&self.w2) * (self.m as f64).sqrt()
+        Ok(h.dot(&self.w2) * (self.m as f64).sqrt())
     }
 
     /// `steps` full-batch gradient-descent steps on `L/n`, warm-started from the current θ.
-    pub fn train(&mut self, x: ArrayView2<f64>, y: ArrayView1<f64>, lambda: f64, lr: f64, steps: usize) {
+    pub fn train(&mut self, x: ArrayView2<f64>, y: ArrayView1<f64>, lambda: f64, lr: f64, steps: usize) -> Result<()> {
+        if x.nrows() != y.len() {
+            return Err(BanditError::ContextLength { expected: x.nrows(), got: y.len() });
+        }
+        for row in x.rows() {
+            self.check_input(row)?;
+        }
+        if let Some(&v) = y.iter().find(|v| !v.is_finite()) {
+            return Err(BanditError::NonFinite { what: "a training target", value: v });
+        }
+        self.train_unchecked(x, y, lambda, lr, steps);
+        Ok(())
+    }
+
+    pub(crate) fn train_unchecked(
+        &mut self,
+        x: ArrayView2<f64>,
+        y: ArrayView1<f64>,
+        lambda: f64,
+        lr: f64,
+        steps: usize,
+    ) {
         let n = x.nrows();
         if n == 0 {
             return;

@@ -100,6 +100,7 @@ impl Default for NeuralConfig {
 /// assert!(p.feedback(d.id, 1.0).is_err()); // already answered
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "NeuralBanditData")]
 pub struct NeuralBandit {
     cfg: NeuralConfig,
     net: Network,
@@ -111,6 +112,58 @@ pub struct NeuralBandit {
     ys: Vec<f64>,
     next_id: u64,
     since_retrain: usize,
+}
+
+/// The serialised form, checked before it becomes a [`NeuralBandit`].
+#[derive(Deserialize)]
+struct NeuralBanditData {
+    cfg: NeuralConfig,
+    net: Network,
+    z: Array1<f64>,
+    z_inv: Option<Array2<f64>>,
+    pending: BTreeMap<u64, (Array1<f64>, Option<Array1<f64>>)>,
+    xs: Vec<Array1<f64>>,
+    ys: Vec<f64>,
+    next_id: u64,
+    since_retrain: usize,
+}
+
+impl TryFrom<NeuralBanditData> for NeuralBandit {
+    type Error = BanditError;
+    fn try_from(s: NeuralBanditData) -> Result<NeuralBandit> {
+        // Re-validate the configuration through the constructor's checks.
+        NeuralBandit::new(s.net.d(), s.cfg)?;
+        let (p, m, d) = (s.net.n_params(), s.net.m(), s.net.d());
+        let z_len = match (&s.cfg.confidence, &s.z_inv) {
+            (Confidence::Diagonal, None) => s.z.len() == p && s.z.iter().all(|v| *v > 0.0),
+            (Confidence::Full, Some(zi)) => zi.dim() == (p, p),
+            (Confidence::LastLayer, Some(zi)) => zi.dim() == (m, m),
+            _ => false,
+        };
+        let g_len = if s.cfg.confidence == Confidence::LastLayer { m } else { p };
+        let consistent = z_len
+            && s.xs.len() == s.ys.len()
+            && s.xs.iter().all(|x| x.len() == d)
+            && s.pending.values().all(|(x, g)| x.len() == d && g.as_ref().is_none_or(|g| g.len() == g_len))
+            && s.ys.iter().all(|y| y.is_finite());
+        if !consistent {
+            return Err(BanditError::Data {
+                file: "<saved policy>".into(),
+                message: "inconsistent NeuralUCB state".into(),
+            });
+        }
+        Ok(NeuralBandit {
+            cfg: s.cfg,
+            net: s.net,
+            z: s.z,
+            z_inv: s.z_inv,
+            pending: s.pending,
+            xs: s.xs,
+            ys: s.ys,
+            next_id: s.next_id,
+            since_retrain: s.since_retrain,
+        })
+    }
 }
 
 impl NeuralBandit {
@@ -180,18 +233,18 @@ impl NeuralBandit {
     /// The part of the gradient Z covers.
     fn z_part(&self, g: Array1<f64>) -> Array1<f64> {
         match self.cfg.confidence {
-            Confidence::LastLayer => g.slice(ndarray::s![g.len() - self.net.m..]).to_owned(),
+            Confidence::LastLayer => g.slice(ndarray::s![g.len() - self.net.m()..]).to_owned(),
             _ => g,
         }
     }
 
     /// f(x) and ‖g/√m‖²_{Z⁻¹}.
     fn value_and_variance(&self, x: ndarray::ArrayView1<f64>, inv_diag: &Array1<f64>) -> (f64, f64) {
-        let m = self.net.m as f64;
+        let m = self.net.m() as f64;
         match &self.z_inv {
             None => self.net.value_and_weighted_norm(x, inv_diag.view()),
             Some(zi) => {
-                let (f, g) = self.net.value_and_gradient(x);
+                let (f, g) = self.net.value_and_gradient_unchecked(x);
                 let g = self.z_part(g);
                 (f, g.dot(&zi.dot(&g)).max(0.0) / m)
             }
@@ -200,7 +253,7 @@ impl NeuralBandit {
 
     /// Z ← Z + g gᵀ/m (diagonal: its diagonal; full forms: Sherman–Morrison on Z⁻¹).
     fn update_z(&mut self, g: &Array1<f64>) {
-        let m = self.net.m as f64;
+        let m = self.net.m() as f64;
         match &mut self.z_inv {
             None => self.z.zip_mut_with(g, |z, gk| *z += gk * gk / m),
             Some(zi) => {
@@ -230,7 +283,7 @@ impl NeuralBandit {
         } else {
             self.cfg.retrain_steps
         };
-        self.net.train(x.view(), y.view(), self.cfg.lambda, self.cfg.lr, steps);
+        self.net.train_unchecked(x.view(), y.view(), self.cfg.lambda, self.cfg.lr, steps);
         self.since_retrain = 0;
     }
 }
@@ -247,7 +300,7 @@ impl Policy for NeuralBandit {
     fn select(&mut self, round: u64, arms: ArrayView2<f64>) -> Result<Decision> {
         check_contexts(arms, self.net.d(), round)?;
         let mut rng = round_rng(self.cfg.seed, round);
-        let m = self.net.m as f64;
+        let m = self.net.m() as f64;
         let inv = self.z.mapv(|z| 1.0 / (m * z));
         let mut scores = Vec::with_capacity(arms.nrows());
         let mut values = Vec::with_capacity(arms.nrows());
@@ -278,7 +331,7 @@ impl Policy for NeuralBandit {
             propensity = (1.0 - eps) * propensity + eps / k;
         }
         let f = values[arm];
-        let (_, g) = self.net.value_and_gradient(arms.row(arm));
+        let (_, g) = self.net.value_and_gradient_unchecked(arms.row(arm));
         let g = self.z_part(g);
         let g_for_z = match self.cfg.z_update {
             ZUpdate::AtSelection => {

@@ -85,24 +85,24 @@ fn network_gradient_matches_finite_differences_and_starts_at_zero() {
     let mut rng = ChaCha8Rng::seed_from_u64(1);
     let mut net = Network::new(5, 16, &mut rng);
     let x = array![0.2, -0.4, 0.1, 0.9, -0.3];
-    let (f0, g) = net.value_and_gradient(x.view());
+    let (f0, g) = net.value_and_gradient(x.view()).unwrap();
     assert_eq!(f0, 0.0, "symmetric initialisation");
     // Move away from the symmetric point so that both halves matter.
     let xs = Array2::from_shape_fn((8, 5), |(i, j)| ((i + 2 * j) % 5) as f64 / 5.0 - 0.4);
-    net.train(xs.view(), array![1.0, 0.0, 1.0, 0.5, 0.2, 0.9, 0.1, 0.3].view(), 1e-3, 0.05, 20);
-    let (_, g) = (g, net.value_and_gradient(x.view()).1);
+    net.train(xs.view(), array![1.0, 0.0, 1.0, 0.5, 0.2, 0.9, 0.1, 0.3].view(), 1e-3, 0.05, 20).unwrap();
+    let (_, g) = (g, net.value_and_gradient(x.view()).unwrap().1);
     let theta = net.params();
     let h = 1e-6;
     for k in (0..theta.len()).step_by(7) {
         let mut tp = theta.clone();
         tp[k] += h;
-        net.set_params(tp.view());
-        let fp = net.value_and_gradient(x.view()).0;
+        net.set_params(tp.view()).unwrap();
+        let fp = net.value_and_gradient(x.view()).unwrap().0;
         let mut tm = theta.clone();
         tm[k] -= h;
-        net.set_params(tm.view());
-        let fm = net.value_and_gradient(x.view()).0;
-        net.set_params(theta.view());
+        net.set_params(tm.view()).unwrap();
+        let fm = net.value_and_gradient(x.view()).unwrap().0;
+        net.set_params(theta.view()).unwrap();
         let fd = (fp - fm) / (2.0 * h);
         assert!((fd - g[k]).abs() < 1e-5 * (1.0 + fd.abs()), "param {k}: {fd} vs {}", g[k]);
     }
@@ -249,4 +249,28 @@ fn every_confidence_matrix_and_update_time_learns() {
     }
     let too_big = NeuralConfig { width: 200, confidence: Confidence::Full, ..NeuralConfig::default() };
     assert!(NeuralBandit::new(39, too_big).is_err());
+}
+
+#[test]
+fn corrupted_saved_state_is_an_error_not_a_panic() {
+    let mut p = NeuralBandit::new(3, NeuralConfig { width: 4, ..NeuralConfig::default() }).unwrap();
+    let d = p.select(0, array![[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]].view()).unwrap();
+    p.feedback(d.id, 1.0).unwrap();
+    let mut json: serde_json::Value = serde_json::to_value(&p).unwrap();
+    json["z"]["data"] = serde_json::json!([1.0, 2.0]);
+    json["z"]["dim"] = serde_json::json!([2]);
+    assert!(serde_json::from_value::<NeuralBandit>(json).is_err());
+    let mut json: serde_json::Value = serde_json::to_value(&p).unwrap();
+    json["net"]["m"] = serde_json::json!(7);
+    assert!(serde_json::from_value::<NeuralBandit>(json).is_err());
+    let l = LinUcb::new(2, 1.0, 0.1, 0).unwrap();
+    let mut json: serde_json::Value = serde_json::to_value(&l).unwrap();
+    json["b"]["data"] = serde_json::json!([1.0, 2.0, 3.0]);
+    json["b"]["dim"] = serde_json::json!([3]);
+    assert!(serde_json::from_value::<LinUcb>(json).is_err());
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    let mut net = Network::new(3, 4, &mut rng);
+    assert!(net.value_and_gradient(array![1.0].view()).is_err());
+    assert!(net.set_params(array![1.0].view()).is_err());
+    assert!(net.train(Array2::zeros((2, 3)).view(), array![1.0].view(), 1e-3, 0.1, 1).is_err());
 }

@@ -44,8 +44,9 @@ impl Default for AdaProxy {
     }
 }
 
-/// A proxy predictor adapted to a target device.
+/// A proxy predictor adapted to a target device (deserialisation checks the lengths agree).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "AdaptedData")]
 pub struct AdaptedPredictor {
     /// Global scale.
     pub alpha: f64,
@@ -55,6 +56,23 @@ pub struct AdaptedPredictor {
     pub proxy: Array1<f64>,
     /// The λ used.
     pub lambda: f64,
+}
+
+#[derive(Deserialize)]
+struct AdaptedData {
+    alpha: f64,
+    b: Array1<f64>,
+    proxy: Array1<f64>,
+    lambda: f64,
+}
+
+impl TryFrom<AdaptedData> for AdaptedPredictor {
+    type Error = PredictorError;
+    fn try_from(d: AdaptedData) -> Result<AdaptedPredictor> {
+        check_len("corrections", d.proxy.len(), d.b.len())?;
+        check_finite("saved predictor", d.b.iter().chain(d.proxy.iter()).copied().chain([d.alpha, d.lambda]))?;
+        Ok(AdaptedPredictor { alpha: d.alpha, b: d.b, proxy: d.proxy, lambda: d.lambda })
+    }
 }
 
 impl AdaptedPredictor {

@@ -67,14 +67,41 @@ impl Default for GcnRegressor {
     }
 }
 
-/// A fitted GCN predictor.
+/// A fitted GCN predictor (deserialisation checks that the layer shapes chain).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "GcnData")]
 pub struct GcnPredictor {
     weights: Vec<Array2<f64>>,
     head: Array1<f64>,
     bias: f64,
     y_mean: f64,
     y_std: f64,
+}
+
+#[derive(Deserialize)]
+struct GcnData {
+    weights: Vec<Array2<f64>>,
+    head: Array1<f64>,
+    bias: f64,
+    y_mean: f64,
+    y_std: f64,
+}
+
+impl TryFrom<GcnData> for GcnPredictor {
+    type Error = PredictorError;
+    fn try_from(d: GcnData) -> Result<GcnPredictor> {
+        let chained = !d.weights.is_empty()
+            && d.weights.windows(2).all(|w| w[0].ncols() == w[1].nrows())
+            && d.weights.last().is_some_and(|w| w.ncols() == d.head.len());
+        if !chained {
+            return Err(PredictorError::Serde("GCN layer shapes do not chain".into()));
+        }
+        check_finite(
+            "saved GCN",
+            d.weights.iter().flatten().chain(d.head.iter()).copied().chain([d.bias, d.y_mean, d.y_std]),
+        )?;
+        Ok(GcnPredictor { weights: d.weights, head: d.head, bias: d.bias, y_mean: d.y_mean, y_std: d.y_std })
+    }
 }
 
 struct Adam {

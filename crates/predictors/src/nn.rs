@@ -123,8 +123,25 @@ impl Default for TrainConfig {
 /// assert!(losses.last().unwrap() < &1e-3);
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "MlpData")]
 pub struct Mlp {
     layers: Vec<Dense>,
+}
+
+/// The serialised form; loading goes through [`Mlp::from_layers`] so shapes are checked.
+#[derive(Deserialize)]
+struct MlpData {
+    layers: Vec<Dense>,
+}
+
+impl TryFrom<MlpData> for Mlp {
+    type Error = PredictorError;
+    fn try_from(d: MlpData) -> Result<Mlp> {
+        for l in &d.layers {
+            check_finite("saved weights", l.w.iter().chain(l.b.iter()).copied())?;
+        }
+        Mlp::from_layers(d.layers)
+    }
 }
 
 impl Mlp {

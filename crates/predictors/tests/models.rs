@@ -60,6 +60,12 @@ fn a_network_survives_a_serde_round_trip() {
     assert_eq!(back, net);
     let x = array![0.1, 0.2, 0.3, 0.4, 0.5];
     assert_eq!(back.predict1(x.view()).unwrap().to_bits(), net.predict1(x.view()).unwrap().to_bits());
+    // A corrupted file (no layers, or mismatched shapes) is an error, not a later panic.
+    assert!(serde_json::from_str::<Mlp>(r#"{"layers":[]}"#).is_err());
+    let mut v: serde_json::Value = serde_json::to_value(&net).unwrap();
+    v["layers"][1]["w"]["dim"] = serde_json::json!([1, 2]);
+    v["layers"][1]["w"]["data"] = serde_json::json!([1.0, 2.0]);
+    assert!(serde_json::from_value::<Mlp>(v).is_err());
 }
 
 #[test]
