@@ -50,6 +50,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })?;
         report("lin-ucb", &|s, d| Box::new(LinUcb::new(d, 1.0, 0.03, s).unwrap()))?;
         report("random", &|s, _| Box::new(RandomPolicy::new(s)))?;
+        let lin10: Vec<f64> = (0..10)
+            .map(|s| {
+                let mut env = Classification::from_csv(&path, s).unwrap();
+                let d = env.dim();
+                simulate(&mut env, &mut LinUcb::new(d, 1.0, 0.03, s).unwrap(), &cfg(s)).unwrap().regret()
+            })
+            .collect();
+        println!("d_max={dmax} lin-ucb (10 seeds)         regret {:7.1} {lin10:?}", lin10.iter().sum::<f64>() / 10.0);
         let st: Vec<f64> =
             (0..3).map(|s| simulate_static(&mut Classification::from_csv(&path, s).unwrap(), 2000).regret()).collect();
         println!("d_max={dmax} static                       regret {:7.1} {st:?}", st.iter().sum::<f64>() / 3.0);
