@@ -164,6 +164,29 @@ impl Network {
         (sm * f, norm)
     }
 
+    /// `z += g²/m` and `inv = 1/(m·z)` for the gradient `g` at `x`, without allocating `g`
+    /// (units inactive at `x` have zero gradient and are left alone).
+    pub(crate) fn accumulate_squared_gradient(&self, x: ArrayView1<f64>, z: &mut Array1<f64>, inv: &mut Array1<f64>) {
+        let m = self.m as f64;
+        let sm = m.sqrt();
+        let d = self.d();
+        let off = self.w1.len();
+        for (i, row) in self.w1.rows().into_iter().enumerate() {
+            let pre = row.dot(&x);
+            if pre > 0.0 {
+                let c2 = (sm * self.w2[i]).powi(2) / m;
+                for (j, xv) in x.iter().enumerate() {
+                    let k = i * d + j;
+                    z[k] += c2 * xv * xv;
+                    inv[k] = 1.0 / (m * z[k]);
+                }
+                let k = off + i;
+                z[k] += (sm * pre).powi(2) / m;
+                inv[k] = 1.0 / (m * z[k]);
+            }
+        }
+    }
+
     /// f(x) for many inputs (rows).
     pub fn values(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
         for row in x.rows() {

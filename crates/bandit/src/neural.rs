@@ -112,6 +112,9 @@ pub struct NeuralBandit {
     ys: Vec<f64>,
     next_id: u64,
     since_retrain: usize,
+    /// `1/(m·z)` for the diagonal form, kept in step with `z` (derived, not saved).
+    #[serde(skip)]
+    inv: Array1<f64>,
 }
 
 /// The serialised form, checked before it becomes a [`NeuralBandit`].
@@ -152,7 +155,9 @@ impl TryFrom<NeuralBanditData> for NeuralBandit {
                 message: "inconsistent NeuralUCB state".into(),
             });
         }
+        let inv = diag_inverse(&s.z, m);
         Ok(NeuralBandit {
+            inv,
             cfg: s.cfg,
             net: s.net,
             z: s.z,
@@ -164,6 +169,10 @@ impl TryFrom<NeuralBanditData> for NeuralBandit {
             since_retrain: s.since_retrain,
         })
     }
+}
+
+fn diag_inverse(z: &Array1<f64>, m: usize) -> Array1<f64> {
+    z.mapv(|v| 1.0 / (m as f64 * v))
 }
 
 impl NeuralBandit {
@@ -195,6 +204,7 @@ impl NeuralBandit {
         let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
         let net = Network::new(d, cfg.width, &mut rng);
         let p = net.n_params();
+        let width_m = net.m() as f64;
         let z_inv = match cfg.confidence {
             Confidence::Diagonal => None,
             Confidence::Full if p > 4096 => {
@@ -210,6 +220,7 @@ impl NeuralBandit {
         Ok(NeuralBandit {
             cfg,
             net,
+            inv: if z_inv.is_some() { Array1::zeros(0) } else { Array1::from_elem(p, 1.0 / (width_m * cfg.lambda)) },
             z: if z_inv.is_some() { Array1::zeros(0) } else { Array1::from_elem(p, cfg.lambda) },
             z_inv,
             pending: BTreeMap::new(),
@@ -255,7 +266,10 @@ impl NeuralBandit {
     fn update_z(&mut self, g: &Array1<f64>) {
         let m = self.net.m() as f64;
         match &mut self.z_inv {
-            None => self.z.zip_mut_with(g, |z, gk| *z += gk * gk / m),
+            None => {
+                self.z.zip_mut_with(g, |z, gk| *z += gk * gk / m);
+                self.inv = diag_inverse(&self.z, self.net.m());
+            }
             Some(zi) => {
                 let zg = zi.dot(g);
                 let denom = m + g.dot(&zg);
@@ -300,12 +314,11 @@ impl Policy for NeuralBandit {
     fn select(&mut self, round: u64, arms: ArrayView2<f64>) -> Result<Decision> {
         check_contexts(arms, self.net.d(), round)?;
         let mut rng = round_rng(self.cfg.seed, round);
-        let m = self.net.m() as f64;
-        let inv = self.z.mapv(|z| 1.0 / (m * z));
+        let inv = &self.inv;
         let mut scores = Vec::with_capacity(arms.nrows());
         let mut values = Vec::with_capacity(arms.nrows());
         for x in arms.rows() {
-            let (f, var) = self.value_and_variance(x, &inv);
+            let (f, var) = self.value_and_variance(x, inv);
             if !f.is_finite() {
                 return Err(BanditError::NonFinite { what: "network output (training diverged; lower lr)", value: f });
             }
@@ -331,14 +344,18 @@ impl Policy for NeuralBandit {
             propensity = (1.0 - eps) * propensity + eps / k;
         }
         let f = values[arm];
-        let (_, g) = self.net.value_and_gradient_unchecked(arms.row(arm));
-        let g = self.z_part(g);
-        let g_for_z = match self.cfg.z_update {
-            ZUpdate::AtSelection => {
+        let g_for_z = match (self.cfg.z_update, self.z_inv.is_none()) {
+            (ZUpdate::AtSelection, true) => {
+                // Diagonal Z: fold g² in without materialising g.
+                self.net.accumulate_squared_gradient(arms.row(arm), &mut self.z, &mut self.inv);
+                None
+            }
+            (ZUpdate::AtSelection, false) => {
+                let g = self.z_part(self.net.value_and_gradient_unchecked(arms.row(arm)).1);
                 self.update_z(&g);
                 None
             }
-            ZUpdate::OnArrival => Some(g),
+            (ZUpdate::OnArrival, _) => Some(self.z_part(self.net.value_and_gradient_unchecked(arms.row(arm)).1)),
         };
         self.next_id += 1;
         self.pending.insert(self.next_id, (arms.row(arm).to_owned(), g_for_z));
