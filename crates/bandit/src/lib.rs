@@ -3,8 +3,8 @@
 //! Aquaman (thesis ch. 2): choose the DNN model for each arriving device with a neural contextual
 //! bandit whose reward (QoE) predictor learns from users' **delayed** feedback.
 //!
-//! * [`Policy`] with decision tickets: [`Policy::select`] now, [`Policy::feedback`] any number of
-//!   rounds later, or never.
+//! * [`Policy`] with decision tickets: [`Policy::select`] (or [`Policy::select_arms`] over [`Arm`]s)
+//!   now, [`Policy::feedback`] any number of rounds later, or never.
 //! * [`NeuralBandit`] — NeuralUCB (symmetric initialisation, diagonal confidence matrix, retraining
 //!   every B rewards plus a geometric early schedule), NeuralTS and neural ε-greedy.
 //! * [`LinUcb`], [`RandomPolicy`]; the oracle and the best fixed arm are simulator baselines.
@@ -32,6 +32,6 @@ pub use linucb::LinUcb;
 pub use ndarray;
 pub use network::Network;
 pub use neural::{Confidence, Exploration, NeuralBandit, NeuralConfig, ZUpdate};
-pub use policy::{Decision, Policy, RandomPolicy};
+pub use policy::{Arm, Decision, Policy, RandomPolicy};
 pub use qoe::{DEVICE_FEATURES, MODEL_FEATURES, QoeKind, QoeWorld, TableWorld, model_features};
 pub use sim::{Curve, Delay, SimConfig, simulate, simulate_oracle, simulate_oracle_qos, simulate_static};

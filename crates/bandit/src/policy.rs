@@ -22,6 +22,19 @@ pub struct Decision {
     pub propensity: f64,
 }
 
+/// Something a policy can choose: a model to ship, described by its context features for the
+/// current device (e.g. device features concatenated with the model's).
+pub trait Arm {
+    /// The context vector.
+    fn features(&self) -> ndarray::ArrayView1<'_, f64>;
+}
+
+impl Arm for ndarray::Array1<f64> {
+    fn features(&self) -> ndarray::ArrayView1<'_, f64> {
+        self.view()
+    }
+}
+
 /// An online arm-selection policy with delayed feedback: [`Policy::select`] sees the arms of a
 /// round as rows of a context matrix (arm sets may change between rounds); the reward of a
 /// decision arrives through [`Policy::feedback`] any number of rounds later, or never.
@@ -32,6 +45,25 @@ pub trait Policy {
     fn select(&mut self, round: u64, arms: ArrayView2<f64>) -> Result<Decision>;
     /// Report the reward of decision `id`.
     fn feedback(&mut self, id: u64, reward: f64) -> Result<()>;
+
+    /// Choose among `arms` given as [`Arm`]s (their features are stacked into a context matrix;
+    /// arms of different feature lengths are an error).
+    fn select_arms<A: Arm>(&mut self, round: u64, arms: &[A]) -> Result<Decision>
+    where
+        Self: Sized,
+    {
+        let Some(first) = arms.first() else { return Err(crate::error::BanditError::NoArms { round }) };
+        let p = first.features().len();
+        let mut m = ndarray::Array2::zeros((arms.len(), p));
+        for (i, a) in arms.iter().enumerate() {
+            let f = a.features();
+            if f.len() != p {
+                return Err(crate::error::BanditError::ContextLength { expected: p, got: f.len() });
+            }
+            m.row_mut(i).assign(&f);
+        }
+        self.select(round, m.view())
+    }
 
     /// Report several users' ratings of decision `id` as one averaged sample (thesis sec. 2.3).
     fn feedback_ratings(&mut self, id: u64, ratings: &[f64]) -> Result<()> {

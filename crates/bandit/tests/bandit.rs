@@ -274,3 +274,24 @@ fn corrupted_saved_state_is_an_error_not_a_panic() {
     assert!(net.set_params(array![1.0].view()).is_err());
     assert!(net.train(Array2::zeros((2, 3)).view(), array![1.0].view(), 1e-3, 0.1, 1).is_err());
 }
+
+#[test]
+fn arms_can_be_passed_as_values_with_features() {
+    use edgeopt_bandit::Arm;
+    struct Model {
+        ctx: edgeopt_bandit::ndarray::Array1<f64>,
+    }
+    impl Arm for Model {
+        fn features(&self) -> edgeopt_bandit::ndarray::ArrayView1<'_, f64> {
+            self.ctx.view()
+        }
+    }
+    let mut p = LinUcb::new(2, 1.0, 0.1, 0).unwrap();
+    let arms = [Model { ctx: array![1.0, 0.0] }, Model { ctx: array![0.0, 1.0] }];
+    let d = p.select_arms(0, &arms).unwrap();
+    assert!(d.arm < 2);
+    p.feedback(d.id, 1.0).unwrap();
+    assert!(p.select_arms::<Model>(1, &[]).is_err());
+    let ragged = [array![1.0, 0.0], array![1.0]];
+    assert!(p.select_arms(2, &ragged).is_err());
+}
