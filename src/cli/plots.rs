@@ -38,6 +38,31 @@ fn range(vals: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
     }
 }
 
+/// Draw point series with a legend on any chart of f64 axes (linear or log).
+fn draw_points<'a, DB: DrawingBackend + 'a, X: Ranged<ValueType = f64>, Y: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    series: &[Series],
+    first_size: u32,
+    perr: &dyn Fn(String) -> CliError,
+) -> CliResult<()> {
+    for (i, s) in series.iter().enumerate() {
+        let color = COLORS[i % COLORS.len()];
+        let size = if i == 0 { first_size } else { 4 };
+        chart
+            .draw_series(s.points.iter().map(|&(x, y)| Circle::new((x, y), size, color.filled())))
+            .map_err(|e| perr(e.to_string()))?
+            .label(s.name.clone())
+            .legend(move |(x, y)| Circle::new((x, y), 4, color.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| perr(e.to_string()))?;
+    Ok(())
+}
+
 /// A scatter plot with log-scaled axes.
 pub fn scatter_loglog(path: &Path, title: &str, x_label: &str, y_label: &str, series: &[Series]) -> CliResult<()> {
     let perr = |e: String| CliError::Plot(format!("{}: {e}", path.display()));
@@ -60,20 +85,7 @@ pub fn scatter_loglog(path: &Path, title: &str, x_label: &str, y_label: &str, se
         .y_label_formatter(&|v| format!("{v:.2e}"))
         .draw()
         .map_err(|e| perr(e.to_string()))?;
-    for (i, s) in series.iter().enumerate() {
-        let color = COLORS[i % COLORS.len()];
-        chart
-            .draw_series(s.points.iter().map(|&(x, y)| Circle::new((x, y), 3, color.filled())))
-            .map_err(|e| perr(e.to_string()))?
-            .label(s.name.clone())
-            .legend(move |(x, y)| Circle::new((x, y), 4, color.filled()));
-    }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| perr(e.to_string()))?;
+    draw_points(&mut chart, series, 3, &perr)?;
     root.present().map_err(|e| perr(e.to_string()))?;
     Ok(())
 }
@@ -168,21 +180,7 @@ pub fn scatter(path: &Path, title: &str, x_label: &str, y_label: &str, series: &
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(|e| perr(e.to_string()))?;
     chart.configure_mesh().x_desc(x_label).y_desc(y_label).draw().map_err(|e| perr(e.to_string()))?;
-    for (i, s) in series.iter().enumerate() {
-        let color = COLORS[i % COLORS.len()];
-        let size = if i == 0 { 2 } else { 4 };
-        chart
-            .draw_series(s.points.iter().map(|&(x, y)| Circle::new((x, y), size, color.filled())))
-            .map_err(|e| perr(e.to_string()))?
-            .label(s.name.clone())
-            .legend(move |(x, y)| Circle::new((x, y), 4, color.filled()));
-    }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| perr(e.to_string()))?;
+    draw_points(&mut chart, series, 2, &perr)?;
     root.present().map_err(|e| perr(e.to_string()))?;
     Ok(())
 }
