@@ -253,7 +253,7 @@ fn nas_describe_and_sample() {
     assert_eq!(out.lines().count(), 5);
     let (ok2, out2, _) = edgeopt(&["nas", "sample", "--space", "nb201", "-n", "5", "--seed", "9"]);
     assert!(ok2 && out == out2);
-    for space in ["mbv3", "alphanet", "fbnet", "fbnet-cifar", "mbv2"] {
+    for space in ["mbv3", "alphanet", "attentivenas", "fbnet", "fbnet-cifar", "mbv2"] {
         let (ok, out, err) = edgeopt(&["nas", "sample", "--space", space, "-n", "2", "--seed", "1"]);
         assert!(ok, "{space}: {err}");
         let key = out.lines().next().unwrap().to_string();

@@ -3,7 +3,7 @@
 use clap::Subcommand;
 use edgeopt::nas::rand::SeedableRng;
 use edgeopt::nas::rand::rngs::ChaCha8Rng;
-use edgeopt::nas::{Darts, FbNet, MobileNetSpace, Nb201, SearchSpace};
+use edgeopt::nas::{AttentiveNas, Darts, FbNet, MobileNetSpace, Nb201, SearchSpace};
 use serde_json::json;
 
 use super::{CliError, CliResult};
@@ -13,7 +13,8 @@ pub enum NasCommand {
     /// Print an architecture as JSON: key, MACs, parameters and its accelerator layers.
     Describe {
         /// `nb201`, `mbv2` (OFA/ProxylessNAS widths ×1.3), `mbv2-1.0` (MobileNetV2's widths), `mbv3`
-        /// (OFA MobileNetV3), `alphanet`, `fbnet`, `fbnet-cifar`, `darts` (DARTS / NAS-Bench-301 genotypes).
+        /// (OFA MobileNetV3), `alphanet` (the thesis's fixed-width variant), `attentivenas` (the full
+        /// AttentiveNAS/AlphaNet space), `fbnet`, `fbnet-cifar`, `darts` (DARTS / NAS-Bench-301 genotypes).
         #[arg(long)]
         space: String,
         /// An architecture key, `min` or `max`.
@@ -62,7 +63,7 @@ fn sample<S: SearchSpace>(space: &S, n: usize, seed: u64) {
 pub fn run(cmd: NasCommand) -> CliResult<()> {
     let unknown = |s: &str| {
         CliError::Usage(format!(
-            "--space `{s}`: available spaces are nb201, mbv2, mbv2-1.0, mbv3, alphanet, fbnet, fbnet-cifar, darts"
+            "--space `{s}`: available spaces are nb201, mbv2, mbv2-1.0, mbv3, alphanet, attentivenas, fbnet, fbnet-cifar, darts"
         ))
     };
     match cmd {
@@ -73,6 +74,7 @@ pub fn run(cmd: NasCommand) -> CliResult<()> {
             "mbv3" => describe(&MobileNetSpace::ofa_mobilenet_v3(), &arch),
             "alphanet" => describe(&MobileNetSpace::alphanet(), &arch),
             "darts" => describe(&Darts::cifar10(), &arch),
+            "attentivenas" => describe(&AttentiveNas::alphanet(), &arch),
             "fbnet" => describe(&FbNet::imagenet(), &arch),
             "fbnet-cifar" => describe(&FbNet::cifar100(), &arch),
             other => Err(unknown(other)),
@@ -85,6 +87,7 @@ pub fn run(cmd: NasCommand) -> CliResult<()> {
                 "mbv3" => sample(&MobileNetSpace::ofa_mobilenet_v3(), n, seed),
                 "alphanet" => sample(&MobileNetSpace::alphanet(), n, seed),
                 "darts" => sample(&Darts::cifar10(), n, seed),
+                "attentivenas" => sample(&AttentiveNas::alphanet(), n, seed),
                 "fbnet" => sample(&FbNet::imagenet(), n, seed),
                 "fbnet-cifar" => sample(&FbNet::cifar100(), n, seed),
                 other => return Err(unknown(other)),

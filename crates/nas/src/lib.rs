@@ -26,6 +26,7 @@ pub use edgeopt_accel_sim::Layer;
 pub use error::{NasError, Result};
 pub use ndarray;
 pub use rand;
+pub use space::attentive::{AttentiveArch, AttentiveNas, StageSpec};
 pub use space::darts::{Darts, DartsOp, Genotype};
 pub use space::fbnet::{FbArch, FbNet, FbOp};
 pub use space::lowering::Lowering;

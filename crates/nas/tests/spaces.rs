@@ -269,3 +269,28 @@ fn darts_v2_has_its_published_size_and_genotypes_round_trip() {
         assert_eq!(space.encode(&b).sum(), 33.0);
     }
 }
+
+#[test]
+fn attentive_nas_space_lowers_and_round_trips() {
+    use edgeopt_nas::AttentiveNas;
+    let space = AttentiveNas::alphanet();
+    let (small, large) = (space.macs(&space.smallest()), space.macs(&space.largest()));
+    // AlphaNet models span roughly 0.2 G (192 px, smallest) to a few G MACs (288 px, largest).
+    assert!((0.1e9..0.5e9).contains(&(small as f64)), "{small}");
+    assert!((1.0e9..6.0e9).contains(&(large as f64)), "{large}");
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    for _ in 0..100 {
+        let a = space.sample(&mut rng);
+        let b = space.sample(&mut rng);
+        for x in [a.clone(), space.mutate(&a, 0.3, &mut rng), space.crossover(&a, &b, &mut rng)] {
+            assert_eq!(space.parse_key(&space.key(&x)).unwrap(), x);
+            let m = space.macs(&x);
+            assert!(m >= small && m <= large);
+            assert_eq!(space.encode(&x).len(), space.encoding_len());
+        }
+    }
+    for l in space.layers(&space.largest()) {
+        l.validate().unwrap();
+    }
+    assert!(space.parse_key("r224:s16").is_err());
+}

@@ -1,5 +1,6 @@
 //! The search spaces.
 
+pub mod attentive;
 pub mod darts;
 pub mod fbnet;
 pub mod lowering;
