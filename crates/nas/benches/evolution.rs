@@ -30,8 +30,35 @@ fn bench(c: &mut Criterion) {
         let lat = x.dot(&lin.weights);
         (0..archs.len()).map(|i| Evaluation { accuracy: acc[(i, 0)], latency: lat[i], energy: 0.0 }).collect()
     };
+    // The same with a single-precision inference copy of the MLP.
+    let mlp32 = mlp.to_f32();
+    let batch32 = |archs: &[MbArch]| -> Vec<Evaluation> {
+        let mut x = edgeopt_predictors::ndarray::Array2::<f32>::zeros((archs.len(), p));
+        for (i, a) in archs.iter().enumerate() {
+            x.row_mut(i).assign(&space.encode(a).mapv(|v| v as f32));
+        }
+        let acc = mlp32.forward_batch(x.view()).unwrap();
+        (0..archs.len())
+            .map(|i| Evaluation {
+                accuracy: f64::from(acc[(i, 0)]),
+                latency: lin.predict(space.encode(&archs[i]).view()).unwrap(),
+                energy: 0.0,
+            })
+            .collect()
+    };
     let mut g = c.benchmark_group("evolution");
     g.sample_size(10);
+    g.bench_function("pop1000_gen50_t0.5_batched_f32", |b| {
+        b.iter(|| {
+            let obj = Objectives { accuracy: &accuracy, latency: &latency, energy: None };
+            let cfg = EvolutionConfig { seed: 1, ..EvolutionConfig::default() };
+            Evolution::new(&space, obj, Constraints::default(), Fitness::Weighted { t: 0.5 }, cfg)
+                .unwrap()
+                .with_batch(&batch32)
+                .run(None)
+                .unwrap()
+        })
+    });
     g.bench_function("pop1000_gen50_t0.5_batched", |b| {
         b.iter(|| {
             let obj = Objectives { accuracy: &accuracy, latency: &latency, energy: None };

@@ -150,3 +150,16 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn single_precision_inference_agrees_with_the_network() {
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    let net = Mlp::new(&[6, 32, 32, 1], Activation::Relu, Activation::Identity, &mut rng).unwrap();
+    let x = Array2::from_shape_fn((20, 6), |_| rng.random_range(-1.0..1.0));
+    let exact = net.forward_batch(x.view()).unwrap();
+    let fast = net.to_f32().forward_batch(x.mapv(|v| v as f32).view()).unwrap();
+    for (a, b) in exact.iter().zip(fast.iter()) {
+        assert!((a - f64::from(*b)).abs() < 1e-4 * (1.0 + a.abs()), "{a} vs {b}");
+    }
+    assert!(net.to_f32().forward_batch(Array2::<f32>::zeros((2, 5)).view()).is_err());
+}
