@@ -49,6 +49,26 @@ impl TryFrom<NetworkData> for Network {
     }
 }
 
+/// Dot product with four independent partial sums, so the compiler can vectorise the loop
+/// (a single running sum fixes the floating-point order and blocks SIMD).
+fn dot4(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (mut s0, mut s1, mut s2, mut s3) = (0.0, 0.0, 0.0, 0.0);
+    let mut i = 0;
+    while i + 4 <= n {
+        s0 += a[i] * b[i];
+        s1 += a[i + 1] * b[i + 1];
+        s2 += a[i + 2] * b[i + 2];
+        s3 += a[i + 3] * b[i + 3];
+        i += 4;
+    }
+    while i < n {
+        s0 += a[i] * b[i];
+        i += 1;
+    }
+    (s0 + s1) + (s2 + s3)
+}
+
 mod rand_distr_free {
     //! Box–Muller standard normal, so that the crate needs no extra distribution dependency.
     use rand::{Rng, RngExt};
@@ -145,7 +165,31 @@ impl Network {
 
     /// f(x) and `Σ_k g_k² · inv[k]` for one input without materialising the gradient `g`
     /// (the UCB bonus with a diagonal confidence matrix; `inv` in the layout of [`Network::params`]).
+    /// Runs on plain slices: this is the per-arm hot path of every selection.
     pub(crate) fn value_and_weighted_norm(&self, x: ArrayView1<f64>, inv: ArrayView1<f64>) -> (f64, f64) {
+        let (Some(w1), Some(inv)) = (self.w1.as_slice(), inv.as_slice()) else {
+            return self.value_and_weighted_norm_generic(x, inv);
+        };
+        let x: Vec<f64> = x.iter().copied().collect();
+        let x2: Vec<f64> = x.iter().map(|v| v * v).collect();
+        let sm = (self.m as f64).sqrt();
+        let d = x.len();
+        let off = self.w1.len();
+        let (mut f, mut norm) = (0.0, 0.0);
+        for (i, row) in w1.chunks_exact(d).enumerate() {
+            let pre = dot4(row, &x);
+            if pre > 0.0 {
+                let w2 = self.w2[i];
+                f += w2 * pre;
+                let c = sm * w2;
+                norm += c * c * dot4(&x2, &inv[i * d..(i + 1) * d]);
+                norm += (sm * pre).powi(2) * inv[off + i];
+            }
+        }
+        (sm * f, norm)
+    }
+
+    fn value_and_weighted_norm_generic(&self, x: ArrayView1<f64>, inv: ArrayView1<f64>) -> (f64, f64) {
         let sm = (self.m as f64).sqrt();
         let d = self.d();
         let mut f = 0.0;
