@@ -54,6 +54,9 @@ impl HardwareSpace {
     /// assert_eq!(table[0][7].as_ref().unwrap().cycles, direct.cycles);
     /// ```
     pub fn evaluate(&self, networks: &[Vec<Layer>], energy: &EnergyModel) -> Vec<Vec<Result<NetworkCost>>> {
+        if self.is_empty() {
+            return vec![Vec::new(); networks.len()];
+        }
         let bw_points = self.noc_bw.len() * self.offchip_bw.len();
         let groups = self.dataflows.len() * self.pes.len();
         // One task per (network, dataflow, PE count); each yields its bandwidth points in index order.

@@ -63,6 +63,10 @@ fn spaces_enumerate_sample_and_filter() {
 
     let empty = HardwareSpace { pes: vec![], ..HardwareSpace::thesis() };
     assert!(empty.validate().is_err());
+    // An empty space costs nothing and does not panic.
+    let nets = vec![mobilenet()];
+    assert_eq!(empty.evaluate(&nets, &edgeopt_accel_sim::EnergyModel::maestro()), vec![Vec::new()]);
+    assert!(empty.cost_matrix(&nets, &edgeopt_accel_sim::EnergyModel::maestro()).cycles[0].is_empty());
     assert!(empty.sample(&mut rng, 1).is_err());
     let bad = HardwareSpace { noc_bw: vec![0], ..HardwareSpace::thesis() };
     assert!(bad.validate().unwrap_err().to_string().contains("noc_bw"));

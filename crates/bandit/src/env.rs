@@ -4,11 +4,12 @@
 use std::path::Path;
 
 use ndarray::{Array1, Array2};
+use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use rand::seq::SliceRandom;
-use rand::{Rng, RngExt, SeedableRng};
 
 use crate::error::{BanditError, Result};
+use crate::network::standard_normal;
 
 /// What a round offers: one context row per arm, each arm's reward, and (optionally) each arm's
 /// latency on this round's device for a QoS filter.
@@ -164,12 +165,6 @@ pub struct Synthetic {
     rng: ChaCha8Rng,
 }
 
-fn gauss<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    let u1: f64 = rng.random_range(f64::MIN_POSITIVE..1.0);
-    let u2: f64 = rng.random_range(0.0..1.0);
-    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-}
-
 impl Synthetic {
     /// A synthetic environment (the paper uses K = 4, d = 20).
     pub fn new(kind: SyntheticReward, arms: usize, d: usize, noise: f64, seed: u64) -> Result<Synthetic> {
@@ -181,10 +176,10 @@ impl Synthetic {
             });
         }
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        let mut a = Array1::from_shape_fn(d, |_| gauss(&mut rng));
+        let mut a = Array1::from_shape_fn(d, |_| standard_normal(&mut rng));
         let n = a.dot(&a).sqrt();
         a /= n;
-        let big_a = Array2::from_shape_fn((d, d), |_| gauss(&mut rng));
+        let big_a = Array2::from_shape_fn((d, d), |_| standard_normal(&mut rng));
         Ok(Synthetic { kind, arms, a, big_a, noise, rng })
     }
 
@@ -207,12 +202,13 @@ impl Environment for Synthetic {
 
     fn next_round(&mut self) -> Round {
         let d = self.a.len();
-        let mut contexts = Array2::from_shape_fn((self.arms, d), |_| gauss(&mut self.rng));
+        let mut contexts = Array2::from_shape_fn((self.arms, d), |_| standard_normal(&mut self.rng));
         for mut row in contexts.rows_mut() {
             let n = row.dot(&row).sqrt();
             row.mapv_inplace(|v| v / n);
         }
-        let rewards = Array1::from_shape_fn(self.arms, |k| self.h(contexts.row(k)) + self.noise * gauss(&mut self.rng));
+        let rewards =
+            Array1::from_shape_fn(self.arms, |k| self.h(contexts.row(k)) + self.noise * standard_normal(&mut self.rng));
         Round { contexts, rewards, latency: None }
     }
 }

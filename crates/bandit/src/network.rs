@@ -4,7 +4,6 @@
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, s};
 use rand::Rng;
-use rand_distr_free::normal;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{BanditError, Result};
@@ -69,14 +68,13 @@ fn dot4(a: &[f64], b: &[f64]) -> f64 {
     (s0 + s1) + (s2 + s3)
 }
 
-mod rand_distr_free {
-    //! Box–Muller standard normal, so that the crate needs no extra distribution dependency.
-    use rand::{Rng, RngExt};
-    pub fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-        let u1: f64 = rng.random_range(f64::MIN_POSITIVE..1.0);
-        let u2: f64 = rng.random_range(0.0..1.0);
-        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-    }
+/// A standard normal draw (Box–Muller). One implementation for the whole crate, so every
+/// seeded stream (initialisation, Thompson sampling, environments) draws the same way.
+pub(crate) fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    use rand::RngExt;
+    let u1: f64 = rng.random_range(f64::MIN_POSITIVE..1.0);
+    let u2: f64 = rng.random_range(0.0..1.0);
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
 impl Network {
@@ -84,8 +82,8 @@ impl Network {
     /// and have output weights `v` and `−v` (entries N(0, 2/m)).
     pub fn new<R: Rng + ?Sized>(d: usize, m: usize, rng: &mut R) -> Network {
         let half = m / 2;
-        let w = Array2::from_shape_fn((half, d), |_| normal(rng) * (4.0 / m as f64).sqrt());
-        let v = Array1::from_shape_fn(half, |_| normal(rng) * (2.0 / m as f64).sqrt());
+        let w = Array2::from_shape_fn((half, d), |_| standard_normal(rng) * (4.0 / m as f64).sqrt());
+        let v = Array1::from_shape_fn(half, |_| standard_normal(rng) * (2.0 / m as f64).sqrt());
         let mut w1 = Array2::zeros((2 * half, d));
         w1.slice_mut(s![..half, ..]).assign(&w);
         w1.slice_mut(s![half.., ..]).assign(&w);

@@ -325,10 +325,7 @@ impl Policy for NeuralBandit {
             let sd = self.cfg.gamma * var.sqrt();
             let score = match self.cfg.exploration {
                 Exploration::Ucb => f + sd,
-                Exploration::Thompson => {
-                    let (u1, u2): (f64, f64) = (rng.random_range(f64::MIN_POSITIVE..1.0), rng.random_range(0.0..1.0));
-                    f + sd * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-                }
+                Exploration::Thompson => f + sd * crate::network::standard_normal(&mut rng),
                 Exploration::EpsilonGreedy(_) => f,
             };
             scores.push(score);

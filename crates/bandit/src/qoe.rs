@@ -14,6 +14,7 @@ use rand::{Rng, RngExt, SeedableRng};
 
 use crate::env::{Environment, Round};
 use crate::error::{BanditError, Result};
+use crate::network::standard_normal;
 
 /// Device features: CPU GHz, cores, RAM GB, RAM MHz, battery mAh.
 pub const DEVICE_FEATURES: usize = 5;
@@ -31,12 +32,6 @@ pub enum QoeKind {
     Laplacian,
     /// Each arriving device is one of the three at random.
     RandomMix,
-}
-
-fn gauss<R: Rng + ?Sized>(rng: &mut R) -> f64 {
-    let u1: f64 = rng.random_range(f64::MIN_POSITIVE..1.0);
-    let u2: f64 = rng.random_range(0.0..1.0);
-    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
 fn sample_device<R: Rng + ?Sized>(rng: &mut R) -> [f64; DEVICE_FEATURES] {
@@ -201,7 +196,7 @@ impl Environment for QoeWorld {
             let qoe = self.qoe[which].predict(q.view()).unwrap_or(f64::NAN);
             contexts.row_mut(a).assign(&ctx);
             // QoE ratings 1–5 rescaled to 0–1.
-            rewards[a] = (qoe - 1.0) / 4.0 + self.noise * gauss(&mut self.rng);
+            rewards[a] = (qoe - 1.0) / 4.0 + self.noise * standard_normal(&mut self.rng);
             latency[a] = p[1];
         }
         Round { contexts, rewards, latency: Some(latency) }

@@ -133,6 +133,9 @@ pub fn simulate<E: Environment, P: Policy + ?Sized>(env: &mut E, policy: &mut P,
             }
         }
         let round = env.next_round();
+        if round.contexts.nrows() != round.rewards.len() {
+            return Err(BanditError::ContextLength { expected: round.rewards.len(), got: round.contexts.nrows() });
+        }
         let arms = admitted(&round, cfg.qos_max_latency);
         let d = if arms.len() == round.rewards.len() {
             policy.select(t, round.contexts.view())?

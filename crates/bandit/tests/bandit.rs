@@ -295,3 +295,19 @@ fn arms_can_be_passed_as_values_with_features() {
     let ragged = [array![1.0, 0.0], array![1.0]];
     assert!(p.select_arms(2, &ragged).is_err());
 }
+
+#[test]
+fn an_environment_with_mismatched_rounds_is_an_error() {
+    use edgeopt_bandit::{Environment, Round};
+    struct Broken;
+    impl Environment for Broken {
+        fn dim(&self) -> usize {
+            2
+        }
+        fn next_round(&mut self) -> Round {
+            Round { contexts: Array2::zeros((1, 2)), rewards: array![0.0, 1.0, 2.0], latency: None }
+        }
+    }
+    let cfg = SimConfig::new(3, Delay::None, 0);
+    assert!(matches!(simulate(&mut Broken, &mut RandomPolicy::new(0), &cfg), Err(BanditError::ContextLength { .. })));
+}

@@ -27,10 +27,15 @@ pub fn srcc_across(matrix: &[Vec<Option<f64>>], stride: usize) -> Result<Vec<Vec
     Ok(srcc_matrix(&columns)?)
 }
 
-/// Each device's mean SRCC to every other device.
+/// Each device's mean SRCC to every other device (entries missing from a ragged matrix are skipped).
 pub fn mean_srcc(srcc: &[Vec<f64>]) -> Vec<f64> {
     let n = srcc.len();
-    (0..n).map(|i| (0..n).filter(|&j| j != i).map(|j| srcc[i][j]).sum::<f64>() / (n.max(2) - 1) as f64).collect()
+    (0..n)
+        .map(|i| {
+            let others: Vec<f64> = (0..n).filter(|&j| j != i).filter_map(|j| srcc[i].get(j).copied()).collect();
+            if others.is_empty() { f64::NAN } else { others.iter().sum::<f64>() / others.len() as f64 }
+        })
+        .collect()
 }
 
 /// Empirical CDF points (value, fraction ≤ value), sorted by value.

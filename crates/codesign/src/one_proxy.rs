@@ -13,8 +13,8 @@ use edgeopt_nas::SearchSpace;
 use edgeopt_nas::pareto::{non_dominated, prune_by_measurement};
 use edgeopt_predictors::metrics::spearman;
 use edgeopt_predictors::{LatencyPredictor, LinearPredictor};
+use rand::Rng;
 use rand::seq::SliceRandom;
-use rand::{Rng, RngExt};
 use serde::{Deserialize, Serialize};
 
 use crate::adapt::{predict_all, refit};
@@ -206,13 +206,6 @@ pub fn mean_gap_to_oracle<A>(set: &[Member<A>], all: &[(f64, f64)], constraints:
 
 /// Pick the proxy device: the column with the highest mean SRCC to all others in a matrix.
 pub fn choose_proxy(srcc: &[Vec<f64>]) -> Option<usize> {
-    (0..srcc.len()).max_by(|&a, &b| {
-        let m = |i: usize| srcc[i].iter().enumerate().filter(|(j, _)| *j != i).map(|(_, v)| *v).sum::<f64>();
-        m(a).total_cmp(&m(b))
-    })
-}
-
-/// A random subset of `n` pool members (for drawing sample sets outside the workflow).
-pub fn draw<A: Clone, R: Rng + ?Sized>(pool: &[A], n: usize, rng: &mut R) -> Vec<A> {
-    (0..n.min(pool.len())).map(|_| pool[rng.random_range(0..pool.len())].clone()).collect()
+    let means = crate::monotonicity::mean_srcc(srcc);
+    (0..means.len()).filter(|&i| means[i].is_finite()).max_by(|&a, &b| means[a].total_cmp(&means[b]))
 }

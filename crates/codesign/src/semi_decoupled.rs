@@ -161,9 +161,22 @@ impl Problem<'_> {
         Ok(front)
     }
 
+    fn check_archs(&self, archs: impl IntoIterator<Item = usize>) -> Result<()> {
+        let na = self.accuracy.len();
+        match archs.into_iter().find(|&a| a >= na) {
+            Some(a) => Err(CodesignError::InvalidParam {
+                name: "architecture index",
+                value: a.to_string(),
+                reason: format!("must be < {na}"),
+            }),
+            None => Ok(()),
+        }
+    }
+
     /// Stage 2 over a proxy set.
     pub fn semi_decoupled(&self, set: &[usize], l: f64, e: f64) -> Result<Outcome> {
         let (na, nh) = self.check()?;
+        self.check_archs(set.iter().copied())?;
         let mut best = None;
         for h in (0..nh).filter(|&h| self.admissible[h]) {
             for &a in set {
@@ -202,6 +215,7 @@ impl Problem<'_> {
             .filter(|&h| self.admissible[h])
             .map(|h| inner(h).map(|(a, n)| (a, n, h)))
             .collect::<Result<Vec<_>>>()?;
+        self.check_archs(found.iter().filter_map(|f| f.0))?;
         let mut best = None;
         for &(a, _, h) in &found {
             if let Some(a) = a {

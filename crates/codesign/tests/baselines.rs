@@ -79,4 +79,15 @@ fn nested_search_with_an_exhaustive_inner_nas_equals_the_coupled_optimum() {
     let bad = Problem { accuracy: &accuracy[..3], latency: &latency, energy: &energy, admissible: &admissible };
     assert!(bad.fully_coupled(1.0, 1.0).is_err());
     assert!(p.pareto_set(7, 10).is_err());
+    // Indices from the caller are checked, not trusted.
+    assert!(p.semi_decoupled(&[9], 3.0, 10.0).is_err());
+    let bad_inner = |_: usize| Ok((Some(99), 1));
+    assert!(p.nested(&bad_inner).is_err());
+    let ragged = edgeopt_codesign::monotonicity::mean_srcc(&[vec![1.0, 0.5], vec![]]);
+    assert_eq!(ragged[0], 0.5);
+    assert!(ragged[1].is_nan());
+    assert_eq!(
+        edgeopt_codesign::one_proxy::choose_proxy(&[vec![1.0, 0.2, 0.9], vec![0.2, 1.0, 0.3], vec![0.9, 0.3, 1.0]]),
+        Some(2)
+    );
 }

@@ -19,21 +19,6 @@ struct NetResult {
     costs: Vec<NetworkCost>,
 }
 
-/// Indices of the (cycles, energy) points no other point beats in both.
-fn pareto(points: &[(u64, f64)]) -> Vec<usize> {
-    let mut idx: Vec<usize> = (0..points.len()).collect();
-    idx.sort_by(|&a, &b| points[a].0.cmp(&points[b].0).then(points[a].1.total_cmp(&points[b].1)));
-    let mut front = Vec::new();
-    let mut best_e = f64::INFINITY;
-    for i in idx {
-        if points[i].1 < best_e {
-            best_e = points[i].1;
-            front.push(i);
-        }
-    }
-    front
-}
-
 /// Returns the fastest MobileNetV2 accelerator's label and cycles.
 pub fn section(r: &mut Report) -> CliResult<(String, u64)> {
     let out: &Path = &r.dir.clone();
@@ -106,7 +91,8 @@ pub fn section(r: &mut Report) -> CliResult<(String, u64)> {
             );
         }
         let pts: Vec<(u64, f64)> = r.costs.iter().map(|c| (c.cycles, c.energy_nj)).collect();
-        let front = pareto(&pts);
+        let objectives: Vec<Vec<f64>> = pts.iter().map(|&(c, e)| vec![c as f64, e]).collect();
+        let front = edgeopt::nas::pareto::non_dominated(&objectives)?;
         let _ = writeln!(
             summary,
             "{}: {} latency-energy Pareto-optimal accelerators of {}",
