@@ -22,6 +22,7 @@ mod error;
 mod linucb;
 mod network;
 mod neural;
+mod observations;
 mod policy;
 mod qoe;
 mod sim;

@@ -10,7 +10,8 @@ use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{BanditError, Result, check_contexts};
-use crate::network::Network;
+use crate::network::{Network, Scratch};
+use crate::observations::Observations;
 use crate::policy::{Decision, Policy, argmax_random, round_rng};
 
 /// How a score turns into exploration.
@@ -104,17 +105,19 @@ impl Default for NeuralConfig {
 pub struct NeuralBandit {
     cfg: NeuralConfig,
     net: Network,
-    z: Array1<f64>,
+    /// Diagonal of Z, in the network's internal parameter layout (empty for the full forms).
+    z: Vec<f64>,
     /// Z⁻¹ for the full and last-layer forms.
     z_inv: Option<Array2<f64>>,
     pending: BTreeMap<u64, (Array1<f64>, Option<Array1<f64>>)>,
-    xs: Vec<Array1<f64>>,
-    ys: Vec<f64>,
+    obs: Observations,
     next_id: u64,
     since_retrain: usize,
     /// `1/(m·z)` for the diagonal form, kept in step with `z` (derived, not saved).
     #[serde(skip)]
-    inv: Array1<f64>,
+    inv: Vec<f64>,
+    #[serde(skip)]
+    scratch: Scratch,
 }
 
 /// The serialised form, checked before it becomes a [`NeuralBandit`].
@@ -122,11 +125,10 @@ pub struct NeuralBandit {
 struct NeuralBanditData {
     cfg: NeuralConfig,
     net: Network,
-    z: Array1<f64>,
+    z: Vec<f64>,
     z_inv: Option<Array2<f64>>,
     pending: BTreeMap<u64, (Array1<f64>, Option<Array1<f64>>)>,
-    xs: Vec<Array1<f64>>,
-    ys: Vec<f64>,
+    obs: Observations,
     next_id: u64,
     since_retrain: usize,
 }
@@ -145,10 +147,8 @@ impl TryFrom<NeuralBanditData> for NeuralBandit {
         };
         let g_len = if s.cfg.confidence == Confidence::LastLayer { m } else { p };
         let consistent = z_len
-            && s.xs.len() == s.ys.len()
-            && s.xs.iter().all(|x| x.len() == d)
-            && s.pending.values().all(|(x, g)| x.len() == d && g.as_ref().is_none_or(|g| g.len() == g_len))
-            && s.ys.iter().all(|y| y.is_finite());
+            && s.obs.d() == d
+            && s.pending.values().all(|(x, g)| x.len() == d && g.as_ref().is_none_or(|g| g.len() == g_len));
         if !consistent {
             return Err(BanditError::Data {
                 file: "<saved policy>".into(),
@@ -163,16 +163,16 @@ impl TryFrom<NeuralBanditData> for NeuralBandit {
             z: s.z,
             z_inv: s.z_inv,
             pending: s.pending,
-            xs: s.xs,
-            ys: s.ys,
+            obs: s.obs,
             next_id: s.next_id,
             since_retrain: s.since_retrain,
+            scratch: Scratch::default(),
         })
     }
 }
 
-fn diag_inverse(z: &Array1<f64>, m: usize) -> Array1<f64> {
-    z.mapv(|v| 1.0 / (m as f64 * v))
+fn diag_inverse(z: &[f64], m: usize) -> Vec<f64> {
+    z.iter().map(|v| 1.0 / (m as f64 * v)).collect()
 }
 
 impl NeuralBandit {
@@ -220,14 +220,14 @@ impl NeuralBandit {
         Ok(NeuralBandit {
             cfg,
             net,
-            inv: if z_inv.is_some() { Array1::zeros(0) } else { Array1::from_elem(p, 1.0 / (width_m * cfg.lambda)) },
-            z: if z_inv.is_some() { Array1::zeros(0) } else { Array1::from_elem(p, cfg.lambda) },
+            inv: if z_inv.is_some() { Vec::new() } else { vec![1.0 / (width_m * cfg.lambda); p] },
+            z: if z_inv.is_some() { Vec::new() } else { vec![cfg.lambda; p] },
             z_inv,
             pending: BTreeMap::new(),
-            xs: Vec::new(),
-            ys: Vec::new(),
+            obs: Observations::new(d),
             next_id: 0,
             since_retrain: 0,
+            scratch: Scratch::default(),
         })
     }
 
@@ -238,7 +238,7 @@ impl NeuralBandit {
 
     /// Rewards received so far.
     pub fn observations(&self) -> usize {
-        self.ys.len()
+        self.obs.len()
     }
 
     /// The part of the gradient Z covers.
@@ -250,10 +250,10 @@ impl NeuralBandit {
     }
 
     /// f(x) and ‖g/√m‖²_{Z⁻¹}.
-    fn value_and_variance(&self, x: ndarray::ArrayView1<f64>, inv_diag: &Array1<f64>) -> (f64, f64) {
+    fn value_and_variance(&mut self, x: ndarray::ArrayView1<f64>) -> (f64, f64) {
         let m = self.net.m() as f64;
         match &self.z_inv {
-            None => self.net.value_and_weighted_norm(x, inv_diag.view()),
+            None => self.net.value_and_weighted_norm(x, &self.inv, &mut self.scratch),
             Some(zi) => {
                 let (f, g) = self.net.value_and_gradient_unchecked(x);
                 let g = self.z_part(g);
@@ -267,7 +267,9 @@ impl NeuralBandit {
         let m = self.net.m() as f64;
         match &mut self.z_inv {
             None => {
-                self.z.zip_mut_with(g, |z, gk| *z += gk * gk / m);
+                for (k, gk) in g.iter().enumerate() {
+                    self.z[self.net.internal_index(k)] += gk * gk / m;
+                }
                 self.inv = diag_inverse(&self.z, self.net.m());
             }
             Some(zi) => {
@@ -280,24 +282,21 @@ impl NeuralBandit {
     }
 
     fn retrain_due(&self) -> bool {
-        let n = self.ys.len();
+        let n = self.obs.len();
         self.since_retrain >= self.cfg.retrain_every
             || (self.cfg.geometric_start && n < self.cfg.retrain_every && n.is_power_of_two())
     }
 
     fn retrain(&mut self) {
-        let d = self.net.d();
-        let x = Array2::from_shape_fn((self.xs.len(), d), |(i, j)| self.xs[i][j]);
-        let y = Array1::from(self.ys.clone());
         // Early (geometric) retrains on a handful of rewards take proportionally fewer steps, so the
         // network does not overfit its first few observations.
-        let n = self.ys.len();
+        let n = self.obs.len();
         let steps = if n < self.cfg.retrain_every {
             (self.cfg.retrain_steps * n).div_ceil(self.cfg.retrain_every).max(1)
         } else {
             self.cfg.retrain_steps
         };
-        self.net.train_unchecked(x.view(), y.view(), self.cfg.lambda, self.cfg.lr, steps);
+        self.net.train_on(&self.obs, self.cfg.lambda, self.cfg.lr, steps, &mut self.scratch);
         self.since_retrain = 0;
     }
 }
@@ -314,11 +313,10 @@ impl Policy for NeuralBandit {
     fn select(&mut self, round: u64, arms: ArrayView2<f64>) -> Result<Decision> {
         check_contexts(arms, self.net.d(), round)?;
         let mut rng = round_rng(self.cfg.seed, round);
-        let inv = &self.inv;
         let mut scores = Vec::with_capacity(arms.nrows());
         let mut values = Vec::with_capacity(arms.nrows());
         for x in arms.rows() {
-            let (f, var) = self.value_and_variance(x, inv);
+            let (f, var) = self.value_and_variance(x);
             if !f.is_finite() {
                 return Err(BanditError::NonFinite { what: "network output (training diverged; lower lr)", value: f });
             }
@@ -344,7 +342,7 @@ impl Policy for NeuralBandit {
         let g_for_z = match (self.cfg.z_update, self.z_inv.is_none()) {
             (ZUpdate::AtSelection, true) => {
                 // Diagonal Z: fold g² in without materialising g.
-                self.net.accumulate_squared_gradient(arms.row(arm), &mut self.z, &mut self.inv);
+                self.net.accumulate_squared_gradient(arms.row(arm), &mut self.z, &mut self.inv, &mut self.scratch);
                 None
             }
             (ZUpdate::AtSelection, false) => {
@@ -367,8 +365,7 @@ impl Policy for NeuralBandit {
         if let Some(g) = g {
             self.update_z(&g);
         }
-        self.xs.push(x);
-        self.ys.push(reward);
+        self.obs.push(x.view(), reward);
         self.since_retrain += 1;
         if self.retrain_due() {
             self.retrain();

@@ -257,8 +257,7 @@ fn corrupted_saved_state_is_an_error_not_a_panic() {
     let d = p.select(0, array![[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]].view()).unwrap();
     p.feedback(d.id, 1.0).unwrap();
     let mut json: serde_json::Value = serde_json::to_value(&p).unwrap();
-    json["z"]["data"] = serde_json::json!([1.0, 2.0]);
-    json["z"]["dim"] = serde_json::json!([2]);
+    json["z"] = serde_json::json!([1.0, 2.0]);
     assert!(serde_json::from_value::<NeuralBandit>(json).is_err());
     let mut json: serde_json::Value = serde_json::to_value(&p).unwrap();
     json["net"]["m"] = serde_json::json!(7);
