@@ -17,6 +17,7 @@
 //! the round), so a saved and reloaded policy continues bit-identically.
 #![deny(missing_docs)]
 
+mod barrier;
 mod env;
 mod error;
 mod linucb;
@@ -26,6 +27,8 @@ mod observations;
 mod policy;
 mod qoe;
 mod sim;
+mod simd;
+mod training;
 
 pub use env::{Classification, Environment, Round, Synthetic, SyntheticReward};
 pub use error::{BanditError, Result};

@@ -74,7 +74,6 @@ impl TryFrom<NetworkData> for Network {
 pub(crate) struct Scratch {
     pre: Vec<f64>,
     q: Vec<f64>,
-    chunks: Vec<ChunkGradient>,
 }
 
 impl PartialEq for Scratch {
@@ -83,20 +82,8 @@ impl PartialEq for Scratch {
     }
 }
 
-/// The gradient of the loss over one chunk of the training set, with its own work buffers.
-#[derive(Debug, Clone, Default)]
-struct ChunkGradient {
-    gw1t: Vec<f64>,
-    gw2: Vec<f64>,
-    pre: Vec<f64>,
-    delta: Vec<f64>,
-}
-
-/// Distinct contexts per chunk of a training step. Fixed, so the floating-point order (and with it
-/// every result) does not depend on the number of threads.
-const CHUNK_ROWS: usize = 96;
-
 /// `y += a·x`.
+#[inline(always)]
 fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
     for (yi, xi) in y.iter_mut().zip(x) {
         *yi += a * xi;
@@ -183,6 +170,7 @@ impl Network {
     }
 
     /// Pre-activations `W1 x` into `pre`, skipping zero inputs.
+    #[inline(always)]
     fn forward(&self, x: ArrayView1<f64>, pre: &mut Vec<f64>) {
         let m = self.m;
         pre.clear();
@@ -195,6 +183,7 @@ impl Network {
     }
 
     /// `√m · w2ᵀ ReLU(pre)`.
+    #[inline(always)]
     fn output(&self, pre: &[f64]) -> f64 {
         let s: f64 = pre.iter().zip(&self.w2).map(|(p, w)| p.max(0.0) * w).sum();
         (self.m as f64).sqrt() * s
@@ -223,6 +212,11 @@ impl Network {
     /// bonus with a diagonal confidence matrix; `inv` in the internal layout: W1ᵀ row-major, then w2).
     /// The per-arm hot path of every selection.
     pub(crate) fn value_and_weighted_norm(&self, x: ArrayView1<f64>, inv: &[f64], s: &mut Scratch) -> (f64, f64) {
+        crate::simd::dispatch(|| self.value_and_weighted_norm_body(x, inv, s))
+    }
+
+    #[inline(always)]
+    fn value_and_weighted_norm_body(&self, x: ArrayView1<f64>, inv: &[f64], s: &mut Scratch) -> (f64, f64) {
         let m = self.m;
         self.forward(x, &mut s.pre);
         // q_i = Σ_j x_j² inv[j, i]: the W1 part of the norm before the per-unit factor m·w2_i².
@@ -235,10 +229,9 @@ impl Network {
         }
         let inv2 = &inv[self.w1t.len()..];
         let mut norm = 0.0;
-        for i in 0..m {
-            let p = s.pre[i];
-            if p > 0.0 {
-                norm += self.w2[i] * self.w2[i] * s.q[i] + p * p * inv2[i];
+        for (((p, w), q), i2) in s.pre.iter().zip(&self.w2).zip(&s.q).zip(inv2) {
+            if *p > 0.0 {
+                norm += w * w * q + p * p * i2;
             }
         }
         (self.output(&s.pre), m as f64 * norm)
@@ -253,6 +246,11 @@ impl Network {
         inv: &mut [f64],
         s: &mut Scratch,
     ) {
+        crate::simd::dispatch(|| self.accumulate_squared_gradient_body(x, z, inv, s))
+    }
+
+    #[inline(always)]
+    fn accumulate_squared_gradient_body(&self, x: ArrayView1<f64>, z: &mut [f64], inv: &mut [f64], s: &mut Scratch) {
         let m = self.m;
         let mf = m as f64;
         self.forward(x, &mut s.pre);
@@ -314,75 +312,51 @@ impl Network {
         for (row, &v) in x.rows().into_iter().zip(y) {
             obs.push(row, v);
         }
-        self.train_on(&obs, lambda, lr, steps, &mut Scratch::default());
+        self.train_on(&obs, lambda, lr, steps);
         Ok(())
     }
 
-    /// [`Network::train`] on a checked, deduplicated training set. Chunks of distinct contexts are
-    /// differentiated in parallel and summed in chunk order (deterministic for any thread count).
-    pub(crate) fn train_on(&mut self, obs: &Observations, lambda: f64, lr: f64, steps: usize, s: &mut Scratch) {
-        use rayon::prelude::*;
-        let n = obs.len() as f64;
-        if obs.len() == 0 {
-            return;
-        }
-        let rows = obs.distinct();
-        let n_chunks = rows.div_ceil(CHUNK_ROWS);
-        s.chunks.resize_with(n_chunks, ChunkGradient::default);
-        let reg = self.m as f64 * lambda / n;
-        for _ in 0..steps {
-            let net = &*self;
-            let work = |(c, g): (usize, &mut ChunkGradient)| {
-                net.chunk_gradient(obs, c * CHUNK_ROWS, ((c + 1) * CHUNK_ROWS).min(rows), n, g)
-            };
-            if n_chunks == 1 {
-                s.chunks.iter_mut().enumerate().for_each(work);
-            } else {
-                s.chunks.par_iter_mut().enumerate().for_each(work);
-            }
-            let (first, rest) = s.chunks.split_first_mut().expect("at least one chunk");
-            for c in rest.iter() {
-                axpy(1.0, &c.gw1t, &mut first.gw1t);
-                axpy(1.0, &c.gw2, &mut first.gw2);
-            }
-            for ((w, w0), g) in self.w1t.iter_mut().zip(&self.w1t_0).zip(&first.gw1t) {
-                *w -= lr * (g + (*w - w0) * reg);
-            }
-            for ((w, w0), g) in self.w2.iter_mut().zip(&self.w2_0).zip(&first.gw2) {
-                *w -= lr * (g + (*w - w0) * reg);
-            }
-        }
+    /// [`Network::train`] on a checked, deduplicated training set.
+    pub(crate) fn train_on(&mut self, obs: &Observations, lambda: f64, lr: f64, steps: usize) {
+        let mut ts = crate::training::tasks(obs, self.m);
+        self.train_tasks(obs, &mut ts, lambda, lr, steps);
     }
 
-    /// Gradient of `½Σ(f − y)²/n` over the distinct contexts `lo..hi` into `g`.
-    fn chunk_gradient(&self, obs: &Observations, lo: usize, hi: usize, n: f64, g: &mut ChunkGradient) {
-        let m = self.m;
-        let sm = (m as f64).sqrt();
-        g.gw1t.clear();
-        g.gw1t.resize(self.w1t.len(), 0.0);
-        g.gw2.clear();
-        g.gw2.resize(m, 0.0);
-        g.pre.resize(m, 0.0);
-        g.delta.resize(m, 0.0);
-        for row in obs.rows(lo, hi) {
-            g.pre.fill(0.0);
-            for (&j, &v) in row.index.iter().zip(row.value) {
-                axpy(v, &self.w1t[j * m..(j + 1) * m], &mut g.pre);
-            }
-            // c copies of x with rewards summing to S: ∂/∂f = c·f − S.
-            let e = (row.count * self.output(&g.pre) - row.sum) / n * sm;
-            if e == 0.0 {
-                continue;
-            }
-            for i in 0..m {
-                let p = g.pre[i];
-                let active = p > 0.0;
-                g.gw2[i] += e * p.max(0.0);
-                g.delta[i] = if active { e * self.w2[i] } else { 0.0 };
-            }
-            for (&j, &v) in row.index.iter().zip(row.value) {
-                axpy(v, &g.delta, &mut g.gw1t[j * m..(j + 1) * m]);
-            }
-        }
+    pub(crate) fn w1t(&self) -> &[f64] {
+        &self.w1t
+    }
+
+    pub(crate) fn w2(&self) -> &[f64] {
+        &self.w2
+    }
+
+    /// (W1ᵀ, w2, W1ᵀ₀, w2₀) for an update step.
+    pub(crate) fn weights_mut(&mut self) -> (&mut [f64], &mut [f64], &[f64], &[f64]) {
+        (&mut self.w1t, &mut self.w2, &self.w1t_0, &self.w2_0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simd;
+    use rand::SeedableRng;
+    use rand::rngs::ChaCha8Rng;
+
+    #[test]
+    fn the_avx2_build_of_the_selection_kernels_is_bit_identical() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let net = Network::new(9, 30, &mut rng);
+        let x = Array1::from_shape_fn(9, |j| if j % 4 == 0 { 0.0 } else { standard_normal(&mut rng) });
+        let z: Vec<f64> = (0..net.n_params()).map(|_| 1.0 + standard_normal(&mut rng).abs()).collect();
+        let inv: Vec<f64> = z.iter().map(|v| 1.0 / (30.0 * v)).collect();
+        let mut s = Scratch::default();
+        let a = simd::dispatch(|| net.value_and_weighted_norm_body(x.view(), &inv, &mut s));
+        let b = simd::baseline(|| net.value_and_weighted_norm_body(x.view(), &inv, &mut s));
+        assert_eq!((a.0.to_bits(), a.1.to_bits()), (b.0.to_bits(), b.1.to_bits()));
+        let (mut za, mut ia, mut zb, mut ib) = (z.clone(), inv.clone(), z, inv);
+        simd::dispatch(|| net.accumulate_squared_gradient_body(x.view(), &mut za, &mut ia, &mut s));
+        simd::baseline(|| net.accumulate_squared_gradient_body(x.view(), &mut zb, &mut ib, &mut s));
+        assert_eq!((za, ia), (zb, ib));
     }
 }

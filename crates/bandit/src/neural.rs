@@ -113,6 +113,7 @@ pub struct NeuralBandit {
     obs: Observations,
     next_id: u64,
     since_retrain: usize,
+    retrains: u64,
     /// `1/(m·z)` for the diagonal form, kept in step with `z` (derived, not saved).
     #[serde(skip)]
     inv: Vec<f64>,
@@ -131,6 +132,7 @@ struct NeuralBanditData {
     obs: Observations,
     next_id: u64,
     since_retrain: usize,
+    retrains: u64,
 }
 
 impl TryFrom<NeuralBanditData> for NeuralBandit {
@@ -166,6 +168,7 @@ impl TryFrom<NeuralBanditData> for NeuralBandit {
             obs: s.obs,
             next_id: s.next_id,
             since_retrain: s.since_retrain,
+            retrains: s.retrains,
             scratch: Scratch::default(),
         })
     }
@@ -227,6 +230,7 @@ impl NeuralBandit {
             obs: Observations::new(d),
             next_id: 0,
             since_retrain: 0,
+            retrains: 0,
             scratch: Scratch::default(),
         })
     }
@@ -239,6 +243,11 @@ impl NeuralBandit {
     /// Rewards received so far.
     pub fn observations(&self) -> usize {
         self.obs.len()
+    }
+
+    /// Retrains so far (each of up to `retrain_steps` full-batch steps).
+    pub fn retrains(&self) -> u64 {
+        self.retrains
     }
 
     /// The part of the gradient Z covers.
@@ -296,8 +305,9 @@ impl NeuralBandit {
         } else {
             self.cfg.retrain_steps
         };
-        self.net.train_on(&self.obs, self.cfg.lambda, self.cfg.lr, steps, &mut self.scratch);
+        self.net.train_on(&self.obs, self.cfg.lambda, self.cfg.lr, steps);
         self.since_retrain = 0;
+        self.retrains += 1;
     }
 }
 

@@ -8,6 +8,7 @@
 //! serves the disjoint `K·d` encodings, which are `(K−1)/K` zeros.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use ndarray::ArrayView1;
 use serde::{Deserialize, Serialize};
@@ -28,7 +29,29 @@ pub(crate) struct Observations {
     total: usize,
     /// Row of each distinct context, keyed by its non-zeros' positions and bit patterns (derived).
     #[serde(skip)]
-    lookup: HashMap<Vec<u64>, usize>,
+    lookup: HashMap<Vec<u64>, usize, BuildHasherDefault<WordHasher>>,
+}
+
+/// A multiply–rotate hash over 64-bit words (the keys are already bit patterns; SipHash's
+/// flooding resistance buys nothing here and cost a fifth of a small retrain).
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, w: usize) {
+        self.write_u64(w as u64);
+    }
 }
 
 /// One distinct context of an [`Observations`] set.
@@ -94,7 +117,7 @@ impl TryFrom<ObservationsData> for Observations {
             count: s.count,
             sum: s.sum,
             total: s.total,
-            lookup: HashMap::new(),
+            lookup: HashMap::default(),
         };
         for r in 0..rows {
             let key = key(&o.index[o.start[r]..o.start[r + 1]], &o.value[o.start[r]..o.start[r + 1]]);
@@ -119,7 +142,7 @@ impl Observations {
             count: Vec::new(),
             sum: Vec::new(),
             total: 0,
-            lookup: HashMap::new(),
+            lookup: HashMap::default(),
         }
     }
 
