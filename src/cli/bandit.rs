@@ -136,8 +136,16 @@ pub fn run(a: BanditArgs) -> CliResult<()> {
     if let Some(path) = &a.out {
         std::fs::write(path, curve.to_csv()).map_err(io_err(path))?;
     }
-    println!("policy,rounds,mean_reward,hit_ratio,cumulative_regret");
-    println!("{},{},{:.6},{:.6},{}", a.policy, a.rounds, curve.mean_reward(), curve.hit_ratio(), curve.regret());
+    println!("policy,rounds,mean_reward,top1_hit_ratio,top3_hit_ratio,cumulative_regret");
+    println!(
+        "{},{},{:.6},{:.6},{:.6},{}",
+        a.policy,
+        a.rounds,
+        curve.mean_reward(),
+        curve.hit_ratio(),
+        curve.top_k_hit_ratio(3),
+        curve.regret()
+    );
     println!("{}", curve.regret());
     Ok(())
 }

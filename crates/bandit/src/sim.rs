@@ -71,8 +71,9 @@ pub struct Curve {
     pub cumulative_regret: Vec<f64>,
     /// Chosen arm per round.
     pub arm: Vec<usize>,
-    /// Whether the chosen arm was a best arm.
-    pub hit: Vec<bool>,
+    /// Rank of the chosen arm among the arms offered that round: how many paid strictly more
+    /// (0 = a best arm).
+    pub rank: Vec<usize>,
 }
 
 impl Curve {
@@ -88,7 +89,25 @@ impl Curve {
 
     /// Fraction of rounds where a best arm was chosen (top-1 hit ratio).
     pub fn hit_ratio(&self) -> f64 {
-        self.hit.iter().filter(|h| **h).count() as f64 / self.hit.len().max(1) as f64
+        self.top_k_hit_ratio(1)
+    }
+
+    /// Fraction of rounds where the chosen arm was among the `k` best (ties share a rank).
+    pub fn top_k_hit_ratio(&self, k: usize) -> f64 {
+        self.rank.iter().filter(|r| **r < k).count() as f64 / self.rank.len().max(1) as f64
+    }
+
+    /// Time-average reward after each round.
+    pub fn running_mean_reward(&self) -> Vec<f64> {
+        let mut sum = 0.0;
+        self.reward
+            .iter()
+            .enumerate()
+            .map(|(t, r)| {
+                sum += r;
+                sum / (t + 1) as f64
+            })
+            .collect()
     }
 
     /// Selections per arm.
@@ -102,11 +121,12 @@ impl Curve {
         c
     }
 
-    /// CSV with one row per round.
+    /// CSV with one row per round: round, arm, rank, reward, time-average reward, cumulative regret.
     pub fn to_csv(&self) -> String {
-        let mut s = String::from("round,arm,reward,cumulative_regret\n");
-        for t in 0..self.reward.len() {
-            s.push_str(&format!("{},{},{},{}\n", t + 1, self.arm[t], self.reward[t], self.cumulative_regret[t]));
+        let mut s = String::from("round,arm,rank,reward,mean_reward,cumulative_regret\n");
+        for (t, mean) in self.running_mean_reward().into_iter().enumerate() {
+            let (arm, rank) = (self.arm[t], self.rank[t]);
+            s.push_str(&format!("{},{arm},{rank},{},{mean},{}\n", t + 1, self.reward[t], self.cumulative_regret[t]));
         }
         s
     }
@@ -118,6 +138,11 @@ fn best(r: &Round) -> f64 {
 
 fn best_of(r: &Round, arms: &[usize]) -> f64 {
     arms.iter().map(|&a| r.rewards[a]).fold(f64::NEG_INFINITY, f64::max)
+}
+
+/// How many of `arms` pay strictly more than `value` this round.
+fn rank_of(r: &Round, arms: &[usize], value: f64) -> usize {
+    arms.iter().filter(|&&a| r.rewards[a] > value).count()
 }
 
 /// Run `policy` on `env`.
@@ -149,7 +174,7 @@ pub fn simulate<E: Environment, P: Policy + ?Sized>(env: &mut E, policy: &mut P,
         curve.reward.push(r);
         curve.cumulative_regret.push(regret);
         curve.arm.push(arm);
-        curve.hit.push(r >= b);
+        curve.rank.push(rank_of(&round, &arms, r));
         let (delay, lost) = match cfg.delay {
             Delay::None => (1, false),
             Delay::Uniform { max } => (delays.random_range(1..=max.max(1)), false),
@@ -180,7 +205,7 @@ pub fn simulate_oracle_qos<E: Environment>(env: &mut E, rounds: u64, qos: Option
         c.reward.push(b);
         c.cumulative_regret.push(0.0);
         c.arm.push(arm);
-        c.hit.push(true);
+        c.rank.push(0);
     }
     c
 }
@@ -201,7 +226,49 @@ pub fn simulate_static<E: Environment>(env: &mut E, rounds: u64) -> Curve {
         c.reward.push(v);
         c.cumulative_regret.push(regret);
         c.arm.push(arm);
-        c.hit.push(v >= b);
+        c.rank.push(rank_of(r, &(0..r.rewards.len()).collect::<Vec<_>>(), v));
     }
     c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::policy::Decision;
+    use ndarray::{Array2, array};
+
+    struct Fixed(usize);
+    impl Environment for Fixed {
+        fn dim(&self) -> usize {
+            1
+        }
+        fn next_round(&mut self) -> Round {
+            Round { contexts: Array2::zeros((4, 1)), rewards: array![0.1, 0.5, 0.9, 0.5], latency: None }
+        }
+    }
+    impl Policy for Fixed {
+        fn name(&self) -> String {
+            "fixed".into()
+        }
+        fn select(&mut self, _: u64, _: ndarray::ArrayView2<f64>) -> Result<Decision> {
+            Ok(Decision { id: 0, arm: self.0, score: 0.0, bonus: 0.0, propensity: 1.0 })
+        }
+        fn feedback(&mut self, _: u64, _: f64) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn ranks_count_strictly_better_arms_and_ties_share_a_rank() {
+        let cfg = SimConfig::new(10, Delay::None, 0);
+        let second = simulate(&mut Fixed(1), &mut Fixed(1), &cfg).unwrap();
+        assert_eq!(second.rank, vec![1; 10]);
+        assert_eq!((second.top_k_hit_ratio(1), second.top_k_hit_ratio(2)), (0.0, 1.0));
+        assert!((second.regret() - 4.0).abs() < 1e-12);
+        let worst = simulate(&mut Fixed(0), &mut Fixed(0), &cfg).unwrap();
+        assert_eq!((worst.rank[0], worst.top_k_hit_ratio(3)), (3, 0.0));
+        assert_eq!(simulate_oracle(&mut Fixed(0), 5).hit_ratio(), 1.0);
+        let csv = second.to_csv();
+        assert!(csv.starts_with("round,arm,rank,reward,mean_reward,cumulative_regret\n1,1,1,0.5,0.5,"));
+    }
 }
