@@ -38,7 +38,10 @@ fn selection(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new(format!("K{k}"), format!("p{p}")), &arms, |b, arms| {
             b.iter(|| {
                 round += 1;
-                bandit.select(round, black_box(arms.view())).unwrap()
+                let d = bandit.select(round, black_box(arms.view())).unwrap();
+                // No reward comes: drop the ticket so that the pending set stays small.
+                bandit.expire(d.id + 1);
+                d
             })
         });
     }
@@ -55,7 +58,9 @@ fn selection(c: &mut Criterion) {
     c.bench_function("neural_ucb_select_wine", |b| {
         b.iter(|| {
             t += 1;
-            bandit.select(t, black_box(rounds[t as usize % 2000].contexts.view())).unwrap()
+            let d = bandit.select(t, black_box(rounds[t as usize % 2000].contexts.view())).unwrap();
+            bandit.expire(d.id + 1);
+            d
         })
     });
 }

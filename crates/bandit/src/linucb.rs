@@ -6,7 +6,7 @@ use ndarray::{Array1, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{BanditError, Result, check_contexts};
-use crate::policy::{Decision, Policy, argmax_random, round_rng};
+use crate::policy::{Decision, Policy, argmax_random, expire_before, round_rng};
 
 /// LinUCB: score `θᵀx + α·√(xᵀA⁻¹x)` with `A = λI + Σ xxᵀ` over rewarded contexts.
 ///
@@ -98,6 +98,14 @@ impl Policy for LinUcb {
         self.next_id += 1;
         self.pending.insert(self.next_id, arms.row(arm).to_owned());
         Ok(Decision { id: self.next_id, arm, score: scores[arm], bonus: bonuses[arm], propensity: 1.0 / ties as f64 })
+    }
+
+    fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn expire(&mut self, before: u64) -> usize {
+        expire_before(&mut self.pending, before)
     }
 
     fn feedback(&mut self, id: u64, reward: f64) -> Result<()> {

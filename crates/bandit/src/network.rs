@@ -82,6 +82,20 @@ impl PartialEq for Scratch {
     }
 }
 
+/// `Σ max(p_i, 0)·w_i` with four partial sums (one running sum serialises on the adder's latency).
+#[inline(always)]
+pub(crate) fn relu_dot(p: &[f64], w: &[f64]) -> f64 {
+    let mut acc = [0.0; 4];
+    let (pc, wc) = (p.chunks_exact(4), w.chunks_exact(4));
+    let tail: f64 = pc.remainder().iter().zip(wc.remainder()).map(|(p, w)| p.max(0.0) * w).sum();
+    for (p4, w4) in pc.zip(wc) {
+        for l in 0..4 {
+            acc[l] += p4[l] * f64::from(u8::from(p4[l] > 0.0)) * w4[l];
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+}
+
 /// `y += a·x`.
 #[inline(always)]
 fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
@@ -185,8 +199,7 @@ impl Network {
     /// `√m · w2ᵀ ReLU(pre)`.
     #[inline(always)]
     fn output(&self, pre: &[f64]) -> f64 {
-        let s: f64 = pre.iter().zip(&self.w2).map(|(p, w)| p.max(0.0) * w).sum();
-        (self.m as f64).sqrt() * s
+        (self.m as f64).sqrt() * relu_dot(pre, &self.w2)
     }
 
     /// f(x) and ∂f/∂θ for one input (gradient in the layout of [`Network::params`]).
@@ -228,12 +241,13 @@ impl Network {
             }
         }
         let inv2 = &inv[self.w1t.len()..];
-        let mut norm = 0.0;
-        for (((p, w), q), i2) in s.pre.iter().zip(&self.w2).zip(&s.q).zip(inv2) {
-            if *p > 0.0 {
-                norm += w * w * q + p * p * i2;
-            }
+        // Σ over active units of w2_i²·q_i + pre_i²·inv2_i, branch-free with four partial sums.
+        let mut acc = [0.0; 4];
+        for (c, (((p, w), q), i2)) in s.pre.iter().zip(&self.w2).zip(&s.q).zip(inv2).enumerate() {
+            let active = f64::from(u8::from(*p > 0.0));
+            acc[c % 4] += active * (w * w * q + p * p * i2);
         }
+        let norm = (acc[0] + acc[1]) + (acc[2] + acc[3]);
         (self.output(&s.pre), m as f64 * norm)
     }
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{BanditError, Result, check_contexts};
 use crate::network::{Network, Scratch};
 use crate::observations::Observations;
-use crate::policy::{Decision, Policy, argmax_random, round_rng};
+use crate::policy::{Decision, Policy, argmax_random, expire_before, round_rng};
 
 /// How a score turns into exploration.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -365,6 +365,14 @@ impl Policy for NeuralBandit {
         self.next_id += 1;
         self.pending.insert(self.next_id, (arms.row(arm).to_owned(), g_for_z));
         Ok(Decision { id: self.next_id, arm, score: scores[arm], bonus: scores[arm] - f, propensity })
+    }
+
+    fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn expire(&mut self, before: u64) -> usize {
+        expire_before(&mut self.pending, before)
     }
 
     fn feedback(&mut self, id: u64, reward: f64) -> Result<()> {

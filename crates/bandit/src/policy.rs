@@ -65,6 +65,19 @@ pub trait Policy {
         self.select(round, m.view())
     }
 
+    /// Decisions still waiting for their reward.
+    fn pending(&self) -> usize {
+        0
+    }
+
+    /// Give up on the rewards of all decisions with an id below `before` (ratings that will never
+    /// come: a long-running server calls this now and then, or memory grows with every lost
+    /// reward). Returns how many were dropped; a later `feedback` for them is `UnknownDecision`.
+    fn expire(&mut self, before: u64) -> usize {
+        let _ = before;
+        0
+    }
+
     /// Report several users' ratings of decision `id` as one averaged sample (thesis sec. 2.3).
     fn feedback_ratings(&mut self, id: u64, ratings: &[f64]) -> Result<()> {
         if ratings.is_empty() {
@@ -82,6 +95,12 @@ pub trait Policy {
 /// RNG state and a saved-and-loaded policy continues bit-identically.
 pub(crate) fn round_rng(seed: u64, round: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed ^ (round.wrapping_add(1)).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+}
+
+/// Drop the entries of `pending` with keys below `before`; how many.
+pub(crate) fn expire_before<V>(pending: &mut std::collections::BTreeMap<u64, V>, before: u64) -> usize {
+    let kept = pending.split_off(&before);
+    std::mem::replace(pending, kept).len()
 }
 
 /// Index of the largest score, ties broken uniformly at random; returns (index, ties). NaN scores

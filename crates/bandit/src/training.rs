@@ -15,7 +15,7 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2, s};
 
 use crate::barrier::SpinBarrier;
-use crate::network::Network;
+use crate::network::{Network, relu_dot};
 use crate::observations::Observations;
 
 /// Rows per task: large enough to amortise a matrix product, small enough to share 2–8 cores.
@@ -231,20 +231,6 @@ impl Network {
         }
         general_mat_mul(1.0, &t.x.t(), &t.pre, 0.0, &mut t.gw);
     }
-}
-
-/// `Σ max(p_i, 0)·w_i` with four partial sums (one running sum serialises on the adder's latency).
-#[inline(always)]
-fn relu_dot(p: &[f64], w: &[f64]) -> f64 {
-    let mut acc = [0.0; 4];
-    let (pc, wc) = (p.chunks_exact(4), w.chunks_exact(4));
-    let tail: f64 = pc.remainder().iter().zip(wc.remainder()).map(|(p, w)| p.max(0.0) * w).sum();
-    for (p4, w4) in pc.zip(wc) {
-        for l in 0..4 {
-            acc[l] += p4[l] * f64::from(u8::from(p4[l] > 0.0)) * w4[l];
-        }
-    }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
 }
 
 #[cfg(test)]

@@ -310,3 +310,21 @@ fn an_environment_with_mismatched_rounds_is_an_error() {
     let cfg = SimConfig::new(3, Delay::None, 0);
     assert!(matches!(simulate(&mut Broken, &mut RandomPolicy::new(0), &cfg), Err(BanditError::ContextLength { .. })));
 }
+
+#[test]
+fn expired_decisions_free_their_tickets() {
+    let arms = array![[1.0, 0.0], [0.0, 1.0]];
+    let mut policies: Vec<Box<dyn Policy>> = vec![
+        Box::new(NeuralBandit::new(2, NeuralConfig { width: 4, ..NeuralConfig::default() }).unwrap()),
+        Box::new(LinUcb::new(2, 1.0, 0.1, 0).unwrap()),
+    ];
+    for p in &mut policies {
+        let ids: Vec<u64> = (0..5).map(|t| p.select(t, arms.view()).unwrap().id).collect();
+        assert_eq!(p.pending(), 5);
+        assert_eq!(p.expire(ids[3]), 3);
+        assert_eq!(p.pending(), 2);
+        assert_eq!(p.feedback(ids[0], 1.0), Err(BanditError::UnknownDecision(ids[0])));
+        p.feedback(ids[4], 1.0).unwrap();
+        assert_eq!(p.pending(), 1);
+    }
+}
