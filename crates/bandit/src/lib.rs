@@ -13,6 +13,15 @@
 //!   table world [`TableWorld`].
 //! * [`simulate`] with [`Delay`]s none / uniform / missing.
 //!
+//! * [`Curve`]s: per-round reward, rank of the chosen arm (top-k hit ratios), cumulative regret.
+//!
+//! Retraining runs on the *distinct* contexts seen so far, each with its reward count and sum (the
+//! gradient of the squared loss is unchanged), grouped by their pattern of non-zeros into dense
+//! blocks; large retrains share a fixed split of the blocks among rayon's thread budget
+//! (`RAYON_NUM_THREADS`), summed in a fixed order, so results do not depend on the thread count.
+//! Hot loops use AVX2 when the CPU has it, with bit-identical results. Tickets whose reward never
+//! comes can be dropped with [`Policy::expire`].
+//!
 //! Policies are `serde` types without RNG state (each round's randomness derives from the seed and
 //! the round), so a saved and reloaded policy continues bit-identically.
 #![deny(missing_docs)]
