@@ -22,7 +22,7 @@ use crate::observations::Observations;
 /// use rand::SeedableRng;
 /// let mut net = Network::new(2, 16, &mut rand::rngs::ChaCha8Rng::seed_from_u64(0));
 /// let x = array![[1.0, 0.0], [0.0, 1.0]];
-/// assert!(net.values(x.view()).unwrap().iter().all(|f| f.abs() < 1e-12)); // symmetric start
+/// assert_eq!(net.values(x.view()).unwrap(), array![0.0, 0.0]); // symmetric start: exactly 0
 /// net.train(x.view(), array![1.0, 0.0].view(), 1e-3, 0.1, 200).unwrap();
 /// let f = net.values(x.view()).unwrap();
 /// assert!(f[0] > 0.8 && f[1].abs() < 0.2);
@@ -53,6 +53,7 @@ impl TryFrom<NetworkData> for Network {
     type Error = BanditError;
     fn try_from(n: NetworkData) -> Result<Network> {
         let ok = n.m >= 2
+            && n.m % 2 == 0
             && n.d >= 1
             && n.d.checked_mul(n.m) == Some(n.w1t.len())
             && n.w1t_0.len() == n.w1t.len()
@@ -82,18 +83,21 @@ impl PartialEq for Scratch {
     }
 }
 
-/// `Σ max(p_i, 0)·w_i` with four partial sums (one running sum serialises on the adder's latency).
+/// `Σ max(p_i, 0)·w_i` over an even-length hidden layer, each unit added together with its twin
+/// of the other half: at the symmetric initialisation the twins cancel exactly, so `f(x; θ0)` is
+/// exactly 0 and the first rounds are true ties. Four partial sums, because one running sum
+/// serialises on the adder's latency.
 #[inline(always)]
 pub(crate) fn relu_dot(p: &[f64], w: &[f64]) -> f64 {
+    let half = p.len().min(w.len()) / 2;
+    let (p_lo, p_hi) = (&p[..half], &p[half..2 * half]);
+    let (w_lo, w_hi) = (&w[..half], &w[half..2 * half]);
+    let relu = |v: f64| v * f64::from(u8::from(v > 0.0));
     let mut acc = [0.0; 4];
-    let (pc, wc) = (p.chunks_exact(4), w.chunks_exact(4));
-    let tail: f64 = pc.remainder().iter().zip(wc.remainder()).map(|(p, w)| p.max(0.0) * w).sum();
-    for (p4, w4) in pc.zip(wc) {
-        for l in 0..4 {
-            acc[l] += p4[l] * f64::from(u8::from(p4[l] > 0.0)) * w4[l];
-        }
+    for (i, (((a, b), c), d)) in p_lo.iter().zip(p_hi).zip(w_lo).zip(w_hi).enumerate() {
+        acc[i % 4] += relu(*a) * c + relu(*b) * d;
     }
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
 }
 
 /// `y += a·x`.
@@ -372,5 +376,15 @@ mod tests {
         simd::dispatch(|| net.accumulate_squared_gradient_body(x.view(), &mut za, &mut ia, &mut s));
         simd::baseline(|| net.accumulate_squared_gradient_body(x.view(), &mut zb, &mut ib, &mut s));
         assert_eq!((za, ia), (zb, ib));
+    }
+
+    #[test]
+    fn the_symmetric_start_is_exactly_zero_for_every_width() {
+        let mut rng = ChaCha8Rng::seed_from_u64(6);
+        for m in [2, 6, 10, 30, 100] {
+            let net = Network::new(7, m, &mut rng);
+            let x = ndarray::Array2::from_shape_fn((20, 7), |_| standard_normal(&mut rng));
+            assert!(net.values(x.view()).unwrap().iter().all(|f| *f == 0.0), "width {m}");
+        }
     }
 }
