@@ -53,7 +53,7 @@ impl TryFrom<NetworkData> for Network {
     type Error = BanditError;
     fn try_from(n: NetworkData) -> Result<Network> {
         let ok = n.m >= 2
-            && n.m % 2 == 0
+            && n.m.is_multiple_of(2)
             && n.d >= 1
             && n.d.checked_mul(n.m) == Some(n.w1t.len())
             && n.w1t_0.len() == n.w1t.len()
