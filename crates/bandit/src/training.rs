@@ -288,4 +288,61 @@ mod tests {
         assert_eq!(one, run(2));
         assert_eq!(one, run(3));
     }
+
+    /// Plain full-batch descent on the full, repeated, dense history (the textbook form).
+    fn naive(
+        net: &Network,
+        x: &ndarray::Array2<f64>,
+        y: &Array1<f64>,
+        lambda: f64,
+        lr: f64,
+        steps: usize,
+    ) -> Array1<f64> {
+        let (m, d, n) = (net.m, net.d(), x.nrows() as f64);
+        let sm = (m as f64).sqrt();
+        let theta0 = net.params();
+        let mut w1 = theta0.slice(ndarray::s![..m * d]).to_owned().into_shape_with_order((m, d)).unwrap();
+        let mut w2 = theta0.slice(ndarray::s![m * d..]).to_owned();
+        let (w1_0, w2_0) = (w1.clone(), w2.clone());
+        let reg = m as f64 * lambda / n;
+        for _ in 0..steps {
+            let pre = x.dot(&w1.t());
+            let h = pre.mapv(|v| v.max(0.0));
+            let err = (h.dot(&w2) * sm - y) / n;
+            let gw2 = h.t().dot(&err) * sm + (&w2 - &w2_0) * reg;
+            let mut delta = ndarray::Array2::from_shape_fn(pre.dim(), |(r, i)| err[r] * sm * w2[i]);
+            delta.zip_mut_with(&pre, |g, p| *g *= f64::from(u8::from(*p > 0.0)));
+            let gw1 = delta.t().dot(x) + (&w1 - &w1_0) * reg;
+            w1.scaled_add(-lr, &gw1);
+            w2.scaled_add(-lr, &gw2);
+        }
+        w1.iter().chain(w2.iter()).copied().collect()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        #[test]
+        fn deduplicated_sparse_training_equals_the_textbook_form(
+            seed in 0u64..1000, d in 1usize..7, half in 1usize..6, n in 1usize..60, distinct in 1usize..12,
+        ) {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            let net = Network::new(d, 2 * half, &mut rng);
+            // `distinct` contexts, some all-zero or sparse, drawn with repetition, with noisy rewards.
+            let pool = ndarray::Array2::from_shape_fn((distinct, d), |_| {
+                if rng.random_bool(0.4) { 0.0 } else { rng.random_range(-1.0..1.0) }
+            });
+            let x = ndarray::Array2::from_shape_fn((n, d), |_| 0.0);
+            let mut x = x;
+            for mut row in x.rows_mut() {
+                row.assign(&pool.row(rng.random_range(0..distinct)));
+            }
+            let y = Array1::from_shape_fn(n, |_| rng.random_range(-1.0..2.0));
+            let mut fast = net.clone();
+            fast.train(x.view(), y.view(), 1e-2, 0.05, 4).unwrap();
+            let expected = naive(&net, &x, &y, 1e-2, 0.05, 4);
+            for (a, b) in fast.params().iter().zip(&expected) {
+                proptest::prop_assert!((a - b).abs() <= 1e-12 * (1.0 + b.abs()), "{a} vs {b}");
+            }
+        }
+    }
 }
