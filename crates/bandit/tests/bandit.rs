@@ -262,6 +262,13 @@ fn corrupted_saved_state_is_an_error_not_a_panic() {
     let mut json: serde_json::Value = serde_json::to_value(&p).unwrap();
     json["net"]["m"] = serde_json::json!(7);
     assert!(serde_json::from_value::<NeuralBandit>(json).is_err());
+    // The training set: a non-zero outside the context, a count that disagrees with the total.
+    let mut json: serde_json::Value = serde_json::to_value(&p).unwrap();
+    json["obs"]["index"] = serde_json::json!([3]);
+    assert!(serde_json::from_value::<NeuralBandit>(json).is_err());
+    let mut json: serde_json::Value = serde_json::to_value(&p).unwrap();
+    json["obs"]["count"] = serde_json::json!([2.0]);
+    assert!(serde_json::from_value::<NeuralBandit>(json).is_err());
     let l = LinUcb::new(2, 1.0, 0.1, 0).unwrap();
     let mut json: serde_json::Value = serde_json::to_value(&l).unwrap();
     json["b"]["data"] = serde_json::json!([1.0, 2.0, 3.0]);
