@@ -99,7 +99,9 @@ pub(crate) fn tasks(obs: &Observations, m: usize) -> Vec<Task> {
     for (cols, members) in groups {
         let k = cols.len();
         let contiguous = cols.last().is_none_or(|&last| last + 1 == cols[0] + k);
-        for part in members.chunks(TASK_ROWS) {
+        // Equal pieces (178 rows → 89 + 89, not 128 + 50), so that threads get equal shares.
+        let pieces = members.len().div_ceil(TASK_ROWS);
+        for part in members.chunks(members.len().div_ceil(pieces)) {
             let mut x = Array2::zeros((part.len(), k));
             for (i, &r) in part.iter().enumerate() {
                 x.row_mut(i).iter_mut().zip(rows[r].value).for_each(|(dst, v)| *dst = *v);
