@@ -49,6 +49,12 @@ pub fn model_features(mmacs: f64, mparams: f64, nodes: f64, layers: f64) -> [f64
     [mmacs, mparams, 4.0 * mparams, nodes, layers]
 }
 
+/// `v / ‖v‖₂` (a zero vector stays zero).
+fn unit(v: Array1<f64>) -> Array1<f64> {
+    let n = v.dot(&v).sqrt();
+    if n > 0.0 { v / n } else { v }
+}
+
 /// Synthetic anchors of the performance generator: latency (ms) from compute and memory,
 /// energy (mJ) from latency and cores, accuracy (%) saturating in MACs.
 fn anchor_performance(d: &[f64; DEVICE_FEATURES], m: &[f64; MODEL_FEATURES]) -> [f64; 3] {
@@ -150,18 +156,20 @@ impl QoeWorld {
             .collect()
     }
 
-    /// Standardised features plus a constant 1, scaled by 1/√(dim + 1) so that contexts have about
-    /// unit norm as in the classification protocol (the constant lets intercept-free models —
-    /// LinUCB, the NeuralUCB network — represent an offset).
+    /// Standardised features.
     fn features(&self, d: &[f64; DEVICE_FEATURES], m: &[f64; MODEL_FEATURES]) -> Array1<f64> {
         let raw: Array1<f64> = d.iter().chain(m.iter()).copied().collect();
         (&raw - &self.scale.0) / &self.scale.1
     }
 
+    /// Standardised features plus a constant 1 (so that intercept-free models — LinUCB, the NeuralUCB
+    /// network — can represent an offset), scaled to unit L2 norm as in the classification protocol.
+    /// NeuralUCB assumes ‖x‖ = 1: its default step is stable only for contexts of about that norm, and
+    /// the standardised model features are strongly correlated, so unscaled rows reach norm 1.5+.
     fn context(&self, d: &[f64; DEVICE_FEATURES], m: &[f64; MODEL_FEATURES]) -> Array1<f64> {
         let mut v = self.features(d, m).to_vec();
         v.push(1.0);
-        Array1::from(v) / ((DEVICE_FEATURES + MODEL_FEATURES + 1) as f64).sqrt()
+        unit(Array1::from(v))
     }
 
     /// Generated (accuracy %, latency ms, energy mJ) of a model on a device.
@@ -205,7 +213,8 @@ impl Environment for QoeWorld {
 
 /// A table world: devices × models with several users' ratings per cell (like the thesis's
 /// 15-user study). Every round a device is drawn uniformly; arm `a`'s reward is the mean of a
-/// bootstrap resample of that cell's ratings.
+/// bootstrap resample of that cell's ratings; its context is the device's features followed by the
+/// model's, scaled to unit L2 norm (NeuralUCB's assumption).
 pub struct TableWorld {
     device_features: Array2<f64>,
     model_features: Array2<f64>,
@@ -300,6 +309,8 @@ impl Environment for TableWorld {
         for a in 0..k {
             contexts.row_mut(a).slice_mut(ndarray::s![..dc]).assign(&self.device_features.row(d));
             contexts.row_mut(a).slice_mut(ndarray::s![dc..]).assign(&self.model_features.row(a));
+            let row = unit(contexts.row(a).to_owned());
+            contexts.row_mut(a).assign(&row);
             let cell = &self.ratings[d][a];
             let mean =
                 (0..cell.len()).map(|_| cell[self.rng.random_range(0..cell.len())]).sum::<f64>() / cell.len() as f64;
