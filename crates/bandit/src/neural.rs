@@ -54,7 +54,9 @@ pub struct NeuralConfig {
     pub lambda: f64,
     /// Exploration scale γ.
     pub gamma: f64,
-    /// Gradient-descent step.
+    /// Gradient-descent step for contexts of norm ≤ 1 (NeuralUCB's assumption). For larger
+    /// contexts the step is divided by the largest squared norm seen: the curvature of the loss
+    /// grows with ‖x‖², and an unscaled step makes descent diverge.
     pub lr: f64,
     /// Retrain after every `retrain_every` rewards...
     pub retrain_every: usize,
@@ -305,7 +307,8 @@ impl NeuralBandit {
         } else {
             self.cfg.retrain_steps
         };
-        self.net.train_on(&self.obs, self.cfg.lambda, self.cfg.lr, steps);
+        let lr = self.cfg.lr / self.obs.max_squared_norm().max(1.0);
+        self.net.train_on(&self.obs, self.cfg.lambda, lr, steps);
         self.since_retrain = 0;
         self.retrains += 1;
     }

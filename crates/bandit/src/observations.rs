@@ -161,6 +161,11 @@ impl Observations {
         self.count.len()
     }
 
+    /// The largest `‖x‖²` among the contexts (0 when empty).
+    pub fn max_squared_norm(&self) -> f64 {
+        self.start.windows(2).map(|w| self.value[w[0]..w[1]].iter().map(|v| v * v).sum::<f64>()).fold(0.0, f64::max)
+    }
+
     /// Add one reward for context `x` (the caller has checked `x.len() == d` and finiteness).
     pub fn push(&mut self, x: ArrayView1<f64>, y: f64) {
         let (index, value): (Vec<usize>, Vec<f64>) =

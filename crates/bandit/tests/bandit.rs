@@ -398,3 +398,23 @@ fn default_neural_ucb_is_stable_and_beats_linucb_on_the_qoe_world() {
     }
     assert!(neural < lin, "NeuralUCB {neural} vs LinUCB {lin} (sums over three seeds)");
 }
+
+#[test]
+fn contexts_beyond_unit_norm_do_not_make_training_diverge() {
+    struct Scaled(Classification);
+    impl Environment for Scaled {
+        fn dim(&self) -> usize {
+            self.0.dim()
+        }
+        fn next_round(&mut self) -> edgeopt_bandit::Round {
+            let mut r = self.0.next_round();
+            r.contexts *= 4.0;
+            r
+        }
+    }
+    let mut env = Scaled(wine(0));
+    let mut p = NeuralBandit::new(env.dim(), NeuralConfig::default()).unwrap();
+    let curve = simulate(&mut env, &mut p, &SimConfig::new(1000, Delay::None, 0)).unwrap();
+    let st = simulate_static(&mut wine(0), 1000).regret();
+    assert!(curve.regret() < st / 5.0, "regret {} vs static {st}", curve.regret());
+}
