@@ -12,15 +12,50 @@ use crate::error::{BanditError, Result};
 use crate::network::standard_normal;
 
 /// What a round offers: one context row per arm, each arm's reward, and (optionally) each arm's
-/// latency on this round's device for a QoS filter.
+/// expected reward and its latency on this round's device for a QoS filter.
+///
+/// ```
+/// use edgeopt_bandit::Round;
+/// use edgeopt_bandit::ndarray::array;
+/// let r = Round::new(array![[1.0, 0.0], [0.0, 1.0]], array![0.9, 0.2]).with_expected(array![0.8, 0.3]);
+/// assert_eq!(r.mean_reward(0), 0.8);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Round {
     /// Contexts, arms × features.
     pub contexts: Array2<f64>,
-    /// Reward each arm would pay this round.
+    /// Reward each arm would pay this round (what the policy is told).
     pub rewards: Array1<f64>,
+    /// Each arm's expected (noise-free) reward, when the environment knows it. The simulator
+    /// measures regret, ranks and the oracle on it, so reward noise does not count as regret
+    /// (pseudo-regret, as in the bandit literature).
+    pub expected: Option<Array1<f64>>,
     /// Latency of each arm on this round's device, if the environment knows it.
     pub latency: Option<Array1<f64>>,
+}
+
+impl Round {
+    /// A round without expected rewards or latencies.
+    pub fn new(contexts: Array2<f64>, rewards: Array1<f64>) -> Round {
+        Round { contexts, rewards, expected: None, latency: None }
+    }
+
+    /// With each arm's expected reward.
+    pub fn with_expected(mut self, expected: Array1<f64>) -> Round {
+        self.expected = Some(expected);
+        self
+    }
+
+    /// With each arm's latency on this round's device.
+    pub fn with_latency(mut self, latency: Array1<f64>) -> Round {
+        self.latency = Some(latency);
+        self
+    }
+
+    /// Arm `a`'s expected reward if known, else its reward (`a` must be an arm of the round).
+    pub fn mean_reward(&self, a: usize) -> f64 {
+        self.expected.as_ref().and_then(|e| e.get(a).copied()).unwrap_or(self.rewards[a])
+    }
 }
 
 /// A source of rounds.
@@ -138,7 +173,7 @@ impl Environment for Classification {
             contexts.slice_mut(ndarray::s![a, a * d..(a + 1) * d]).assign(&self.rows.row(i));
         }
         let rewards = Array1::from_shape_fn(self.classes, |a| if a == self.labels[i] { 1.0 } else { 0.0 });
-        Round { contexts, rewards, latency: None }
+        Round::new(contexts, rewards)
     }
 }
 
@@ -207,8 +242,8 @@ impl Environment for Synthetic {
             let n = row.dot(&row).sqrt();
             row.mapv_inplace(|v| v / n);
         }
-        let rewards =
-            Array1::from_shape_fn(self.arms, |k| self.h(contexts.row(k)) + self.noise * standard_normal(&mut self.rng));
-        Round { contexts, rewards, latency: None }
+        let expected = Array1::from_shape_fn(self.arms, |k| self.h(contexts.row(k)));
+        let rewards = expected.mapv(|h| h + self.noise * standard_normal(&mut self.rng));
+        Round::new(contexts, rewards).with_expected(expected)
     }
 }

@@ -132,17 +132,29 @@ impl Curve {
     }
 }
 
-fn best(r: &Round) -> f64 {
-    r.rewards.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-}
-
+/// The largest expected reward among `arms`.
 fn best_of(r: &Round, arms: &[usize]) -> f64 {
-    arms.iter().map(|&a| r.rewards[a]).fold(f64::NEG_INFINITY, f64::max)
+    arms.iter().map(|&a| r.mean_reward(a)).fold(f64::NEG_INFINITY, f64::max)
 }
 
-/// How many of `arms` pay strictly more than `value` this round.
-fn rank_of(r: &Round, arms: &[usize], value: f64) -> usize {
-    arms.iter().filter(|&&a| r.rewards[a] > value).count()
+/// How many of `arms` have a strictly larger expected reward than arm `a`.
+fn rank_of(r: &Round, arms: &[usize], a: usize) -> usize {
+    let v = r.mean_reward(a);
+    arms.iter().filter(|&&b| r.mean_reward(b) > v).count()
+}
+
+/// A round whose arrays disagree in length is the environment's error, reported, never a panic.
+fn check_round(r: &Round) -> Result<()> {
+    let k = r.rewards.len();
+    for n in [Some(r.contexts.nrows()), r.expected.as_ref().map(|e| e.len()), r.latency.as_ref().map(|l| l.len())]
+        .into_iter()
+        .flatten()
+    {
+        if n != k {
+            return Err(BanditError::ContextLength { expected: k, got: n });
+        }
+    }
+    Ok(())
 }
 
 /// Run `policy` on `env`.
@@ -158,9 +170,7 @@ pub fn simulate<E: Environment, P: Policy + ?Sized>(env: &mut E, policy: &mut P,
             }
         }
         let round = env.next_round();
-        if round.contexts.nrows() != round.rewards.len() {
-            return Err(BanditError::ContextLength { expected: round.rewards.len(), got: round.contexts.nrows() });
-        }
+        check_round(&round)?;
         let arms = admitted(&round, cfg.qos_max_latency);
         let d = if arms.len() == round.rewards.len() {
             policy.select(t, round.contexts.view())?
@@ -169,12 +179,11 @@ pub fn simulate<E: Environment, P: Policy + ?Sized>(env: &mut E, policy: &mut P,
         };
         let arm = *arms.get(d.arm).ok_or(BanditError::NoArms { round: t })?;
         let r = round.rewards[arm];
-        let b = best_of(&round, &arms);
-        regret += b - r;
+        regret += best_of(&round, &arms) - round.mean_reward(arm);
         curve.reward.push(r);
         curve.cumulative_regret.push(regret);
         curve.arm.push(arm);
-        curve.rank.push(rank_of(&round, &arms, r));
+        curve.rank.push(rank_of(&round, &arms, arm));
         let (delay, lost) = match cfg.delay {
             Delay::None => (1, false),
             Delay::Uniform { max } => (delays.random_range(1..=max.max(1)), false),
@@ -197,12 +206,15 @@ pub fn simulate_oracle_qos<E: Environment>(env: &mut E, rounds: u64, qos: Option
     let mut c = Curve::default();
     for _ in 0..rounds {
         let r = env.next_round();
+        if check_round(&r).is_err() {
+            continue;
+        }
         let arms = admitted(&r, qos);
         let Some(&first) = arms.first() else { continue };
-        let (arm, b) = arms
-            .iter()
-            .fold((first, f64::NEG_INFINITY), |acc, &i| if r.rewards[i] > acc.1 { (i, r.rewards[i]) } else { acc });
-        c.reward.push(b);
+        let (arm, _) = arms.iter().fold((first, f64::NEG_INFINITY), |acc, &i| {
+            if r.mean_reward(i) > acc.1 { (i, r.mean_reward(i)) } else { acc }
+        });
+        c.reward.push(r.rewards[arm]);
         c.cumulative_regret.push(0.0);
         c.arm.push(arm);
         c.rank.push(0);
@@ -212,21 +224,20 @@ pub fn simulate_oracle_qos<E: Environment>(env: &mut E, rounds: u64, qos: Option
 
 /// The best fixed arm in hindsight (arm sets must keep their size).
 pub fn simulate_static<E: Environment>(env: &mut E, rounds: u64) -> Curve {
-    let rounds: Vec<Round> = (0..rounds).map(|_| env.next_round()).collect();
+    let rounds: Vec<Round> = (0..rounds).map(|_| env.next_round()).filter(|r| check_round(r).is_ok()).collect();
     let k = rounds.first().map_or(0, |r| r.rewards.len());
-    let totals: Vec<f64> =
-        (0..k).map(|a| rounds.iter().map(|r| r.rewards.get(a).copied().unwrap_or(0.0)).sum()).collect();
+    let value = |r: &Round, a: usize| if a < r.rewards.len() { r.mean_reward(a) } else { 0.0 };
+    let totals: Vec<f64> = (0..k).map(|a| rounds.iter().map(|r| value(r, a)).sum()).collect();
     let arm = (0..k).max_by(|&a, &b| totals[a].total_cmp(&totals[b]).then(b.cmp(&a))).unwrap_or(0);
     let mut c = Curve::default();
     let mut regret = 0.0;
     for r in &rounds {
-        let v = r.rewards.get(arm).copied().unwrap_or(0.0);
-        let b = best(r);
-        regret += b - v;
-        c.reward.push(v);
+        let all: Vec<usize> = (0..r.rewards.len()).collect();
+        regret += best_of(r, &all) - value(r, arm);
+        c.reward.push(r.rewards.get(arm).copied().unwrap_or(0.0));
         c.cumulative_regret.push(regret);
         c.arm.push(arm);
-        c.rank.push(rank_of(r, &(0..r.rewards.len()).collect::<Vec<_>>(), v));
+        c.rank.push(if arm < all.len() { rank_of(r, &all, arm) } else { all.len() });
     }
     c
 }
@@ -243,7 +254,7 @@ mod tests {
             1
         }
         fn next_round(&mut self) -> Round {
-            Round { contexts: Array2::zeros((4, 1)), rewards: array![0.1, 0.5, 0.9, 0.5], latency: None }
+            Round::new(Array2::zeros((4, 1)), array![0.1, 0.5, 0.9, 0.5])
         }
     }
     impl Policy for Fixed {
@@ -270,5 +281,31 @@ mod tests {
         assert_eq!(simulate_oracle(&mut Fixed(0), 5).hit_ratio(), 1.0);
         let csv = second.to_csv();
         assert!(csv.starts_with("round,arm,rank,reward,mean_reward,cumulative_regret\n1,1,1,0.5,0.5,"));
+    }
+
+    /// Realised rewards favour arm 0, expected rewards arm 1 (noise is not regret).
+    struct Noisy(usize);
+    impl Environment for Noisy {
+        fn dim(&self) -> usize {
+            1
+        }
+        fn next_round(&mut self) -> Round {
+            let expected = if self.0 == 2 { array![0.2, 0.5] } else { array![0.2] };
+            Round::new(Array2::zeros((2, 1)), array![0.9, 0.1]).with_expected(expected)
+        }
+    }
+
+    #[test]
+    fn regret_is_measured_on_expected_rewards_when_known() {
+        let cfg = SimConfig::new(10, Delay::None, 0);
+        let good = simulate(&mut Noisy(2), &mut Fixed(1), &cfg).unwrap();
+        assert_eq!((good.regret(), good.hit_ratio()), (0.0, 1.0));
+        assert_eq!(good.reward[0], 0.1, "the policy still sees the realised reward");
+        let bad = simulate(&mut Noisy(2), &mut Fixed(0), &cfg).unwrap();
+        assert!((bad.regret() - 3.0).abs() < 1e-12);
+        assert_eq!(simulate_oracle(&mut Noisy(2), 3).arm, vec![1, 1, 1]);
+        assert_eq!(simulate_static(&mut Noisy(2), 3).arm, vec![1, 1, 1]);
+        let err = simulate(&mut Noisy(1), &mut Fixed(0), &cfg).unwrap_err();
+        assert_eq!(err, BanditError::ContextLength { expected: 2, got: 1 });
     }
 }

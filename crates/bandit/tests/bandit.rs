@@ -311,7 +311,7 @@ fn an_environment_with_mismatched_rounds_is_an_error() {
             2
         }
         fn next_round(&mut self) -> Round {
-            Round { contexts: Array2::zeros((1, 2)), rewards: array![0.0, 1.0, 2.0], latency: None }
+            Round::new(Array2::zeros((1, 2)), array![0.0, 1.0, 2.0])
         }
     }
     let cfg = SimConfig::new(3, Delay::None, 0);

@@ -2,6 +2,7 @@
 //! workflow, a report folder (markdown + SVG) and a printed summary.
 
 mod accel;
+mod bandit;
 mod codesign;
 mod nas;
 
@@ -28,6 +29,7 @@ pub fn run(out: &Path) -> CliResult<()> {
     let (fastest, cycles) = accel::section(&mut r)?;
     nas::section(&mut r)?;
     codesign::section(&mut r)?;
+    bandit::section(&mut r)?;
     let report = out.join("report.md");
     std::fs::write(&report, &r.md).map_err(io_err(&report))?;
     print!("{}", r.summary);
