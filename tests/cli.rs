@@ -324,4 +324,17 @@ fn bandit_prints_the_final_regret_last_and_writes_a_curve() {
     ]);
     assert!(ok, "{err}");
     assert_eq!(out.lines().last().unwrap(), "0");
+    // Hyperparameters of the neural policies, checked by the library.
+    let h1 = |extra: &[&str]| {
+        let mut args = vec!["bandit", "--env", "h1", "--policy", "neural-ucb", "--rounds", "40", "--width", "8"];
+        args.extend_from_slice(extra);
+        edgeopt(&args)
+    };
+    let (ok, out, err) = h1(&["--confidence", "last-layer", "--gamma", "0.05", "--no-geometric", "--lr", "0.02"]);
+    assert!(ok, "{err}");
+    assert!(out.lines().last().unwrap().parse::<f64>().is_ok(), "{out}");
+    let (ok, _, err) = h1(&["--lr=-1"]);
+    assert!(!ok && err.contains("lr") && err.lines().count() == 1, "{err}");
+    let (ok, _, err) = h1(&["--confidence", "dense"]);
+    assert!(!ok && err.contains("--confidence"), "{err}");
 }

@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 use edgeopt::bandit::{
-    Classification, Curve, Delay, Environment, Exploration, LinUcb, NeuralBandit, NeuralConfig, Policy, QoeKind,
-    QoeWorld, RandomPolicy, SimConfig, Synthetic, SyntheticReward, TableWorld, simulate, simulate_oracle_qos,
+    Classification, Confidence, Curve, Delay, Environment, Exploration, LinUcb, NeuralBandit, NeuralConfig, Policy,
+    QoeKind, QoeWorld, RandomPolicy, SimConfig, Synthetic, SyntheticReward, TableWorld, simulate, simulate_oracle_qos,
     simulate_static,
 };
 
@@ -44,6 +44,27 @@ pub struct BanditArgs {
     /// Gradient steps per retrain (neural policies).
     #[arg(long, default_value_t = 100)]
     retrain_steps: usize,
+    /// Hidden width m (neural policies).
+    #[arg(long, default_value_t = 100)]
+    width: usize,
+    /// Regularisation λ (neural policies; LinUCB's ridge is 1).
+    #[arg(long, default_value_t = 1e-3)]
+    lambda: f64,
+    /// Gradient-descent step (neural policies).
+    #[arg(long, default_value_t = 0.01)]
+    lr: f64,
+    /// Exploration scale: γ of NeuralUCB / NeuralTS (default 0.1), α of LinUCB (default 0.03).
+    #[arg(long)]
+    gamma: Option<f64>,
+    /// ε of eps-greedy.
+    #[arg(long, default_value_t = 0.05)]
+    epsilon: f64,
+    /// Confidence matrix Z of the neural policies: diagonal, full, last-layer.
+    #[arg(long, default_value = "diagonal")]
+    confidence: String,
+    /// No geometric early retraining (1, 2, 4, ... rewards): the reference protocol's plain schedule.
+    #[arg(long)]
+    no_geometric: bool,
     /// Seed (environment, policy and delays get independent streams from it).
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -100,12 +121,27 @@ pub fn run(a: BanditArgs) -> CliResult<()> {
     }
     let mut env = make_env(&a)?;
     let d = env.dim();
+    let confidence = match a.confidence.as_str() {
+        "diagonal" => Confidence::Diagonal,
+        "full" => Confidence::Full,
+        "last-layer" => Confidence::LastLayer,
+        other => {
+            return Err(CliError::Usage(format!("--confidence `{other}`: expected diagonal, full or last-layer")));
+        }
+    };
+    let defaults = NeuralConfig::default();
     let neural = |exploration| NeuralConfig {
         seed: a.seed.wrapping_add(1),
+        width: a.width,
+        lambda: a.lambda,
+        lr: a.lr,
+        gamma: a.gamma.unwrap_or(defaults.gamma),
         retrain_every: a.retrain_every,
         retrain_steps: a.retrain_steps,
+        geometric_start: !a.no_geometric,
+        confidence,
         exploration,
-        ..NeuralConfig::default()
+        ..defaults
     };
     let delay = if a.missing > 0.0 {
         Delay::Missing { max: a.delay_max, p: a.missing }
@@ -121,8 +157,8 @@ pub fn run(a: BanditArgs) -> CliResult<()> {
             let mut p: Box<dyn Policy> = match other {
                 "neural-ucb" => Box::new(NeuralBandit::new(d, neural(Exploration::Ucb))?),
                 "neural-ts" => Box::new(NeuralBandit::new(d, neural(Exploration::Thompson))?),
-                "eps-greedy" => Box::new(NeuralBandit::new(d, neural(Exploration::EpsilonGreedy(0.05)))?),
-                "lin-ucb" => Box::new(LinUcb::new(d, 1.0, 0.03, a.seed.wrapping_add(1))?),
+                "eps-greedy" => Box::new(NeuralBandit::new(d, neural(Exploration::EpsilonGreedy(a.epsilon)))?),
+                "lin-ucb" => Box::new(LinUcb::new(d, 1.0, a.gamma.unwrap_or(0.03), a.seed.wrapping_add(1))?),
                 "random" => Box::new(RandomPolicy::new(a.seed.wrapping_add(1))),
                 _ => {
                     return Err(CliError::Usage(format!(
