@@ -105,7 +105,8 @@ impl Accel {
         let pes = self.hardware.num_pes();
         let dense = self.dataflow.mapping_for(pes, false);
         let depthwise = self.dataflow.mapping_for(pes, true);
-        let mut seen: HashMap<[u64; 12], usize, BuildHasherDefault<ShapeHasher>> = HashMap::default();
+        let mut seen: HashMap<[u64; 12], usize, BuildHasherDefault<ShapeHasher>> =
+            HashMap::with_capacity_and_hasher(layers.len(), BuildHasherDefault::default());
         let mut out: Vec<CompiledLayer> = Vec::with_capacity(layers.len());
         for layer in layers {
             let shape = [
@@ -157,7 +158,12 @@ impl Hasher for ShapeHasher {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
+        // `[u64]` keys arrive here as one byte slice: take them a word at a time.
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            self.write_u64(u64::from_le_bytes(w.try_into().expect("8 bytes")));
+        }
+        for &b in words.remainder() {
             self.write_u64(u64::from(b));
         }
     }
