@@ -142,7 +142,8 @@ pub struct CompiledLayer {
     l1_elems: u64,
     l2_elems: u64,
     avg_utilized_pes: f64,
-    program: Program,
+    /// Shared: repeated layers of a network reuse one analysis.
+    program: std::sync::Arc<Program>,
 }
 
 impl CompiledLayer {
@@ -173,7 +174,7 @@ impl CompiledLayer {
             l1_elems: to_u64(l1, layer)?,
             l2_elems: to_u64(l2, layer)?,
             avg_utilized_pes: top.avg_util,
-            program: an.program,
+            program: std::sync::Arc::new(an.program),
         };
         // Surface overflow or negative volumes now rather than at pricing time.
         let slowest = Bandwidth { noc: 1, offchip: 1, latency: 1, vector_width: 1 };
