@@ -1,8 +1,6 @@
 //! The [`Accelerator`] trait and its two implementations.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::dataflow::Dataflow;
@@ -105,8 +103,9 @@ impl Accel {
         let pes = self.hardware.num_pes();
         let dense = self.dataflow.mapping_for(pes, false);
         let depthwise = self.dataflow.mapping_for(pes, true);
-        let mut seen: HashMap<[u64; 12], usize, BuildHasherDefault<ShapeHasher>> =
-            HashMap::with_capacity_and_hasher(layers.len(), BuildHasherDefault::default());
+        // Shape keys are not attacker-controlled: Fx hashing, not SipHash (which showed in profiles).
+        let mut seen: FxHashMap<[u64; 12], usize> =
+            FxHashMap::with_capacity_and_hasher(layers.len(), Default::default());
         let mut out: Vec<CompiledLayer> = Vec::with_capacity(layers.len());
         for layer in layers {
             let shape = [
@@ -145,33 +144,6 @@ impl Accelerator for Accel {
 
     fn cycles(&self, layers: &[Layer]) -> Result<u64> {
         self.compile(layers)?.cycles(&self.hardware)
-    }
-}
-
-/// A cheap multiplicative hasher for the integer shape keys of [`Accel::compile`] (SipHash showed
-/// up in profiles; these keys are not attacker-controlled).
-#[derive(Default)]
-struct ShapeHasher(u64);
-
-impl Hasher for ShapeHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // `[u64]` keys arrive here as one byte slice: take them a word at a time.
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            self.write_u64(u64::from_le_bytes(w.try_into().expect("8 bytes")));
-        }
-        for &b in words.remainder() {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u64(&mut self, x: u64) {
-        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-    fn write_usize(&mut self, x: usize) {
-        self.write_u64(x as u64);
     }
 }
 

@@ -7,10 +7,8 @@
 //! the same network as the full history at a fraction of the cost. Keeping only the non-zeros
 //! serves the disjoint `K·d` encodings, which are `(K−1)/K` zeros.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use ndarray::ArrayView1;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{BanditError, Result};
@@ -29,34 +27,7 @@ pub(crate) struct Observations {
     total: usize,
     /// Row of each distinct context, keyed by its non-zeros' positions and bit patterns (derived).
     #[serde(skip)]
-    lookup: HashMap<Vec<u64>, usize, BuildHasherDefault<WordHasher>>,
-}
-
-/// A multiply–rotate hash over 64-bit words (the keys are already bit patterns; SipHash's
-/// flooding resistance buys nothing here and cost a fifth of a small retrain).
-#[derive(Default)]
-struct WordHasher(u64);
-
-impl Hasher for WordHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // `[u64]` keys arrive here as one byte slice: take them a word at a time.
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            self.write_u64(u64::from_le_bytes(w.try_into().expect("8 bytes")));
-        }
-        for &b in words.remainder() {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u64(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_usize(&mut self, w: usize) {
-        self.write_u64(w as u64);
-    }
+    lookup: FxHashMap<Vec<u64>, usize>,
 }
 
 /// One distinct context of an [`Observations`] set.
@@ -122,7 +93,7 @@ impl TryFrom<ObservationsData> for Observations {
             count: s.count,
             sum: s.sum,
             total: s.total,
-            lookup: HashMap::default(),
+            lookup: FxHashMap::default(),
         };
         for r in 0..rows {
             let key = key(&o.index[o.start[r]..o.start[r + 1]], &o.value[o.start[r]..o.start[r + 1]]);
@@ -147,7 +118,7 @@ impl Observations {
             count: Vec::new(),
             sum: Vec::new(),
             total: 0,
-            lookup: HashMap::default(),
+            lookup: FxHashMap::default(),
         }
     }
 
