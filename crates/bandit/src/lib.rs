@@ -12,8 +12,37 @@
 //!   (h1, h2, h3 of the NeuralUCB paper), the synthetic QoE world [`QoeWorld`] and the ratings
 //!   table world [`TableWorld`].
 //! * [`simulate`] with [`Delay`]s none / uniform / missing.
+//! * [`Curve`]s: per-round reward, rank of the chosen arm (top-k hit ratios), cumulative regret
+//!   (against expected rewards when the environment knows them).
 //!
-//! * [`Curve`]s: per-round reward, rank of the chosen arm (top-k hit ratios), cumulative regret.
+//! A serving loop: decide now, learn when (and if) the rating comes.
+//!
+//! ```
+//! use std::collections::VecDeque;
+//! use edgeopt_bandit::{Environment, NeuralBandit, NeuralConfig, Policy, Synthetic, SyntheticReward};
+//!
+//! let mut world = Synthetic::new(SyntheticReward::H1, 4, 8, 0.05, 7)?;
+//! let mut policy = NeuralBandit::new(world.dim(), NeuralConfig { width: 32, ..NeuralConfig::default() })?;
+//! let mut ratings = VecDeque::new();
+//! for t in 0..300 {
+//!     let round = world.next_round();
+//!     let decision = policy.select(t, round.contexts.view())?;
+//!     ratings.push_back((decision.id, round.rewards[decision.arm]));
+//!     if ratings.len() > 5 {
+//!         // Ratings arrive five rounds late; every tenth never arrives.
+//!         let (id, reward) = ratings.pop_front().unwrap();
+//!         if id % 10 != 0 {
+//!             policy.feedback(id, reward)?;
+//!         }
+//!     }
+//!     if t % 100 == 99 {
+//!         // Ids count decisions (one per round here): forget tickets older than 50 rounds.
+//!         policy.expire(decision.id.saturating_sub(50));
+//!     }
+//! }
+//! assert!(policy.observations() > 200 && policy.pending() < 60);
+//! # Ok::<(), edgeopt_bandit::BanditError>(())
+//! ```
 //!
 //! Retraining runs on the *distinct* contexts seen so far, each with its reward count and sum (the
 //! gradient of the squared loss is unchanged), grouped by their pattern of non-zeros into dense
