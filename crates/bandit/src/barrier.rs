@@ -5,7 +5,7 @@
 //! an idle rayon pool do) costs more than the step itself; spinning briefly keeps the threads
 //! hot, and yielding afterwards keeps an oversubscribed machine making progress.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Spins per wait before falling back to `yield_now`.
 const SPINS: u32 = 1 << 11;
@@ -15,15 +15,34 @@ pub(crate) struct SpinBarrier {
     n: usize,
     arrived: AtomicUsize,
     generation: AtomicUsize,
+    /// A participant panicked: the others must not wait for it forever.
+    broken: AtomicBool,
+}
+
+/// Marks the barrier broken if its thread unwinds (hold one in every participant).
+pub(crate) struct PanicGuard<'a>(pub &'a SpinBarrier);
+
+impl Drop for PanicGuard<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.broken.store(true, Ordering::Release);
+        }
+    }
 }
 
 impl SpinBarrier {
     /// A barrier for `n ≥ 1` threads.
     pub fn new(n: usize) -> SpinBarrier {
-        SpinBarrier { n: n.max(1), arrived: AtomicUsize::new(0), generation: AtomicUsize::new(0) }
+        SpinBarrier {
+            n: n.max(1),
+            arrived: AtomicUsize::new(0),
+            generation: AtomicUsize::new(0),
+            broken: AtomicBool::new(false),
+        }
     }
 
-    /// Block until all `n` threads have called `wait` (for this generation).
+    /// Block until all `n` threads have called `wait` (for this generation). Panics if another
+    /// participant panicked (a bug), instead of waiting for it forever.
     pub fn wait(&self) {
         let generation = self.generation.load(Ordering::Acquire);
         if self.arrived.fetch_add(1, Ordering::AcqRel) + 1 == self.n {
@@ -33,6 +52,7 @@ impl SpinBarrier {
         }
         let mut spins = 0u32;
         while self.generation.load(Ordering::Acquire) == generation {
+            assert!(!self.broken.load(Ordering::Acquire), "a training thread panicked");
             if spins < SPINS {
                 std::hint::spin_loop();
                 spins += 1;
@@ -47,6 +67,21 @@ impl SpinBarrier {
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicU64;
+
+    #[test]
+    fn a_panicking_participant_breaks_the_barrier_instead_of_hanging_it() {
+        let barrier = SpinBarrier::new(2);
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    let _guard = PanicGuard(&barrier);
+                    panic!("bug in a worker");
+                });
+                barrier.wait();
+            });
+        }));
+        assert!(result.is_err());
+    }
 
     #[test]
     fn no_thread_passes_before_all_arrive() {

@@ -14,7 +14,7 @@ use std::sync::{Mutex, PoisonError, RwLock};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2, s};
 
-use crate::barrier::SpinBarrier;
+use crate::barrier::{PanicGuard, SpinBarrier};
 use crate::network::{Network, relu_dot};
 use crate::observations::Observations;
 
@@ -155,6 +155,7 @@ impl Network {
         std::thread::scope(|scope| {
             for part in &parts[1..] {
                 scope.spawn(|| {
+                    let _guard = PanicGuard(&barrier);
                     for _ in 0..steps {
                         barrier.wait(); // weights updated
                         gradient(part);
@@ -162,6 +163,7 @@ impl Network {
                     }
                 });
             }
+            let _guard = PanicGuard(&barrier);
             for _ in 0..steps {
                 barrier.wait();
                 gradient(&parts[0]);
