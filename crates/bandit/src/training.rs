@@ -7,12 +7,11 @@
 //! differentiated in parallel and summed in task order, so the result does not depend on the
 //! number of threads.
 
-use std::collections::HashMap;
-
 use std::sync::{Mutex, PoisonError, RwLock};
 
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2, s};
+use rustc_hash::FxHashMap;
 
 use crate::barrier::{PanicGuard, SpinBarrier};
 use crate::network::{Network, relu_dot};
@@ -86,7 +85,7 @@ fn split_balanced(ts: &mut [Task], parts: usize) -> Vec<&mut [Task]> {
 /// Group the distinct contexts of `obs` by pattern and cut the groups into tasks.
 pub(crate) fn tasks(obs: &Observations, m: usize) -> Vec<Task> {
     let mut groups: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
-    let mut by_pattern: HashMap<&[usize], usize> = HashMap::new();
+    let mut by_pattern: FxHashMap<&[usize], usize> = FxHashMap::default();
     for (r, row) in obs.rows(0, obs.distinct()).enumerate() {
         let g = *by_pattern.entry(row.index).or_insert_with(|| {
             groups.push((row.index.to_vec(), Vec::new()));
