@@ -24,7 +24,7 @@ pub struct NetworkCost {
 }
 
 impl NetworkCost {
-    fn from_layers(layers: Vec<LayerCost>) -> NetworkCost {
+    pub(crate) fn from_layers(layers: Vec<LayerCost>) -> NetworkCost {
         NetworkCost {
             cycles: layers.iter().fold(0u64, |a, l| a.saturating_add(l.cycles)),
             energy_nj: layers.iter().map(|l| l.energy_nj).sum(),
@@ -104,24 +104,11 @@ impl Accel {
         let dense = self.dataflow.mapping_for(pes, false);
         let depthwise = self.dataflow.mapping_for(pes, true);
         // Shape keys are not attacker-controlled: Fx hashing, not SipHash (which showed in profiles).
-        let mut seen: FxHashMap<[u64; 12], usize> =
+        let mut seen: FxHashMap<[u64; 11], usize> =
             FxHashMap::with_capacity_and_hasher(layers.len(), Default::default());
         let mut out: Vec<CompiledLayer> = Vec::with_capacity(layers.len());
         for layer in layers {
-            let shape = [
-                layer.kind as u64,
-                layer.batch,
-                layer.groups,
-                layer.k,
-                layer.c,
-                layer.r,
-                layer.s,
-                layer.y,
-                layer.x,
-                layer.stride_y,
-                layer.stride_x,
-                0,
-            ];
+            let shape = layer.shape_key();
             let compiled = match seen.get(&shape) {
                 Some(&i) => out[i].renamed(&layer.name),
                 None => {

@@ -199,6 +199,23 @@ impl Layer {
         out_size(self.y, self.r, self.stride_y)
     }
 
+    /// Everything the cost model reads (not the name): layers with equal keys cost the same.
+    pub(crate) fn shape_key(&self) -> [u64; 11] {
+        [
+            self.kind as u64,
+            self.batch,
+            self.groups,
+            self.k,
+            self.c,
+            self.r,
+            self.s,
+            self.y,
+            self.x,
+            self.stride_y,
+            self.stride_x,
+        ]
+    }
+
     /// Output columns `X' = (X − S) / stride_x + 1` (0 if the filter does not fit).
     pub fn output_cols(&self) -> u64 {
         out_size(self.x, self.s, self.stride_x)

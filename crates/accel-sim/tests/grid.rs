@@ -71,3 +71,34 @@ fn spaces_enumerate_sample_and_filter() {
     let bad = HardwareSpace { noc_bw: vec![0], ..HardwareSpace::thesis() };
     assert!(bad.validate().unwrap_err().to_string().contains("noc_bw"));
 }
+
+#[test]
+fn a_cached_accelerator_equals_the_plain_one_across_networks_and_threads() {
+    use edgeopt_accel_sim::{Accel, CachedAccel, Dataflow, HardwareConfig, Layer};
+    use rayon::prelude::*;
+    let net = mobilenet();
+    for df in Dataflow::BUILT_IN {
+        let acc = Accel::new(HardwareConfig::new(256, 600, 150).build().unwrap(), df.clone());
+        let cached = CachedAccel::new(acc.clone());
+        let plain = acc.evaluate(&net).unwrap();
+        // Cold, then warm (names come from the network evaluated, not from the memo).
+        assert_eq!(cached.evaluate(&net).unwrap(), plain);
+        let shapes = cached.cached_shapes();
+        assert!(shapes < net.len(), "{shapes} shapes for {} layers", net.len());
+        let renamed: Vec<Layer> = net.iter().map(|l| Layer { name: format!("x{}", l.name), ..l.clone() }).collect();
+        let warm = cached.evaluate(&renamed).unwrap();
+        assert_eq!(warm, acc.evaluate(&renamed).unwrap());
+        assert_eq!(cached.cached_shapes(), shapes);
+        assert_eq!(cached.cycles(&net).unwrap(), plain.cycles);
+        // Shared by threads: prefixes of the network, evaluated in parallel, equal the plain results.
+        cached.clear();
+        let par: Vec<u64> = (1..=net.len()).into_par_iter().map(|n| cached.cycles(&net[..n]).unwrap()).collect();
+        let seq: Vec<u64> = (1..=net.len()).map(|n| acc.cycles(&net[..n]).unwrap()).collect();
+        assert_eq!(par, seq);
+    }
+    // Errors are reported, not cached.
+    let small = CachedAccel::new(Accel::new(HardwareConfig::new(16, 60, 10).build().unwrap(), Dataflow::YrP));
+    let bad = [Layer::conv("wide", 8, 8, 9, 9, 4, 4, 1)];
+    assert!(small.evaluate(&bad).is_err());
+    assert_eq!(small.cached_shapes(), 0);
+}
