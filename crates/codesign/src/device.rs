@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use edgeopt_accel_sim::{Accel, Accelerator};
+use edgeopt_accel_sim::{Accel, Accelerator, CachedAccel};
 use edgeopt_nas::SearchSpace;
 
 use crate::error::{CodesignError, Result};
@@ -91,10 +91,11 @@ impl<A: Eq + Hash + std::fmt::Debug + Sync + Send> Device<A> for TableDevice<A> 
 }
 
 /// An accelerator of the cost model measuring architectures of a search space through their
-/// lowering (cycles and nJ).
+/// lowering (cycles and nJ). Layer shapes shared between architectures are analysed once
+/// ([`CachedAccel`]).
 pub struct AcceleratorDevice<'s, S> {
     space: &'s S,
-    accel: Accel,
+    accel: CachedAccel,
     name: String,
     count: AtomicUsize,
 }
@@ -103,7 +104,7 @@ impl<'s, S: SearchSpace> AcceleratorDevice<'s, S> {
     /// Measure `space`'s architectures on `accel`.
     pub fn new(space: &'s S, accel: Accel) -> Self {
         let name = accel.label();
-        AcceleratorDevice { space, accel, name, count: AtomicUsize::new(0) }
+        AcceleratorDevice { space, accel: CachedAccel::new(accel), name, count: AtomicUsize::new(0) }
     }
 }
 
