@@ -1,6 +1,6 @@
 //! Decision tickets and the [`Policy`] trait.
 
-use ndarray::ArrayView2;
+use ndarray::{ArrayView1, ArrayView2};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -61,6 +61,35 @@ pub trait Policy {
                 return Err(crate::error::BanditError::ContextLength { expected: p, got: f.len() });
             }
             m.row_mut(i).assign(&f);
+        }
+        self.select(round, m.view())
+    }
+
+    /// Choose among `arms` for one arriving device described by `context`: each arm's context row is
+    /// the device's features followed by the arm's (Aquaman: device features ‖ model features).
+    ///
+    /// ```
+    /// use edgeopt_bandit::{LinUcb, Policy};
+    /// use edgeopt_bandit::ndarray::array;
+    /// let mut p = LinUcb::new(3, 1.0, 0.1, 0).unwrap();
+    /// let models = [array![1.0, 0.0], array![0.0, 1.0]];
+    /// let d = p.select_with_context(0, array![0.5].view(), &models).unwrap();
+    /// assert!(d.arm < 2);
+    /// ```
+    fn select_with_context<A: Arm>(&mut self, round: u64, context: ArrayView1<f64>, arms: &[A]) -> Result<Decision>
+    where
+        Self: Sized,
+    {
+        let Some(first) = arms.first() else { return Err(crate::error::BanditError::NoArms { round }) };
+        let (c, p) = (context.len(), first.features().len());
+        let mut m = ndarray::Array2::zeros((arms.len(), c + p));
+        for (i, a) in arms.iter().enumerate() {
+            let f = a.features();
+            if f.len() != p {
+                return Err(crate::error::BanditError::ContextLength { expected: p, got: f.len() });
+            }
+            m.row_mut(i).slice_mut(ndarray::s![..c]).assign(&context);
+            m.row_mut(i).slice_mut(ndarray::s![c..]).assign(&f);
         }
         self.select(round, m.view())
     }

@@ -300,6 +300,19 @@ fn arms_can_be_passed_as_values_with_features() {
     assert!(p.select_arms::<Model>(1, &[]).is_err());
     let ragged = [array![1.0, 0.0], array![1.0]];
     assert!(p.select_arms(2, &ragged).is_err());
+    // A device context shared by every arm: rows are device ‖ model. Model 1 pays, model 0 does not;
+    // the UCB bonus makes LinUCB try both, then it settles on model 1.
+    let mut q = LinUcb::new(3, 1.0, 0.1, 0).unwrap();
+    let models = [array![1.0, 0.0], array![0.0, 1.0]];
+    let mut last = 0;
+    for t in 0..10 {
+        let d = q.select_with_context(t, array![0.5].view(), &models).unwrap();
+        q.feedback(d.id, if d.arm == 1 { 1.0 } else { 0.0 }).unwrap();
+        last = d.arm;
+    }
+    assert_eq!(last, 1);
+    assert!(q.select_with_context(3, array![0.5, 0.1].view(), &models).is_err(), "device of the wrong length");
+    assert!(q.select_with_context::<Model>(4, array![0.5].view(), &[]).is_err());
 }
 
 #[test]
