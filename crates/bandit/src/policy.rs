@@ -52,17 +52,7 @@ pub trait Policy {
     where
         Self: Sized,
     {
-        let Some(first) = arms.first() else { return Err(crate::error::BanditError::NoArms { round }) };
-        let p = first.features().len();
-        let mut m = ndarray::Array2::zeros((arms.len(), p));
-        for (i, a) in arms.iter().enumerate() {
-            let f = a.features();
-            if f.len() != p {
-                return Err(crate::error::BanditError::ContextLength { expected: p, got: f.len() });
-            }
-            m.row_mut(i).assign(&f);
-        }
-        self.select(round, m.view())
+        self.select_with_context(round, ArrayView1::from(&[]), arms)
     }
 
     /// Choose among `arms` for one arriving device described by `context`: each arm's context row is
