@@ -18,7 +18,8 @@ use crate::network::standard_normal;
 /// use edgeopt_bandit::Round;
 /// use edgeopt_bandit::ndarray::array;
 /// let r = Round::new(array![[1.0, 0.0], [0.0, 1.0]], array![0.9, 0.2]).with_expected(array![0.8, 0.3]);
-/// assert_eq!(r.mean_reward(0), 0.8);
+/// assert_eq!(r.mean_reward(0), Some(0.8));
+/// assert_eq!(r.mean_reward(2), None); // no such arm
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Round {
@@ -52,9 +53,9 @@ impl Round {
         self
     }
 
-    /// Arm `a`'s expected reward if known, else its reward (`a` must be an arm of the round).
-    pub fn mean_reward(&self, a: usize) -> f64 {
-        self.expected.as_ref().and_then(|e| e.get(a).copied()).unwrap_or(self.rewards[a])
+    /// Arm `a`'s expected reward if known, else its reward; `None` if the round has no arm `a`.
+    pub fn mean_reward(&self, a: usize) -> Option<f64> {
+        self.expected.as_ref().and_then(|e| e.get(a)).or_else(|| self.rewards.get(a)).copied()
     }
 }
 

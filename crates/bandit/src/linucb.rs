@@ -1,12 +1,10 @@
 //! LinUCB with one shared linear model (disjoint-to-joint contexts), `A⁻¹` kept by Sherman–Morrison.
 
-use std::collections::BTreeMap;
-
 use ndarray::{Array1, Array2, ArrayView2};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{BanditError, Result, check_contexts};
-use crate::policy::{Decision, Policy, argmax_random, expire_before, round_rng};
+use crate::policy::{Decision, Policy, Tickets, argmax_random, round_rng};
 
 /// LinUCB: score `θᵀx + α·√(xᵀA⁻¹x)` with `A = λI + Σ xxᵀ` over rewarded contexts.
 ///
@@ -23,8 +21,7 @@ pub struct LinUcb {
     alpha: f64,
     a_inv: Array2<f64>,
     b: Array1<f64>,
-    pending: BTreeMap<u64, Array1<f64>>,
-    next_id: u64,
+    tickets: Tickets<Array1<f64>>,
     seed: u64,
 }
 
@@ -33,8 +30,7 @@ struct LinUcbData {
     alpha: f64,
     a_inv: Array2<f64>,
     b: Array1<f64>,
-    pending: BTreeMap<u64, Array1<f64>>,
-    next_id: u64,
+    tickets: Tickets<Array1<f64>>,
     seed: u64,
 }
 
@@ -46,7 +42,7 @@ impl TryFrom<LinUcbData> for LinUcb {
             && s.a_inv.dim() == (d, d)
             && s.alpha.is_finite()
             && s.alpha >= 0.0
-            && s.pending.values().all(|x| x.len() == d)
+            && s.tickets.values().all(|x| x.len() == d)
             && s.a_inv.iter().chain(s.b.iter()).all(|v| v.is_finite());
         if !ok {
             return Err(BanditError::Data {
@@ -54,7 +50,7 @@ impl TryFrom<LinUcbData> for LinUcb {
                 message: "inconsistent LinUCB state".into(),
             });
         }
-        Ok(LinUcb { alpha: s.alpha, a_inv: s.a_inv, b: s.b, pending: s.pending, next_id: s.next_id, seed: s.seed })
+        Ok(LinUcb { alpha: s.alpha, a_inv: s.a_inv, b: s.b, tickets: s.tickets, seed: s.seed })
     }
 }
 
@@ -68,14 +64,7 @@ impl LinUcb {
                 reason: "need d ≥ 1, λ > 0 and α ≥ 0",
             });
         }
-        Ok(LinUcb {
-            alpha,
-            a_inv: Array2::eye(d) / lambda,
-            b: Array1::zeros(d),
-            pending: BTreeMap::new(),
-            next_id: 0,
-            seed,
-        })
+        Ok(LinUcb { alpha, a_inv: Array2::eye(d) / lambda, b: Array1::zeros(d), tickets: Tickets::default(), seed })
     }
 }
 
@@ -95,24 +84,20 @@ impl Policy for LinUcb {
             bonuses.push(bonus);
         }
         let (arm, ties) = argmax_random(&scores, &mut round_rng(self.seed, round));
-        self.next_id += 1;
-        self.pending.insert(self.next_id, arms.row(arm).to_owned());
-        Ok(Decision { id: self.next_id, arm, score: scores[arm], bonus: bonuses[arm], propensity: 1.0 / ties as f64 })
+        let id = self.tickets.issue(arms.row(arm).to_owned());
+        Ok(Decision { id, arm, score: scores[arm], bonus: bonuses[arm], propensity: 1.0 / ties as f64 })
     }
 
     fn pending(&self) -> usize {
-        self.pending.len()
+        self.tickets.len()
     }
 
     fn expire(&mut self, before: u64) -> usize {
-        expire_before(&mut self.pending, before)
+        self.tickets.expire(before)
     }
 
     fn feedback(&mut self, id: u64, reward: f64) -> Result<()> {
-        if !reward.is_finite() {
-            return Err(BanditError::NonFinite { what: "reward", value: reward });
-        }
-        let x = self.pending.remove(&id).ok_or(BanditError::UnknownDecision(id))?;
+        let x = self.tickets.answer(id, reward)?;
         let ax = self.a_inv.dot(&x);
         let denom = 1.0 + x.dot(&ax);
         let outer = ax.view().insert_axis(ndarray::Axis(1)).dot(&ax.view().insert_axis(ndarray::Axis(0)));

@@ -1,8 +1,6 @@
 //! NeuralUCB (thesis ch. 2, Aquaman's engine) and its neural baselines: NeuralTS and neural
 //! ε-greedy, all on the same network, confidence matrix and retraining schedule.
 
-use std::collections::BTreeMap;
-
 use ndarray::{Array1, Array2, ArrayView2};
 use rand::RngExt;
 use rand::SeedableRng;
@@ -12,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{BanditError, Result, check_contexts};
 use crate::network::{Network, Scratch};
 use crate::observations::Observations;
-use crate::policy::{Decision, Policy, argmax_random, expire_before, round_rng};
+use crate::policy::{Decision, Policy, Tickets, argmax_random, round_rng};
 
 /// How a score turns into exploration.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -111,9 +109,9 @@ pub struct NeuralBandit {
     z: Vec<f64>,
     /// Z⁻¹ for the full and last-layer forms.
     z_inv: Option<Array2<f64>>,
-    pending: BTreeMap<u64, (Array1<f64>, Option<Array1<f64>>)>,
+    /// Per open decision: its context, and its gradient when Z waits for the reward.
+    tickets: Tickets<(Array1<f64>, Option<Array1<f64>>)>,
     obs: Observations,
-    next_id: u64,
     since_retrain: usize,
     retrains: u64,
     /// `1/(m·z)` for the diagonal form, kept in step with `z` (derived, not saved).
@@ -130,9 +128,9 @@ struct NeuralBanditData {
     net: Network,
     z: Vec<f64>,
     z_inv: Option<Array2<f64>>,
-    pending: BTreeMap<u64, (Array1<f64>, Option<Array1<f64>>)>,
+    /// Per open decision: its context, and its gradient when Z waits for the reward.
+    tickets: Tickets<(Array1<f64>, Option<Array1<f64>>)>,
     obs: Observations,
-    next_id: u64,
     since_retrain: usize,
     retrains: u64,
 }
@@ -152,7 +150,7 @@ impl TryFrom<NeuralBanditData> for NeuralBandit {
         let g_len = if s.cfg.confidence == Confidence::LastLayer { m } else { p };
         let consistent = z_len
             && s.obs.d() == d
-            && s.pending.values().all(|(x, g)| x.len() == d && g.as_ref().is_none_or(|g| g.len() == g_len));
+            && s.tickets.values().all(|(x, g)| x.len() == d && g.as_ref().is_none_or(|g| g.len() == g_len));
         if !consistent {
             return Err(BanditError::Data {
                 file: "<saved policy>".into(),
@@ -166,9 +164,8 @@ impl TryFrom<NeuralBanditData> for NeuralBandit {
             net: s.net,
             z: s.z,
             z_inv: s.z_inv,
-            pending: s.pending,
+            tickets: s.tickets,
             obs: s.obs,
-            next_id: s.next_id,
             since_retrain: s.since_retrain,
             retrains: s.retrains,
             scratch: Scratch::default(),
@@ -228,9 +225,8 @@ impl NeuralBandit {
             inv: if z_inv.is_some() { Vec::new() } else { vec![1.0 / (width_m * cfg.lambda); p] },
             z: if z_inv.is_some() { Vec::new() } else { vec![cfg.lambda; p] },
             z_inv,
-            pending: BTreeMap::new(),
+            tickets: Tickets::default(),
             obs: Observations::new(d),
-            next_id: 0,
             since_retrain: 0,
             retrains: 0,
             scratch: Scratch::default(),
@@ -365,24 +361,20 @@ impl Policy for NeuralBandit {
             }
             (ZUpdate::OnArrival, _) => Some(self.z_part(self.net.value_and_gradient_unchecked(arms.row(arm)).1)),
         };
-        self.next_id += 1;
-        self.pending.insert(self.next_id, (arms.row(arm).to_owned(), g_for_z));
-        Ok(Decision { id: self.next_id, arm, score: scores[arm], bonus: scores[arm] - f, propensity })
+        let id = self.tickets.issue((arms.row(arm).to_owned(), g_for_z));
+        Ok(Decision { id, arm, score: scores[arm], bonus: scores[arm] - f, propensity })
     }
 
     fn pending(&self) -> usize {
-        self.pending.len()
+        self.tickets.len()
     }
 
     fn expire(&mut self, before: u64) -> usize {
-        expire_before(&mut self.pending, before)
+        self.tickets.expire(before)
     }
 
     fn feedback(&mut self, id: u64, reward: f64) -> Result<()> {
-        if !reward.is_finite() {
-            return Err(BanditError::NonFinite { what: "reward", value: reward });
-        }
-        let (x, g) = self.pending.remove(&id).ok_or(BanditError::UnknownDecision(id))?;
+        let (x, g) = self.tickets.answer(id, reward)?;
         if let Some(g) = g {
             self.update_z(&g);
         }

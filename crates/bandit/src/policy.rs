@@ -116,10 +116,52 @@ pub(crate) fn round_rng(seed: u64, round: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed ^ (round.wrapping_add(1)).wrapping_mul(0x9E37_79B9_7F4A_7C15))
 }
 
-/// Drop the entries of `pending` with keys below `before`; how many.
-pub(crate) fn expire_before<V>(pending: &mut std::collections::BTreeMap<u64, V>, before: u64) -> usize {
-    let kept = pending.split_off(&before);
-    std::mem::replace(pending, kept).len()
+/// The decisions of a policy still waiting for their reward, each with what the policy needs when
+/// the reward arrives (`V`), and the id counter. One implementation of the ticket rules for every
+/// policy: ids start at 1, a reward must be finite, a ticket is answered once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Tickets<V> {
+    pending: std::collections::BTreeMap<u64, V>,
+    next_id: u64,
+}
+
+impl<V> Default for Tickets<V> {
+    fn default() -> Self {
+        Tickets { pending: std::collections::BTreeMap::new(), next_id: 0 }
+    }
+}
+
+impl<V> Tickets<V> {
+    /// Open a ticket holding `v`; its id.
+    pub fn issue(&mut self, v: V) -> u64 {
+        self.next_id += 1;
+        self.pending.insert(self.next_id, v);
+        self.next_id
+    }
+
+    /// Close ticket `id` with `reward`: what it held, or why not.
+    pub fn answer(&mut self, id: u64, reward: f64) -> Result<V> {
+        if !reward.is_finite() {
+            return Err(crate::error::BanditError::NonFinite { what: "reward", value: reward });
+        }
+        self.pending.remove(&id).ok_or(crate::error::BanditError::UnknownDecision(id))
+    }
+
+    /// Open tickets.
+    pub fn len(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Drop the tickets with ids below `before`; how many.
+    pub fn expire(&mut self, before: u64) -> usize {
+        let kept = self.pending.split_off(&before);
+        std::mem::replace(&mut self.pending, kept).len()
+    }
+
+    /// What the open tickets hold (for checks on load).
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.pending.values()
+    }
 }
 
 /// Index of the largest score, ties broken uniformly at random; returns (index, ties). NaN scores

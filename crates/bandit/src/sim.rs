@@ -132,15 +132,20 @@ impl Curve {
     }
 }
 
+/// Arm `a`'s expected reward (callers pass arms of the round, checked by [`check_round`]).
+fn mean(r: &Round, a: usize) -> f64 {
+    r.mean_reward(a).unwrap_or(f64::NEG_INFINITY)
+}
+
 /// The largest expected reward among `arms`.
 fn best_of(r: &Round, arms: &[usize]) -> f64 {
-    arms.iter().map(|&a| r.mean_reward(a)).fold(f64::NEG_INFINITY, f64::max)
+    arms.iter().map(|&a| mean(r, a)).fold(f64::NEG_INFINITY, f64::max)
 }
 
 /// How many of `arms` have a strictly larger expected reward than arm `a`.
 fn rank_of(r: &Round, arms: &[usize], a: usize) -> usize {
-    let v = r.mean_reward(a);
-    arms.iter().filter(|&&b| r.mean_reward(b) > v).count()
+    let v = mean(r, a);
+    arms.iter().filter(|&&b| mean(r, b) > v).count()
 }
 
 /// A round whose arrays disagree in length is the environment's error, reported, never a panic.
@@ -179,7 +184,7 @@ pub fn simulate<E: Environment, P: Policy + ?Sized>(env: &mut E, policy: &mut P,
         };
         let arm = *arms.get(d.arm).ok_or(BanditError::NoArms { round: t })?;
         let r = round.rewards[arm];
-        regret += best_of(&round, &arms) - round.mean_reward(arm);
+        regret += best_of(&round, &arms) - mean(&round, arm);
         curve.reward.push(r);
         curve.cumulative_regret.push(regret);
         curve.arm.push(arm);
@@ -211,9 +216,9 @@ pub fn simulate_oracle_qos<E: Environment>(env: &mut E, rounds: u64, qos: Option
         }
         let arms = admitted(&r, qos);
         let Some(&first) = arms.first() else { continue };
-        let (arm, _) = arms.iter().fold((first, f64::NEG_INFINITY), |acc, &i| {
-            if r.mean_reward(i) > acc.1 { (i, r.mean_reward(i)) } else { acc }
-        });
+        let (arm, _) = arms
+            .iter()
+            .fold((first, f64::NEG_INFINITY), |acc, &i| if mean(&r, i) > acc.1 { (i, mean(&r, i)) } else { acc });
         c.reward.push(r.rewards[arm]);
         c.cumulative_regret.push(0.0);
         c.arm.push(arm);
@@ -226,7 +231,7 @@ pub fn simulate_oracle_qos<E: Environment>(env: &mut E, rounds: u64, qos: Option
 pub fn simulate_static<E: Environment>(env: &mut E, rounds: u64) -> Curve {
     let rounds: Vec<Round> = (0..rounds).map(|_| env.next_round()).filter(|r| check_round(r).is_ok()).collect();
     let k = rounds.first().map_or(0, |r| r.rewards.len());
-    let value = |r: &Round, a: usize| if a < r.rewards.len() { r.mean_reward(a) } else { 0.0 };
+    let value = |r: &Round, a: usize| r.mean_reward(a).unwrap_or(0.0);
     let totals: Vec<f64> = (0..k).map(|a| rounds.iter().map(|r| value(r, a)).sum()).collect();
     let arm = (0..k).max_by(|&a, &b| totals[a].total_cmp(&totals[b]).then(b.cmp(&a))).unwrap_or(0);
     let mut c = Curve::default();
