@@ -368,11 +368,11 @@ impl SearchSpace for AttentiveNas {
     }
 
     fn macs(&self, a: &AttentiveArch) -> u64 {
-        self.build(a, &Lowering { squeeze_excite: true, ..Lowering::convolutions_only() }).macs
+        self.build(a, &Lowering::counted()).macs
     }
 
     fn params(&self, a: &AttentiveArch) -> u64 {
-        self.build(a, &Lowering { squeeze_excite: true, ..Lowering::convolutions_only() }).params
+        self.build(a, &Lowering::counted()).params
     }
 
     /// `r224:s16:h1792:w..:d..:k..:e..` (0 for unused slots).

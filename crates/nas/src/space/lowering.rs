@@ -37,6 +37,12 @@ impl Lowering {
     pub fn convolutions_only() -> Lowering {
         Lowering { pooling: false, residual_adds: false, squeeze_excite: false }
     }
+
+    /// What MAC and parameter counts include, as the papers count them: convolutions, fully
+    /// connected and squeeze-and-excitation layers, no pooling or residual additions.
+    pub fn counted() -> Lowering {
+        Lowering { squeeze_excite: true, ..Lowering::convolutions_only() }
+    }
 }
 
 /// Accumulates layers and their MAC / parameter counts.

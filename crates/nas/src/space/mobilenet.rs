@@ -466,11 +466,11 @@ impl SearchSpace for MobileNetSpace {
 
     /// Convolutions, fully connected layers and squeeze-and-excitation layers.
     fn macs(&self, arch: &MbArch) -> u64 {
-        self.build(arch, &Lowering { squeeze_excite: true, ..Lowering::convolutions_only() }).macs
+        self.build(arch, &Lowering::counted()).macs
     }
 
     fn params(&self, arch: &MbArch) -> u64 {
-        self.build(arch, &Lowering { squeeze_excite: true, ..Lowering::convolutions_only() }).params
+        self.build(arch, &Lowering::counted()).params
     }
 
     /// `r224:d2,3,4,3,3:k3,3,..:e6,6,..` with 0 for unused slots (the `r…:` part may be omitted
