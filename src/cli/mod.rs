@@ -95,27 +95,14 @@ enum Command {
     },
     /// Adapt the proxy's linear latency predictor to a target (AdaProxy, eq. 3.3); prints JSON.
     Adapt {
-        /// Wide CSV with an `arch_str` column.
-        #[arg(long)]
-        data: PathBuf,
-        /// Search space of the keys.
-        #[arg(long, default_value = "nb201")]
-        space: String,
-        /// Proxy column.
-        #[arg(long)]
-        proxy: String,
-        /// Target column.
-        #[arg(long)]
-        target: String,
+        #[command(flatten)]
+        pt: workflows::ProxyTarget,
         /// Training measurements on the target.
         #[arg(long)]
         samples: usize,
         /// Validation measurements for choosing λ.
         #[arg(long, default_value_t = 20)]
         validation: usize,
-        /// Seed.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
     },
     /// Semi-decoupled co-design (alg. 6) against the fully-coupled optimum; prints JSON (results,
     /// then a summary line).
@@ -135,7 +122,7 @@ enum Command {
         /// Hardware grid: `thesis` (1296) or `calibration` (162).
         #[arg(long, default_value = "thesis")]
         grid: String,
-        /// HardwareResource budget: most PEs allowed.
+        /// Resource budget: most PEs allowed.
         #[arg(long)]
         max_pes: Option<u64>,
         /// Largest proxy Pareto set kept in stage 1 (K).
@@ -147,18 +134,8 @@ enum Command {
     },
     /// Hardware-aware NAS with one proxy device (alg. 5); prints JSON.
     OneProxy {
-        /// Wide CSV with an `arch_str` column.
-        #[arg(long)]
-        data: PathBuf,
-        /// Search space of the keys.
-        #[arg(long, default_value = "nb201")]
-        space: String,
-        /// Proxy column.
-        #[arg(long)]
-        proxy: String,
-        /// Target column.
-        #[arg(long)]
-        target: String,
+        #[command(flatten)]
+        pt: workflows::ProxyTarget,
         /// Accuracy column.
         #[arg(long)]
         accuracy: String,
@@ -168,9 +145,6 @@ enum Command {
         /// SRCC threshold.
         #[arg(long, default_value_t = 0.9)]
         threshold: f64,
-        /// Seed.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
     },
 }
 
@@ -181,14 +155,12 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Nas { command } => nas::run(command),
         Command::Bandit(args) => bandit::run(args),
         Command::Monotonicity { data, metric } => workflows::monotonicity(&data, &metric),
-        Command::Adapt { data, space, proxy, target, samples, validation, seed } => {
-            workflows::adapt_cmd(&data, &space, &proxy, &target, samples, validation, seed)
-        }
+        Command::Adapt { pt, samples, validation } => workflows::adapt_cmd(&pt, samples, validation),
         Command::Codesign { space, data, accuracy, proxy, grid, max_pes, max_set, seed: _ } => {
             codesign::run(&data, &space, &accuracy, &proxy, &grid, max_pes, max_set)
         }
-        Command::OneProxy { data, space, proxy, target, accuracy, samples, threshold, seed } => {
-            workflows::one_proxy_cmd(&data, &space, &proxy, &target, &accuracy, samples, threshold, seed)
+        Command::OneProxy { pt, accuracy, samples, threshold } => {
+            workflows::one_proxy_cmd(&pt, &accuracy, samples, threshold)
         }
     }
 }

@@ -1,6 +1,8 @@
 //! `edgeopt monotonicity`, `edgeopt adapt`, `edgeopt one-proxy`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
 
 use edgeopt::codesign::adapt::{adapt, fit_proxy, predict_all};
 use edgeopt::codesign::one_proxy::{OneProxyConfig, mean_gap_to_oracle, one_proxy};
@@ -58,18 +60,31 @@ fn proxy_predictor(nb: &Nb201, t: &ArchTable<Nb201Arch>, proxy: &str) -> CliResu
     Ok(fit_proxy(nb, &archs, &lat)?)
 }
 
+/// The arguments `adapt` and `one-proxy` share: the measurement table, its space, the proxy and
+/// target columns, and the seed.
+#[derive(Debug, Args)]
+pub struct ProxyTarget {
+    /// Wide CSV with an `arch_str` column.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Search space of the keys.
+    #[arg(long, default_value = "nb201")]
+    pub space: String,
+    /// Proxy column.
+    #[arg(long)]
+    pub proxy: String,
+    /// Target column.
+    #[arg(long)]
+    pub target: String,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
 /// `edgeopt adapt`.
-#[allow(clippy::too_many_arguments)]
-pub fn adapt_cmd(
-    data: &Path,
-    space: &str,
-    proxy: &str,
-    target: &str,
-    samples: usize,
-    validation: usize,
-    seed: u64,
-) -> CliResult<()> {
-    let (nb, t) = nb201_table(data, space)?;
+pub fn adapt_cmd(a: &ProxyTarget, samples: usize, validation: usize) -> CliResult<()> {
+    let (proxy, target, seed) = (a.proxy.as_str(), a.target.as_str(), a.seed);
+    let (nb, t) = nb201_table(&a.data, &a.space)?;
     let w = proxy_predictor(&nb, &t, proxy)?;
     let dev = t.device(target, None)?;
     let pool: Vec<Nb201Arch> = t.archs.iter().filter(|a| dev.has(a)).copied().collect();
@@ -90,18 +105,9 @@ pub fn adapt_cmd(
 }
 
 /// `edgeopt one-proxy`.
-#[allow(clippy::too_many_arguments)]
-pub fn one_proxy_cmd(
-    data: &Path,
-    space: &str,
-    proxy: &str,
-    target: &str,
-    accuracy: &str,
-    samples: usize,
-    threshold: f64,
-    seed: u64,
-) -> CliResult<()> {
-    let (nb, t) = nb201_table(data, space)?;
+pub fn one_proxy_cmd(a: &ProxyTarget, accuracy: &str, samples: usize, threshold: f64) -> CliResult<()> {
+    let (proxy, target, seed) = (a.proxy.as_str(), a.target.as_str(), a.seed);
+    let (nb, t) = nb201_table(&a.data, &a.space)?;
     let acc = t.complete(accuracy)?;
     let acc_of: std::collections::HashMap<Nb201Arch, f64> = t.archs.iter().copied().zip(acc.iter().copied()).collect();
     let w = proxy_predictor(&nb, &t, proxy)?;
