@@ -11,22 +11,16 @@ fn edgeopt(args: &[&str]) -> (bool, String, String) {
     (out.status.success(), String::from_utf8(out.stdout).unwrap(), String::from_utf8(out.stderr).unwrap())
 }
 
+/// [`edgeopt`] with the arguments of a command line without quoting.
+fn edgeopt_words(line: &str) -> (bool, String, String) {
+    edgeopt(&line.split_whitespace().collect::<Vec<_>>())
+}
+
 #[test]
 fn accel_eval_prints_one_row_per_layer_with_maestros_cycles() {
-    let (ok, out, err) = edgeopt(&[
-        "accel",
-        "eval",
-        "--layers",
-        "data/networks/mobilenetv2.csv",
-        "--dataflow",
-        "kc-p",
-        "--pes",
-        "64",
-        "--noc-bw",
-        "300",
-        "--offchip-bw",
-        "50",
-    ]);
+    let (ok, out, err) = edgeopt_words(
+        "accel eval --layers data/networks/mobilenetv2.csv --dataflow kc-p --pes 64 --noc-bw 300 --offchip-bw 50",
+    );
     assert!(ok, "{err}");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 1 + 56 + 1);
@@ -84,20 +78,8 @@ fn bad_input_exits_nonzero_with_a_one_line_error() {
         assert_eq!(err.trim().lines().count(), 1, "{err}");
         assert!(err.starts_with("error: "), "{err}");
     }
-    let (ok, _, err) = edgeopt(&[
-        "accel",
-        "eval",
-        "--layers",
-        "data/networks/vgg16.csv",
-        "--dataflow",
-        "x-p",
-        "--pes",
-        "0",
-        "--noc-bw",
-        "1",
-        "--offchip-bw",
-        "1",
-    ]);
+    let (ok, _, err) =
+        edgeopt_words("accel eval --layers data/networks/vgg16.csv --dataflow x-p --pes 0 --noc-bw 1 --offchip-bw 1");
     assert!(!ok && err.contains("num_pes"), "{err}");
 }
 
@@ -234,14 +216,9 @@ fn codesign_summary_on_the_calibration_grid() {
 
 #[test]
 fn nas_describe_and_sample() {
-    let (ok, out, err) = edgeopt(&[
-        "nas",
-        "describe",
-        "--space",
-        "mbv2-1.0",
-        "--arch",
-        "d2,3,4,3,3:k3,3,0,0,3,3,3,0,3,3,3,3,3,3,3,0,3,3,3,0,3:e6,6,0,0,6,6,6,0,6,6,6,6,6,6,6,0,6,6,6,0,6",
-    ]);
+    let (ok, out, err) = edgeopt_words(
+        "nas describe --space mbv2-1.0 --arch d2,3,4,3,3:k3,3,0,0,3,3,3,0,3,3,3,3,3,3,3,0,3,3,3,0,3:e6,6,0,0,6,6,6,0,6,6,6,6,6,6,6,0,6,6,6,0,6",
+    );
     assert!(ok, "{err}");
     let v = last_json(&out);
     assert!((v["macs"].as_f64().unwrap() / 300.8e6 - 1.0).abs() < 0.005);
@@ -291,37 +268,16 @@ fn bandit_prints_the_final_regret_last_and_writes_a_curve() {
     ]);
     assert!(ok, "{err}");
     let regret: f64 = out.lines().last().unwrap().parse().unwrap();
-    let (_, rand_out, _) = edgeopt(&[
-        "bandit",
-        "--env",
-        "classification",
-        "--dataset",
-        "crates/bandit/tests/data/wine.csv",
-        "--policy",
-        "random",
-        "--rounds",
-        "300",
-        "--seed",
-        "2",
-    ]);
+    let (_, rand_out, _) = edgeopt_words(
+        "bandit --env classification --dataset crates/bandit/tests/data/wine.csv --policy random --rounds 300 --seed 2",
+    );
     let random: f64 = rand_out.lines().last().unwrap().parse().unwrap();
     assert!(regret < random, "lin-ucb {regret} vs random {random}");
     assert_eq!(std::fs::read_to_string(&curve).unwrap().lines().count(), 301);
     let (ok, _, err) = edgeopt(&["bandit", "--env", "classification", "--policy", "random", "--rounds", "5"]);
     assert!(!ok && err.contains("--dataset"), "{err}");
-    let (ok, out, err) = edgeopt(&[
-        "bandit",
-        "--env",
-        "synthetic",
-        "--qoe",
-        "rbf",
-        "--policy",
-        "oracle",
-        "--rounds",
-        "50",
-        "--qos-max-latency",
-        "20",
-    ]);
+    let (ok, out, err) =
+        edgeopt_words("bandit --env synthetic --qoe rbf --policy oracle --rounds 50 --qos-max-latency 20");
     assert!(ok, "{err}");
     assert_eq!(out.lines().last().unwrap(), "0");
     // Hyperparameters of the neural policies, checked by the library.
