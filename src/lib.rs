@@ -10,6 +10,9 @@
 //! * [`codesign`] — one-proxy NAS, bisection on `t`, semi-decoupled co-design.
 //! * [`bandit`] — Aquaman: NeuralUCB model selection with delayed feedback.
 //!
+//! As a library, depend on it with `default-features = false`: the default `cli` feature builds
+//! the `edgeopt` binary (clap, plotters) and `data` embeds the NB201 measurement table.
+//!
 //! ```
 //! use edgeopt::accel_sim::{Accel, Accelerator, Dataflow, HardwareConfig, Layer};
 //! let acc = Accel::new(HardwareConfig::new(64, 300, 50).build().unwrap(), Dataflow::KcP);
@@ -39,7 +42,9 @@ pub mod zoo {
     }
 
     /// NAS-Bench-201 × HW-NAS-Bench (CIFAR-10): 15,625 architectures with measured latencies,
-    /// energies and accuracies (see `data/PROVENANCE.md`).
+    /// energies and accuracies (see `data/PROVENANCE.md`). Needs the `data` feature (on by default
+    /// through `cli`).
+    #[cfg(feature = "data")]
     pub fn nb201_hwnasbench() -> crate::predictors::Result<crate::predictors::data::DeviceTable> {
         crate::predictors::data::DeviceTable::parse_gz(
             include_bytes!("../data/nb201_hwnasbench_cifar10.csv.gz"),

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use edgeopt::accel_sim::{EnergyModel, HardwareSpace};
 use edgeopt::codesign::semi_decoupled::{Design, Problem};
-use edgeopt::nas::SearchSpace;
+use edgeopt::nas::{Lower, SearchSpace};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 

@@ -3,7 +3,7 @@
 use clap::Subcommand;
 use edgeopt::nas::rand::SeedableRng;
 use edgeopt::nas::rand::rngs::ChaCha8Rng;
-use edgeopt::nas::{AttentiveNas, Darts, FbNet, MobileNetSpace, Nb201, SearchSpace};
+use edgeopt::nas::{AttentiveNas, Darts, FbNet, Lower, MobileNetSpace, Nb201, SearchSpace};
 use serde_json::json;
 
 use super::{CliError, CliResult};
@@ -35,10 +35,14 @@ pub enum NasCommand {
     },
 }
 
-fn describe<S: SearchSpace>(space: &S, arch: &str) -> CliResult<()> {
+fn describe<S: Lower>(space: &S, arch: &str) -> CliResult<()> {
     let a = match arch {
-        "min" => space.smallest(),
-        "max" => space.largest(),
+        "min" => {
+            space.smallest().ok_or_else(|| CliError::Usage(format!("space {} has no smallest member", space.name())))?
+        }
+        "max" => {
+            space.largest().ok_or_else(|| CliError::Usage(format!("space {} has no largest member", space.name())))?
+        }
         key => space.parse_key(key)?,
     };
     let layers: Vec<_> = space

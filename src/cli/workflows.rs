@@ -6,7 +6,7 @@ use clap::Args;
 
 use edgeopt::codesign::adapt::{adapt, fit_proxy, predict_all};
 use edgeopt::codesign::one_proxy::{OneProxyConfig, mean_gap_to_oracle, one_proxy};
-use edgeopt::codesign::{ArchTable, Device};
+use edgeopt::codesign::{ArchTable, Counted};
 use edgeopt::nas::{Nb201, Nb201Arch, SearchSpace};
 use edgeopt::predictors::LinearPredictor;
 use edgeopt::predictors::data::DeviceTable;
@@ -86,18 +86,18 @@ pub fn adapt_cmd(a: &ProxyTarget, samples: usize, validation: usize) -> CliResul
     let (proxy, target, seed) = (a.proxy.as_str(), a.target.as_str(), a.seed);
     let (nb, t) = nb201_table(&a.data, &a.space)?;
     let w = proxy_predictor(&nb, &t, proxy)?;
-    let dev = t.device(target, None)?;
-    let pool: Vec<Nb201Arch> = t.archs.iter().filter(|a| dev.has(a)).copied().collect();
+    let dev = Counted::new(t.device(target, None)?);
+    let pool: Vec<Nb201Arch> = t.archs.iter().filter(|a| dev.inner().has(a)).copied().collect();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let ad = adapt(&nb, &w, &dev, &pool, samples, validation, &mut rng)?;
-    let truth: Vec<f64> = pool.iter().map(|a| dev.peek(a).map_or(f64::NAN, |m| m.latency)).collect();
+    let truth: Vec<f64> = pool.iter().map(|a| dev.inner().peek(a).map_or(f64::NAN, |m| m.latency)).collect();
     let before = spearman(&predict_all(&nb, &w, &pool)?, &truth)?;
     let after = spearman(&predict_all(&nb, &ad.predictor, &pool)?, &truth)?;
     println!(
         "{}",
         json!({
             "proxy": proxy, "target": target, "srcc_before": before, "srcc_after": after,
-            "measurements_used": dev.measurements(), "lambda": ad.predictor.lambda, "alpha": ad.predictor.alpha,
+            "measurements_used": dev.count(), "lambda": ad.predictor.lambda, "alpha": ad.predictor.alpha,
             "nonzero_corrections": ad.predictor.b.iter().filter(|v| **v != 0.0).count(),
         })
     );

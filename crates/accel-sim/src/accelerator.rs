@@ -8,23 +8,52 @@ use crate::energy::EnergyModel;
 use crate::error::{Result, SimError};
 use crate::hardware::Hardware;
 use crate::layer::{Layer, LayerType};
-use crate::model::{CompiledLayer, LayerCost};
+use crate::model::{CompiledLayer, LayerReport};
 
-/// Cost of a whole network: layers run one after another.
+/// Accelerator-neutral cost of one layer: what every [`Accelerator`] reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct LayerCost {
+    /// Layer name.
+    pub name: String,
+    /// Latency, cycles.
+    pub cycles: u64,
+    /// Energy, nJ.
+    pub energy_nj: f64,
+    /// Multiply-accumulates.
+    pub macs: u64,
+}
+
+impl LayerCost {
+    /// A layer's cost (for a user's own accelerator).
+    pub fn new(name: &str, cycles: u64, energy_nj: f64, macs: u64) -> LayerCost {
+        LayerCost { name: name.to_string(), cycles, energy_nj, macs }
+    }
+}
+
+impl From<&LayerReport> for LayerCost {
+    fn from(r: &LayerReport) -> LayerCost {
+        LayerCost { name: r.name.clone(), cycles: r.cycles, energy_nj: r.energy_nj, macs: r.macs }
+    }
+}
+
+/// Cost of a whole network (layers run one after another): what every [`Accelerator`] returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NetworkCost {
-    /// Sum of the layers' cycles.
+    /// Sum of the layers' cycles (saturating).
     pub cycles: u64,
     /// Sum of the layers' energies, nJ.
     pub energy_nj: f64,
-    /// Sum of the layers' MACs.
+    /// Sum of the layers' MACs (saturating).
     pub macs: u64,
     /// Per-layer costs, in network order.
     pub layers: Vec<LayerCost>,
 }
 
 impl NetworkCost {
-    pub(crate) fn from_layers(layers: Vec<LayerCost>) -> NetworkCost {
+    /// Totals of `layers` (cycles and MACs saturate instead of wrapping).
+    pub fn from_layers(layers: Vec<LayerCost>) -> NetworkCost {
         NetworkCost {
             cycles: layers.iter().fold(0u64, |a, l| a.saturating_add(l.cycles)),
             energy_nj: layers.iter().map(|l| l.energy_nj).sum(),
@@ -34,7 +63,58 @@ impl NetworkCost {
     }
 }
 
-/// Something that can run a network and report its latency and energy.
+/// A network's cost with MAESTRO's per-layer detail ([`LayerReport`]), from the cost model's own
+/// accelerators ([`Accel::report`], [`CachedAccel::report`](crate::CachedAccel::report)).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NetworkReport {
+    /// Sum of the layers' cycles (saturating).
+    pub cycles: u64,
+    /// Sum of the layers' energies, nJ.
+    pub energy_nj: f64,
+    /// Sum of the layers' MACs (saturating).
+    pub macs: u64,
+    /// Per-layer detail, in network order.
+    pub layers: Vec<LayerReport>,
+}
+
+impl NetworkReport {
+    pub(crate) fn from_layers(layers: Vec<LayerReport>) -> NetworkReport {
+        NetworkReport {
+            cycles: layers.iter().fold(0u64, |a, l| a.saturating_add(l.cycles)),
+            energy_nj: layers.iter().map(|l| l.energy_nj).sum(),
+            macs: layers.iter().fold(0u64, |a, l| a.saturating_add(l.macs)),
+            layers,
+        }
+    }
+
+    /// The accelerator-neutral summary.
+    pub fn summary(&self) -> NetworkCost {
+        NetworkCost {
+            cycles: self.cycles,
+            energy_nj: self.energy_nj,
+            macs: self.macs,
+            layers: self.layers.iter().map(LayerCost::from).collect(),
+        }
+    }
+}
+
+/// Something that can run a network and report its latency and energy: the cost model's own
+/// accelerators, or a user's (a roofline model, a measured chip).
+///
+/// ```
+/// use edgeopt_accel_sim::{Accelerator, Layer, LayerCost, NetworkCost, Result};
+/// /// One MAC per cycle per PE, 1 pJ per MAC.
+/// struct Ideal { pes: u64 }
+/// impl Accelerator for Ideal {
+///     fn evaluate(&self, layers: &[Layer]) -> Result<NetworkCost> {
+///         Ok(NetworkCost::from_layers(layers.iter().map(|l| {
+///             LayerCost::new(&l.name, l.macs().div_ceil(self.pes), l.macs() as f64 * 1e-3, l.macs())
+///         }).collect()))
+///     }
+/// }
+/// let cost = Ideal { pes: 64 }.evaluate(&[Layer::conv("c", 64, 64, 3, 3, 10, 10, 1)]).unwrap();
+/// assert_eq!(cost.cycles, 64 * 64 * 9 * 64 / 64);
+/// ```
 pub trait Accelerator {
     /// Cost every layer of `layers`, in order.
     fn evaluate(&self, layers: &[Layer]) -> Result<NetworkCost>;
@@ -44,6 +124,21 @@ pub trait Accelerator {
         Ok(self.evaluate(layers)?.cycles)
     }
 }
+
+macro_rules! forward_accelerator {
+    ($($ptr:ty),*) => {$(
+        impl<A: Accelerator + ?Sized> Accelerator for $ptr {
+            fn evaluate(&self, layers: &[Layer]) -> Result<NetworkCost> {
+                (**self).evaluate(layers)
+            }
+            fn cycles(&self, layers: &[Layer]) -> Result<u64> {
+                (**self).cycles(layers)
+            }
+        }
+    )*};
+}
+
+forward_accelerator!(&A, Box<A>, std::sync::Arc<A>);
 
 /// One hardware configuration running one dataflow.
 ///
@@ -75,8 +170,8 @@ impl Accel {
         self
     }
 
-    /// Cost one layer.
-    pub fn evaluate_layer(&self, layer: &Layer) -> Result<LayerCost> {
+    /// Cost one layer with MAESTRO's detail.
+    pub fn evaluate_layer(&self, layer: &Layer) -> Result<LayerReport> {
         self.compile_layer(layer)?.cost(&self.hardware, &self.energy)
     }
 
@@ -124,6 +219,13 @@ impl Accel {
     }
 }
 
+impl Accel {
+    /// Cost every layer with MAESTRO's detail (buffer needs, access counts, utilisation).
+    pub fn report(&self, layers: &[Layer]) -> Result<NetworkReport> {
+        self.compile(layers)?.report(&self.hardware, &self.energy)
+    }
+}
+
 impl Accelerator for Accel {
     fn evaluate(&self, layers: &[Layer]) -> Result<NetworkCost> {
         self.compile(layers)?.cost(&self.hardware, &self.energy)
@@ -162,8 +264,19 @@ impl CompiledNetwork {
     /// Cost on `hw`, whose PE count must be the compiled one.
     pub fn cost(&self, hw: &Hardware, energy: &EnergyModel) -> Result<NetworkCost> {
         let mut scratch = Vec::new();
-        let layers = self.layers.iter().map(|l| l.cost_with(hw, energy, &mut scratch)).collect::<Result<_>>()?;
+        let layers = self
+            .layers
+            .iter()
+            .map(|l| l.cost_with(hw, energy, &mut scratch).map(|r| LayerCost::from(&r)))
+            .collect::<Result<_>>()?;
         Ok(NetworkCost::from_layers(layers))
+    }
+
+    /// Cost on `hw` with MAESTRO's per-layer detail.
+    pub fn report(&self, hw: &Hardware, energy: &EnergyModel) -> Result<NetworkReport> {
+        let mut scratch = Vec::new();
+        let layers = self.layers.iter().map(|l| l.cost_with(hw, energy, &mut scratch)).collect::<Result<_>>()?;
+        Ok(NetworkReport::from_layers(layers))
     }
 
     /// Total cycles on `hw`.
@@ -226,7 +339,7 @@ impl Accelerator for MixedAccelerator {
         let mut start = 0;
         for (n, acc) in &self.parts {
             for l in &layers[start..start + n] {
-                costs.push(acc.evaluate_layer(l)?);
+                costs.push(LayerCost::from(&acc.evaluate_layer(l)?));
             }
             start += n;
         }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use rustc_hash::FxHashMap;
 
-use crate::accelerator::{Accel, Accelerator, NetworkCost};
+use crate::accelerator::{Accel, Accelerator, LayerCost, NetworkCost, NetworkReport};
 use crate::error::Result;
 use crate::layer::{Layer, LayerType};
 use crate::model::CompiledLayer;
@@ -66,8 +66,9 @@ impl CachedAccel {
     }
 }
 
-impl Accelerator for CachedAccel {
-    fn evaluate(&self, layers: &[Layer]) -> Result<NetworkCost> {
+impl CachedAccel {
+    /// Cost every layer with MAESTRO's detail (as [`Accel::report`]).
+    pub fn report(&self, layers: &[Layer]) -> Result<NetworkReport> {
         let mut scratch = Vec::new();
         let costs = layers
             .iter()
@@ -75,6 +76,20 @@ impl Accelerator for CachedAccel {
                 let mut cost = self.compiled(l)?.cost_with(&self.accel.hardware, &self.accel.energy, &mut scratch)?;
                 cost.name.clone_from(&l.name);
                 Ok(cost)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(NetworkReport::from_layers(costs))
+    }
+}
+
+impl Accelerator for CachedAccel {
+    fn evaluate(&self, layers: &[Layer]) -> Result<NetworkCost> {
+        let mut scratch = Vec::new();
+        let costs = layers
+            .iter()
+            .map(|l| {
+                let r = self.compiled(l)?.cost_with(&self.accel.hardware, &self.accel.energy, &mut scratch)?;
+                Ok(LayerCost { name: l.name.clone(), cycles: r.cycles, energy_nj: r.energy_nj, macs: r.macs })
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(NetworkCost::from_layers(costs))

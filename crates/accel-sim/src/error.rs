@@ -1,6 +1,40 @@
 //! The one error type of this crate.
 
+use std::sync::Arc;
+
 use thiserror::Error;
+
+/// A user's error inside a [`SimError`]: shared, so errors stay cheap to clone; two are equal
+/// only when they are the same error.
+#[derive(Debug, Clone)]
+pub struct ExternalError(pub Arc<dyn std::error::Error + Send + Sync + 'static>);
+
+impl ExternalError {
+    /// Wrap any error.
+    pub fn new(e: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> ExternalError {
+        ExternalError(Arc::from(e.into()))
+    }
+}
+
+impl PartialEq for ExternalError {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for ExternalError {}
+
+impl std::fmt::Display for ExternalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for ExternalError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
 
 /// Everything that can go wrong when describing or costing a workload on an accelerator.
 ///
@@ -8,6 +42,15 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum SimError {
+    /// A user's accelerator (or other code behind [`Accelerator`](crate::Accelerator)) failed.
+    #[error("{what} failed")]
+    External {
+        /// What was being costed.
+        what: String,
+        /// The user's error.
+        #[source]
+        source: ExternalError,
+    },
     /// A layer dimension is zero, too large, or inconsistent with the others.
     #[error("layer `{layer}`: {reason}")]
     InvalidLayer {

@@ -44,15 +44,17 @@ pub mod layer_csv;
 pub mod maestro_file;
 mod model;
 mod space;
+#[cfg(feature = "testing")]
+pub mod testing;
 
-pub use accelerator::{Accel, Accelerator, CompiledNetwork, MixedAccelerator, NetworkCost};
+pub use accelerator::{Accel, Accelerator, CompiledNetwork, LayerCost, MixedAccelerator, NetworkCost, NetworkReport};
 pub use batch::{CostMatrix, evaluate_batch};
 pub use cached::CachedAccel;
 pub use dataflow::{Dataflow, Dim, Directive, Extent, Mapping, depthwise_template};
 pub use energy::EnergyModel;
-pub use error::{Result, SimError};
+pub use error::{ExternalError, Result, SimError};
 pub use hardware::{Hardware, HardwareConfig, MAX_PES};
 pub use layer::{Layer, LayerType, MAX_DIM, MAX_MACS};
-pub use model::{AccessCounts, CompiledLayer, LayerCost, TensorAccesses, evaluate_layer};
+pub use model::{AccessCounts, CompiledLayer, LayerReport, TensorAccesses, evaluate_layer};
 pub use rand;
 pub use space::{AreaModel, HardwareSpace, ResourceBudget};

@@ -5,37 +5,8 @@ use edgeopt_accel_sim::{
 };
 use proptest::prelude::*;
 
-fn kind() -> impl Strategy<Value = LayerType> {
-    prop_oneof![
-        Just(LayerType::Conv),
-        Just(LayerType::DsConv),
-        Just(LayerType::NgConv),
-        Just(LayerType::TrConv),
-        Just(LayerType::Gemm),
-        Just(LayerType::Fc),
-    ]
-}
-
-/// Small valid layers of every type.
-fn layer() -> impl Strategy<Value = Layer> {
-    (kind(), 1u64..48, 1u64..48, 1u64..6, 1u64..6, 0u64..30, 0u64..30, 1u64..4, 1u64..5).prop_map(
-        |(kind, k, c, r, s, dy, dx, stride, g)| {
-            let mut l = Layer::conv("l", k, c, r, s, r + dy, s + dx, stride);
-            l.kind = kind;
-            match kind {
-                LayerType::NgConv => l.groups = g,
-                LayerType::Fc => (l.r, l.s, l.y, l.x) = (1, 1, 1, 1),
-                LayerType::Gemm => (l.r, l.s, l.x, l.stride_y, l.stride_x) = (1, 1, 1, 1, 1),
-                _ => {}
-            }
-            l
-        },
-    )
-}
-
-fn dataflow() -> impl Strategy<Value = Dataflow> {
-    prop_oneof![Just(Dataflow::KcP), Just(Dataflow::YrP), Just(Dataflow::XP)]
-}
+use edgeopt_accel_sim::testing::{check_accelerator, dataflow, layer, layer_type as kind, network};
+use edgeopt_accel_sim::{CachedAccel, MixedAccelerator};
 
 fn accel(pes: u64, noc: u64, off: u64, df: Dataflow) -> Accel {
     Accel::new(HardwareConfig::new(pes, noc, off).build().unwrap(), df)
@@ -43,6 +14,18 @@ fn accel(pes: u64, noc: u64, off: u64, df: Dataflow) -> Accel {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn every_built_in_accelerator_passes_the_conformance_check(
+        net in network(5), df in dataflow(), pes in 3u64..300, noc in 1u64..400, off in 1u64..200,
+    ) {
+        let acc = accel(pes, noc, off, df.clone());
+        prop_assert_eq!(check_accelerator(&acc, &net), Ok(()));
+        prop_assert_eq!(check_accelerator(&CachedAccel::new(acc.clone()), &net), Ok(()));
+        let mixed = MixedAccelerator::per_layer(vec![acc; net.len()]).unwrap();
+        prop_assert_eq!(check_accelerator(&mixed, &net), Ok(()));
+        prop_assert_eq!(check_accelerator(&&mixed, &[]), Ok(()), "an empty network is an error or zero cost");
+    }
 
     #[test]
     fn more_bandwidth_never_costs_cycles(
@@ -80,7 +63,7 @@ proptest! {
     #[test]
     fn built_in_dataflows_cost_every_valid_layer(l in layer(), df in dataflow(), pes in 3u64..600, noc in 1u64..1000, off in 1u64..400) {
         // KC-P needs no more PEs than it has (its cluster shrinks), YR-P needs R PEs.
-        let c = accel(pes.max(l.r), noc, off, df).evaluate(std::slice::from_ref(&l));
+        let c = accel(pes.max(l.r), noc, off, df).report(std::slice::from_ref(&l));
         let c = c.map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert!(c.cycles > 0);
         prop_assert!(c.energy_nj.is_finite() && c.energy_nj >= 0.0);

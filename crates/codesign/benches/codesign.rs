@@ -8,7 +8,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use edgeopt_accel_sim::{EnergyModel, HardwareSpace};
 use edgeopt_codesign::ArchTable;
 use edgeopt_codesign::semi_decoupled::Problem;
-use edgeopt_nas::{Nb201, SearchSpace};
+use edgeopt_nas::{Lower, Nb201};
 use edgeopt_predictors::data::DeviceTable;
 use rayon::prelude::*;
 

@@ -1,8 +1,8 @@
 //! The proxy's linear latency predictor and its adaptation to a target device (thesis sec. 3.5).
 
-use edgeopt_nas::SearchSpace;
+use edgeopt_nas::Encode;
 use edgeopt_predictors::ndarray::{Array1, Array2};
-use edgeopt_predictors::{AdaProxy, AdaptedPredictor, Fit, LatencyPredictor, LinearPredictor, LinearRegression};
+use edgeopt_predictors::{AdaProxy, AdaptablePredictor, Fit, LatencyPredictor, LinearPredictor, LinearRegression};
 use rand::Rng;
 use rand::seq::SliceRandom;
 
@@ -10,7 +10,7 @@ use crate::device::Device;
 use crate::error::{CodesignError, Result};
 
 /// Encode architectures as the rows of a design matrix.
-pub fn design_matrix<S: SearchSpace>(space: &S, archs: &[S::Arch]) -> Array2<f64> {
+pub fn design_matrix<S: Encode>(space: &S, archs: &[S::Arch]) -> Array2<f64> {
     let p = space.encoding_len();
     let mut x = Array2::zeros((archs.len(), p));
     for (i, a) in archs.iter().enumerate() {
@@ -20,40 +20,43 @@ pub fn design_matrix<S: SearchSpace>(space: &S, archs: &[S::Arch]) -> Array2<f64
 }
 
 /// Fit the proxy device's linear (operator-level) latency predictor on measured architectures.
-pub fn fit_proxy<S: SearchSpace>(space: &S, archs: &[S::Arch], latency: &[f64]) -> Result<LinearPredictor> {
+pub fn fit_proxy<S: Encode>(space: &S, archs: &[S::Arch], latency: &[f64]) -> Result<LinearPredictor> {
     let x = design_matrix(space, archs);
     Ok(LinearRegression::default().fit(x.view(), Array1::from(latency.to_vec()).view())?)
 }
 
 /// Predictions of any latency predictor for many architectures.
-pub fn predict_all<S: SearchSpace, P: LatencyPredictor + ?Sized>(
-    space: &S,
-    p: &P,
-    archs: &[S::Arch],
-) -> Result<Vec<f64>> {
+pub fn predict_all<S: Encode, P: LatencyPredictor + ?Sized>(space: &S, p: &P, archs: &[S::Arch]) -> Result<Vec<f64>> {
     Ok(p.predict_batch(design_matrix(space, archs).view())?.to_vec())
 }
 
 /// The outcome of adapting a proxy to a target.
 #[derive(Debug, Clone)]
-pub struct Adaptation<A> {
+pub struct Adaptation<A, P> {
     /// The adapted predictor.
-    pub predictor: AdaptedPredictor,
+    pub predictor: P,
     /// Architectures measured on the target, with their latencies (training first, then validation).
     pub measured: Vec<(A, f64)>,
 }
 
 /// Draw `samples + validation` distinct architectures of `pool`, measure them on `target`, and
-/// solve eq. 3.3 with λ chosen on the last `validation` of them.
-pub fn adapt<S: SearchSpace, D: Device<S::Arch> + ?Sized, R: Rng + ?Sized>(
+/// adapt the proxy's predictor (any [`AdaptablePredictor`]: eq. 3.3 on its last linear layer)
+/// with λ chosen on the last `validation` of them.
+pub fn adapt<S, P, D, R>(
     space: &S,
-    proxy: &LinearPredictor,
+    proxy: &P,
     target: &D,
     pool: &[S::Arch],
     samples: usize,
     validation: usize,
     rng: &mut R,
-) -> Result<Adaptation<S::Arch>> {
+) -> Result<Adaptation<S::Arch, P::Adapted>>
+where
+    S: Encode,
+    P: AdaptablePredictor + ?Sized,
+    D: Device<S::Arch> + ?Sized,
+    R: Rng + ?Sized,
+{
     if samples < 2 || validation < 2 {
         return Err(CodesignError::InvalidParam {
             name: "samples/validation",
@@ -76,18 +79,18 @@ pub fn adapt<S: SearchSpace, D: Device<S::Arch> + ?Sized, R: Rng + ?Sized>(
     Ok(Adaptation { predictor, measured })
 }
 
-/// Solve eq. 3.3 on measured architectures, the first `train` for fitting, the rest for choosing λ.
-pub fn refit<S: SearchSpace>(
+/// Adapt `proxy` on measured architectures, the first `train` for fitting, the rest for choosing λ.
+pub fn refit<S: Encode, P: AdaptablePredictor + ?Sized>(
     space: &S,
-    proxy: &LinearPredictor,
+    proxy: &P,
     measured: &[(S::Arch, f64)],
     train: usize,
-) -> Result<AdaptedPredictor> {
+) -> Result<P::Adapted> {
     let archs: Vec<S::Arch> = measured.iter().map(|m| m.0.clone()).collect();
     let x = design_matrix(space, &archs);
     let y = Array1::from(measured.iter().map(|m| m.1).collect::<Vec<_>>());
     let s = train.min(measured.len());
     let (xt, xv) = x.view().split_at(edgeopt_predictors::ndarray::Axis(0), s);
     let (yt, yv) = y.view().split_at(edgeopt_predictors::ndarray::Axis(0), s);
-    Ok(AdaProxy::default().fit(proxy.weights.view(), xt, yt, xv, yv)?)
+    Ok(proxy.adapt(&AdaProxy::default(), xt, yt, xv, yv)?)
 }

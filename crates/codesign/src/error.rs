@@ -2,6 +2,9 @@
 
 use thiserror::Error;
 
+/// A user's error (from a device, predictor or accelerator), kept as the source of ours.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Errors of the co-design workflows.
 #[derive(Debug, Error)]
 #[non_exhaustive]
@@ -22,6 +25,17 @@ pub enum CodesignError {
         device: String,
         /// Architecture key.
         key: String,
+    },
+    /// A user's device failed to measure an architecture.
+    #[error("device `{device}` failed to measure architecture `{key}`")]
+    Device {
+        /// Device name.
+        device: String,
+        /// Architecture key.
+        key: String,
+        /// The device's error.
+        #[source]
+        source: BoxError,
     },
     /// A workflow parameter is out of range.
     #[error("parameter `{name}` = {value}: {reason}")]

@@ -2,8 +2,8 @@
 //!
 //! The dissertation's workflows, built on the other crates:
 //!
-//! * [`Device`] — something measurable (a table column, an accelerator, a closure) that counts the
-//!   measurements a workflow spends.
+//! * [`Device`] — something measurable (a table column, any accelerator, a closure, a user's own
+//!   type); [`Counted`] counts the measurements a workflow spends.
 //! * [`one_proxy`](one_proxy::one_proxy) — hardware-aware NAS with one proxy device (alg. 5).
 //! * [`Bisection`] — meet a latency constraint on a new device by bisection on `t` (alg. 1).
 //! * [`semi_decoupled`] — two-stage architecture/accelerator co-design (alg. 6) with its
@@ -21,6 +21,6 @@ pub mod semi_decoupled;
 mod table;
 
 pub use bisection::{Bisection, Bisection2, Bisection2Result, BisectionResult, weighted_argmin};
-pub use device::{AcceleratorDevice, Device, FnDevice, Measurement, TableDevice};
-pub use error::{CodesignError, Result};
+pub use device::{AcceleratorDevice, Counted, Device, FnDevice, Measurement, TableDevice};
+pub use error::{BoxError, CodesignError, Result};
 pub use table::ArchTable;

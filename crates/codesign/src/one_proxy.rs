@@ -9,10 +9,10 @@
 
 use std::collections::HashMap;
 
-use edgeopt_nas::SearchSpace;
+use edgeopt_nas::Encode;
 use edgeopt_nas::pareto::{non_dominated, prune_by_measurement};
+use edgeopt_predictors::AdaptablePredictor;
 use edgeopt_predictors::metrics::spearman;
-use edgeopt_predictors::{LatencyPredictor, LinearPredictor};
 use rand::Rng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
@@ -67,18 +67,20 @@ pub struct OneProxyResult<A> {
 }
 
 /// Run alg. 5 over a candidate `pool` (every architecture the target can be asked about) with
-/// accuracies from `accuracy` (higher is better).
-pub fn one_proxy<S, D, R>(
+/// accuracies from `accuracy` (higher is better). `proxy` is any [`AdaptablePredictor`] fitted
+/// on the proxy device (linear, MLP, GCN on flattened graphs, or a user's own).
+pub fn one_proxy<S, P, D, R>(
     space: &S,
     pool: &[S::Arch],
     accuracy: &(dyn Fn(&S::Arch) -> f64 + Sync),
-    proxy: &LinearPredictor,
+    proxy: &P,
     target: &D,
     cfg: &OneProxyConfig,
     rng: &mut R,
 ) -> Result<OneProxyResult<S::Arch>>
 where
-    S: SearchSpace,
+    S: Encode,
+    P: AdaptablePredictor + ?Sized,
     D: Device<S::Arch> + ?Sized,
     R: Rng + ?Sized,
 {
@@ -136,12 +138,10 @@ where
             extra += step;
         }
     }
-    let predictor: &dyn LatencyPredictor = match &adapted_predictor {
-        Some(p) => p,
-        None => proxy,
+    let predicted = match &adapted_predictor {
+        Some(p) => predict_all(space, p, pool)?,
+        None => predict_all(space, proxy, pool)?,
     };
-
-    let predicted = predict_all(space, predictor, pool)?;
     let acc: Vec<f64> = pool.iter().map(accuracy).collect();
     let points: Vec<Vec<f64>> = predicted.iter().zip(&acc).map(|(l, a)| vec![*l, -a]).collect();
     let front = non_dominated(&points)?;

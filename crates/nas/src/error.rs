@@ -2,8 +2,11 @@
 
 use thiserror::Error;
 
+/// A user's error (from an objective, a device, a simulator), kept as the source of ours.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Errors of search spaces and searches.
-#[derive(Debug, Clone, PartialEq, Error)]
+#[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum NasError {
     /// An architecture key could not be parsed.
@@ -30,11 +33,20 @@ pub enum NasError {
     #[error("objective `{objective}` returned {value} for architecture `{key}`")]
     NonFiniteObjective {
         /// Which objective.
-        objective: &'static str,
+        objective: String,
         /// Value.
         value: f64,
         /// Architecture key.
         key: String,
+    },
+    /// A user's objective failed on an architecture.
+    #[error("objective failed on architecture `{key}`")]
+    Objective {
+        /// Architecture key (the first of the failing batch for batch objectives).
+        key: String,
+        /// The objective's error.
+        #[source]
+        source: BoxError,
     },
     /// No architecture meets the constraints.
     #[error("no architecture met the constraints after {evaluated} evaluations")]

@@ -7,49 +7,20 @@
 //! members meeting the constraints enter the population; sampling gives up after
 //! `max_tries` attempts with [`NasError::Infeasible`] instead of looping forever.
 //!
-//! Objectives are closures; evaluation runs in parallel (rayon) and is memoised per architecture.
+//! The objective is any [`Objective`] returning an [`Evaluation`] (a closure or a user's type;
+//! it may fail); evaluation runs in parallel (rayon) and is memoised per architecture.
 //! All randomness comes from per-generation ChaCha8 streams derived from the seed, so results are
 //! identical whatever the thread count, and resuming a [`EvolutionState`] checkpoint gives the same
 //! final population as an uninterrupted run.
 
-use std::collections::HashMap;
-
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::SearchSpace;
 use crate::error::{NasError, Result};
 use crate::pareto::non_dominated;
-
-/// An objective over architectures.
-pub type Objective<'a, A> = &'a (dyn Fn(&A) -> f64 + Sync);
-
-/// The objectives a search may use: accuracy (maximised), latency and optional energy.
-pub struct Objectives<'a, A> {
-    /// Accuracy (higher is better).
-    pub accuracy: Objective<'a, A>,
-    /// Latency (lower is better).
-    pub latency: Objective<'a, A>,
-    /// Energy (lower is better), if constrained.
-    pub energy: Option<Objective<'a, A>>,
-}
-
-/// Evaluates many architectures at once (e.g. a network predictor on a batch of encodings);
-/// returns one [`Evaluation`] per input, in order.
-pub type BatchObjective<'a, A> = &'a (dyn Fn(&[A]) -> Vec<Evaluation> + Sync);
-
-/// Objective values of one architecture.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Evaluation {
-    /// Accuracy.
-    pub accuracy: f64,
-    /// Latency.
-    pub latency: f64,
-    /// Energy (0 when not evaluated).
-    pub energy: f64,
-}
+use crate::search::{Evaluation, Memo, Objective, Search};
 
 /// Upper bounds on latency and energy.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -127,25 +98,40 @@ pub struct EvolutionState<A> {
 }
 
 /// Runs the search; holds the memo of evaluated architectures.
-pub struct Evolution<'a, S: SearchSpace> {
+///
+/// ```
+/// use edgeopt_nas::{Constraints, Evaluation, Evolution, EvolutionConfig, Fitness, Nb201, Search};
+/// use edgeopt_nas::{Lower, SearchSpace};
+/// let space = Nb201::cifar10();
+/// // A fallible objective: accuracy from a table or predictor, latency from a measurement.
+/// let objective = |a: &edgeopt_nas::Nb201Arch| -> Result<Evaluation, std::convert::Infallible> {
+///     let macs = space.macs(a) as f64;
+///     Ok(Evaluation::new(macs.ln(), macs / 1e6))
+/// };
+/// let cfg = EvolutionConfig { population: 20, generations: 3, ..Default::default() };
+/// let cons = Constraints { max_latency: Some(100.0), ..Default::default() };
+/// let mut evo = Evolution::new(&space, &objective, cons, Fitness::Accuracy, cfg).unwrap();
+/// let state = evo.run(None).unwrap();
+/// assert!(evo.evaluation(&state.population[0]).unwrap().latency <= 100.0);
+/// ```
+pub struct Evolution<'a, S: SearchSpace, O: ?Sized> {
     space: &'a S,
-    objectives: Objectives<'a, S::Arch>,
+    objective: &'a O,
     constraints: Constraints,
     fitness: Fitness,
     cfg: EvolutionConfig,
-    memo: HashMap<S::Arch, Evaluation>,
-    batch: Option<BatchObjective<'a, S::Arch>>,
+    memo: Memo<S::Arch, Evaluation>,
 }
 
-impl<'a, S: SearchSpace> Evolution<'a, S> {
+impl<'a, S: SearchSpace, O: Objective<S::Arch, Output = Evaluation> + ?Sized> Evolution<'a, S, O> {
     /// Validate the configuration and set up a search.
     pub fn new(
         space: &'a S,
-        objectives: Objectives<'a, S::Arch>,
+        objective: &'a O,
         constraints: Constraints,
         fitness: Fitness,
         cfg: EvolutionConfig,
-    ) -> Result<Evolution<'a, S>> {
+    ) -> Result<Evolution<'a, S, O>> {
         let bad = |name, value: String, reason| Err(NasError::InvalidParam { name, value, reason });
         if cfg.population < 2 {
             return bad("population", cfg.population.to_string(), "must be at least 2");
@@ -173,63 +159,28 @@ impl<'a, S: SearchSpace> Evolution<'a, S> {
         {
             return bad("t", t.to_string(), "must be in [0, 1]");
         }
-        Ok(Evolution { space, objectives, constraints, fitness, cfg, memo: HashMap::new(), batch: None })
-    }
-
-    /// Evaluate new architectures in batches with `f` instead of one by one with the closures of
-    /// [`Objectives`] (which are then unused). Batches of 128 run in parallel.
-    pub fn with_batch(mut self, f: BatchObjective<'a, S::Arch>) -> Self {
-        self.batch = Some(f);
-        self
+        for (name, bound) in [("max_latency", constraints.max_latency), ("max_energy", constraints.max_energy)] {
+            if let Some(v) = bound
+                && v.is_nan()
+            {
+                return bad(name, v.to_string(), "must be a number");
+            }
+        }
+        Ok(Evolution { space, objective, constraints, fitness, cfg, memo: Memo::new() })
     }
 
     fn rng(&self, generation: usize) -> ChaCha8Rng {
         ChaCha8Rng::seed_from_u64(self.cfg.seed ^ (generation as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15))
     }
 
-    /// Evaluate (in parallel, memoised) every architecture of `archs` not seen before.
     fn evaluate(&mut self, archs: &[S::Arch]) -> Result<()> {
-        let mut seen = std::collections::HashSet::new();
-        let todo: Vec<S::Arch> =
-            archs.iter().filter(|a| !self.memo.contains_key(*a) && seen.insert(*a)).cloned().collect();
-        let obj = &self.objectives;
-        let evals: Vec<Evaluation> = match self.batch {
-            Some(f) => {
-                let parts: Vec<Vec<Evaluation>> = todo.par_chunks(128).map(f).collect();
-                let flat: Vec<Evaluation> = parts.into_iter().flatten().collect();
-                if flat.len() != todo.len() {
-                    return Err(NasError::InvalidParam {
-                        name: "batch objective",
-                        value: format!("{} results for {} architectures", flat.len(), todo.len()),
-                        reason: "must return one evaluation per architecture",
-                    });
-                }
-                flat
-            }
-            None => todo
-                .par_iter()
-                .map(|a| Evaluation {
-                    accuracy: (obj.accuracy)(a),
-                    latency: (obj.latency)(a),
-                    energy: obj.energy.map_or(0.0, |f| f(a)),
-                })
-                .collect(),
-        };
-        for (a, e) in todo.into_iter().zip(evals) {
-            for (objective, value) in [("accuracy", e.accuracy), ("latency", e.latency), ("energy", e.energy)] {
-                if !value.is_finite() {
-                    return Err(NasError::NonFiniteObjective { objective, value, key: self.space.key(&a) });
-                }
-            }
-            self.memo.insert(a, e);
-        }
-        Ok(())
+        self.memo.evaluate(self.space, self.objective, archs)
     }
 
     /// Objective values of an architecture (evaluating it if needed).
     pub fn evaluation(&mut self, arch: &S::Arch) -> Result<Evaluation> {
         self.evaluate(std::slice::from_ref(arch))?;
-        Ok(self.memo[arch])
+        Ok(*self.memo.value(arch))
     }
 
     /// Distinct architectures evaluated.
@@ -257,7 +208,7 @@ impl<'a, S: SearchSpace> Evolution<'a, S> {
             let batch: Vec<S::Arch> = (0..(n - out.len())).map(|_| make(rng)).collect();
             tries += batch.len();
             self.evaluate(&batch)?;
-            out.extend(batch.into_iter().filter(|a| self.constraints.admits(&self.memo[a])));
+            out.extend(batch.into_iter().filter(|a| self.constraints.admits(self.memo.value(a))));
             if out.len() < n && tries >= self.cfg.max_tries.max(n) {
                 if out.is_empty() {
                     return Err(NasError::Infeasible { evaluated: self.memo.len() });
@@ -270,17 +221,22 @@ impl<'a, S: SearchSpace> Evolution<'a, S> {
 
     fn sort(&self, pop: &mut Vec<S::Arch>, scales: (f64, f64)) {
         // Stable: ties keep their (deterministic) population order.
-        let mut scored: Vec<(f64, S::Arch)> = pop.drain(..).map(|a| (self.score(&self.memo[&a], scales), a)).collect();
+        let mut scored: Vec<(f64, S::Arch)> =
+            pop.drain(..).map(|a| (self.score(self.memo.value(&a), scales), a)).collect();
         scored.sort_by(|x, y| x.0.total_cmp(&y.0));
         pop.extend(scored.into_iter().map(|s| s.1));
     }
+}
+
+impl<S: SearchSpace, O: Objective<S::Arch, Output = Evaluation> + ?Sized> Search for Evolution<'_, S, O> {
+    type State = EvolutionState<S::Arch>;
 
     /// Draw the initial population.
-    pub fn init(&mut self) -> Result<EvolutionState<S::Arch>> {
+    fn init(&mut self) -> Result<EvolutionState<S::Arch>> {
         let mut rng = self.rng(0);
         let space = self.space;
         let mut pop = self.feasible(self.cfg.population, &mut rng, |r| space.sample(r))?;
-        let evals: Vec<Evaluation> = pop.iter().map(|a| self.memo[a]).collect();
+        let evals: Vec<Evaluation> = pop.iter().map(|a| *self.memo.value(a)).collect();
         let scales = (
             evals.iter().map(|e| e.accuracy.abs()).fold(0.0, f64::max).max(1e-12),
             evals.iter().map(|e| e.latency.abs()).fold(0.0, f64::max).max(1e-12),
@@ -289,8 +245,20 @@ impl<'a, S: SearchSpace> Evolution<'a, S> {
         Ok(EvolutionState { generation: 0, population: pop, scales, evaluations: self.memo.len() })
     }
 
+    fn resume(&mut self, state: EvolutionState<S::Arch>) -> Result<EvolutionState<S::Arch>> {
+        if state.population.is_empty() || !(state.scales.0 > 0.0 && state.scales.1 > 0.0) {
+            return Err(NasError::Checkpoint(format!(
+                "a state needs a population and positive scales (got {} members, scales {:?})",
+                state.population.len(),
+                state.scales
+            )));
+        }
+        self.evaluate(&state.population)?;
+        Ok(state)
+    }
+
     /// Run one generation.
-    pub fn step(&mut self, state: &mut EvolutionState<S::Arch>) -> Result<()> {
+    fn step(&mut self, state: &mut EvolutionState<S::Arch>) -> Result<()> {
         let mut rng = self.rng(state.generation + 1);
         let n = self.cfg.population;
         let n_parents = ((self.cfg.parent_ratio * n as f64) as usize).clamp(2, n).min(state.population.len());
@@ -318,20 +286,8 @@ impl<'a, S: SearchSpace> Evolution<'a, S> {
         Ok(())
     }
 
-    /// Run (or resume) until `generations` generations are complete; returns the final state,
-    /// fittest member first.
-    pub fn run(&mut self, state: Option<EvolutionState<S::Arch>>) -> Result<EvolutionState<S::Arch>> {
-        let mut state = match state {
-            Some(s) => {
-                self.evaluate(&s.population)?;
-                s
-            }
-            None => self.init()?,
-        };
-        while state.generation < self.cfg.generations {
-            self.step(&mut state)?;
-        }
-        Ok(state)
+    fn done(&self, state: &EvolutionState<S::Arch>) -> bool {
+        state.generation >= self.cfg.generations
     }
 }
 
@@ -348,17 +304,20 @@ pub struct SweepPoint<A> {
 
 /// Run the weighted-fitness search for every `t` and return the distinct non-dominated results
 /// (latency vs accuracy), sorted by latency.
-pub fn pareto_sweep<S: SearchSpace>(
+pub fn pareto_sweep<S, O>(
     space: &S,
-    objectives: &Objectives<'_, S::Arch>,
+    objective: &O,
     constraints: Constraints,
     ts: &[f64],
     cfg: EvolutionConfig,
-) -> Result<Vec<SweepPoint<S::Arch>>> {
+) -> Result<Vec<SweepPoint<S::Arch>>>
+where
+    S: SearchSpace,
+    O: Objective<S::Arch, Output = Evaluation> + ?Sized,
+{
     let mut found: Vec<SweepPoint<S::Arch>> = Vec::new();
     for &t in ts {
-        let obj = Objectives { accuracy: objectives.accuracy, latency: objectives.latency, energy: objectives.energy };
-        let mut evo = Evolution::new(space, obj, constraints, Fitness::Weighted { t }, cfg)?;
+        let mut evo = Evolution::new(space, objective, constraints, Fitness::Weighted { t }, cfg)?;
         let state = evo.run(None)?;
         let best = state.population[0].clone();
         let eval = evo.evaluation(&best)?;
@@ -371,29 +330,6 @@ pub fn pareto_sweep<S: SearchSpace>(
     let mut out: Vec<SweepPoint<S::Arch>> = keep.into_iter().map(|i| found[i].clone()).collect();
     out.sort_by(|a, b| a.eval.latency.total_cmp(&b.eval.latency));
     Ok(out)
-}
-
-/// Evaluate every member of an enumerable space (in parallel) and return them with their
-/// objectives, in enumeration order.
-pub fn exhaustive<S: SearchSpace>(
-    space: &S,
-    objectives: &Objectives<'_, S::Arch>,
-) -> Result<Vec<(S::Arch, Evaluation)>> {
-    let all = space.enumerate().ok_or(NasError::InvalidParam {
-        name: "space",
-        value: space.name().to_string(),
-        reason: "is too large to enumerate",
-    })?;
-    all.into_par_iter()
-        .map(|a| {
-            let e = Evaluation {
-                accuracy: (objectives.accuracy)(&a),
-                latency: (objectives.latency)(&a),
-                energy: objectives.energy.map_or(0.0, |f| f(&a)),
-            };
-            Ok((a, e))
-        })
-        .collect()
 }
 
 /// The latency–accuracy Pareto front of evaluated architectures (indices, by increasing latency).

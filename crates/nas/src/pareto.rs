@@ -11,7 +11,11 @@ fn check(points: &[Vec<f64>], dim: Option<usize>) -> Result<usize> {
             return Err(NasError::Dimension { expected: d, index, got: p.len() });
         }
         if let Some(&value) = p.iter().find(|v| !v.is_finite()) {
-            return Err(NasError::NonFiniteObjective { objective: "pareto point", value, key: index.to_string() });
+            return Err(NasError::NonFiniteObjective {
+                objective: "pareto point".into(),
+                value,
+                key: index.to_string(),
+            });
         }
     }
     Ok(d)

@@ -263,8 +263,10 @@ impl AdaProxy {
             warm = Some((alpha, b));
         }
         let lambda = best.map_or(0.0, |b| b.1);
-        let x_all = concatenate(Axis(0), &[x_train, x_val]).map_err(|e| PredictorError::Singular(e.to_string()))?;
-        let y_all = concatenate(Axis(0), &[y_train, y_val]).map_err(|e| PredictorError::Singular(e.to_string()))?;
+        let x_all = concatenate(Axis(0), &[x_train, x_val])
+            .map_err(|source| PredictorError::Shape { what: "training and validation features", source })?;
+        let y_all = concatenate(Axis(0), &[y_train, y_val])
+            .map_err(|source| PredictorError::Shape { what: "training and validation targets", source })?;
         self.fit_lambda(proxy, x_all.view(), y_all.view(), lambda)
     }
 

@@ -2,8 +2,11 @@
 
 use thiserror::Error;
 
+/// A user's error (from their own model or data source), kept as the source of ours.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// Errors of predictors, metrics and data loading. Each names the offending value.
-#[derive(Debug, Clone, PartialEq, Error)]
+#[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum PredictorError {
     /// Two inputs that must have the same length do not.
@@ -53,8 +56,32 @@ pub enum PredictorError {
         reason: &'static str,
     },
     /// A linear system could not be solved (singular even after regularisation).
-    #[error("linear solve failed: {0}")]
-    Singular(String),
+    #[error("{what}: the linear system is singular even after regularisation")]
+    Singular {
+        /// Which system.
+        what: &'static str,
+        /// The solver's error.
+        #[source]
+        source: BoxError,
+    },
+    /// Arrays could not be joined (an ndarray shape error).
+    #[error("{what}: arrays of incompatible shapes")]
+    Shape {
+        /// Which arrays.
+        what: &'static str,
+        /// ndarray's error.
+        #[source]
+        source: ndarray::ShapeError,
+    },
+    /// A user's model or data source failed.
+    #[error("{what} failed")]
+    External {
+        /// What was being done.
+        what: String,
+        /// The user's error.
+        #[source]
+        source: BoxError,
+    },
     /// A data file is malformed.
     #[error("{file}: row {row}, column `{column}`: {message}")]
     Data {

@@ -10,8 +10,11 @@
 //! * [`AdaProxy`] — proxy adaptation with λ chosen on a validation split.
 //! * [`metrics`] — Spearman (ties averaged), Kendall τ-b, RMSE, MAPE, ±10 % accuracy, SRCC matrix,
 //!   bootstrap SRCC intervals.
-//! * [`nn`] — a small dense network with SGD/Adam, per-sample gradients and layer freezing (also
-//!   the engine of the bandit crate's NeuralUCB).
+//! * [`AdaptablePredictor`] — a predictor whose last linear layer AdaProxy can adapt to a new
+//!   device: [`LinearPredictor`], [`MlpPredictor`], [`GcnPredictor`] on flattened graphs
+//!   ([`FlatGraphGcn`]), or a user's own model.
+//! * [`nn`] — a small dense network with SGD/Adam, per-sample gradients and layer freezing (the
+//!   engine of the MLP predictor and of last-layer adaptation).
 //! * [`data`] — the wide per-device CSV format.
 //!
 //! ```
@@ -34,6 +37,7 @@
 mod adaproxy;
 pub mod data;
 mod error;
+mod flat_graph;
 mod gcn;
 mod kernel;
 mod linear;
@@ -42,7 +46,8 @@ mod mlp;
 pub mod nn;
 
 pub use adaproxy::{AdaProxy, AdaptedPredictor};
-pub use error::{PredictorError, Result};
+pub use error::{BoxError, PredictorError, Result};
+pub use flat_graph::{FlatGraphGcn, FlatGraphGcnAdapted};
 pub use gcn::{GcnPredictor, GcnRegressor, Graph, predict_adapted};
 pub use kernel::{Kernel, KernelRidge, KernelRidgeModel};
 pub use linear::{LinearPredictor, LinearRegression};
@@ -69,6 +74,95 @@ pub trait LatencyPredictor {
     /// Predict every row.
     fn predict_batch(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
         x.rows().into_iter().map(|r| self.predict(r)).collect::<Result<Vec<_>>>().map(Array1::from)
+    }
+}
+
+/// A latency predictor that a few target measurements can adapt to a new device: AdaProxy
+/// (thesis eq. 3.3) re-weights its last linear layer. One-proxy NAS and the proxy workflows of
+/// `edgeopt-codesign` take any implementation.
+///
+/// ```
+/// use edgeopt_predictors::{AdaProxy, AdaptablePredictor, Fit, LatencyPredictor, LinearRegression};
+/// use edgeopt_predictors::{metrics::spearman, ndarray::{array, s, Array2}};
+/// let x = Array2::from_shape_fn((60, 4), |(i, j)| ((i * (j + 3) + j) % 4) as f64);
+/// let proxy = LinearRegression::default().fit(x.view(), x.dot(&array![1.0, 2.0, 3.0, 4.0]).view()).unwrap();
+/// let target = x.dot(&array![2.0, 4.0, 14.0, 8.0]);
+/// let (xt, yt) = (x.slice(s![..40, ..]), target.slice(s![..40]));
+/// let (xv, yv) = (x.slice(s![40.., ..]), target.slice(s![40..]));
+/// let adapted = proxy.adapt(&AdaProxy::default(), xt, yt, xv, yv).unwrap();
+/// let pred = adapted.predict_batch(x.view()).unwrap();
+/// assert!(spearman(pred.as_slice().unwrap(), target.as_slice().unwrap()).unwrap() > 0.99);
+/// ```
+pub trait AdaptablePredictor: LatencyPredictor {
+    /// The adapted predictor.
+    type Adapted: LatencyPredictor;
+    /// Adapt with `ada`: fit on the training rows, choose λ on the validation rows.
+    fn adapt(
+        &self,
+        ada: &AdaProxy,
+        x_train: ArrayView2<f64>,
+        y_train: ArrayView1<f64>,
+        x_val: ArrayView2<f64>,
+        y_val: ArrayView1<f64>,
+    ) -> Result<Self::Adapted>;
+}
+
+macro_rules! forward_predictor {
+    ($($ptr:ty),*) => {$(
+        impl<T: LatencyPredictor + ?Sized> LatencyPredictor for $ptr {
+            fn n_features(&self) -> usize {
+                (**self).n_features()
+            }
+            fn predict(&self, x: ArrayView1<f64>) -> Result<f64> {
+                (**self).predict(x)
+            }
+            fn predict_batch(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
+                (**self).predict_batch(x)
+            }
+        }
+        impl<T: AdaptablePredictor + ?Sized> AdaptablePredictor for $ptr {
+            type Adapted = T::Adapted;
+            fn adapt(
+                &self,
+                ada: &AdaProxy,
+                x_train: ArrayView2<f64>,
+                y_train: ArrayView1<f64>,
+                x_val: ArrayView2<f64>,
+                y_val: ArrayView1<f64>,
+            ) -> Result<T::Adapted> {
+                (**self).adapt(ada, x_train, y_train, x_val, y_val)
+            }
+        }
+    )*};
+}
+
+forward_predictor!(&T, Box<T>, std::sync::Arc<T>);
+
+impl AdaptablePredictor for LinearPredictor {
+    type Adapted = AdaptedPredictor;
+    fn adapt(
+        &self,
+        ada: &AdaProxy,
+        x_train: ArrayView2<f64>,
+        y_train: ArrayView1<f64>,
+        x_val: ArrayView2<f64>,
+        y_val: ArrayView1<f64>,
+    ) -> Result<AdaptedPredictor> {
+        ada.fit(self.weights.view(), x_train, y_train, x_val, y_val)
+    }
+}
+
+impl AdaptablePredictor for MlpPredictor {
+    type Adapted = LastLayerAdapted;
+    fn adapt(
+        &self,
+        ada: &AdaProxy,
+        x_train: ArrayView2<f64>,
+        y_train: ArrayView1<f64>,
+        x_val: ArrayView2<f64>,
+        y_val: ArrayView1<f64>,
+    ) -> Result<LastLayerAdapted> {
+        self.adapt_last_layer(ada, x_train, y_train, x_val, y_val)
     }
 }
 

@@ -47,10 +47,12 @@ pub(crate) fn solve_spd(a: &[f64], b: &[f64], n: usize) -> Result<Vec<f64>> {
     use faer::linalg::solvers::Solve;
     let am = Mat::<f64>::from_fn(n, n, |i, j| a[i * n + j]);
     let bm = Mat::<f64>::from_fn(n, 1, |i, _| b[i]);
-    let llt = am.llt(faer::Side::Lower).map_err(|e| PredictorError::Singular(format!("{e:?}")))?;
+    let llt = am
+        .llt(faer::Side::Lower)
+        .map_err(|e| PredictorError::Singular { what: "normal equations", source: Box::new(e) })?;
     let x = llt.solve(&bm);
     let out: Vec<f64> = (0..n).map(|i| x[(i, 0)]).collect();
-    check_finite("solution", out.iter().copied()).map_err(|e| PredictorError::Singular(e.to_string()))?;
+    check_finite("solution of the normal equations", out.iter().copied())?;
     Ok(out)
 }
 

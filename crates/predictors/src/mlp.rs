@@ -207,7 +207,7 @@ impl<F: Fit> DeviceAware<F> {
     ) -> Result<DeviceAwareModel<F::Model>> {
         crate::error::check_len("device feature rows", arch.nrows(), device.nrows())?;
         let x = ndarray::concatenate(ndarray::Axis(1), &[device, arch])
-            .map_err(|e| PredictorError::Singular(e.to_string()))?;
+            .map_err(|source| PredictorError::Shape { what: "device and architecture features", source })?;
         Ok(DeviceAwareModel { model: self.inner.fit(x.view(), y)?, device_features: device.ncols() })
     }
 }
@@ -217,7 +217,7 @@ impl<M: LatencyPredictor> DeviceAwareModel<M> {
     pub fn predict_for(&self, device: ArrayView1<f64>, arch: ArrayView1<f64>) -> Result<f64> {
         crate::error::check_len("device features", self.device_features, device.len())?;
         let x = ndarray::concatenate(ndarray::Axis(0), &[device, arch])
-            .map_err(|e| PredictorError::Singular(e.to_string()))?;
+            .map_err(|source| PredictorError::Shape { what: "device and architecture features", source })?;
         self.model.predict(x.view())
     }
 }

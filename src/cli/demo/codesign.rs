@@ -7,7 +7,7 @@ use edgeopt::accel_sim::{EnergyModel, HardwareSpace};
 use edgeopt::codesign::ArchTable;
 use edgeopt::codesign::monotonicity::{cdf, mean_srcc, srcc_across};
 use edgeopt::codesign::semi_decoupled::Problem;
-use edgeopt::nas::{Nb201, SearchSpace};
+use edgeopt::nas::{Lower, Nb201};
 use edgeopt::zoo;
 use rayon::prelude::*;
 

@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 
 use edgeopt::codesign::adapt::{adapt, fit_proxy, predict_all};
 use edgeopt::codesign::one_proxy::{OneProxyConfig, mean_gap_to_oracle, one_proxy};
-use edgeopt::codesign::{ArchTable, Bisection, Device, weighted_argmin};
-use edgeopt::nas::evolution::{Constraints, Evolution, EvolutionConfig, Fitness, Objectives};
+use edgeopt::codesign::{ArchTable, Bisection, Counted, weighted_argmin};
 use edgeopt::nas::pareto::non_dominated;
+use edgeopt::nas::{Constraints, Evaluation, Evolution, EvolutionConfig, Fitness, Search, infallible};
 use edgeopt::nas::{Nb201, Nb201Arch};
 use edgeopt::predictors::metrics::{spearman, srcc_matrix};
 use edgeopt::predictors::rand::SeedableRng;
@@ -99,7 +99,7 @@ pub fn section(r: &mut Report) -> CliResult<()> {
         writeln!(r.summary, "one-proxy pixel3 -> edgegpu: gap {gap:.3} points, {} measurements", res.measurements_used);
 
     // Bisection on t for the Raspberry Pi 4.
-    let rpi = t.device("latency_ms_raspi4", None)?;
+    let rpi = Counted::new(t.device("latency_ms_raspi4", None)?);
     let pred = predict_all(&nb, &w, &t.archs)?;
     let solve = |tt: f64| {
         let i = weighted_argmin(&acc, &pred, tt).unwrap_or(0);
@@ -115,18 +115,19 @@ pub fn section(r: &mut Report) -> CliResult<()> {
         let a = b.arch.map_or(f64::NAN, |x| acc_of[&x]);
         let _ = writeln!(r.md, "| {bound} | {:.2} | {a:.2} | {} |", b.latency, b.measurements);
     }
-    let _ =
-        writeln!(r.summary, "bisection on raspi4: 3 constraints met with {} measurements in total", rpi.measurements());
+    let _ = writeln!(r.summary, "bisection on raspi4: 3 constraints met with {} measurements in total", rpi.count());
 
     // Evolutionary search on the proxy's predictors vs the exhaustive optimum.
     let pred_of: HashMap<Nb201Arch, f64> = t.archs.iter().copied().zip(pred.iter().copied()).collect();
-    let latency = |a: &Nb201Arch| pred_of[a];
+
     let bound = 8.0;
     let cfg = EvolutionConfig { population: 200, generations: 20, seed: 7, ..EvolutionConfig::default() };
-    let obj = Objectives { accuracy: &accuracy, latency: &latency, energy: None };
+    let obj = infallible(|a: &Nb201Arch| Evaluation::new(accuracy(a), pred_of[a]));
     let cons = Constraints { max_latency: Some(bound), max_energy: None };
-    let mut evo = Evolution::new(&nb, obj, cons, Fitness::Accuracy, cfg)?;
-    let state = evo.run(None)?;
+    let mut evo = Evolution::new(&nb, &obj, cons, Fitness::Accuracy, cfg)?;
+    let progress = crate::cli::progress::Progress::new("evolution generations", cfg.generations + 1);
+    let state = evo.run_observed(None, &mut |_| progress.tick())?;
+    progress.finish();
     let found = acc_of[&state.population[0]];
     let best = t.archs.iter().filter(|a| pred_of[*a] <= bound).map(|a| acc_of[a]).fold(f64::MIN, f64::max);
     let _ = writeln!(

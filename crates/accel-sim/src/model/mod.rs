@@ -70,9 +70,10 @@ impl AccessCounts {
     }
 }
 
-/// Cost of one layer on one accelerator.
+/// Cost of one layer on one accelerator with MAESTRO's detail (buffer needs, the 12 access
+/// counts, PE utilisation). [`LayerCost`](crate::LayerCost) is its accelerator-neutral summary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LayerCost {
+pub struct LayerReport {
     /// Layer name.
     pub name: String,
     /// Latency, cycles.
@@ -95,7 +96,7 @@ pub struct LayerCost {
     pub fits_l2: bool,
 }
 
-impl LayerCost {
+impl LayerReport {
     /// Fraction of the PEs busy on average.
     pub fn pe_utilization(&self, hw: &Hardware) -> f64 {
         self.avg_utilized_pes / hw.num_pes() as f64
@@ -224,14 +225,14 @@ impl CompiledLayer {
     }
 
     /// The full cost on `hw` under `energy`.
-    pub fn cost(&self, hw: &Hardware, energy: &EnergyModel) -> Result<LayerCost> {
+    pub fn cost(&self, hw: &Hardware, energy: &EnergyModel) -> Result<LayerReport> {
         self.cost_with(hw, energy, &mut Vec::new())
     }
 
-    pub(crate) fn cost_with(&self, hw: &Hardware, energy: &EnergyModel, scratch: &mut Vec<i64>) -> Result<LayerCost> {
+    pub(crate) fn cost_with(&self, hw: &Hardware, energy: &EnergyModel, scratch: &mut Vec<i64>) -> Result<LayerReport> {
         let cycles = self.cycles_with(hw, scratch)?;
         let eb = hw.element_bytes();
-        Ok(LayerCost {
+        Ok(LayerReport {
             name: self.name.clone(),
             cycles,
             energy_nj: energy.energy_nj(&self.accesses, self.macs),
@@ -256,7 +257,7 @@ impl CompiledLayer {
 /// let cost = evaluate_layer(&layer, &mapping, &hw, &EnergyModel::maestro()).unwrap();
 /// assert_eq!(cost.cycles, 4_292_352); // MAESTRO's figure for this layer
 /// ```
-pub fn evaluate_layer(layer: &Layer, mapping: &Mapping, hw: &Hardware, energy: &EnergyModel) -> Result<LayerCost> {
+pub fn evaluate_layer(layer: &Layer, mapping: &Mapping, hw: &Hardware, energy: &EnergyModel) -> Result<LayerReport> {
     CompiledLayer::new(layer, mapping, hw.num_pes())?.cost(hw, energy)
 }
 
@@ -267,7 +268,7 @@ mod tests {
     use crate::dataflow::{Dataflow, depthwise_template};
     use crate::hardware::HardwareConfig;
 
-    fn run(layer: &Layer, mapping: &Mapping, pes: u64) -> LayerCost {
+    fn run(layer: &Layer, mapping: &Mapping, pes: u64) -> LayerReport {
         let hw = HardwareConfig::new(pes, 300, 50).build().unwrap();
         evaluate_layer(layer, mapping, &hw, &EnergyModel::maestro()).unwrap()
     }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::lowering::{Lowering, Net, make_divisible};
 use crate::error::{NasError, Result};
-use crate::{Layer, SearchSpace};
+use crate::{Encode, Layer, Lower, SearchSpace};
 
 /// One stage's choices.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,11 +202,6 @@ impl AttentiveNas {
         net
     }
 
-    /// Lower with explicit options.
-    pub fn layers_with(&self, a: &AttentiveArch, lowering: &Lowering) -> Vec<Layer> {
-        self.build(a, lowering).layers
-    }
-
     fn extreme(&self, largest: bool) -> AttentiveArch {
         let pick = |v: &[u64]| if largest { *v.iter().max().unwrap_or(&0) } else { *v.iter().min().unwrap_or(&0) };
         let pick8 = |v: &[u8]| if largest { *v.iter().max().unwrap_or(&0) } else { *v.iter().min().unwrap_or(&0) };
@@ -240,7 +235,6 @@ fn onehot<T: PartialEq>(v: &mut Array1<f64>, off: &mut usize, choices: &[T], x: 
 
 impl SearchSpace for AttentiveNas {
     type Arch = AttentiveArch;
-
     fn name(&self) -> &'static str {
         "attentivenas"
     }
@@ -331,48 +325,6 @@ impl SearchSpace for AttentiveNas {
             }
         }
         self.canonical(a)
-    }
-
-    fn encode(&self, a: &AttentiveArch) -> Array1<f64> {
-        let mut v = Array1::zeros(self.encoding_len());
-        let mut off = 0;
-        onehot(&mut v, &mut off, &self.stem_widths, Some(&a.stem));
-        let slot_off = self.offsets();
-        for (s, spec) in self.stages.iter().enumerate() {
-            onehot(&mut v, &mut off, &spec.widths, a.widths.get(s));
-            onehot(&mut v, &mut off, &spec.depths, a.depths.get(s));
-            for d in 0..AttentiveNas::max_depth(spec) {
-                onehot(&mut v, &mut off, &spec.kernels, a.kernels.get(slot_off[s] + d));
-                onehot(&mut v, &mut off, &spec.expansions, a.expansions.get(slot_off[s] + d));
-            }
-        }
-        onehot(&mut v, &mut off, &self.head_widths, Some(&a.head));
-        onehot(&mut v, &mut off, &self.resolutions, Some(&a.resolution));
-        v[off] = 1.0;
-        v
-    }
-
-    fn encoding_len(&self) -> usize {
-        let stages: usize = self
-            .stages
-            .iter()
-            .map(|s| {
-                s.widths.len() + s.depths.len() + AttentiveNas::max_depth(s) * (s.kernels.len() + s.expansions.len())
-            })
-            .sum();
-        self.stem_widths.len() + stages + self.head_widths.len() + self.resolutions.len() + 1
-    }
-
-    fn layers(&self, a: &AttentiveArch) -> Vec<Layer> {
-        self.build(a, &self.lowering).layers
-    }
-
-    fn macs(&self, a: &AttentiveArch) -> u64 {
-        self.build(a, &Lowering::counted()).macs
-    }
-
-    fn params(&self, a: &AttentiveArch) -> u64 {
-        self.build(a, &Lowering::counted()).params
     }
 
     /// `r224:s16:h1792:w..:d..:k..:e..` (0 for unused slots).
@@ -466,11 +418,61 @@ impl SearchSpace for AttentiveNas {
         None
     }
 
-    fn smallest(&self) -> AttentiveArch {
-        self.extreme(false)
+    fn smallest(&self) -> Option<AttentiveArch> {
+        Some(self.extreme(false))
     }
 
-    fn largest(&self) -> AttentiveArch {
-        self.extreme(true)
+    fn largest(&self) -> Option<AttentiveArch> {
+        Some(self.extreme(true))
+    }
+}
+
+impl Encode for AttentiveNas {
+    fn encode(&self, a: &AttentiveArch) -> Array1<f64> {
+        let mut v = Array1::zeros(self.encoding_len());
+        let mut off = 0;
+        onehot(&mut v, &mut off, &self.stem_widths, Some(&a.stem));
+        let slot_off = self.offsets();
+        for (s, spec) in self.stages.iter().enumerate() {
+            onehot(&mut v, &mut off, &spec.widths, a.widths.get(s));
+            onehot(&mut v, &mut off, &spec.depths, a.depths.get(s));
+            for d in 0..AttentiveNas::max_depth(spec) {
+                onehot(&mut v, &mut off, &spec.kernels, a.kernels.get(slot_off[s] + d));
+                onehot(&mut v, &mut off, &spec.expansions, a.expansions.get(slot_off[s] + d));
+            }
+        }
+        onehot(&mut v, &mut off, &self.head_widths, Some(&a.head));
+        onehot(&mut v, &mut off, &self.resolutions, Some(&a.resolution));
+        v[off] = 1.0;
+        v
+    }
+
+    fn encoding_len(&self) -> usize {
+        let stages: usize = self
+            .stages
+            .iter()
+            .map(|s| {
+                s.widths.len() + s.depths.len() + AttentiveNas::max_depth(s) * (s.kernels.len() + s.expansions.len())
+            })
+            .sum();
+        self.stem_widths.len() + stages + self.head_widths.len() + self.resolutions.len() + 1
+    }
+}
+
+impl Lower for AttentiveNas {
+    fn layers_with(&self, a: &AttentiveArch, lowering: &Lowering) -> Vec<Layer> {
+        self.build(a, lowering).layers
+    }
+
+    fn layers(&self, a: &AttentiveArch) -> Vec<Layer> {
+        self.build(a, &self.lowering).layers
+    }
+
+    fn macs(&self, a: &AttentiveArch) -> u64 {
+        self.build(a, &Lowering::counted()).macs
+    }
+
+    fn params(&self, a: &AttentiveArch) -> u64 {
+        self.build(a, &Lowering::counted()).params
     }
 }

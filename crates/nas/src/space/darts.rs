@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::lowering::{Lowering, Net};
 use crate::error::{NasError, Result};
-use crate::{Layer, SearchSpace};
+use crate::{Encode, Layer, Lower, SearchSpace};
 
 /// The eight DARTS operations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -113,11 +113,6 @@ impl Darts {
                 [(Skip, 2), (MaxPool3, 1)],
             ],
         }
-    }
-
-    /// Lower with explicit options.
-    pub fn layers_with(&self, g: &Genotype, lowering: &Lowering) -> Vec<Layer> {
-        self.build(g, lowering).layers
     }
 
     fn factorized_reduce(net: &mut Net, name: &str, cin: u64, cout: u64, hw: u64) {
@@ -248,13 +243,14 @@ impl Darts {
 
 impl SearchSpace for Darts {
     type Arch = Genotype;
-
     fn name(&self) -> &'static str {
         "darts"
     }
+
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> Genotype {
         Genotype { normal: Darts::sample_cell(rng), reduce: Darts::sample_cell(rng) }
     }
+
     fn mutate<R: Rng + ?Sized>(&self, g: &Genotype, prob: f64, rng: &mut R) -> Genotype {
         let mut out = *g;
         let fresh = self.sample(rng);
@@ -268,6 +264,7 @@ impl SearchSpace for Darts {
         }
         out
     }
+
     fn crossover<R: Rng + ?Sized>(&self, a: &Genotype, b: &Genotype, rng: &mut R) -> Genotype {
         let mut out = *a;
         for n in 0..4 {
@@ -280,6 +277,62 @@ impl SearchSpace for Darts {
         }
         out
     }
+
+    /// DARTS's genotype notation.
+    fn key(&self, g: &Genotype) -> String {
+        format!(
+            "Genotype(normal=[{}], normal_concat=[2, 3, 4, 5], reduce=[{}], reduce_concat=[2, 3, 4, 5])",
+            Darts::format_cell(&g.normal),
+            Darts::format_cell(&g.reduce)
+        )
+    }
+
+    fn parse_key(&self, key: &str) -> Result<Genotype> {
+        let bad = |reason: String| NasError::BadKey { space: "darts", key: key.to_string(), reason };
+        let section = |name: &str| -> Result<&str> {
+            let start =
+                key.find(&format!("{name}=[")).ok_or_else(|| bad(format!("no `{name}=[...]`")))? + name.len() + 2;
+            let end = key[start..].find(']').ok_or_else(|| bad(format!("`{name}` is not closed")))?;
+            Ok(&key[start..start + end])
+        };
+        Ok(Genotype {
+            normal: Darts::parse_cell(section("normal")?, key)?,
+            reduce: Darts::parse_cell(section("reduce")?, key)?,
+        })
+    }
+
+    fn size(&self) -> f64 {
+        // Per node: ordered op choices (7²) × input pairs; per cell the product; two cells.
+        let per_cell: f64 = (0..4).map(|n| 49.0 * ((n + 2) * (n + 1) / 2) as f64).product();
+        per_cell * per_cell
+    }
+
+    fn enumerate(&self) -> Option<Vec<Genotype>> {
+        None
+    }
+
+    /// Skip connections in the normal cell and pooling in the reduction cell: no operation MACs.
+    fn smallest(&self) -> Option<Genotype> {
+        Some({
+            let normal: Cell = std::array::from_fn(|n| [(DartsOp::Skip, n as u8 + 1), (DartsOp::Skip, n as u8)]);
+            let reduce: Cell = std::array::from_fn(|n| {
+                [(DartsOp::MaxPool3, 0), (DartsOp::MaxPool3, if n == 0 { 1 } else { n as u8 + 1 })]
+            });
+            Genotype { normal, reduce }
+        })
+    }
+
+    fn largest(&self) -> Option<Genotype> {
+        Some({
+            let cell: Cell = std::array::from_fn(|n| {
+                [(DartsOp::SepConv5, 0), (DartsOp::SepConv5, if n == 0 { 1 } else { n as u8 + 1 })]
+            });
+            Genotype { normal: cell, reduce: cell }
+        })
+    }
+}
+
+impl Encode for Darts {
     fn encode(&self, g: &Genotype) -> Array1<f64> {
         let mut v = Array1::zeros(self.encoding_len());
         for (c, cell) in [&g.normal, &g.reduce].into_iter().enumerate() {
@@ -294,59 +347,26 @@ impl SearchSpace for Darts {
         v[2 * 4 * 2 * 14] = 1.0;
         v
     }
+
     fn encoding_len(&self) -> usize {
         2 * 4 * 2 * 14 + 1
     }
+}
+
+impl Lower for Darts {
+    fn layers_with(&self, g: &Genotype, lowering: &Lowering) -> Vec<Layer> {
+        self.build(g, lowering).layers
+    }
+
     fn layers(&self, g: &Genotype) -> Vec<Layer> {
         self.build(g, &self.lowering).layers
     }
+
     fn macs(&self, g: &Genotype) -> u64 {
         self.build(g, &Lowering::convolutions_only()).macs
     }
+
     fn params(&self, g: &Genotype) -> u64 {
         self.build(g, &Lowering::convolutions_only()).params
-    }
-    /// DARTS's genotype notation.
-    fn key(&self, g: &Genotype) -> String {
-        format!(
-            "Genotype(normal=[{}], normal_concat=[2, 3, 4, 5], reduce=[{}], reduce_concat=[2, 3, 4, 5])",
-            Darts::format_cell(&g.normal),
-            Darts::format_cell(&g.reduce)
-        )
-    }
-    fn parse_key(&self, key: &str) -> Result<Genotype> {
-        let bad = |reason: String| NasError::BadKey { space: "darts", key: key.to_string(), reason };
-        let section = |name: &str| -> Result<&str> {
-            let start =
-                key.find(&format!("{name}=[")).ok_or_else(|| bad(format!("no `{name}=[...]`")))? + name.len() + 2;
-            let end = key[start..].find(']').ok_or_else(|| bad(format!("`{name}` is not closed")))?;
-            Ok(&key[start..start + end])
-        };
-        Ok(Genotype {
-            normal: Darts::parse_cell(section("normal")?, key)?,
-            reduce: Darts::parse_cell(section("reduce")?, key)?,
-        })
-    }
-    fn size(&self) -> f64 {
-        // Per node: ordered op choices (7²) × input pairs; per cell the product; two cells.
-        let per_cell: f64 = (0..4).map(|n| 49.0 * ((n + 2) * (n + 1) / 2) as f64).product();
-        per_cell * per_cell
-    }
-    fn enumerate(&self) -> Option<Vec<Genotype>> {
-        None
-    }
-    /// Skip connections in the normal cell and pooling in the reduction cell: no operation MACs.
-    fn smallest(&self) -> Genotype {
-        let normal: Cell = std::array::from_fn(|n| [(DartsOp::Skip, n as u8 + 1), (DartsOp::Skip, n as u8)]);
-        let reduce: Cell = std::array::from_fn(|n| {
-            [(DartsOp::MaxPool3, 0), (DartsOp::MaxPool3, if n == 0 { 1 } else { n as u8 + 1 })]
-        });
-        Genotype { normal, reduce }
-    }
-    fn largest(&self) -> Genotype {
-        let cell: Cell = std::array::from_fn(|n| {
-            [(DartsOp::SepConv5, 0), (DartsOp::SepConv5, if n == 0 { 1 } else { n as u8 + 1 })]
-        });
-        Genotype { normal: cell, reduce: cell }
     }
 }

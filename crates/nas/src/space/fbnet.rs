@@ -6,10 +6,10 @@ use ndarray::Array1;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
+use super::choice::{crossover_each, mutate_each, sample_each};
 use super::lowering::{Lowering, Net};
-use super::{crossover_each, mutate_each, sample_each};
 use crate::error::{NasError, Result};
-use crate::{Layer, SearchSpace};
+use crate::{Encode, Layer, Lower, SearchSpace};
 
 /// Searchable blocks.
 pub const FBNET_BLOCKS: usize = 22;
@@ -122,11 +122,6 @@ impl FbNet {
         }
     }
 
-    /// Lower with explicit options.
-    pub fn layers_with(&self, arch: &FbArch, lowering: &Lowering) -> Vec<Layer> {
-        self.build(arch, lowering).layers
-    }
-
     fn build(&self, arch: &FbArch, lw: &Lowering) -> Net {
         let mut net = Net::default();
         net.conv("stem".into(), 3, self.stem, 3, self.resolution, self.stem_stride, 1);
@@ -170,43 +165,27 @@ impl FbNet {
 
 impl SearchSpace for FbNet {
     type Arch = FbArch;
-
     fn name(&self) -> &'static str {
         "fbnet"
     }
+
     fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> FbArch {
         FbArch(sample_each(&FbOp::ALL, rng))
     }
+
     fn mutate<R: Rng + ?Sized>(&self, arch: &FbArch, prob: f64, rng: &mut R) -> FbArch {
         FbArch(mutate_each(&arch.0, &FbOp::ALL, prob, rng))
     }
+
     fn crossover<R: Rng + ?Sized>(&self, a: &FbArch, b: &FbArch, rng: &mut R) -> FbArch {
         FbArch(crossover_each(&a.0, &b.0, rng))
     }
-    fn encode(&self, arch: &FbArch) -> Array1<f64> {
-        let mut v = Array1::zeros(FBNET_BLOCKS * 9 + 1);
-        for (b, op) in arch.0.iter().enumerate() {
-            v[b * 9 + *op as usize] = 1.0;
-        }
-        v[FBNET_BLOCKS * 9] = 1.0;
-        v
-    }
-    fn encoding_len(&self) -> usize {
-        FBNET_BLOCKS * 9 + 1
-    }
-    fn layers(&self, arch: &FbArch) -> Vec<Layer> {
-        self.build(arch, &self.lowering).layers
-    }
-    fn macs(&self, arch: &FbArch) -> u64 {
-        self.build(arch, &Lowering::convolutions_only()).macs
-    }
-    fn params(&self, arch: &FbArch) -> u64 {
-        self.build(arch, &Lowering::convolutions_only()).params
-    }
+
     /// Block names joined by `-`, e.g. `k3_e1-k5_e6-skip-...`.
     fn key(&self, arch: &FbArch) -> String {
         arch.0.iter().map(|o| o.name()).collect::<Vec<_>>().join("-")
     }
+
     fn parse_key(&self, key: &str) -> Result<FbArch> {
         let bad = |reason: String| NasError::BadKey { space: "fbnet", key: key.to_string(), reason };
         let parts: Vec<&str> = key.trim().split('-').collect();
@@ -220,16 +199,53 @@ impl SearchSpace for FbNet {
         }
         Ok(FbArch(ops))
     }
+
     fn size(&self) -> f64 {
         9f64.powi(FBNET_BLOCKS as i32)
     }
+
     fn enumerate(&self) -> Option<Vec<FbArch>> {
         None
     }
-    fn smallest(&self) -> FbArch {
-        FbArch([FbOp::Skip; FBNET_BLOCKS])
+
+    fn smallest(&self) -> Option<FbArch> {
+        Some(FbArch([FbOp::Skip; FBNET_BLOCKS]))
     }
-    fn largest(&self) -> FbArch {
-        FbArch([FbOp::K5E6; FBNET_BLOCKS])
+
+    fn largest(&self) -> Option<FbArch> {
+        Some(FbArch([FbOp::K5E6; FBNET_BLOCKS]))
+    }
+}
+
+impl Encode for FbNet {
+    fn encode(&self, arch: &FbArch) -> Array1<f64> {
+        let mut v = Array1::zeros(FBNET_BLOCKS * 9 + 1);
+        for (b, op) in arch.0.iter().enumerate() {
+            v[b * 9 + *op as usize] = 1.0;
+        }
+        v[FBNET_BLOCKS * 9] = 1.0;
+        v
+    }
+
+    fn encoding_len(&self) -> usize {
+        FBNET_BLOCKS * 9 + 1
+    }
+}
+
+impl Lower for FbNet {
+    fn layers_with(&self, arch: &FbArch, lowering: &Lowering) -> Vec<Layer> {
+        self.build(arch, lowering).layers
+    }
+
+    fn layers(&self, arch: &FbArch) -> Vec<Layer> {
+        self.build(arch, &self.lowering).layers
+    }
+
+    fn macs(&self, arch: &FbArch) -> u64 {
+        self.build(arch, &Lowering::convolutions_only()).macs
+    }
+
+    fn params(&self, arch: &FbArch) -> u64 {
+        self.build(arch, &Lowering::convolutions_only()).params
     }
 }

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 /// other element-wise operations as 1×1 depthwise layers.
 ///
 /// ```
-/// use edgeopt_nas::{Lowering, Nb201, SearchSpace};
+/// use edgeopt_nas::{Lower, Lowering, Nb201, SearchSpace};
 /// let space = Nb201::cifar10();
-/// let arch = space.largest();
+/// let arch = space.largest().unwrap();
 /// let all = space.layers(&arch);
 /// let convs = space.layers_with(&arch, &Lowering::convolutions_only());
 /// assert!(convs.len() < all.len());

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::lowering::{Lowering, Net, make_divisible};
 use crate::error::{NasError, Result};
-use crate::{Layer, SearchSpace};
+use crate::{Encode, Layer, Lower, SearchSpace};
 
 /// Searchable stages.
 pub const STAGES: usize = 5;
@@ -211,11 +211,6 @@ impl MobileNetSpace {
         a
     }
 
-    /// Lower with explicit options.
-    pub fn layers_with(&self, arch: &MbArch, lowering: &Lowering) -> Vec<Layer> {
-        self.build(arch, lowering).layers
-    }
-
     #[allow(clippy::too_many_arguments)]
     fn block(
         net: &mut Net,
@@ -359,7 +354,6 @@ impl MobileNetSpace {
 
 impl SearchSpace for MobileNetSpace {
     type Arch = MbArch;
-
     fn name(&self) -> &'static str {
         self.label
     }
@@ -424,53 +418,6 @@ impl SearchSpace for MobileNetSpace {
             a.resolution = y.resolution;
         }
         self.canonical(a)
-    }
-
-    fn encode(&self, a: &MbArch) -> Array1<f64> {
-        let (nk, ne) = (self.kernels.len(), self.expansions.len());
-        let per_slot = if self.separate_onehots { nk + ne } else { nk * ne };
-        let mut v = Array1::zeros(self.encoding_len());
-        for b in 0..self.slots() {
-            let ki = a.kernels.get(b).and_then(|kb| self.kernels.iter().position(|k| k == kb));
-            let ei = a.expansions.get(b).and_then(|eb| self.expansions.iter().position(|e| e == eb));
-            if let (Some(ki), Some(ei)) = (ki, ei) {
-                if self.separate_onehots {
-                    v[b * per_slot + ki] = 1.0;
-                    v[b * per_slot + nk + ei] = 1.0;
-                } else {
-                    v[b * per_slot + ki * ne + ei] = 1.0;
-                }
-            }
-        }
-        let mut off = self.slots() * per_slot;
-        if self.resolutions.len() > 1 {
-            if let Some(ri) = self.resolutions.iter().position(|&r| r == a.resolution) {
-                v[off + ri] = 1.0;
-            }
-            off += self.resolutions.len();
-        }
-        v[off] = 1.0;
-        v
-    }
-
-    fn encoding_len(&self) -> usize {
-        let (nk, ne) = (self.kernels.len(), self.expansions.len());
-        let per_slot = if self.separate_onehots { nk + ne } else { nk * ne };
-        let res = if self.resolutions.len() > 1 { self.resolutions.len() } else { 0 };
-        self.slots() * per_slot + res + 1
-    }
-
-    fn layers(&self, arch: &MbArch) -> Vec<Layer> {
-        self.build(arch, &self.lowering).layers
-    }
-
-    /// Convolutions, fully connected layers and squeeze-and-excitation layers.
-    fn macs(&self, arch: &MbArch) -> u64 {
-        self.build(arch, &Lowering::counted()).macs
-    }
-
-    fn params(&self, arch: &MbArch) -> u64 {
-        self.build(arch, &Lowering::counted()).params
     }
 
     /// `r224:d2,3,4,3,3:k3,3,..:e6,6,..` with 0 for unused slots (the `r…:` part may be omitted
@@ -547,25 +494,84 @@ impl SearchSpace for MobileNetSpace {
         None
     }
 
-    fn smallest(&self) -> MbArch {
-        let n = self.slots();
-        let (k, e, d) = (
-            *self.kernels.iter().min().unwrap_or(&3),
-            *self.expansions.iter().min().unwrap_or(&3),
-            *self.depths.iter().min().unwrap_or(&2),
-        );
-        let r = *self.resolutions.iter().min().unwrap_or(&224);
-        self.canonical(MbArch { resolution: r, depths: [d; STAGES], kernels: vec![k; n], expansions: vec![e; n] })
+    fn smallest(&self) -> Option<MbArch> {
+        Some({
+            let n = self.slots();
+            let (k, e, d) = (
+                *self.kernels.iter().min().unwrap_or(&3),
+                *self.expansions.iter().min().unwrap_or(&3),
+                *self.depths.iter().min().unwrap_or(&2),
+            );
+            let r = *self.resolutions.iter().min().unwrap_or(&224);
+            self.canonical(MbArch { resolution: r, depths: [d; STAGES], kernels: vec![k; n], expansions: vec![e; n] })
+        })
     }
 
-    fn largest(&self) -> MbArch {
-        let n = self.slots();
-        let (k, e, d) = (
-            *self.kernels.iter().max().unwrap_or(&7),
-            *self.expansions.iter().max().unwrap_or(&6),
-            *self.depths.iter().max().unwrap_or(&4),
-        );
-        let r = *self.resolutions.iter().max().unwrap_or(&224);
-        self.canonical(MbArch { resolution: r, depths: [d; STAGES], kernels: vec![k; n], expansions: vec![e; n] })
+    fn largest(&self) -> Option<MbArch> {
+        Some({
+            let n = self.slots();
+            let (k, e, d) = (
+                *self.kernels.iter().max().unwrap_or(&7),
+                *self.expansions.iter().max().unwrap_or(&6),
+                *self.depths.iter().max().unwrap_or(&4),
+            );
+            let r = *self.resolutions.iter().max().unwrap_or(&224);
+            self.canonical(MbArch { resolution: r, depths: [d; STAGES], kernels: vec![k; n], expansions: vec![e; n] })
+        })
+    }
+}
+
+impl Encode for MobileNetSpace {
+    fn encode(&self, a: &MbArch) -> Array1<f64> {
+        let (nk, ne) = (self.kernels.len(), self.expansions.len());
+        let per_slot = if self.separate_onehots { nk + ne } else { nk * ne };
+        let mut v = Array1::zeros(self.encoding_len());
+        for b in 0..self.slots() {
+            let ki = a.kernels.get(b).and_then(|kb| self.kernels.iter().position(|k| k == kb));
+            let ei = a.expansions.get(b).and_then(|eb| self.expansions.iter().position(|e| e == eb));
+            if let (Some(ki), Some(ei)) = (ki, ei) {
+                if self.separate_onehots {
+                    v[b * per_slot + ki] = 1.0;
+                    v[b * per_slot + nk + ei] = 1.0;
+                } else {
+                    v[b * per_slot + ki * ne + ei] = 1.0;
+                }
+            }
+        }
+        let mut off = self.slots() * per_slot;
+        if self.resolutions.len() > 1 {
+            if let Some(ri) = self.resolutions.iter().position(|&r| r == a.resolution) {
+                v[off + ri] = 1.0;
+            }
+            off += self.resolutions.len();
+        }
+        v[off] = 1.0;
+        v
+    }
+
+    fn encoding_len(&self) -> usize {
+        let (nk, ne) = (self.kernels.len(), self.expansions.len());
+        let per_slot = if self.separate_onehots { nk + ne } else { nk * ne };
+        let res = if self.resolutions.len() > 1 { self.resolutions.len() } else { 0 };
+        self.slots() * per_slot + res + 1
+    }
+}
+
+impl Lower for MobileNetSpace {
+    fn layers_with(&self, arch: &MbArch, lowering: &Lowering) -> Vec<Layer> {
+        self.build(arch, lowering).layers
+    }
+
+    fn layers(&self, arch: &MbArch) -> Vec<Layer> {
+        self.build(arch, &self.lowering).layers
+    }
+
+    /// Convolutions, fully connected layers and squeeze-and-excitation layers.
+    fn macs(&self, arch: &MbArch) -> u64 {
+        self.build(arch, &Lowering::counted()).macs
+    }
+
+    fn params(&self, arch: &MbArch) -> u64 {
+        self.build(arch, &Lowering::counted()).params
     }
 }

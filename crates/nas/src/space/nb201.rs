@@ -4,10 +4,10 @@ use ndarray::Array1;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
+use super::choice::{crossover_each, mutate_each, sample_each};
 use super::lowering::{Lowering, Net};
-use super::{crossover_each, mutate_each, sample_each};
 use crate::error::{NasError, Result};
-use crate::{Layer, SearchSpace};
+use crate::{Encode, Layer, Lower, SearchSpace};
 
 /// An edge operation, numbered as in NAS-Bench-201's `ops` digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -126,11 +126,6 @@ impl Nb201 {
         edgeopt_predictors::Graph { adjacency, features }
     }
 
-    /// Lower with explicit options.
-    pub fn layers_with(&self, arch: &Nb201Arch, lowering: &Lowering) -> Vec<Layer> {
-        self.build(arch, lowering).layers
-    }
-
     fn build(&self, arch: &Nb201Arch, lw: &Lowering) -> Net {
         let mut net = Net::default();
         let c0 = self.channels;
@@ -190,7 +185,6 @@ impl Nb201 {
 
 impl SearchSpace for Nb201 {
     type Arch = Nb201Arch;
-
     fn name(&self) -> &'static str {
         "nb201"
     }
@@ -205,31 +199,6 @@ impl SearchSpace for Nb201 {
 
     fn crossover<R: Rng + ?Sized>(&self, a: &Nb201Arch, b: &Nb201Arch, rng: &mut R) -> Nb201Arch {
         Nb201Arch(crossover_each(&a.0, &b.0, rng))
-    }
-
-    fn encode(&self, arch: &Nb201Arch) -> Array1<f64> {
-        let mut v = Array1::zeros(31);
-        for (e, op) in arch.0.iter().enumerate() {
-            v[e * 5 + *op as usize] = 1.0;
-        }
-        v[30] = 1.0;
-        v
-    }
-
-    fn encoding_len(&self) -> usize {
-        31
-    }
-
-    fn layers(&self, arch: &Nb201Arch) -> Vec<Layer> {
-        self.build(arch, &self.lowering).layers
-    }
-
-    fn macs(&self, arch: &Nb201Arch) -> u64 {
-        self.build(arch, &Lowering::convolutions_only()).macs
-    }
-
-    fn params(&self, arch: &Nb201Arch) -> u64 {
-        self.build(arch, &Lowering::convolutions_only()).params
     }
 
     fn key(&self, arch: &Nb201Arch) -> String {
@@ -289,11 +258,44 @@ impl SearchSpace for Nb201 {
         )
     }
 
-    fn smallest(&self) -> Nb201Arch {
-        Nb201Arch([Nb201Op::None; 6])
+    fn smallest(&self) -> Option<Nb201Arch> {
+        Some(Nb201Arch([Nb201Op::None; 6]))
     }
 
-    fn largest(&self) -> Nb201Arch {
-        Nb201Arch([Nb201Op::Conv3x3; 6])
+    fn largest(&self) -> Option<Nb201Arch> {
+        Some(Nb201Arch([Nb201Op::Conv3x3; 6]))
+    }
+}
+
+impl Encode for Nb201 {
+    fn encode(&self, arch: &Nb201Arch) -> Array1<f64> {
+        let mut v = Array1::zeros(31);
+        for (e, op) in arch.0.iter().enumerate() {
+            v[e * 5 + *op as usize] = 1.0;
+        }
+        v[30] = 1.0;
+        v
+    }
+
+    fn encoding_len(&self) -> usize {
+        31
+    }
+}
+
+impl Lower for Nb201 {
+    fn layers_with(&self, arch: &Nb201Arch, lowering: &Lowering) -> Vec<Layer> {
+        self.build(arch, lowering).layers
+    }
+
+    fn layers(&self, arch: &Nb201Arch) -> Vec<Layer> {
+        self.build(arch, &self.lowering).layers
+    }
+
+    fn macs(&self, arch: &Nb201Arch) -> u64 {
+        self.build(arch, &Lowering::convolutions_only()).macs
+    }
+
+    fn params(&self, arch: &Nb201Arch) -> u64 {
+        self.build(arch, &Lowering::convolutions_only()).params
     }
 }

@@ -2,21 +2,21 @@
 
 use std::collections::HashMap;
 
-use edgeopt_accel_sim::{Accelerator, EnergyModel, HardwareSpace};
-use edgeopt_codesign::adapt::{adapt, fit_proxy, predict_all};
-use edgeopt_codesign::one_proxy::{OneProxyConfig, mean_gap_to_oracle, one_proxy};
-use edgeopt_codesign::semi_decoupled::Problem;
-use edgeopt_codesign::{AcceleratorDevice, ArchTable, Bisection, Device};
-use edgeopt_nas::{Nb201, Nb201Arch, SearchSpace};
-use edgeopt_predictors::data::DeviceTable;
-use edgeopt_predictors::metrics::spearman;
-use edgeopt_predictors::{LatencyPredictor, LinearPredictor};
-use rand::SeedableRng;
-use rand::rngs::ChaCha8Rng;
+use edgeopt::accel_sim::{Accelerator, EnergyModel, HardwareSpace};
+use edgeopt::codesign::adapt::{adapt, fit_proxy, predict_all};
+use edgeopt::codesign::one_proxy::{OneProxyConfig, mean_gap_to_oracle, one_proxy};
+use edgeopt::codesign::semi_decoupled::Problem;
+use edgeopt::codesign::{AcceleratorDevice, ArchTable, Bisection, Counted, Device};
+use edgeopt::nas::{Lower, Nb201, Nb201Arch};
+use edgeopt::predictors::data::DeviceTable;
+use edgeopt::predictors::metrics::spearman;
+use edgeopt::predictors::rand::SeedableRng;
+use edgeopt::predictors::rand::rngs::ChaCha8Rng;
+use edgeopt::predictors::{LatencyPredictor, LinearPredictor};
 
 fn data() -> (Nb201, ArchTable<Nb201Arch>) {
     let nb = Nb201::cifar10();
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/nb201_hwnasbench_cifar10.csv.gz");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/nb201_hwnasbench_cifar10.csv.gz");
     let t = ArchTable::new(&nb, DeviceTable::read(&path).unwrap(), "arch_str").unwrap();
     (nb, t)
 }
@@ -37,10 +37,10 @@ fn adaproxy_reaches_the_published_rank_correlations() {
         ("latency_ms_eyeriss", 0.99),
         ("latency_ms_fpga", 0.99),
     ] {
-        let dev = t.device(target, None).unwrap();
-        let pool: Vec<Nb201Arch> = t.archs.iter().filter(|a| dev.has(a)).copied().collect();
-        let truth: Vec<f64> = pool.iter().map(|a| dev.peek(a).unwrap().latency).collect();
-        let x = edgeopt_codesign::adapt::design_matrix(&nb, &pool);
+        let dev = Counted::new(t.device(target, None).unwrap());
+        let pool: Vec<Nb201Arch> = t.archs.iter().filter(|a| dev.inner().has(a)).copied().collect();
+        let truth: Vec<f64> = pool.iter().map(|a| dev.inner().peek(a).unwrap().latency).collect();
+        let x = edgeopt::codesign::adapt::design_matrix(&nb, &pool);
         let before = spearman(&w.predict_batch(x.view()).unwrap().to_vec(), &truth).unwrap();
         let mut total = 0.0;
         for seed in 0..20 {
@@ -51,7 +51,7 @@ fn adaproxy_reaches_the_published_rank_correlations() {
         let mean = total / 20.0;
         assert!(mean >= floor, "{target}: mean SRCC after {mean:.4} < {floor} (before {before:.4})");
         assert!(mean > before, "{target}: adaptation did not help ({before:.4} -> {mean:.4})");
-        assert_eq!(dev.measurements(), 20 * 60);
+        assert_eq!(dev.count(), 20 * 60);
     }
 }
 
@@ -66,13 +66,13 @@ fn one_proxy_stays_close_to_the_oracle_front_with_few_measurements() {
     let targets =
         ["latency_ms_edgegpu", "latency_ms_edgetpu", "latency_ms_eyeriss", "latency_ms_fpga", "latency_ms_raspi4"];
     for target in targets {
-        let dev = t.device(target, None).unwrap();
-        let pool: Vec<Nb201Arch> = t.archs.iter().filter(|a| dev.has(a)).copied().collect();
+        let dev = Counted::new(t.device(target, None).unwrap());
+        let pool: Vec<Nb201Arch> = t.archs.iter().filter(|a| dev.inner().has(a)).copied().collect();
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let r = one_proxy(&nb, &pool, &accuracy, &w, &dev, &OneProxyConfig::default(), &mut rng).unwrap();
         assert!(r.measurements_used <= 100, "{target}: {} measurements", r.measurements_used);
-        assert_eq!(r.measurements_used, dev.measurements());
-        let all: Vec<(f64, f64)> = pool.iter().map(|a| (acc_of[a], dev.peek(a).unwrap().latency)).collect();
+        assert_eq!(r.measurements_used, dev.count());
+        let all: Vec<(f64, f64)> = pool.iter().map(|a| (acc_of[a], dev.inner().peek(a).unwrap().latency)).collect();
         let gap = mean_gap_to_oracle(&r.set, &all, 20).unwrap();
         assert!(gap <= 0.3, "{target}: gap {gap}");
         total_gap += gap;
@@ -89,29 +89,29 @@ fn bisection_meets_a_latency_constraint_within_its_budget() {
     let (nb, t) = data();
     let w = proxy(&nb, &t);
     let acc = t.complete("test_acc_cifar10").unwrap();
-    let dev = t.device("latency_ms_raspi4", None).unwrap();
+    let dev = Counted::new(t.device("latency_ms_raspi4", None).unwrap());
     let pred = predict_all(&nb, &w, &t.archs).unwrap();
     // Eq. 1.6 solved exhaustively on the proxy's predictors.
     let solve = |tt: f64| {
-        let best = edgeopt_codesign::weighted_argmin(&acc, &pred, tt).unwrap();
+        let best = edgeopt::codesign::weighted_argmin(&acc, &pred, tt).unwrap();
         Ok((t.archs[best], acc[best]))
     };
     let mut bis = Bisection::new(solve);
-    let mut lats: Vec<f64> = t.archs.iter().map(|a| dev.peek(a).unwrap().latency).collect();
+    let mut lats: Vec<f64> = t.archs.iter().map(|a| dev.inner().peek(a).unwrap().latency).collect();
     lats.sort_by(f64::total_cmp);
     let granularity = 0.001;
     for q in [0.2, 0.5, 0.8] {
         let bound = lats[(q * (lats.len() - 1) as f64) as usize];
         let delta = 0.02 * bound;
-        let before = dev.measurements();
+        let before = dev.count();
         let r = bis.find(&dev, bound, delta, granularity).unwrap();
         assert!(
             r.measurements
-                <= Bisection::<Nb201Arch, fn(f64) -> edgeopt_codesign::Result<(Nb201Arch, f64)>>::budget(granularity)
+                <= Bisection::<Nb201Arch, fn(f64) -> edgeopt::codesign::Result<(Nb201Arch, f64)>>::budget(granularity)
         );
-        assert_eq!(dev.measurements() - before, r.measurements);
+        assert_eq!(dev.count() - before, r.measurements);
         let arch = r.arch.expect("a design meets the constraint");
-        assert!(dev.peek(&arch).unwrap().latency <= bound + delta);
+        assert!(dev.inner().peek(&arch).unwrap().latency <= bound + delta);
     }
 }
 
@@ -128,7 +128,7 @@ fn semi_decoupled_finds_the_coupled_optimum_on_the_accelerator_grid() {
     let m = space.cost_matrix(&nets, &EnergyModel::maestro());
     // The cost matrix equals direct evaluation through an AcceleratorDevice.
     for j in [0, 77, 161] {
-        let dev = AcceleratorDevice::new(&nb, space.get(j).unwrap());
+        let dev = AcceleratorDevice::cached(&nb, space.get(j).unwrap());
         assert_eq!(dev.measure(&archs[3]).unwrap().latency, m.cycles[3][j].unwrap() as f64);
         assert_eq!(space.get(j).unwrap().evaluate(&nets[3]).unwrap().cycles, m.cycles[3][j].unwrap());
     }

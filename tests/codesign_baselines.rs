@@ -1,22 +1,22 @@
 //! The energy extension of bisection and the nested co-design baseline.
 
-use edgeopt_codesign::semi_decoupled::Problem;
-use edgeopt_codesign::{ArchTable, Bisection2, Device};
-use edgeopt_nas::{Nb201, Nb201Arch};
-use edgeopt_predictors::data::DeviceTable;
+use edgeopt::codesign::semi_decoupled::Problem;
+use edgeopt::codesign::{ArchTable, Bisection2, Counted};
+use edgeopt::nas::{Nb201, Nb201Arch};
+use edgeopt::predictors::data::DeviceTable;
 
 #[test]
 fn bisection_on_t1_t2_meets_latency_and_energy_bounds() {
     let nb = Nb201::cifar10();
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/nb201_hwnasbench_cifar10.csv.gz");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/nb201_hwnasbench_cifar10.csv.gz");
     let t = ArchTable::new(&nb, DeviceTable::read(&path).unwrap(), "arch_str").unwrap();
     let acc = t.complete("test_acc_cifar10").unwrap();
-    let dev = t.device("latency_ms_edgegpu", Some("energy_mj_edgegpu")).unwrap();
+    let dev = Counted::new(t.device("latency_ms_edgegpu", Some("energy_mj_edgegpu")).unwrap());
     let pool: Vec<(Nb201Arch, f64, f64, f64)> = t
         .archs
         .iter()
         .zip(&acc)
-        .filter_map(|(a, &ac)| dev.peek(a).filter(|m| m.energy > 0.0).map(|m| (*a, ac, m.latency, m.energy)))
+        .filter_map(|(a, &ac)| dev.inner().peek(a).filter(|m| m.energy > 0.0).map(|m| (*a, ac, m.latency, m.energy)))
         .collect();
     let (amax, lmax, emax) =
         pool.iter().fold((0.0f64, 0.0f64, 0.0f64), |m, p| (m.0.max(p.1), m.1.max(p.2), m.2.max(p.3)));
@@ -36,11 +36,11 @@ fn bisection_on_t1_t2_meets_latency_and_energy_bounds() {
     let r = bis.find(&dev, l, e, (0.02 * l, 0.02 * e), 0.01).unwrap();
     assert!(
         r.measurements
-            <= Bisection2::<Nb201Arch, fn(f64, f64) -> edgeopt_codesign::Result<(Nb201Arch, f64)>>::budget(0.01)
+            <= Bisection2::<Nb201Arch, fn(f64, f64) -> edgeopt::codesign::Result<(Nb201Arch, f64)>>::budget(0.01)
     );
-    assert_eq!(r.measurements, dev.measurements());
+    assert_eq!(r.measurements, dev.count());
     let arch = r.arch.expect("both bounds can be met");
-    let m = dev.peek(&arch).unwrap();
+    let m = dev.inner().peek(&arch).unwrap();
     assert!(m.latency <= 1.02 * l && m.energy <= 1.02 * e, "{m:?} vs ({l}, {e})");
 }
 
@@ -83,11 +83,11 @@ fn nested_search_with_an_exhaustive_inner_nas_equals_the_coupled_optimum() {
     assert!(p.semi_decoupled(&[9], 3.0, 10.0).is_err());
     let bad_inner = |_: usize| Ok((Some(99), 1));
     assert!(p.nested(&bad_inner).is_err());
-    let ragged = edgeopt_codesign::monotonicity::mean_srcc(&[vec![1.0, 0.5], vec![]]);
+    let ragged = edgeopt::codesign::monotonicity::mean_srcc(&[vec![1.0, 0.5], vec![]]);
     assert_eq!(ragged[0], 0.5);
     assert!(ragged[1].is_nan());
     assert_eq!(
-        edgeopt_codesign::one_proxy::choose_proxy(&[vec![1.0, 0.2, 0.9], vec![0.2, 1.0, 0.3], vec![0.9, 0.3, 1.0]]),
+        edgeopt::codesign::one_proxy::choose_proxy(&[vec![1.0, 0.2, 0.9], vec![0.2, 1.0, 0.3], vec![0.9, 0.3, 1.0]]),
         Some(2)
     );
 }
