@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use edgeopt::accel_sim::{Accel, Accelerator, CachedAccel, Dataflow, HardwareConfig};
-use edgeopt::nas::{Nb201, SearchSpace};
+use edgeopt::nas::{Lower, Nb201, SearchSpace};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let nb = Nb201::cifar10();
