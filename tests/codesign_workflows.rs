@@ -6,7 +6,7 @@ use edgeopt::accel_sim::{Accelerator, EnergyModel, HardwareSpace};
 use edgeopt::codesign::adapt::{adapt, fit_proxy, predict_all};
 use edgeopt::codesign::one_proxy::{OneProxyConfig, mean_gap_to_oracle, one_proxy};
 use edgeopt::codesign::semi_decoupled::Problem;
-use edgeopt::codesign::{AcceleratorDevice, ArchTable, Bisection, Counted, Device};
+use edgeopt::codesign::{AcceleratorDevice, ArchTable, Bisection, Counted, Device, TwoStage};
 use edgeopt::nas::{Lower, Nb201, Nb201Arch};
 use edgeopt::predictors::data::DeviceTable;
 use edgeopt::predictors::metrics::spearman;
@@ -159,4 +159,53 @@ fn semi_decoupled_finds_the_coupled_optimum_on_the_accelerator_grid() {
         }
     }
     assert!(same as f64 >= 0.95 * total as f64, "{same}/{total}");
+}
+
+#[test]
+fn the_two_stage_driver_finds_the_matrix_designs_with_only_the_calls_it_reports() {
+    let (nb, t) = data();
+    let acc = t.complete("test_acc_cifar10").unwrap();
+    // Every 31st architecture (504) × the 162 accelerators of the calibration grid.
+    let idx: Vec<usize> = (0..t.archs.len()).step_by(31).collect();
+    let archs: Vec<Nb201Arch> = idx.iter().map(|&i| t.archs[i]).collect();
+    let accuracy: Vec<f64> = idx.iter().map(|&i| acc[i]).collect();
+    let space = HardwareSpace::calibration();
+    // The matrix form, every pair costed through the same (uncounted) accelerator devices.
+    let full: Vec<Vec<edgeopt::codesign::Measurement>> = {
+        use rayon::prelude::*;
+        let devs: Vec<_> = (0..space.len()).map(|h| AcceleratorDevice::cached(&nb, space.get(h).unwrap())).collect();
+        archs.par_iter().map(|a| devs.iter().map(|d| d.measure(a).unwrap()).collect()).collect()
+    };
+    let latency: Vec<Vec<Option<f64>>> = full.iter().map(|r| r.iter().map(|m| Some(m.latency)).collect()).collect();
+    let energy: Vec<Vec<Option<f64>>> = full.iter().map(|r| r.iter().map(|m| Some(m.energy)).collect()).collect();
+    // A resource budget that leaves out the largest arrays.
+    let admissible: Vec<bool> = (0..space.len()).map(|h| space.get(h).unwrap().hardware.num_pes() <= 256).collect();
+    let matrix = Problem { accuracy: &accuracy, latency: &latency, energy: &energy, admissible: &admissible };
+    let devices: Vec<Counted<_>> =
+        (0..space.len()).map(|h| Counted::new(AcceleratorDevice::cached(&nb, space.get(h).unwrap()))).collect();
+    let lazy = TwoStage::new(&archs, &accuracy, &devices, &admissible).unwrap();
+    let admitted = admissible.iter().filter(|&&a| a).count();
+    for h0 in [0, 40, 121] {
+        let calls_before: usize = devices.iter().map(Counted::count).sum();
+        let proxy = lazy.proxy_stage(h0, 30).unwrap();
+        assert_eq!(proxy.set, matrix.pareto_set(h0, 30).unwrap(), "same proxy Pareto set");
+        let hw = lazy.hardware_stage(&proxy).unwrap();
+        let calls: usize = devices.iter().map(Counted::count).sum::<usize>() - calls_before;
+        assert_eq!(proxy.measurements, archs.len());
+        assert_eq!(hw.measurements, proxy.set.len() * admitted);
+        assert_eq!(calls, proxy.measurements + hw.measurements, "every reported evaluation is a real call");
+        assert!(calls * 10 < archs.len() * space.len(), "{calls} calls instead of {}", archs.len() * space.len());
+        for (l, e) in matrix.constraint_grid(h0, 3, 3).unwrap() {
+            let want = matrix.semi_decoupled(&proxy.set, l, e).unwrap().design;
+            assert_eq!(lazy.best(&proxy, &hw, l, e), want, "L {l}, E {e}, proxy {h0}");
+        }
+    }
+    // A device that fails for another reason than the cost model stops the study with its error.
+    let failing = [edgeopt::codesign::FnDevice::new("board", |_: &Nb201Arch| {
+        Err::<edgeopt::codesign::Measurement, _>(std::io::Error::other("no answer"))
+    })];
+    let study = TwoStage::new(&archs[..5], &accuracy[..5], &failing, &[true]).unwrap();
+    assert!(matches!(study.proxy_stage(0, 3), Err(edgeopt::codesign::CodesignError::Device { .. })));
+    assert!(TwoStage::new(&archs[..5], &accuracy[..4], &failing, &[true]).is_err());
+    assert!(TwoStage::new(&archs[..5], &[f64::NAN; 5], &failing, &[true]).is_err());
 }

@@ -8,6 +8,8 @@
 //! * [`Bisection`] — meet a latency constraint on a new device by bisection on `t` (alg. 1).
 //! * [`semi_decoupled`] — two-stage architecture/accelerator co-design (alg. 6) with its
 //!   fully-coupled and fully-decoupled baselines.
+//! * [`TwoStage`] — alg. 6 measuring only what it needs: every candidate on one proxy device,
+//!   then only the proxy's Pareto set on every admissible device.
 //! * [`adapt`] — the proxy's linear predictor and AdaProxy adaptation to a target.
 #![deny(missing_docs)]
 
@@ -19,8 +21,10 @@ pub mod monotonicity;
 pub mod one_proxy;
 pub mod semi_decoupled;
 mod table;
+mod two_stage;
 
 pub use bisection::{Bisection, Bisection2, Bisection2Result, BisectionResult, weighted_argmin};
 pub use device::{AcceleratorDevice, Counted, Device, FnDevice, Measurement, TableDevice};
 pub use error::{BoxError, CodesignError, Result};
 pub use table::ArchTable;
+pub use two_stage::{HardwareStage, ProxyStage, TwoStage};

@@ -79,9 +79,7 @@ impl Problem<'_> {
     }
 
     fn better(&self, cand: Design, cur: Option<Design>) -> bool {
-        cur.is_none_or(|c| {
-            cand.accuracy > c.accuracy || (cand.accuracy == c.accuracy && (cand.arch, cand.accel) < (c.arch, c.accel))
-        })
+        better(cand, cur)
     }
 
     /// Fully coupled exhaustive search.
@@ -135,30 +133,10 @@ impl Problem<'_> {
                 reason: format!("need proxy < {nh} and max ≥ 1"),
             });
         }
-        let runnable: Vec<usize> =
-            (0..na).filter(|&a| self.latency[a][h0].is_some() && self.energy[a][h0].is_some()).collect();
-        let pts: Vec<Vec<f64>> = runnable
-            .iter()
-            .map(|&a| {
-                vec![
-                    self.latency[a][h0].unwrap_or(f64::INFINITY),
-                    self.energy[a][h0].unwrap_or(f64::INFINITY),
-                    -self.accuracy[a],
-                ]
-            })
-            .collect();
-        let mut front: Vec<usize> =
-            edgeopt_nas::pareto::non_dominated(&pts)?.into_iter().map(|i| runnable[i]).collect();
-        front.sort_by(|&x, &y| {
-            self.latency[x][h0].partial_cmp(&self.latency[y][h0]).unwrap_or(std::cmp::Ordering::Equal).then(x.cmp(&y))
-        });
-        if front.len() > max {
-            let n = front.len();
-            front = (0..max).map(|k| front[if max == 1 { n - 1 } else { k * (n - 1) / (max - 1) }]).collect();
-            front.dedup();
-        }
-        front.sort_unstable();
-        Ok(front)
+        let lat: Vec<Option<f64>> = self.latency.iter().map(|r| r[h0]).collect();
+        let en: Vec<Option<f64>> = self.energy.iter().map(|r| r[h0]).collect();
+        debug_assert_eq!(lat.len(), na);
+        pareto_subset(&lat, &en, self.accuracy, max)
     }
 
     fn check_archs(&self, archs: impl IntoIterator<Item = usize>) -> Result<()> {
@@ -245,4 +223,35 @@ impl Problem<'_> {
         let (ls, es) = (quantiles(&lat, k_latency), quantiles(&en, k_energy));
         Ok(ls.iter().flat_map(|&l| es.iter().map(move |&e| (l, e))).collect())
     }
+}
+
+/// Whether `cand` beats `cur`: higher accuracy, then the lower (architecture, accelerator) index.
+pub(crate) fn better(cand: Design, cur: Option<Design>) -> bool {
+    cur.is_none_or(|c| {
+        cand.accuracy > c.accuracy || (cand.accuracy == c.accuracy && (cand.arch, cand.accel) < (c.arch, c.accel))
+    })
+}
+
+/// The latency–energy–accuracy Pareto front over the architectures that ran (`Some` latency and
+/// energy), ascending; more than `max` members are thinned to `max` evenly spaced by latency.
+pub(crate) fn pareto_subset(
+    latency: &[Option<f64>],
+    energy: &[Option<f64>],
+    accuracy: &[f64],
+    max: usize,
+) -> Result<Vec<usize>> {
+    let runnable: Vec<usize> = (0..latency.len()).filter(|&a| latency[a].is_some() && energy[a].is_some()).collect();
+    let pts: Vec<Vec<f64>> = runnable
+        .iter()
+        .map(|&a| vec![latency[a].unwrap_or(f64::INFINITY), energy[a].unwrap_or(f64::INFINITY), -accuracy[a]])
+        .collect();
+    let mut front: Vec<usize> = edgeopt_nas::pareto::non_dominated(&pts)?.into_iter().map(|i| runnable[i]).collect();
+    front.sort_by(|&x, &y| latency[x].partial_cmp(&latency[y]).unwrap_or(std::cmp::Ordering::Equal).then(x.cmp(&y)));
+    if front.len() > max {
+        let n = front.len();
+        front = (0..max).map(|k| front[if max == 1 { n - 1 } else { k * (n - 1) / (max - 1) }]).collect();
+        front.dedup();
+    }
+    front.sort_unstable();
+    Ok(front)
 }
