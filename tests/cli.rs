@@ -294,3 +294,80 @@ fn bandit_prints_the_final_regret_last_and_writes_a_curve() {
     let (ok, _, err) = h1(&["--confidence", "dense"]);
     assert!(!ok && err.contains("--confidence"), "{err}");
 }
+
+#[test]
+fn search_runs_evolution_nsga2_and_the_sweep_and_resumes_checkpoints() {
+    const D: &str = "data/nb201_hwnasbench_cifar10.csv.gz";
+    let base = format!("search --space nb201 --data {D} --accuracy test_acc_cifar10 --population 20 --generations 4");
+    // Evolution under a cost-model latency bound: the best member meets it.
+    let (ok, out, err) = edgeopt_words(&format!("{base} --max-latency 2000000 --seed 3"));
+    assert!(ok, "{err}");
+    let last: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert!(last["best"]["latency"].as_f64().unwrap() <= 2e6, "{last}");
+    assert_eq!(last["generations"], 4);
+    // NSGA-II on a measured column: a non-dominated front, its size on the last line.
+    let (ok, out, err) = edgeopt_words(&format!("{base} --latency latency_ms_pixel3 --algorithm nsga2"));
+    assert!(ok, "{err}");
+    let front: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let n = front.last().unwrap()["front"].as_u64().unwrap() as usize;
+    assert_eq!(n, front.len() - 1);
+    assert!(front[..n].windows(2).all(|w| w[0]["latency"].as_f64() <= w[1]["latency"].as_f64()));
+    // The weighted-fitness sweep.
+    let (ok, out, err) = edgeopt_words(&format!("{base} --latency latency_ms_raspi4 --sweep 0,0.5,1"));
+    assert!(ok, "{err}");
+    assert!(out.lines().last().unwrap().contains("pareto_points"), "{out}");
+    // A checkpointed run stopped after 2 generations and resumed to 4 equals a straight run.
+    let dir = tempfile::tempdir().unwrap();
+    let ck = dir.path().join("state.json");
+    let ck = ck.to_str().unwrap();
+    let straight = edgeopt_words(&format!("{base} --seed 5"));
+    let short = format!("search --space nb201 --data {D} --accuracy test_acc_cifar10 --population 20 --seed 5");
+    assert!(edgeopt_words(&format!("{short} --generations 2 --checkpoint {ck}")).0);
+    let resumed = edgeopt_words(&format!("{short} --generations 4 --checkpoint {ck}"));
+    assert!(resumed.0, "{}", resumed.2);
+    let best =
+        |out: &str| serde_json::from_str::<serde_json::Value>(out.lines().last().unwrap()).unwrap()["best"].clone();
+    assert_eq!(best(&resumed.1), best(&straight.1));
+    // A checkpoint of another run is refused, naming the file.
+    let other = short.replace("--seed 5", "--seed 6");
+    let (ok, _, err) = edgeopt_words(&format!("{other} --generations 4 --checkpoint {ck}"));
+    assert!(!ok && err.contains("state.json") && err.contains("other settings"), "{err}");
+}
+
+#[test]
+fn search_rejects_bad_inputs_with_the_cause() {
+    const D: &str = "data/nb201_hwnasbench_cifar10.csv.gz";
+    let dir = tempfile::tempdir().unwrap();
+    let acc = dir.path().join("acc.csv");
+    std::fs::write(&acc, "key,accuracy\nnot-a-key,1\n").unwrap();
+    let bad_file = format!("search --space nb201 --accuracy-file {}", acc.display());
+    for (line, want) in [
+        (format!("search --space nb201 --data {D} --accuracy test_acc_cifar10 --algorithm sa"), "--algorithm `sa`"),
+        ("search --space nb201".to_string(), "--accuracy-file"),
+        (format!("search --space foo --data {D} --accuracy test_acc_cifar10"), "--space `foo`"),
+        (bad_file, "not-a-key"),
+        (format!("search --space nb201 --data {D} --accuracy test_acc_cifar10 --dataflow zz"), "--dataflow `zz`"),
+        (format!("search --space nb201 --data {D} --accuracy nope"), "nope"),
+        // The edge GPU column has gaps: the failing architecture and the cause are both named.
+        (
+            format!(
+                "search --space nb201 --data {D} --accuracy test_acc_cifar10 --latency latency_ms_edgegpu --population 50"
+            ),
+            ": no latency for architecture",
+        ),
+    ] {
+        let (ok, out, err) = edgeopt_words(&line);
+        assert!(!ok, "{line} succeeded: {out}");
+        assert!(err.contains(want) && err.lines().count() == 1, "{line}: {err}");
+    }
+    // A user's accuracy file drives the search on a space without public accuracy data.
+    let keys = edgeopt_words("nas sample --space darts -n 12 --seed 1").1;
+    let rows: String = keys.lines().enumerate().map(|(i, k)| format!("\"{k}\",{}\n", 90.0 + i as f64 * 0.1)).collect();
+    std::fs::write(&acc, format!("key,accuracy\n{rows}")).unwrap();
+    let (ok, out, err) = edgeopt_words(&format!(
+        "search --space darts --accuracy-file {} --population 8 --generations 2 --pes 1024",
+        acc.display()
+    ));
+    assert!(ok, "{err}");
+    assert!(out.contains("\"best\""), "{out}");
+}

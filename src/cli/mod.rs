@@ -7,6 +7,7 @@ mod demo;
 mod nas;
 mod plots;
 mod progress;
+mod search;
 mod workflows;
 
 use std::path::PathBuf;
@@ -33,7 +34,7 @@ pub enum CliError {
     #[error(transparent)]
     Bandit(#[from] edgeopt::bandit::BanditError),
     /// Reading or writing a file.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         /// The file.
         path: String,
@@ -132,6 +133,9 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+    /// Evolutionary search (constrained, or a Pareto sweep over t) or NSGA-II on any space;
+    /// JSON lines, the summary last.
+    Search(search::SearchArgs),
     /// Hardware-aware NAS with one proxy device (alg. 5); prints JSON.
     OneProxy {
         #[command(flatten)]
@@ -159,6 +163,7 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Codesign { space, data, accuracy, proxy, grid, max_pes, max_set, seed: _ } => {
             codesign::run(&data, &space, &accuracy, &proxy, &grid, max_pes, max_set)
         }
+        Command::Search(args) => search::run(args),
         Command::OneProxy { pt, accuracy, samples, threshold } => {
             workflows::one_proxy_cmd(&pt, &accuracy, samples, threshold)
         }

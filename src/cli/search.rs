@@ -1,0 +1,304 @@
+//! `edgeopt search`: evolution (one constraint, or a Pareto sweep over t) or NSGA-II on any
+//! built-in space, with accuracy from a measurement table or a user's `key,accuracy` file (a
+//! kernel-ridge predictor over the space's encoding), latency from the cost model or a table
+//! column, and checkpoints written after every generation.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use edgeopt::accel_sim::{Accel, Accelerator, CachedAccel, Dataflow, HardwareConfig};
+use edgeopt::codesign::ArchTable;
+use edgeopt::nas::{
+    AttentiveNas, Constraints, Darts, Encode, Evaluation, Evolution, EvolutionConfig, EvolutionState, FbNet, Fitness,
+    Lower, MobileNetSpace, Nb201, Nsga2, Nsga2Config, Nsga2State, Search, pareto_sweep,
+};
+use edgeopt::predictors::ndarray::{Array1, Array2};
+use edgeopt::predictors::{Fit, Kernel, KernelRidge, KernelRidgeModel, LatencyPredictor, data::DeviceTable};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::{CliError, CliResult, io_err};
+
+/// Arguments of `edgeopt search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Search space: nb201, mbv2, mbv2-1.0, mbv3, alphanet, attentivenas, fbnet, fbnet-cifar, darts.
+    #[arg(long)]
+    space: String,
+    /// Accuracy from a CSV with columns `key,accuracy`: a kernel-ridge predictor over the space's
+    /// encoding is fitted on it, so every architecture gets a value.
+    #[arg(long, conflicts_with = "accuracy")]
+    accuracy_file: Option<PathBuf>,
+    /// Wide measurement table with an `arch_str` key column (for --accuracy / --latency COL).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Accuracy column of --data (an architecture missing from it stops the search).
+    #[arg(long)]
+    accuracy: Option<String>,
+    /// Latency source: `accel` (the cost model, cycles) or a column of --data.
+    #[arg(long, default_value = "accel")]
+    latency: String,
+    /// Dataflow of the accelerator (`--latency accel`).
+    #[arg(long, default_value = "kc-p")]
+    dataflow: String,
+    /// Processing elements.
+    #[arg(long, default_value_t = 256)]
+    pes: u64,
+    /// NoC bandwidth.
+    #[arg(long, default_value_t = 600)]
+    noc_bw: u64,
+    /// Off-chip bandwidth.
+    #[arg(long, default_value_t = 150)]
+    offchip_bw: u64,
+    /// `evolution` or `nsga2` (minimises latency and −accuracy).
+    #[arg(long, default_value = "evolution")]
+    algorithm: String,
+    /// Latency bound (evolution).
+    #[arg(long)]
+    max_latency: Option<f64>,
+    /// Trade-off weights t ∈ [0, 1] for the weighted-fitness Pareto sweep, comma-separated
+    /// (evolution; replaces the single constrained search).
+    #[arg(long, value_delimiter = ',')]
+    sweep: Vec<f64>,
+    /// Population.
+    #[arg(long, default_value_t = 100)]
+    population: usize,
+    /// Generations.
+    #[arg(long, default_value_t = 20)]
+    generations: usize,
+    /// State file: written after every generation; a run resumes from it when it exists.
+    #[arg(long, conflicts_with = "sweep")]
+    checkpoint: Option<PathBuf>,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+pub fn run(a: SearchArgs) -> CliResult<()> {
+    match a.space.as_str() {
+        "nb201" => search(&Nb201::cifar10(), &a),
+        "mbv2" => search(&MobileNetSpace::ofa_proxyless(), &a),
+        "mbv2-1.0" => search(&MobileNetSpace::mobilenet_v2(), &a),
+        "mbv3" => search(&MobileNetSpace::ofa_mobilenet_v3(), &a),
+        "alphanet" => search(&MobileNetSpace::alphanet(), &a),
+        "attentivenas" => search(&AttentiveNas::alphanet(), &a),
+        "darts" => search(&Darts::cifar10(), &a),
+        "fbnet" => search(&FbNet::imagenet(), &a),
+        "fbnet-cifar" => search(&FbNet::cifar100(), &a),
+        other => Err(CliError::Usage(format!(
+            "--space `{other}`: available spaces are nb201, mbv2, mbv2-1.0, mbv3, alphanet, attentivenas, fbnet, fbnet-cifar, darts"
+        ))),
+    }
+}
+
+/// Where accuracy comes from.
+enum AccuracySource<A> {
+    Table(std::collections::HashMap<A, f64>),
+    Predictor(KernelRidgeModel),
+}
+
+/// Read `key,accuracy` rows (keys parsed by the space) and fit a kernel-ridge predictor on them.
+fn accuracy_predictor<S: Encode>(space: &S, path: &Path) -> CliResult<KernelRidgeModel> {
+    let mut rdr = csv::Reader::from_path(path).map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
+    let headers = rdr.headers().map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?.clone();
+    if headers.len() != 2 || &headers[0] != "key" || &headers[1] != "accuracy" {
+        return Err(CliError::Usage(format!(
+            "{}: expected the columns `key,accuracy`, found {headers:?}",
+            path.display()
+        )));
+    }
+    let (mut rows, mut y) = (Vec::new(), Vec::new());
+    for (i, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| CliError::Usage(format!("{}: row {}: {e}", path.display(), i + 1)))?;
+        let arch = space.parse_key(&rec[0])?;
+        let acc: f64 = rec[1].trim().parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
+            CliError::Usage(format!("{}: row {}: accuracy `{}` is not a finite number", path.display(), i + 1, &rec[1]))
+        })?;
+        rows.push(space.encode(&arch));
+        y.push(acc);
+    }
+    if rows.len() < 5 {
+        return Err(CliError::Usage(format!(
+            "{}: need at least 5 architectures, found {}",
+            path.display(),
+            rows.len()
+        )));
+    }
+    let p = space.encoding_len();
+    let x = Array2::from_shape_fn((rows.len(), p), |(i, j)| rows[i][j]);
+    let kr = KernelRidge { kernel: Kernel::Rbf { gamma: 1.0 / p as f64 }, alpha: 1e-3 };
+    Ok(kr.fit(x.view(), Array1::from(y).view())?)
+}
+
+/// Write `value` to `path` atomically (a temporary file in the same folder, then a rename).
+fn write_atomic(path: &Path, value: &Value) -> CliResult<()> {
+    let tmp = path.with_extension("tmp-edgeopt");
+    std::fs::write(&tmp, value.to_string()).map_err(io_err(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(io_err(path))
+}
+
+fn search<S>(space: &S, a: &SearchArgs) -> CliResult<()>
+where
+    S: Encode + Lower,
+    S::Arch: Serialize + DeserializeOwned,
+{
+    let table = match &a.data {
+        Some(path) => Some(ArchTable::new(space, DeviceTable::read(path)?, "arch_str")?),
+        None => None,
+    };
+    let need_table = |what: &str| CliError::Usage(format!("{what} needs --data"));
+    let accuracy = match (&a.accuracy_file, &a.accuracy) {
+        (Some(file), None) => AccuracySource::Predictor(accuracy_predictor(space, file)?),
+        (None, Some(col)) => {
+            let t = table.as_ref().ok_or_else(|| need_table("--accuracy"))?;
+            let v = t.column(col)?;
+            AccuracySource::Table(t.archs.iter().cloned().zip(v).filter_map(|(k, v)| Some((k, v?))).collect())
+        }
+        _ => {
+            return Err(CliError::Usage(
+                "give the accuracy as --accuracy-file K.csv or --data D.csv --accuracy COL".into(),
+            ));
+        }
+    };
+    let latency_table = match a.latency.as_str() {
+        "accel" => None,
+        col => {
+            let t = table.as_ref().ok_or_else(|| need_table("--latency COL"))?;
+            let v = t.column(col)?;
+            Some(
+                t.archs
+                    .iter()
+                    .cloned()
+                    .zip(v)
+                    .filter_map(|(k, v)| Some((k, v?)))
+                    .collect::<std::collections::HashMap<_, _>>(),
+            )
+        }
+    };
+    let df = Dataflow::parse(&a.dataflow)
+        .ok_or_else(|| CliError::Usage(format!("--dataflow `{}`: expected kc-p, yr-p or x-p", a.dataflow)))?;
+    let accel = CachedAccel::new(Accel::new(HardwareConfig::new(a.pes, a.noc_bw, a.offchip_bw).build()?, df));
+    let objective = |arch: &S::Arch| -> Result<Evaluation, CliError> {
+        let missing = |what: &str| CliError::Usage(format!("no {what} for architecture `{}`", space.key(arch)));
+        let acc = match &accuracy {
+            AccuracySource::Table(m) => *m.get(arch).ok_or_else(|| missing("accuracy"))?,
+            AccuracySource::Predictor(p) => p.predict(space.encode(arch).view())?,
+        };
+        let lat = match &latency_table {
+            Some(m) => *m.get(arch).ok_or_else(|| missing("latency"))?,
+            None => accel.cycles(&space.layers(arch))? as f64,
+        };
+        Ok(Evaluation::new(acc, lat))
+    };
+    let progress = super::progress::Progress::new("generations", a.generations + 1);
+    let describe =
+        |arch: &S::Arch, e: Evaluation| json!({"arch": space.key(arch), "accuracy": e.accuracy, "latency": e.latency});
+    match a.algorithm.as_str() {
+        "evolution" if !a.sweep.is_empty() => {
+            let cfg = EvolutionConfig {
+                population: a.population,
+                generations: a.generations,
+                seed: a.seed,
+                ..Default::default()
+            };
+            let cons = Constraints { max_latency: a.max_latency, max_energy: None };
+            let points = pareto_sweep(space, &objective, cons, &a.sweep, cfg)?;
+            for p in &points {
+                println!(
+                    "{}",
+                    json!({"t": p.t, "arch": space.key(&p.arch), "accuracy": p.eval.accuracy, "latency": p.eval.latency})
+                );
+            }
+            println!("{}", json!({"pareto_points": points.len()}));
+        }
+        "evolution" => {
+            let cfg = EvolutionConfig {
+                population: a.population,
+                generations: a.generations,
+                seed: a.seed,
+                ..Default::default()
+            };
+            let cons = Constraints { max_latency: a.max_latency, max_energy: None };
+            let mut evo = Evolution::new(space, &objective, cons, Fitness::Accuracy, cfg)?;
+            let resume = load::<EvolutionState<S::Arch>>(a, "evolution")?;
+            // The observer cannot fail: the first checkpoint error is kept and reported after the run.
+            let mut saving = Ok(());
+            let state = evo.run_observed(resume, &mut |s| {
+                progress.tick();
+                if saving.is_ok() {
+                    saving = save(a, "evolution", s);
+                }
+            })?;
+            progress.finish();
+            saving?;
+            let best = &state.population[0];
+            let e = evo.evaluation(best)?;
+            println!(
+                "{}",
+                json!({"best": describe(best, e), "generations": state.generation, "evaluations": evo.evaluations()})
+            );
+        }
+        "nsga2" => {
+            let vector = |arch: &S::Arch| objective(arch).map(|e| vec![e.latency, -e.accuracy]);
+            let cfg = Nsga2Config {
+                population: a.population,
+                generations: a.generations,
+                seed: a.seed,
+                ..Default::default()
+            };
+            let mut nsga = Nsga2::new(space, &vector, cfg)?;
+            let resume = load::<Nsga2State<S::Arch>>(a, "nsga2")?;
+            // The observer cannot fail: the first checkpoint error is kept and reported after the run.
+            let mut saving = Ok(());
+            let state = nsga.run_observed(resume, &mut |s| {
+                progress.tick();
+                if saving.is_ok() {
+                    saving = save(a, "nsga2", s);
+                }
+            })?;
+            progress.finish();
+            saving?;
+            let front = nsga.front(&state);
+            for (arch, v) in &front {
+                println!("{}", describe(arch, Evaluation::new(-v[1], v[0])));
+            }
+            println!(
+                "{}",
+                json!({"front": front.len(), "generations": state.generation, "evaluations": nsga.evaluations()})
+            );
+        }
+        other => return Err(CliError::Usage(format!("--algorithm `{other}`: expected evolution or nsga2"))),
+    }
+    Ok(())
+}
+
+/// What a checkpoint must match to be resumed.
+fn fingerprint(a: &SearchArgs, algorithm: &str) -> Value {
+    json!({"space": a.space, "algorithm": algorithm, "seed": a.seed, "population": a.population,
+           "max_latency": a.max_latency, "latency": a.latency, "dataflow": a.dataflow, "pes": a.pes,
+           "noc_bw": a.noc_bw, "offchip_bw": a.offchip_bw})
+}
+
+fn save<T: Serialize>(a: &SearchArgs, algorithm: &str, state: &T) -> CliResult<()> {
+    match &a.checkpoint {
+        Some(path) => write_atomic(path, &json!({"run": fingerprint(a, algorithm), "state": state})),
+        None => Ok(()),
+    }
+}
+
+fn load<T: DeserializeOwned>(a: &SearchArgs, algorithm: &str) -> CliResult<Option<T>> {
+    let Some(path) = &a.checkpoint else { return Ok(None) };
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err(path)(e)),
+    };
+    let bad = |why: String| CliError::Usage(format!("checkpoint {}: {why}", path.display()));
+    let doc: Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+    if doc.get("run") != Some(&fingerprint(a, algorithm)) {
+        return Err(bad("it was written by a run with other settings (space, algorithm, seed, population or latency source); remove it or use another path".into()));
+    }
+    let state = doc.get("state").cloned().ok_or_else(|| bad("no `state`".into()))?;
+    Ok(Some(serde_json::from_value(state).map_err(|e| bad(e.to_string()))?))
+}
