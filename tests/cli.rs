@@ -371,3 +371,34 @@ fn search_rejects_bad_inputs_with_the_cause() {
     assert!(ok, "{err}");
     assert!(out.contains("\"best\""), "{out}");
 }
+
+#[test]
+fn codesign_runs_on_any_space_with_a_users_accuracy_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let acc = dir.path().join("darts_acc.csv");
+    let keys = edgeopt_words("nas sample --space darts -n 30 --seed 4").1;
+    let rows: String =
+        keys.lines().enumerate().map(|(i, k)| format!("\"{k}\",{}\n", 90.0 + (i % 7) as f64 * 0.3)).collect();
+    std::fs::write(&acc, format!("key,accuracy\n{rows}")).unwrap();
+    let line = format!(
+        "codesign --space darts --accuracy-file {} --archs 30 --accelerators 20 --grid calibration --proxy 3 --seed 4",
+        acc.display()
+    );
+    let (ok, out, err) = edgeopt_words(&line);
+    assert!(ok, "{err}");
+    let summary: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["architectures"], 30);
+    assert_eq!(summary["accelerators"], 20);
+    // Another seed samples architectures the file does not have: a clear error naming one.
+    let (ok, _, err) = edgeopt_words(&line.replace("--seed 4", "--seed 5"));
+    assert!(!ok && err.contains("has no accuracy") && err.contains("nas sample --space darts -n 30 --seed 5"), "{err}");
+    for (bad, want) in [
+        (line.replace("--archs 30", "--archs 0"), "--archs 0"),
+        (line.replace("--accelerators 20", "--accelerators 999"), "--accelerators 999"),
+        (line.replace("--space darts", "--space nb201"), "bad nb201 architecture key"),
+        ("codesign --space darts".to_string(), "--accuracy-file"),
+    ] {
+        let (ok, _, err) = edgeopt_words(&bad);
+        assert!(!ok && err.contains(want), "{bad}: {err}");
+    }
+}

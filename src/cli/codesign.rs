@@ -1,21 +1,66 @@
-//! `edgeopt codesign`: semi-decoupled co-design of NAS-Bench-201 architectures and the thesis
+//! `edgeopt codesign`: semi-decoupled co-design (alg. 6) of any space's architectures and an
 //! accelerator grid, against the fully-coupled exhaustive optimum.
 
-use std::path::Path;
+use std::path::PathBuf;
 use std::time::Instant;
 
+use clap::Args;
 use edgeopt::accel_sim::{EnergyModel, HardwareSpace};
+use edgeopt::codesign::ArchTable;
 use edgeopt::codesign::semi_decoupled::{Design, Problem};
-use edgeopt::nas::{Lower, SearchSpace};
+use edgeopt::nas::rand::SeedableRng;
+use edgeopt::nas::rand::rngs::ChaCha8Rng;
+use edgeopt::nas::rand::seq::index::sample as sample_indices;
+use edgeopt::nas::{AttentiveNas, Darts, FbNet, Lower, MobileNetSpace, Nb201, SearchSpace};
+use edgeopt::predictors::data::DeviceTable;
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use super::workflows::nb201_table;
 use super::{CliError, CliResult};
+
+/// Arguments of `edgeopt codesign`.
+#[derive(Debug, Args)]
+pub struct CodesignArgs {
+    /// Search space: nb201, mbv2, mbv2-1.0, mbv3, alphanet, attentivenas, fbnet, fbnet-cifar, darts.
+    #[arg(long, default_value = "nb201")]
+    space: String,
+    /// Wide measurement table with an `arch_str` key column (with --accuracy).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// Accuracy column of --data.
+    #[arg(long, requires = "data")]
+    accuracy: Option<String>,
+    /// Accuracies as a CSV with columns `key,accuracy` (public accuracy data exist for NB201 only;
+    /// bring yours for the other spaces).
+    #[arg(long, conflicts_with_all = ["data", "accuracy"])]
+    accuracy_file: Option<PathBuf>,
+    /// Sample this many architectures (seeded): from the table's rows, or from the space, each of
+    /// which must then be in --accuracy-file.
+    #[arg(long)]
+    archs: Option<usize>,
+    /// Sample this many accelerators of the grid (seeded).
+    #[arg(long)]
+    accelerators: Option<usize>,
+    /// `all` accelerators as proxies, or one index of the (sampled) grid.
+    #[arg(long, default_value = "all")]
+    proxy: String,
+    /// Hardware grid: `thesis` (1296) or `calibration` (162).
+    #[arg(long, default_value = "thesis")]
+    grid: String,
+    /// Resource budget: most PEs allowed.
+    #[arg(long)]
+    max_pes: Option<u64>,
+    /// Largest proxy Pareto set kept in stage 1 (K).
+    #[arg(long, default_value_t = 100)]
+    max_set: usize,
+    /// Seed of the architecture and accelerator samples.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
 
 /// Inputs of a co-design study: accuracies and the latency/energy matrices.
 pub struct Study {
-    pub space: HardwareSpace,
+    pub space: Vec<edgeopt::accel_sim::Accel>,
     pub accuracy: Vec<f64>,
     pub latency: Vec<Vec<Option<f64>>>,
     pub energy: Vec<Vec<Option<f64>>>,
@@ -23,27 +68,122 @@ pub struct Study {
     pub cost_seconds: f64,
 }
 
-pub fn study(data: &Path, space: &str, accuracy: &str, grid: &str) -> CliResult<Study> {
-    let (nb, t) = nb201_table(data, space)?;
-    let acc = t.complete(accuracy)?;
-    let hw = match grid {
+/// The architectures of the study with their accuracies.
+fn candidates<S: SearchSpace>(space: &S, a: &CodesignArgs) -> CliResult<Vec<(S::Arch, f64)>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
+    match (&a.data, &a.accuracy, &a.accuracy_file) {
+        (Some(data), Some(col), None) => {
+            let t = ArchTable::new(space, DeviceTable::read(data)?, "arch_str")?;
+            let acc = t.column(col)?;
+            let rows: Vec<(S::Arch, f64)> =
+                t.archs.iter().cloned().zip(acc).filter_map(|(k, v)| Some((k, v?))).collect();
+            match a.archs {
+                Some(n) if n > rows.len() || n == 0 => Err(CliError::Usage(format!(
+                    "--archs {n}: the table has {} architectures with `{col}`",
+                    rows.len()
+                ))),
+                Some(n) => {
+                    let mut idx = sample_indices(&mut rng, rows.len(), n).into_vec();
+                    idx.sort_unstable();
+                    Ok(idx.into_iter().map(|i| rows[i].clone()).collect())
+                }
+                None => Ok(rows),
+            }
+        }
+        (None, None, Some(file)) => {
+            let rows = super::search::read_accuracy_file(space, file)?;
+            let Some(n) = a.archs else { return Ok(rows) };
+            if n == 0 || (n as f64) > space.size() {
+                return Err(CliError::Usage(format!(
+                    "--archs {n}: must be between 1 and the space size {}",
+                    space.size()
+                )));
+            }
+            let known: std::collections::HashMap<S::Arch, f64> = rows.into_iter().collect();
+            let mut seen = std::collections::HashSet::new();
+            let mut out = Vec::with_capacity(n);
+            let mut draws = 0usize;
+            while out.len() < n {
+                draws += 1;
+                if draws > 100 * n + 1000 {
+                    return Err(CliError::Usage(format!("--archs {n}: could not draw {n} distinct architectures")));
+                }
+                let arch = space.sample(&mut rng);
+                if !seen.insert(arch.clone()) {
+                    continue;
+                }
+                let acc = known.get(&arch).copied().ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "{}: sampled architecture `{}` (seed {}) has no accuracy; the file must cover the keys of `edgeopt nas sample --space {} -n {n} --seed {}` (distinct draws)",
+                        file.display(),
+                        space.key(&arch),
+                        a.seed,
+                        a.space,
+                        a.seed
+                    ))
+                })?;
+                out.push((arch, acc));
+            }
+            Ok(out)
+        }
+        _ => Err(CliError::Usage("give accuracies as --data D.csv --accuracy COL or as --accuracy-file K.csv".into())),
+    }
+}
+
+fn study_of<S: Lower>(space: &S, a: &CodesignArgs) -> CliResult<Study> {
+    let rows = candidates(space, a)?;
+    if rows.is_empty() {
+        return Err(CliError::Usage("no architectures with an accuracy".into()));
+    }
+    let hw = match a.grid.as_str() {
         "thesis" => HardwareSpace::thesis(),
         "calibration" => HardwareSpace::calibration(),
         other => return Err(CliError::Usage(format!("--grid `{other}` (expected thesis or calibration)"))),
     };
+    let all: Vec<usize> = match a.accelerators {
+        Some(m) if m == 0 || m > hw.len() => {
+            return Err(CliError::Usage(format!("--accelerators {m}: must be between 1 and the grid's {}", hw.len())));
+        }
+        Some(m) => {
+            let mut idx = sample_indices(&mut ChaCha8Rng::seed_from_u64(a.seed ^ 0xACCE), hw.len(), m).into_vec();
+            idx.sort_unstable();
+            idx
+        }
+        None => (0..hw.len()).collect(),
+    };
     let start = Instant::now();
-    let nets: Vec<_> = t.archs.par_iter().map(|a| nb.layers(a)).collect();
+    let nets: Vec<_> = rows.par_iter().map(|(arch, _)| space.layers(arch)).collect();
     let m = hw.cost_matrix(&nets, &EnergyModel::maestro());
-    let latency = m.cycles.iter().map(|r| r.iter().map(|c| c.map(|v| v as f64)).collect()).collect();
+    let pick = |r: &Vec<Option<f64>>| all.iter().map(|&h| r[h]).collect::<Vec<_>>();
+    let latency: Vec<Vec<Option<f64>>> =
+        m.cycles.iter().map(|r| all.iter().map(|&h| r[h].map(|v| v as f64)).collect()).collect();
+    let energy: Vec<Vec<Option<f64>>> = m.energy_nj.iter().map(pick).collect();
     let cost_seconds = start.elapsed().as_secs_f64();
     Ok(Study {
-        keys: t.archs.iter().map(|a| nb.key(a)).collect(),
-        space: hw,
-        accuracy: acc,
+        keys: rows.iter().map(|(arch, _)| space.key(arch)).collect(),
+        space: all.iter().map(|&h| hw.get(h)).collect::<Result<Vec<_>, _>>()?,
+        accuracy: rows.iter().map(|r| r.1).collect(),
         latency,
-        energy: m.energy_nj,
+        energy,
         cost_seconds,
     })
+}
+
+pub fn study(a: &CodesignArgs) -> CliResult<Study> {
+    match a.space.as_str() {
+        "nb201" => study_of(&Nb201::cifar10(), a),
+        "mbv2" => study_of(&MobileNetSpace::ofa_proxyless(), a),
+        "mbv2-1.0" => study_of(&MobileNetSpace::mobilenet_v2(), a),
+        "mbv3" => study_of(&MobileNetSpace::ofa_mobilenet_v3(), a),
+        "alphanet" => study_of(&MobileNetSpace::alphanet(), a),
+        "attentivenas" => study_of(&AttentiveNas::alphanet(), a),
+        "darts" => study_of(&Darts::cifar10(), a),
+        "fbnet" => study_of(&FbNet::imagenet(), a),
+        "fbnet-cifar" => study_of(&FbNet::cifar100(), a),
+        other => Err(CliError::Usage(format!(
+            "--space `{other}`: available spaces are nb201, mbv2, mbv2-1.0, mbv3, alphanet, attentivenas, fbnet, fbnet-cifar, darts"
+        ))),
+    }
 }
 
 impl Study {
@@ -74,20 +214,13 @@ fn design_json(s: &Study, d: Option<Design>) -> Value {
     }
 }
 
-pub fn run(
-    data: &Path,
-    space: &str,
-    accuracy: &str,
-    proxy: &str,
-    grid: &str,
-    max_pes: Option<u64>,
-    max_set: usize,
-) -> CliResult<()> {
+pub fn run(a: &CodesignArgs) -> CliResult<()> {
+    let (proxy, max_pes, max_set) = (a.proxy.as_str(), a.max_pes, a.max_set);
     let total = Instant::now();
-    let s = study(data, space, accuracy, grid)?;
+    let s = study(a)?;
     let n_hw = s.space.len();
     let admissible: Vec<bool> = (0..n_hw)
-        .map(|h| max_pes.is_none_or(|m| s.space.get(h).map(|a| a.hardware.num_pes() <= m).unwrap_or(false)))
+        .map(|h| max_pes.is_none_or(|m| s.space.get(h).map(|acc| acc.hardware.num_pes() <= m).unwrap_or(false)))
         .collect();
     let p = s.problem(&admissible);
     let constraints = s.constraints(&[0.1, 0.3, 0.5, 0.7, 0.9]);
@@ -122,7 +255,7 @@ pub fn run(
                         (None, _) => 0.0,
                     };
                     let v = json!({
-                        "proxy": s.space.get(h0).map(|a| a.label()).unwrap_or_default(), "proxy_index": h0,
+                        "proxy": s.space.get(h0).map(|acc| acc.label()).unwrap_or_default(), "proxy_index": h0,
                         "latency_bound": l, "energy_bound": e,
                         "coupled": design_json(&s, c.design), "semi_decoupled": design_json(&s, semi.design),
                         "fully_decoupled_accuracy": acc(dec.design), "accuracy_gap": gap,

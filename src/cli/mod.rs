@@ -107,32 +107,7 @@ enum Command {
     },
     /// Semi-decoupled co-design (alg. 6) against the fully-coupled optimum; prints JSON (results,
     /// then a summary line).
-    Codesign {
-        /// Search space of the keys.
-        #[arg(long, default_value = "nb201")]
-        space: String,
-        /// Wide CSV with an `arch_str` column.
-        #[arg(long)]
-        data: PathBuf,
-        /// Accuracy column.
-        #[arg(long)]
-        accuracy: String,
-        /// `all` accelerators as proxies, or one index of the grid.
-        #[arg(long, default_value = "all")]
-        proxy: String,
-        /// Hardware grid: `thesis` (1296) or `calibration` (162).
-        #[arg(long, default_value = "thesis")]
-        grid: String,
-        /// Resource budget: most PEs allowed.
-        #[arg(long)]
-        max_pes: Option<u64>,
-        /// Largest proxy Pareto set kept in stage 1 (K).
-        #[arg(long, default_value_t = 100)]
-        max_set: usize,
-        /// Seed (the study is deterministic; accepted for a uniform interface).
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-    },
+    Codesign(codesign::CodesignArgs),
     /// Evolutionary search (constrained, or a Pareto sweep over t) or NSGA-II on any space;
     /// JSON lines, the summary last.
     Search(search::SearchArgs),
@@ -160,9 +135,7 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Bandit(args) => bandit::run(args),
         Command::Monotonicity { data, metric } => workflows::monotonicity(&data, &metric),
         Command::Adapt { pt, samples, validation } => workflows::adapt_cmd(&pt, samples, validation),
-        Command::Codesign { space, data, accuracy, proxy, grid, max_pes, max_set, seed: _ } => {
-            codesign::run(&data, &space, &accuracy, &proxy, &grid, max_pes, max_set)
-        }
+        Command::Codesign(args) => codesign::run(&args),
         Command::Search(args) => search::run(args),
         Command::OneProxy { pt, accuracy, samples, threshold } => {
             workflows::one_proxy_cmd(&pt, &accuracy, samples, threshold)

@@ -10,7 +10,7 @@ use edgeopt::accel_sim::{Accel, Accelerator, CachedAccel, Dataflow, HardwareConf
 use edgeopt::codesign::ArchTable;
 use edgeopt::nas::{
     AttentiveNas, Constraints, Darts, Encode, Evaluation, Evolution, EvolutionConfig, EvolutionState, FbNet, Fitness,
-    Lower, MobileNetSpace, Nb201, Nsga2, Nsga2Config, Nsga2State, Search, pareto_sweep,
+    Lower, MobileNetSpace, Nb201, Nsga2, Nsga2Config, Nsga2State, Search, SearchSpace, pareto_sweep,
 };
 use edgeopt::predictors::ndarray::{Array1, Array2};
 use edgeopt::predictors::{Fit, Kernel, KernelRidge, KernelRidgeModel, LatencyPredictor, data::DeviceTable};
@@ -98,8 +98,9 @@ enum AccuracySource<A> {
     Predictor(KernelRidgeModel),
 }
 
-/// Read `key,accuracy` rows (keys parsed by the space) and fit a kernel-ridge predictor on them.
-fn accuracy_predictor<S: Encode>(space: &S, path: &Path) -> CliResult<KernelRidgeModel> {
+/// Read `key,accuracy` rows (CSV, keys quoted where they hold commas), keys parsed by the space.
+pub(super) fn read_accuracy_file<S: SearchSpace>(space: &S, path: &Path) -> CliResult<Vec<(S::Arch, f64)>> {
+    let at = |row: usize, what: String| CliError::Usage(format!("{}: row {row}: {what}", path.display()));
     let mut rdr = csv::Reader::from_path(path).map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?;
     let headers = rdr.headers().map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?.clone();
     if headers.len() != 2 || &headers[0] != "key" || &headers[1] != "accuracy" {
@@ -108,16 +109,28 @@ fn accuracy_predictor<S: Encode>(space: &S, path: &Path) -> CliResult<KernelRidg
             path.display()
         )));
     }
-    let (mut rows, mut y) = (Vec::new(), Vec::new());
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (i, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| CliError::Usage(format!("{}: row {}: {e}", path.display(), i + 1)))?;
-        let arch = space.parse_key(&rec[0])?;
-        let acc: f64 = rec[1].trim().parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
-            CliError::Usage(format!("{}: row {}: accuracy `{}` is not a finite number", path.display(), i + 1, &rec[1]))
-        })?;
-        rows.push(space.encode(&arch));
-        y.push(acc);
+        let rec = rec.map_err(|e| at(i + 1, e.to_string()))?;
+        let arch = space.parse_key(&rec[0]).map_err(|e| at(i + 1, e.to_string()))?;
+        let acc: f64 = rec[1]
+            .trim()
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite())
+            .ok_or_else(|| at(i + 1, format!("accuracy `{}` is not a finite number", &rec[1])))?;
+        if !seen.insert(arch.clone()) {
+            return Err(at(i + 1, format!("architecture `{}` appears twice", &rec[0])));
+        }
+        out.push((arch, acc));
     }
+    Ok(out)
+}
+
+/// Fit a kernel-ridge accuracy predictor on the rows of a `key,accuracy` file.
+fn accuracy_predictor<S: Encode>(space: &S, path: &Path) -> CliResult<KernelRidgeModel> {
+    let rows = read_accuracy_file(space, path)?;
     if rows.len() < 5 {
         return Err(CliError::Usage(format!(
             "{}: need at least 5 architectures, found {}",
@@ -126,9 +139,11 @@ fn accuracy_predictor<S: Encode>(space: &S, path: &Path) -> CliResult<KernelRidg
         )));
     }
     let p = space.encoding_len();
-    let x = Array2::from_shape_fn((rows.len(), p), |(i, j)| rows[i][j]);
+    let enc: Vec<Array1<f64>> = rows.iter().map(|(a, _)| space.encode(a)).collect();
+    let x = Array2::from_shape_fn((rows.len(), p), |(i, j)| enc[i][j]);
+    let y = Array1::from_iter(rows.iter().map(|r| r.1));
     let kr = KernelRidge { kernel: Kernel::Rbf { gamma: 1.0 / p as f64 }, alpha: 1e-3 };
-    Ok(kr.fit(x.view(), Array1::from(y).view())?)
+    Ok(kr.fit(x.view(), y.view())?)
 }
 
 /// Write `value` to `path` atomically (a temporary file in the same folder, then a rename).
