@@ -402,3 +402,35 @@ fn codesign_runs_on_any_space_with_a_users_accuracy_file() {
         assert!(!ok && err.contains(want), "{bad}: {err}");
     }
 }
+
+#[test]
+fn bisect_meets_constraints_on_a_column_or_an_accelerator_with_counted_measurements() {
+    const D: &str = "data/nb201_hwnasbench_cifar10.csv.gz";
+    let base = format!("bisect --data {D} --accuracy test_acc_cifar10 --proxy latency_ms_pixel3");
+    let (ok, out, err) =
+        edgeopt_words(&format!("{base} --target latency_ms_raspi4 --constraint 20,40 --granularity 0.01"));
+    assert!(ok, "{err}");
+    let rows: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(rows.len(), 3);
+    for (r, c) in rows.iter().zip([20.0, 40.0]) {
+        assert!(r["met"].as_bool().unwrap(), "{r}");
+        assert!(r["latency"].as_f64().unwrap() <= 1.02 * c, "{r}");
+        assert!(r["measurements"].as_u64().unwrap() <= 8, "⌈log2(100)⌉ + 1 at most: {r}");
+    }
+    let total: u64 = rows[..2].iter().map(|r| r["measurements"].as_u64().unwrap()).sum();
+    assert_eq!(rows[2]["measurements"].as_u64().unwrap(), total);
+    // An accelerator of the cost model as the target (cycles).
+    let (ok, out, err) =
+        edgeopt_words(&format!("{base} --target accel --pes 64 --constraint 3000000 --granularity 0.01"));
+    assert!(ok, "{err}");
+    assert!(out.lines().next().unwrap().contains("\"met\":true"), "{out}");
+    for (bad, want) in [
+        (format!("{base} --target latency_ms_raspi4 --constraint -1"), "--constraint -1"),
+        (format!("{base} --target latency_ms_raspi4 --constraint 20 --delta 2"), "--delta 2"),
+        (format!("{base} --target nope --constraint 20"), "nope"),
+        (format!("{base} --target accel --dataflow q --constraint 20"), "--dataflow `q`"),
+    ] {
+        let (ok, _, err) = edgeopt_words(&bad);
+        assert!(!ok && err.contains(want), "{bad}: {err}");
+    }
+}

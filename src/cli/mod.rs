@@ -2,6 +2,7 @@
 
 mod accel;
 mod bandit;
+mod bisect;
 mod codesign;
 mod demo;
 mod nas;
@@ -111,6 +112,9 @@ enum Command {
     /// Evolutionary search (constrained, or a Pareto sweep over t) or NSGA-II on any space;
     /// JSON lines, the summary last.
     Search(search::SearchArgs),
+    /// Meet latency constraints on a new device by bisection on t (alg. 1); JSON per constraint,
+    /// the total target measurements last.
+    Bisect(bisect::BisectArgs),
     /// Hardware-aware NAS with one proxy device (alg. 5); prints JSON.
     OneProxy {
         #[command(flatten)]
@@ -137,6 +141,7 @@ pub fn run(cli: Cli) -> CliResult<()> {
         Command::Adapt { pt, samples, validation } => workflows::adapt_cmd(&pt, samples, validation),
         Command::Codesign(args) => codesign::run(&args),
         Command::Search(args) => search::run(args),
+        Command::Bisect(args) => bisect::run(&args),
         Command::OneProxy { pt, accuracy, samples, threshold } => {
             workflows::one_proxy_cmd(&pt, &accuracy, samples, threshold)
         }

@@ -40,7 +40,7 @@ impl<A, D: Device<A> + ?Sized> Device<A> for &D {
     }
 }
 
-impl<A, D: Device<A> + ?Sized + Send> Device<A> for Box<D> {
+impl<A, D: Device<A> + ?Sized> Device<A> for Box<D> {
     fn name(&self) -> &str {
         (**self).name()
     }
