@@ -121,7 +121,9 @@ impl ImportedNetwork {
         );
         for (c, n, elements, macs) in self.unmodelled_by_category() {
             let extra = if macs > 0 { format!(", {macs} MACs") } else { String::new() };
-            let _ = writeln!(s, "not modelled by the cost model: {n} {c} ops, {elements} output elements{extra}");
+            let plural = if n == 1 { "" } else { "s" };
+            let _ =
+                writeln!(s, "not modelled by the cost model: {n} {c} op{plural}, {elements} output elements{extra}");
         }
         let _ = write!(
             s,
