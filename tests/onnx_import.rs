@@ -40,3 +40,19 @@ fn mobilenet_v2_matches_the_nas_lowering_on_every_dataflow() {
     assert_eq!(adds, nas_adds);
     assert!(net.unmodelled.iter().filter(|u| u.op == "Add").all(|u| u.category == OpCategory::Elementwise));
 }
+
+/// An imported network goes wherever a layer list goes: here, a whole hardware design space.
+#[test]
+fn an_imported_network_is_costed_over_a_hardware_space() {
+    use edgeopt::accel_sim::{EnergyModel, HardwareSpace};
+    let shapes = InputShapes::parse_all(&["x=1,16,64"]).unwrap();
+    let net = load("crates/onnx/tests/fixtures/transformer_block.onnx".as_ref(), &shapes).unwrap();
+    let space = HardwareSpace::calibration();
+    let table = space.evaluate(std::slice::from_ref(&net.layers), &EnergyModel::maestro());
+    assert_eq!(table[0].len(), space.enumerate().unwrap().len());
+    let macs = net.layer_macs();
+    for cost in &table[0] {
+        let cost = cost.as_ref().unwrap();
+        assert_eq!(cost.layers.iter().map(|l| l.macs).sum::<u64>(), macs);
+    }
+}

@@ -2,7 +2,8 @@
 //!
 //! `cargo bench -p edgeopt-onnx --bench import`. The model is generated here (ResNet-50 with
 //! batch norm folded: 25.5 M parameters, 102 MB of zero weights), written to a temporary file,
-//! and imported from bytes in memory and from the file.
+//! and imported from bytes in memory and from the file. With `EDGEOPT_RESNET50_ONNX=PATH` the
+//! file is written to PATH and kept (to time `edgeopt import onnx PATH` on it).
 
 use std::hint::black_box;
 
@@ -116,7 +117,11 @@ fn resnet50() -> (Vec<u8>, u64) {
 
 fn bench(c: &mut Criterion) {
     let (bytes, params) = resnet50();
-    let path = std::env::temp_dir().join(format!("edgeopt-resnet50-{}.onnx", std::process::id()));
+    // EDGEOPT_RESNET50_ONNX=path keeps the model there, for timing the CLI on it.
+    let kept = std::env::var_os("EDGEOPT_RESNET50_ONNX").map(std::path::PathBuf::from);
+    let path = kept
+        .clone()
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("edgeopt-resnet50-{}.onnx", std::process::id())));
     std::fs::write(&path, &bytes).unwrap();
     let shapes = InputShapes::default();
     let net = load(&path, &shapes).unwrap();
@@ -132,7 +137,9 @@ fn bench(c: &mut Criterion) {
     group.bench_function("from_memory", |b| b.iter(|| import(black_box(shared.clone()), "resnet50", &shapes).unwrap()));
     group.bench_function("from_file", |b| b.iter(|| load(black_box(&path), &shapes).unwrap()));
     group.finish();
-    let _ = std::fs::remove_file(&path);
+    if kept.is_none() {
+        let _ = std::fs::remove_file(&path);
+    }
 }
 
 criterion_group!(benches, bench);

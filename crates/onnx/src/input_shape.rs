@@ -146,8 +146,8 @@ pub(crate) fn resolve(name: &str, declared: Option<&[DeclaredDim]>, given: Optio
                 .collect())
         }
         (None, None) => Err(OnnxError::InputShape {
-            spec: String::new(),
-            reason: format!("input `{name}` declares no shape; give one with --input-shape {name}=..."),
+            spec: format!("{name}=?"),
+            reason: format!("input `{name}` declares no shape; give one, e.g. --input-shape {name}=1,3,224,224"),
         }),
     }
 }

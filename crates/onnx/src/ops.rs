@@ -264,8 +264,8 @@ fn resize(node: &Node, t: &Tensors) -> Result<Vec<u64>> {
         let s = t.values(node, 3, "sizes")?;
         return s.iter().map(|&v| u64::try_from(v).map_err(|_| node.invalid(format!("sizes {s:?}")))).collect();
     }
-    // Float scales are not kept as values: read them back from the stored weight-free shapes is
-    // impossible, so only integer-like scales given as attributes (Upsample-7) are supported here.
+    // Float tensors keep no values (only shapes are read), so scales can only come from an
+    // attribute (Upsample-7); exporters that give a constant `sizes` input are handled above.
     let scales: Vec<f32> = match node.proto.attribute.iter().find(|a| a.name == "scales") {
         Some(a) if !a.ints.is_empty() => a.ints.iter().map(|&v| v as f32).collect(),
         _ => return Err(node.unsupported("its scales are a float tensor; give the output `sizes` instead")),
