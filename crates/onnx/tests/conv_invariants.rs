@@ -11,14 +11,25 @@ fn ints(name: &str, v: &[i64]) -> AttributeProto {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn conv_model(c: i64, m: i64, group: i64, h: i64, w: i64, k: i64, stride: i64, dil: i64, pads: [i64; 4]) -> Vec<u8> {
+fn conv_model(
+    n: i64,
+    c: i64,
+    m: i64,
+    group: i64,
+    h: i64,
+    w: i64,
+    k: i64,
+    stride: i64,
+    dil: i64,
+    pads: [i64; 4],
+) -> Vec<u8> {
     let dim = |v| DimensionProto { dim_value: Some(v), dim_param: None };
     let input = ValueInfoProto {
         name: "x".into(),
         r#type: Some(TypeProto {
             tensor_type: Some(TensorTypeProto {
                 elem_type: 1,
-                shape: Some(TensorShapeProto { dim: vec![dim(1), dim(c), dim(h), dim(w)] }),
+                shape: Some(TensorShapeProto { dim: vec![dim(n), dim(c), dim(h), dim(w)] }),
             }),
         }),
     };
@@ -43,17 +54,17 @@ fn conv_model(c: i64, m: i64, group: i64, h: i64, w: i64, k: i64, stride: i64, d
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
-    /// The layer's output size is ONNX's, its input size lies between the unpadded and the padded
+    /// The layer's batch and output size are ONNX's, its input size lies between the unpadded and the padded
     /// input, its MACs are the true MACs at the dense footprint, and the MAESTRO file reads back
     /// to the same layer.
     #[test]
     fn conv_lowering_keeps_onnx_geometry(
-        cg in 1i64..5, mg in 1i64..5, group in prop::sample::select(vec![1i64, 2, 4]),
+        n in 1i64..4, cg in 1i64..5, mg in 1i64..5, group in prop::sample::select(vec![1i64, 2, 4]),
         h in 1i64..40, w in 1i64..40, k in 1i64..6, stride in 1i64..4, dil in 1i64..3,
         pads in prop::array::uniform4(0i64..3),
     ) {
         let (c, m) = (cg * group, mg * group);
-        let bytes = conv_model(c, m, group, h, w, k, stride, dil, pads);
+        let bytes = conv_model(n, c, m, group, h, w, k, stride, dil, pads);
         let eff = (k - 1) * dil + 1;
         let (ph, pw) = (h + pads[0] + pads[2], w + pads[1] + pads[3]);
         let result = import(bytes, "conv.onnx", &InputShapes::default());
@@ -69,7 +80,8 @@ proptest! {
         prop_assert!(l.y >= h as u64 && l.y <= ph as u64 && l.x >= w as u64 && l.x <= pw as u64);
         let kind = if group == 1 { LayerType::Conv } else if group == c && m == c { LayerType::DsConv } else { LayerType::NgConv };
         prop_assert_eq!(l.kind, kind);
-        let true_macs = (m * (c / group) * k * k * oh * ow) as u64;
+        prop_assert_eq!(l.batch, n as u64);
+        let true_macs = (n * m * (c / group) * k * k * oh * ow) as u64;
         prop_assert_eq!(net.model_macs(), true_macs);
         prop_assert_eq!(net.layer_macs(), true_macs / (k * k) as u64 * (eff * eff) as u64);
         let back = maestro_file::parse_mapping(&net.to_maestro(), "conv.m").unwrap();
