@@ -9,6 +9,9 @@ use crate::proto::{AttributeProto, GraphProto, NodeProto, TensorProto, ValueInfo
 
 /// Integer constants larger than this are not kept (shape tensors have a handful of elements).
 const MAX_CONSTANT_VALUES: u64 = 4096;
+/// Float constants with at most this many elements keep their values (Resize scales have 4).
+const MAX_FLOAT_VALUES: u64 = 16;
+const FLOAT: i32 = 1;
 const INT32: i32 = 6;
 const INT64: i32 = 7;
 
@@ -78,9 +81,28 @@ impl Node {
 #[derive(Debug, Default)]
 pub(crate) struct Tensors {
     map: HashMap<String, TensorInfo>,
+    /// Values of tiny float constants (Resize scales), from `raw_data`.
+    floats: HashMap<String, Vec<f32>>,
 }
 
 impl Tensors {
+    /// Values of a tiny float constant, if `name` is one.
+    pub fn floats(&self, name: &str) -> Option<&[f32]> {
+        self.floats.get(name).map(Vec::as_slice)
+    }
+
+    /// Record `t`'s shape (and small values) under `name`.
+    fn insert_constant(&mut self, name: &str, t: &TensorProto, what: &str) -> Result<()> {
+        let info = constant_info(t, what)?;
+        if t.data_type == FLOAT && info.elements() <= MAX_FLOAT_VALUES && t.raw_data.len() as u64 == 4 * info.elements()
+        {
+            let v = t.raw_data.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap_or([0; 4]))).collect();
+            self.floats.insert(name.to_string(), v);
+        }
+        self.insert(name, info);
+        Ok(())
+    }
+
     pub fn get(&self, name: &str) -> Option<&TensorInfo> {
         self.map.get(name)
     }
@@ -186,8 +208,7 @@ pub(crate) fn stored_shapes(graph: &GraphProto) -> HashMap<String, Vec<u64>> {
 pub(crate) fn prepare(mut graph: GraphProto, shapes: &InputShapes) -> Result<(Tensors, Vec<Node>, Vec<String>)> {
     let mut tensors = Tensors::default();
     for t in std::mem::take(&mut graph.initializer) {
-        let info = constant_info(&t, &t.name)?;
-        tensors.insert(&t.name, info);
+        tensors.insert_constant(&t.name, &t, &t.name)?;
     }
     // Graph inputs that are not initializers are the model's real inputs.
     let inputs: Vec<&ValueInfoProto> = graph.input.iter().filter(|v| tensors.get(&v.name).is_none()).collect();
@@ -211,11 +232,9 @@ pub(crate) fn prepare(mut graph: GraphProto, shapes: &InputShapes) -> Result<(Te
         // A Constant's tensor becomes a table entry now, so its bytes are not kept with the node.
         if proto.op_type == "Constant"
             && let Some(t) = proto.attribute.iter_mut().find_map(|a| a.t.take())
+            && let Some(out) = proto.output.first()
         {
-            let info = constant_info(&t, &name)?;
-            if let Some(out) = proto.output.first() {
-                tensors.insert(out, info);
-            }
+            tensors.insert_constant(out, &t, &name)?;
         }
         nodes.push(Node { name, proto });
     }

@@ -254,7 +254,8 @@ fn reduce(node: &Node, t: &Tensors) -> Result<Vec<u64>> {
         .collect())
 }
 
-/// `Resize` / `Upsample`: output sizes from constant `sizes` or `scales`.
+/// `Resize` / `Upsample`: output sizes from a constant `sizes` input, or `floor(d·scale)` from
+/// constant `scales` (an input, or Upsample-7's attribute).
 fn resize(node: &Node, t: &Tensors) -> Result<Vec<u64>> {
     let x = t.input(node, 0)?;
     if node.op() == "Resize"
@@ -264,16 +265,20 @@ fn resize(node: &Node, t: &Tensors) -> Result<Vec<u64>> {
         let s = t.values(node, 3, "sizes")?;
         return s.iter().map(|&v| u64::try_from(v).map_err(|_| node.invalid(format!("sizes {s:?}")))).collect();
     }
-    // Float tensors keep no values (only shapes are read), so scales can only come from an
-    // attribute (Upsample-7); exporters that give a constant `sizes` input are handled above.
-    let scales: Vec<f32> = match node.proto.attribute.iter().find(|a| a.name == "scales") {
-        Some(a) if !a.ints.is_empty() => a.ints.iter().map(|&v| v as f32).collect(),
-        _ => return Err(node.unsupported("its scales are a float tensor; give the output `sizes` instead")),
+    // Resize-11+: (X, roi, scales, sizes); Resize-10 and Upsample-9: (X, scales); Upsample-7: attribute.
+    let index = if node.op() == "Resize" && node.proto.input.len() > 2 { 2 } else { 1 };
+    let scales: Vec<f32> = match (node.input(index), node.proto.attribute.iter().find(|a| a.name == "scales")) {
+        (Some(name), _) => t
+            .floats(name)
+            .ok_or_else(|| node.unsupported(format!("its scales `{name}` are not a small float constant")))?
+            .to_vec(),
+        (None, Some(a)) if !a.floats.is_empty() => a.floats.clone(),
+        _ => return Err(node.invalid("neither sizes nor scales are given")),
     };
-    if scales.len() != x.shape.len() {
-        return Err(node.invalid(format!("scales {scales:?} do not match rank {}", x.shape.len())));
+    if scales.len() != x.shape.len() || scales.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
+        return Err(node.invalid(format!("scales {scales:?} do not fit rank {}", x.shape.len())));
     }
-    Ok(x.shape.iter().zip(&scales).map(|(&d, &s)| (d as f32 * s).floor() as u64).collect())
+    Ok(x.shape.iter().zip(&scales).map(|(&d, &s)| ((d as f64 * f64::from(s)).floor() as u64).max(1)).collect())
 }
 
 /// `Einsum`: shape from the equation; MACs = product of every index size (accounted, not lowered).

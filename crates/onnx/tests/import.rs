@@ -203,3 +203,13 @@ fn files_that_are_not_onnx_are_refused_in_one_line() {
     let missing = load(&fixture("no-such.onnx"), &shapes).unwrap_err();
     assert!(matches!(missing, OnnxError::Io { .. }));
 }
+
+#[test]
+fn resize_by_constant_scales_feeds_the_next_layer() {
+    let net = import("upsample.onnx", &[]);
+    assert_eq!((layer(&net, "before").y, layer(&net, "before").x), (12, 14));
+    // 10×12 doubled to 20×24, padded by 1 on each side.
+    assert_eq!((layer(&net, "after").y, layer(&net, "after").x), (22, 26));
+    let up = &net.unmodelled[0];
+    assert_eq!((up.op.as_str(), up.category, up.elements), ("Resize", OpCategory::Layout, 4 * 20 * 24));
+}
