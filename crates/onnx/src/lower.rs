@@ -49,9 +49,13 @@ impl Window {
     /// Read `kernel_shape` (or `kernel` when absent), `strides`, `dilations`, `pads`, `auto_pad`.
     pub fn read(node: &Node, input: &[u64], kernel: Option<&[u64]>) -> Result<Window> {
         let n = input.len();
+        if input.contains(&0) {
+            return Err(node.invalid(format!("input spatial size {input:?} has an empty dimension")));
+        }
         let kernel = match (node.ints("kernel_shape"), kernel) {
             (Some(k), _) => positive(node, "kernel_shape", k)?,
-            (None, Some(k)) => k.to_vec(),
+            (None, Some(k)) if !k.contains(&0) => k.to_vec(),
+            (None, Some(k)) => return Err(node.invalid(format!("kernel {k:?} has an empty dimension"))),
             (None, None) => return Err(node.invalid("kernel_shape is missing")),
         };
         let list = |name: &str| -> Result<Vec<u64>> {
@@ -66,7 +70,7 @@ impl Window {
                 "kernel {kernel:?}, strides {strides:?} and dilations {dilations:?} do not match the {n} spatial dimensions"
             )));
         }
-        let effective: Vec<u64> = kernel.iter().zip(&dilations).map(|(&k, &d)| (k - 1) * d + 1).collect();
+        let effective: Vec<u64> = kernel.iter().zip(&dilations).map(|(&k, &d)| dilated(k, d)).collect();
         let auto_pad = node.string("auto_pad").unwrap_or_default();
         let pads = match auto_pad.as_str() {
             "" | "NOTSET" => {
@@ -76,14 +80,14 @@ impl Window {
                 } else if p.len() != 2 * n || p.iter().any(|&v| v < 0) {
                     return Err(node.invalid(format!("pads {p:?} must be {} non-negative values", 2 * n)));
                 } else {
-                    (0..n).map(|i| (p[i] + p[i + n]) as u64).collect()
+                    (0..n).map(|i| (p[i] as u64).saturating_add(p[i + n] as u64)).collect()
                 }
             }
             "VALID" => vec![0; n],
             "SAME_UPPER" | "SAME_LOWER" => (0..n)
                 .map(|i| {
                     let out = input[i].div_ceil(strides[i]);
-                    ((out - 1) * strides[i] + effective[i]).saturating_sub(input[i])
+                    ((out - 1).saturating_mul(strides[i]).saturating_add(effective[i])).saturating_sub(input[i])
                 })
                 .collect(),
             other => return Err(node.invalid(format!("unknown auto_pad `{other}`"))),
@@ -92,12 +96,12 @@ impl Window {
     }
 
     pub fn effective(&self, i: usize) -> u64 {
-        (self.kernel[i] - 1) * self.dilations[i] + 1
+        dilated(self.kernel[i], self.dilations[i])
     }
 
     /// Output size along axis `i` of an input of size `input` (floor, or ceil with `ceil_mode`).
     pub fn output(&self, node: &Node, i: usize, input: u64, ceil: bool) -> Result<u64> {
-        let padded = input + self.pads[i];
+        let padded = input.saturating_add(self.pads[i]);
         let eff = self.effective(i);
         if padded < eff {
             return Err(node.invalid(format!(
@@ -112,8 +116,13 @@ impl Window {
 
     /// MAESTRO's input size: the touched part of the padded input, at least the unpadded input.
     fn touched(&self, i: usize, input: u64, out: u64) -> u64 {
-        ((out - 1) * self.strides[i] + self.effective(i)).max(input)
+        ((out - 1).saturating_mul(self.strides[i]).saturating_add(self.effective(i))).max(input)
     }
+}
+
+/// The footprint `(k − 1)·d + 1` of a `k`-tap filter with dilation `d` (`k`, `d` ≥ 1).
+fn dilated(k: u64, d: u64) -> u64 {
+    (k - 1).saturating_mul(d).saturating_add(1)
 }
 
 fn spatial(node: &Node, x: &TensorInfo, w: &TensorInfo) -> Result<usize> {
@@ -201,9 +210,10 @@ pub(crate) fn conv_transpose(node: &Node, t: &Tensors) -> Result<Lowered> {
             let extra = node.ints("output_padding").unwrap_or(&[]);
             (0..n)
                 .map(|i| {
-                    let full = win.strides[i] * (input[i] - 1)
-                        + win.effective(i)
-                        + extra.get(i).copied().unwrap_or(0).max(0) as u64;
+                    let full = win.strides[i]
+                        .saturating_mul(input[i] - 1)
+                        .saturating_add(win.effective(i))
+                        .saturating_add(extra.get(i).copied().unwrap_or(0).max(0) as u64);
                     full.checked_sub(win.pads[i]).filter(|&o| o > 0).ok_or_else(|| {
                         node.invalid(format!("padding {} removes the whole output of size {full}", win.pads[i]))
                     })
@@ -213,8 +223,11 @@ pub(crate) fn conv_transpose(node: &Node, t: &Tensors) -> Result<Lowered> {
     };
     let eff: Vec<u64> = (0..n).map(|i| win.effective(i)).collect();
     let ((h, wd), (r, s)) = (rows_cols(input, 1), rows_cols(&eff, 1));
-    let layer =
-        Layer { kind: LayerType::TrConv, batch, ..Layer::conv(&node.name, m, c, r, s, h + r - 1, wd + s - 1, 1) };
+    let layer = Layer {
+        kind: LayerType::TrConv,
+        batch,
+        ..Layer::conv(&node.name, m, c, r, s, h.saturating_add(r - 1), wd.saturating_add(s - 1), 1)
+    };
     let mut output = vec![batch, m];
     output.extend(&out);
     let model_macs = product(&[batch, m, c, product(&win.kernel), product(input)]);

@@ -9,7 +9,7 @@ use crate::lower::broadcast;
 /// Normalise a possibly negative axis against `rank`.
 pub(crate) fn axis(node: &Node, a: i64, rank: usize) -> Result<usize> {
     let r = rank as i64;
-    if a < -r || a >= r.max(1) {
+    if a < -r || a >= r {
         return Err(node.invalid(format!("axis {a} is out of range for rank {rank}")));
     }
     Ok(if a < 0 { (a + r) as usize } else { a as usize })
@@ -139,7 +139,7 @@ pub(crate) fn infer(node: &Node, t: &Tensors) -> Result<Option<Vec<TensorInfo>>>
                         node.invalid(format!("shapes {:?} and {:?} differ off axis {a}", first.shape, other.shape))
                     );
                 }
-                dims[a] += other.shape[a];
+                dims[a] = dims[a].saturating_add(other.shape[a]);
             }
             let values = if dims.len() == 1 {
                 inputs.iter().map(|i| i.values.clone()).collect::<Option<Vec<_>>>().map(|v| v.concat())
@@ -209,7 +209,7 @@ pub(crate) fn infer(node: &Node, t: &Tensors) -> Result<Option<Vec<TensorInfo>>>
             }
             let dims = (0..r)
                 .map(|i| {
-                    let d = data.shape[i] as i64 + pads[i] + pads[i + r];
+                    let d = i128::from(data.shape[i]) + i128::from(pads[i]) + i128::from(pads[i + r]);
                     u64::try_from(d).ok().filter(|&d| d > 0)
                 })
                 .collect::<Option<Vec<u64>>>()
@@ -229,7 +229,7 @@ pub(crate) fn infer(node: &Node, t: &Tensors) -> Result<Option<Vec<TensorInfo>>>
             if reps.len() != data.shape.len() {
                 return Err(node.invalid(format!("repeats {reps:?} do not match rank {}", data.shape.len())));
             }
-            vec![out(data.shape.iter().zip(&reps).map(|(d, r)| d * r).collect(), None)]
+            vec![out(data.shape.iter().zip(&reps).map(|(d, r)| d.saturating_mul(*r)).collect(), None)]
         }
         _ => return Ok(None),
     };
@@ -254,26 +254,31 @@ fn slice(node: &Node, t: &Tensors) -> Result<TensorInfo> {
     let mut range_1d = None;
     for i in 0..starts.len() {
         let a = axis(node, axes[i], rank)?;
-        let d = data.shape[a] as i64;
-        let step = steps[i];
+        // i128: starts/ends/steps are arbitrary i64 (INT64_MAX means "to the end").
+        let (d, step) = (i128::from(data.shape[a]), i128::from(steps[i]));
         if step == 0 {
             return Err(node.invalid("a step is 0"));
         }
-        let clamp = |v: i64, lo: i64, hi: i64| (if v < 0 { v + d } else { v }).clamp(lo, hi);
-        let (s, e, n) = if step > 0 {
+        let clamp = |v: i64, lo: i128, hi: i128| {
+            let v = i128::from(v);
+            (if v < 0 { v + d } else { v }).max(lo).min(hi)
+        };
+        let (s, n) = if step > 0 {
             let (s, e) = (clamp(starts[i], 0, d), clamp(ends[i], 0, d));
-            (s, e, if e > s { (e - s + step - 1) / step } else { 0 })
+            (s, if e > s { (e - s + step - 1) / step } else { 0 })
         } else {
             let (s, e) = (clamp(starts[i], 0, d - 1), clamp(ends[i], -1, d - 1));
-            (s, e, if s > e { (s - e - step - 1) / -step } else { 0 })
+            (s, if s > e { (s - e - step - 1) / -step } else { 0 })
         };
         dims[a] = n as u64;
-        range_1d = Some((s, e, step));
+        range_1d = Some((s, step));
     }
     let values = match (&data.values, range_1d) {
-        (Some(v), Some((s, _, step))) if rank == 1 => {
-            Some((0..dims[0] as i64).filter_map(|k| v.get((s + k * step) as usize).copied()).collect())
-        }
+        (Some(v), Some((s, step))) if rank == 1 => Some(
+            (0..i128::from(dims[0]))
+                .filter_map(|k| usize::try_from(s + k * step).ok().and_then(|at| v.get(at).copied()))
+                .collect(),
+        ),
         _ => None,
     };
     Ok(TensorInfo { shape: dims, values, constant: false })
