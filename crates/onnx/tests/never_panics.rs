@@ -68,7 +68,9 @@ proptest! {
         if truncate {
             bytes.truncate(cut.index(bytes.len()));
         }
-        let _ = import(bytes, "fuzz.onnx", &InputShapes::parse_all(&["1,16,64"]).unwrap());
+        // Only the transformer block has a dynamic input.
+        let spec: &[&str] = if FIXTURES[which] == "transformer_block.onnx" { &["1,16,64"] } else { &[] };
+        let _ = import(bytes, "fuzz.onnx", &InputShapes::parse_all(spec).unwrap());
     }
 
     #[test]
