@@ -32,7 +32,7 @@ pub enum AccelCommand {
     Eval(EvalArgs),
     /// Cost a layer table on every accelerator of a hardware grid: one CSV row per accelerator.
     Grid {
-        /// Layer table (`name,type,k,c,r,s,y,x,stride[,groups]`).
+        /// Layer table (`name,type,k,c,r,s,y,x,stride[,groups][,batch]`).
         #[arg(long)]
         layers: PathBuf,
         /// `thesis` (1296 points) or `calibration` (162 points).
@@ -46,7 +46,7 @@ pub enum AccelCommand {
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Layer table (`name,type,k,c,r,s,y,x,stride[,groups]`). Optional when `--dataflow` is a
+    /// Layer table (`name,type,k,c,r,s,y,x,stride[,groups][,batch]`). Optional when `--dataflow` is a
     /// MAESTRO mapping file with its own layers.
     #[arg(long, conflicts_with = "onnx")]
     layers: Option<PathBuf>,

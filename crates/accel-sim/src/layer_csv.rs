@@ -1,4 +1,4 @@
-//! Reading and writing layer tables: `name,type,k,c,r,s,y,x,stride[,groups]`.
+//! Reading and writing layer tables: `name,type,k,c,r,s,y,x,stride[,groups][,batch]`.
 //!
 //! Types are CONV, DSCONV, NGCONV, TRCONV, GEMM, FC with MAESTRO's dimension names (K output
 //! channels, C input channels, R×S filter, Y×X *input* rows×cols without padding; per group for
