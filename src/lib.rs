@@ -9,6 +9,7 @@
 //! * [`nas`] — search spaces lowered to accelerator layers, evolutionary and exhaustive search.
 //! * [`codesign`] — one-proxy NAS, bisection on `t`, semi-decoupled co-design.
 //! * [`bandit`] — Aquaman: NeuralUCB model selection with delayed feedback.
+//! * `onnx` (feature `onnx`) — ONNX models (shapes only) lowered to accelerator layers, unmodelled ops accounted.
 //!
 //! As a library, depend on it with `default-features = false`: the default `cli` feature builds
 //! the `edgeopt` binary (clap, plotters) and `data` embeds the NB201 measurement table.
@@ -25,6 +26,8 @@ pub use edgeopt_accel_sim as accel_sim;
 pub use edgeopt_bandit as bandit;
 pub use edgeopt_codesign as codesign;
 pub use edgeopt_nas as nas;
+#[cfg(feature = "onnx")]
+pub use edgeopt_onnx as onnx;
 pub use edgeopt_predictors as predictors;
 
 /// Networks embedded in the repository (layer tables from MAESTRO's model zoo; see `data/PROVENANCE.md`).

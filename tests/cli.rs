@@ -434,3 +434,72 @@ fn bisect_meets_constraints_on_a_column_or_an_accelerator_with_counted_measureme
         assert!(!ok && err.contains(want), "{bad}: {err}");
     }
 }
+
+const MOBILENET_ONNX: &str = "crates/onnx/tests/fixtures/mobilenetv2.onnx";
+
+#[test]
+fn accel_eval_on_an_onnx_model_equals_eval_on_its_imported_layer_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("layers.csv");
+    let (ok, out, err) = edgeopt(&["import", "onnx", MOBILENET_ONNX, "--out", csv.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(err.trim_end().ends_with("lowered layers cover 100.00% of the model's 300774272 MACs"), "{err}");
+    for df in ["kc-p", "yr-p", "x-p"] {
+        let hw = format!("--dataflow {df} --pes 64 --noc-bw 300 --offchip-bw 50");
+        let (ok1, from_onnx, err1) = edgeopt_words(&format!("accel eval --onnx {MOBILENET_ONNX} {hw}"));
+        let (ok2, from_csv, err2) = edgeopt_words(&format!("accel eval --layers {} {hw}", csv.display()));
+        assert!(ok1 && ok2, "{err1}{err2}");
+        assert_eq!(from_onnx, from_csv, "{df}");
+        assert_eq!(from_onnx.lines().count(), 1 + 53 + 1);
+        assert!(from_onnx.lines().last().unwrap().starts_with("TOTAL,,"));
+    }
+}
+
+#[test]
+fn import_onnx_writes_csv_or_maestro_and_needs_dynamic_shapes() {
+    let model = "crates/onnx/tests/fixtures/transformer_block.onnx";
+    let (ok, _, err) = edgeopt(&["import", "onnx", model]);
+    assert!(!ok);
+    assert_eq!(
+        err.trim(),
+        "error: input `x` has dynamic dimension 0 (`batch`); give its shape, e.g. --input-shape x=1,16,64"
+    );
+    let (ok, csv, err) = edgeopt(&["import", "onnx", model, "--input-shape", "x=2,16,64"]);
+    assert!(ok, "{err}");
+    assert!(csv.starts_with("name,type,k,c,r,s,y,x,stride_y,stride_x,groups,batch\n"), "{csv}");
+    assert!(csv.contains("attn/scores,GEMM,16,16,1,1,16,1,1,1,1,8\n"), "{csv}");
+    assert!(err.contains("not modelled by the cost model: 1 softmax op,"), "{err}");
+    let (ok, maestro, err) = edgeopt(&["import", "onnx", MOBILENET_ONNX, "--format", "maestro"]);
+    assert!(ok, "{err}");
+    assert!(
+        maestro
+            .starts_with("Network mobilenet_v2 {\n\tLayer features_0 {\n\t\tType: CONV\n\t\tStride { X: 2, Y: 2 }\n")
+    );
+    assert_eq!(maestro.matches("Type: DSCONV").count(), 17);
+}
+
+#[test]
+fn import_onnx_refuses_bad_models_in_one_line_and_never_overwrites_the_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("m.onnx");
+    std::fs::copy(MOBILENET_ONNX, &copy).unwrap();
+    let before = std::fs::read(&copy).unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["crates/onnx/tests/fixtures/lstm.onnx"], "node `encoder_lstm` (LSTM)"),
+        (vec!["crates/onnx/tests/fixtures/custom_op.onnx"], "node `fancy` (com.example:FancyConv)"),
+        (vec!["data/networks/vgg16.csv"], "data/networks/vgg16.csv: not"),
+        (vec!["no/such.onnx"], "no/such.onnx"),
+        (vec![copy.to_str().unwrap(), "--out", copy.to_str().unwrap()], "would overwrite the input model"),
+        (vec![MOBILENET_ONNX, "--input-shape", "1,3,x,224"], "`x` is not a positive integer"),
+    ];
+    for (args, expected) in cases {
+        let mut all = vec!["import", "onnx"];
+        all.extend(args);
+        let (ok, out, err) = edgeopt(&all);
+        assert!(!ok, "{all:?} succeeded: {out}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.starts_with("error: ") && err.contains(expected), "{all:?}: {err}");
+    }
+    assert_eq!(std::fs::read(&copy).unwrap(), before);
+}

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use edgeopt::accel_sim::{Accel, Dataflow, EnergyModel, HardwareConfig, HardwareSpace, Layer, layer_csv, maestro_file};
+use edgeopt::onnx::InputShapes;
 
 use super::{CliError, CliResult, io_err};
 
@@ -31,7 +32,7 @@ pub enum AccelCommand {
     Eval(EvalArgs),
     /// Cost a layer table on every accelerator of a hardware grid: one CSV row per accelerator.
     Grid {
-        /// Layer table (`name,type,k,c,r,s,y,x,stride[,groups]`).
+        /// Layer table (`name,type,k,c,r,s,y,x,stride[,groups][,batch]`).
         #[arg(long)]
         layers: PathBuf,
         /// `thesis` (1296 points) or `calibration` (162 points).
@@ -45,10 +46,16 @@ pub enum AccelCommand {
 
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// Layer table (`name,type,k,c,r,s,y,x,stride[,groups]`). Optional when `--dataflow` is a
+    /// Layer table (`name,type,k,c,r,s,y,x,stride[,groups][,batch]`). Optional when `--dataflow` is a
     /// MAESTRO mapping file with its own layers.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "onnx")]
     layers: Option<PathBuf>,
+    /// An ONNX model instead of a layer table (its unmodelled operators are summarised on stderr).
+    #[arg(long)]
+    onnx: Option<PathBuf>,
+    /// Shape of a dynamic ONNX input: `1,3,224,224` (first input) or `name=1,3,224,224`; repeatable.
+    #[arg(long, requires = "onnx")]
+    input_shape: Vec<String>,
     /// `kc-p`, `yr-p`, `x-p`, or a MAESTRO mapping file (`.m`).
     #[arg(long)]
     dataflow: String,
@@ -89,12 +96,13 @@ fn eval(a: EvalArgs) -> CliResult<()> {
     let energy = a.energy.model();
     // (layer, accelerator) pairs: a mapping file may carry one dataflow per layer.
     let mut work: Vec<(Layer, Accel)> = Vec::new();
+    let given = given_layers(&a)?;
     if let Some(df) = Dataflow::parse(&a.dataflow) {
-        let Some(path) = &a.layers else {
-            return Err(CliError::Usage("--layers is required with a built-in dataflow".into()));
+        let Some(layers) = given else {
+            return Err(CliError::Usage("--layers or --onnx is required with a built-in dataflow".into()));
         };
         let acc = Accel::new(hw, df).with_energy(energy);
-        work.extend(layer_csv::read(path)?.into_iter().map(|l| (l, acc.clone())));
+        work.extend(layers.into_iter().map(|l| (l, acc.clone())));
     } else {
         let path = PathBuf::from(&a.dataflow);
         if !path.exists() {
@@ -115,12 +123,15 @@ fn eval(a: EvalArgs) -> CliResult<()> {
                 .map(Dataflow::Custom)
                 .ok_or_else(|| CliError::Usage(format!("{}: no dataflow for layer `{layer_name}`", a.dataflow)))
         };
-        let layers: Vec<Layer> = match &a.layers {
-            Some(p) => layer_csv::read(p)?,
+        let layers: Vec<Layer> = match given {
+            Some(layers) => layers,
             None => net.layers.iter().map(|m| m.layer.clone()).collect(),
         };
         if layers.is_empty() {
-            return Err(CliError::Usage(format!("{}: the mapping file has no layers; pass --layers", a.dataflow)));
+            return Err(CliError::Usage(format!(
+                "{}: the mapping file has no layers; pass --layers or --onnx",
+                a.dataflow
+            )));
         }
         for l in layers {
             let df = custom(&l.name)?;
@@ -155,6 +166,17 @@ fn eval(a: EvalArgs) -> CliResult<()> {
     }
     writeln!(out, "TOTAL,,{cycles},{energy_nj},{macs},,,,,").map_err(w)?;
     Ok(())
+}
+
+/// Layers from `--layers` or `--onnx` (the import summary goes to stderr), if either is given.
+fn given_layers(a: &EvalArgs) -> CliResult<Option<Vec<Layer>>> {
+    if let Some(path) = &a.layers {
+        return Ok(Some(layer_csv::read(path)?));
+    }
+    let Some(model) = &a.onnx else { return Ok(None) };
+    let net = edgeopt::onnx::load(model, &InputShapes::parse_all(&a.input_shape)?)?;
+    eprintln!("{}", net.summary());
+    Ok(Some(net.layers))
 }
 
 fn grid(layers: &std::path::Path, space: &str, energy: EnergyArg) -> CliResult<()> {

@@ -5,6 +5,7 @@ mod bandit;
 mod bisect;
 mod codesign;
 mod demo;
+mod import;
 mod nas;
 mod plots;
 mod progress;
@@ -34,6 +35,9 @@ pub enum CliError {
     /// From the bandit crate.
     #[error(transparent)]
     Bandit(#[from] edgeopt::bandit::BanditError),
+    /// From ONNX import.
+    #[error(transparent)]
+    Onnx(#[from] edgeopt::onnx::OnnxError),
     /// Reading or writing a file.
     #[error("{path}")]
     Io {
@@ -77,6 +81,11 @@ enum Command {
     Accel {
         #[command(subcommand)]
         command: accel::AccelCommand,
+    },
+    /// Import a model from another format as a layer table or a MAESTRO model file.
+    Import {
+        #[command(subcommand)]
+        command: import::ImportCommand,
     },
     /// Online model selection (Aquaman): run a bandit policy; the last line is the final
     /// cumulative regret.
@@ -135,6 +144,7 @@ pub fn run(cli: Cli) -> CliResult<()> {
     match cli.command {
         Command::Demo { out } => demo::run(&out),
         Command::Accel { command } => accel::run(command),
+        Command::Import { command } => import::run(command),
         Command::Nas { command } => nas::run(command),
         Command::Bandit(args) => bandit::run(args),
         Command::Monotonicity { data, metric } => workflows::monotonicity(&data, &metric),

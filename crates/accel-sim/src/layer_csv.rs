@@ -1,8 +1,9 @@
-//! Reading and writing layer tables: `name,type,k,c,r,s,y,x,stride[,groups]`.
+//! Reading and writing layer tables: `name,type,k,c,r,s,y,x,stride[,groups][,batch]`.
 //!
 //! Types are CONV, DSCONV, NGCONV, TRCONV, GEMM, FC with MAESTRO's dimension names (K output
 //! channels, C input channels, R×S filter, Y×X *input* rows×cols without padding; per group for
-//! NGCONV). Optional columns `stride_y`, `stride_x` override `stride`; `groups` defaults to 1.
+//! NGCONV). Optional columns `stride_y`, `stride_x` override `stride`; `groups` and `batch`
+//! default to 1.
 
 use std::path::Path;
 
@@ -30,6 +31,8 @@ struct Row {
     stride_x: Option<u64>,
     #[serde(default)]
     groups: Option<u64>,
+    #[serde(default)]
+    batch: Option<u64>,
 }
 
 /// Parse a layer table from CSV text. `file` names the source in errors.
@@ -54,7 +57,7 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Layer>> {
         let layer = Layer {
             name: r.name,
             kind,
-            batch: 1,
+            batch: r.batch.unwrap_or(1),
             groups: r.groups.unwrap_or(1),
             k: r.k,
             c: r.c,
@@ -88,11 +91,11 @@ pub fn read(path: &Path) -> Result<Vec<Layer>> {
 /// Write layers as a CSV table that [`parse`] reads back.
 pub fn to_csv(layers: &[Layer]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let header = ["name", "type", "k", "c", "r", "s", "y", "x", "stride_y", "stride_x", "groups"];
+    let header = ["name", "type", "k", "c", "r", "s", "y", "x", "stride_y", "stride_x", "groups", "batch"];
     // Writing to a Vec cannot fail.
     let _ = w.write_record(header);
     for l in layers {
-        let nums = [l.k, l.c, l.r, l.s, l.y, l.x, l.stride_y, l.stride_x, l.groups].map(|v| v.to_string());
+        let nums = [l.k, l.c, l.r, l.s, l.y, l.x, l.stride_y, l.stride_x, l.groups, l.batch].map(|v| v.to_string());
         let mut rec = vec![l.name.clone(), l.kind.to_string()];
         rec.extend(nums);
         let _ = w.write_record(&rec);

@@ -110,6 +110,10 @@ fn layer_csv_round_trip_and_errors() {
     assert_eq!(layers.len(), 3);
     assert_eq!(layers[1].groups, 32);
     assert_eq!(layer_csv::parse(&layer_csv::to_csv(&layers), "rt.csv").unwrap(), layers);
+    // An optional batch column (written by to_csv) repeats the layer.
+    let batched = layer_csv::parse("name,type,k,c,r,s,y,x,stride,batch\nb,CONV,8,8,3,3,9,9,1,4\n", "b.csv").unwrap();
+    assert_eq!((batched[0].batch, batched[0].macs()), (4, 4 * 8 * 8 * 9 * 49));
+    assert_eq!(layer_csv::parse(&layer_csv::to_csv(&batched), "rt.csv").unwrap(), batched);
 
     let cases = [
         ("name,type,k,c,r,s,y,x,stride\nc,CONV,8,8,3,3,2,2,1\n", "row 1", "R = 3"),
