@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use super::workflows::nb201_table;
-use super::{CliError, CliResult};
+use super::{CliError, CliResult, Out};
 
 /// Inputs of a co-design study: accuracies and the latency/energy matrices.
 pub struct Study {
@@ -82,6 +82,7 @@ pub fn run(
     grid: &str,
     max_pes: Option<u64>,
     max_set: usize,
+    out: &mut Out,
 ) -> CliResult<()> {
     let total = Instant::now();
     let s = study(data, space, accuracy, grid)?;
@@ -89,6 +90,14 @@ pub fn run(
     let admissible: Vec<bool> = (0..n_hw)
         .map(|h| max_pes.is_none_or(|m| s.space.get(h).map(|a| a.hardware.num_pes() <= m).unwrap_or(false)))
         .collect();
+    let admitted = admissible.iter().filter(|a| **a).count();
+    if admitted == 0 {
+        let smallest = (0..n_hw).filter_map(|h| s.space.get(h).ok().map(|a| a.hardware.num_pes())).min().unwrap_or(0);
+        return Err(CliError::Usage(format!(
+            "--max-pes {}: admits none of the {n_hw} accelerators (the smallest has {smallest} PEs)",
+            max_pes.unwrap_or(0)
+        )));
+    }
     let p = s.problem(&admissible);
     let constraints = s.constraints(&[0.1, 0.3, 0.5, 0.7, 0.9]);
     let coupled_start = Instant::now();
@@ -104,9 +113,9 @@ pub fn run(
         ],
     };
     let progress = super::progress::Progress::new("proxies", proxies.len());
-    let per_proxy: Vec<Vec<(f64, Value, usize)>> = proxies
+    let per_proxy: Vec<Vec<(Option<f64>, Value, usize)>> = proxies
         .par_iter()
-        .map(|&h0| -> CliResult<Vec<(f64, Value, usize)>> {
+        .map(|&h0| -> CliResult<Vec<(Option<f64>, Value, usize)>> {
             progress.tick();
             let set = p.pareto_set(h0, max_set)?;
             constraints
@@ -116,10 +125,12 @@ pub fn run(
                     let semi = p.semi_decoupled(&set, l, e)?;
                     let dec = p.fully_decoupled(h0, l, e)?;
                     let acc = |o: Option<Design>| o.map_or(f64::NAN, |d| d.accuracy);
+                    // Without a coupled optimum there is nothing to match: such cases are
+                    // reported but left out of the summary (`None`), never counted as matches.
                     let gap = match (c.design, semi.design) {
-                        (Some(c), Some(sd)) => c.accuracy - sd.accuracy,
-                        (Some(c), None) => c.accuracy,
-                        (None, _) => 0.0,
+                        (Some(c), Some(sd)) => Some(c.accuracy - sd.accuracy),
+                        (Some(c), None) => Some(c.accuracy),
+                        (None, _) => None,
                     };
                     let v = json!({
                         "proxy": s.space.get(h0).map(|a| a.label()).unwrap_or_default(), "proxy_index": h0,
@@ -135,21 +146,24 @@ pub fn run(
         })
         .collect::<CliResult<Vec<_>>>()?;
     progress.finish();
-    let flat: Vec<&(f64, Value, usize)> = per_proxy.iter().flatten().collect();
-    let same = flat.iter().filter(|r| r.0.abs() < 1e-12).count() as f64 / flat.len() as f64;
-    let mean_gap = flat.iter().map(|r| r.0).sum::<f64>() / flat.len() as f64;
+    let flat: Vec<&(Option<f64>, Value, usize)> = per_proxy.iter().flatten().collect();
+    let gaps: Vec<f64> = flat.iter().filter_map(|r| r.0).collect();
+    // JSON null when no case has a coupled optimum: a fraction of nothing is not 1.0.
+    let (same, mean_gap) = if gaps.is_empty() {
+        (None, None)
+    } else {
+        let n = gaps.len() as f64;
+        (Some(gaps.iter().filter(|g| g.abs() < 1e-12).count() as f64 / n), Some(gaps.iter().sum::<f64>() / n))
+    };
     let eval_semi = flat.iter().map(|r| r.2).sum::<usize>() as f64 / flat.len() as f64;
     let eval_coupled = coupled.first().map_or(0, |c| c.evaluations);
     let results: Vec<&Value> = flat.iter().map(|r| &r.1).collect();
-    println!("{}", json!({"results": results}));
-    println!(
-        "{}",
-        json!({
+    out.line(json!({"results": results}));
+    out.line(json!({
             "architectures": s.accuracy.len(), "accelerators": n_hw, "constraints": constraints.len(), "proxies": proxies.len(),
-            "same_optimum_fraction": same, "mean_gap": mean_gap,
+            "cases_with_coupled_optimum": gaps.len(), "same_optimum_fraction": same, "mean_gap": mean_gap,
             "evaluations_coupled": eval_coupled, "evaluations_semi_decoupled": eval_semi,
             "seconds_cost_model": s.cost_seconds, "seconds_coupled_search": coupled_seconds, "seconds_total": total.elapsed().as_secs_f64(),
-        })
-    );
+    }));
     Ok(())
 }

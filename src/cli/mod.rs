@@ -1,10 +1,12 @@
 //! Command-line definitions and dispatch.
 
 mod accel;
+mod args;
 mod bandit;
 mod codesign;
 mod demo;
 mod nas;
+pub mod output;
 mod plots;
 mod progress;
 mod workflows;
@@ -13,6 +15,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use edgeopt::accel_sim::SimError;
+pub use output::Out;
 
 /// Errors of the command line: a library error, an I/O error, or a bad argument.
 #[derive(Debug, thiserror::Error)]
@@ -94,18 +97,20 @@ enum Command {
         metric: String,
     },
     /// Adapt the proxy's linear latency predictor to a target (AdaProxy, eq. 3.3); prints JSON.
+    #[command(allow_negative_numbers = true)]
     Adapt {
         #[command(flatten)]
         pt: workflows::ProxyTarget,
-        /// Training measurements on the target.
-        #[arg(long)]
+        /// Training measurements on the target (at least 2).
+        #[arg(long, value_parser = args::count::<2, { usize::MAX }>)]
         samples: usize,
-        /// Validation measurements for choosing λ.
-        #[arg(long, default_value_t = 20)]
+        /// Validation measurements for choosing λ (at least 2).
+        #[arg(long, default_value_t = 20, value_parser = args::count::<2, { usize::MAX }>)]
         validation: usize,
     },
     /// Semi-decoupled co-design (alg. 6) against the fully-coupled optimum; prints JSON (results,
     /// then a summary line).
+    #[command(allow_negative_numbers = true)]
     Codesign {
         /// Search space of the keys.
         #[arg(long, default_value = "nb201")]
@@ -123,16 +128,17 @@ enum Command {
         #[arg(long, default_value = "thesis")]
         grid: String,
         /// Resource budget: most PEs allowed.
-        #[arg(long)]
+        #[arg(long, value_parser = args::count_u64::<1, { u64::MAX }>)]
         max_pes: Option<u64>,
         /// Largest proxy Pareto set kept in stage 1 (K).
-        #[arg(long, default_value_t = 100)]
+        #[arg(long, default_value_t = 100, value_parser = args::count::<1, { args::MAX_COUNT }>)]
         max_set: usize,
         /// Seed (the study is deterministic; accepted for a uniform interface).
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
     /// Hardware-aware NAS with one proxy device (alg. 5); prints JSON.
+    #[command(allow_negative_numbers = true)]
     OneProxy {
         #[command(flatten)]
         pt: workflows::ProxyTarget,
@@ -140,27 +146,31 @@ enum Command {
         #[arg(long)]
         accuracy: String,
         /// Architectures measured first on the target.
-        #[arg(long, default_value_t = 40)]
+        #[arg(long, default_value_t = 40, value_parser = args::count::<1, { usize::MAX }>)]
         samples: usize,
-        /// SRCC threshold.
-        #[arg(long, default_value_t = 0.9)]
+        /// SRCC threshold in [-1, 1].
+        #[arg(long, default_value_t = 0.9, value_parser = args::correlation)]
         threshold: f64,
     },
 }
 
-pub fn run(cli: Cli) -> CliResult<()> {
+/// Run a command; its stdout, to be written only because the command succeeded.
+pub fn run(cli: Cli) -> CliResult<Out> {
+    let mut out = Out::default();
+    let o = &mut out;
     match cli.command {
-        Command::Demo { out } => demo::run(&out),
-        Command::Accel { command } => accel::run(command),
-        Command::Nas { command } => nas::run(command),
-        Command::Bandit(args) => bandit::run(args),
-        Command::Monotonicity { data, metric } => workflows::monotonicity(&data, &metric),
-        Command::Adapt { pt, samples, validation } => workflows::adapt_cmd(&pt, samples, validation),
+        Command::Demo { out } => demo::run(&out, o),
+        Command::Accel { command } => accel::run(command, o),
+        Command::Nas { command } => nas::run(command, o),
+        Command::Bandit(args) => bandit::run(args, o),
+        Command::Monotonicity { data, metric } => workflows::monotonicity(&data, &metric, o),
+        Command::Adapt { pt, samples, validation } => workflows::adapt_cmd(&pt, samples, validation, o),
         Command::Codesign { space, data, accuracy, proxy, grid, max_pes, max_set, seed: _ } => {
-            codesign::run(&data, &space, &accuracy, &proxy, &grid, max_pes, max_set)
+            codesign::run(&data, &space, &accuracy, &proxy, &grid, max_pes, max_set, o)
         }
         Command::OneProxy { pt, accuracy, samples, threshold } => {
-            workflows::one_proxy_cmd(&pt, &accuracy, samples, threshold)
+            workflows::one_proxy_cmd(&pt, &accuracy, samples, threshold, o)
         }
-    }
+    }?;
+    Ok(out)
 }
