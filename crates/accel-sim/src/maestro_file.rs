@@ -94,7 +94,9 @@ fn lex(text: &str, file: &str) -> Result<Lexer> {
         }
         if c.is_ascii_alphabetic() || c == '_' {
             let start = i;
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
+            // Names in MAESTRO's zoo carry dots and dashes (`torchvision.models.squeezenet`,
+            // `Conv2d-1`).
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || "_.-".contains(chars[i])) {
                 i += 1;
             }
             if i < chars.len() && chars[i] == '\'' {
@@ -261,13 +263,19 @@ fn pairs(lx: &mut Lexer, consts: &HashMap<String, u64>) -> Result<Vec<(String, u
     while !lx.eat('}') {
         let at = lx.pos;
         let k = lx.ident()?;
-        if out.iter().any(|(seen, _, _)| *seen == k) {
-            lx.pos = at;
-            return lx.err(format!("`{k}` is given twice"));
-        }
         // MAESTRO's tokenizer treats `:` as a separator: its own zoo writes `K 64`.
         lx.eat(':');
         let v = lx.number(consts)?;
+        // A repeat with the same value is harmless (MAESTRO's UNet_RS.m writes `N: 1, N: 1`);
+        // with another value it is ambiguous.
+        if let Some((_, first, _)) = out.iter().find(|(seen, _, _)| *seen == k) {
+            if *first == v {
+                lx.eat(',');
+                continue;
+            }
+            lx.pos = at;
+            return lx.err(format!("`{k}` is given twice, as {first} and {v}"));
+        }
         out.push((k, v, at));
         lx.eat(',');
     }

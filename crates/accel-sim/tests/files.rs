@@ -181,7 +181,13 @@ fn maestros_own_hardware_file_names_are_read() {
 fn duplicated_and_unknown_names_stay_errors_that_name_them() {
     let twice = "Network n { Layer l { Type: CONV Dimensions { K: 8, K: 16, C: 8, R: 1, S: 1, Y: 4, X: 4 } } }";
     let e = maestro_file::parse_mapping(twice, "t.m").unwrap_err().to_string();
-    assert!(e.contains("`K` is given twice") && e.starts_with("t.m:1:"), "{e}");
+    assert!(e.contains("`K` is given twice, as 8 and 16") && e.starts_with("t.m:1:"), "{e}");
+    // The same value twice is harmless, and MAESTRO's own UNet_RS.m does it; so are dotted and
+    // dashed names, as in its squeezenet1_0_model.m.
+    let same = "Network torchvision.models.squeezenet { Layer Conv2d-1 { Type: CONV
+        Dimensions { N: 1, N: 1, K: 8, C: 8, R: 1, S: 1, Y: 4, X: 4 } } }";
+    let net = maestro_file::parse_mapping(same, "s.m").unwrap();
+    assert_eq!((net.name.as_str(), net.layers[0].layer.name.as_str()), ("torchvision.models.squeezenet", "Conv2d-1"));
     let e = maestro_file::parse_hardware("NumPEs: 4\nnum_pes: 8\n", "hw.m").unwrap_err().to_string();
     assert!(e.contains("`num_pes`") && e.starts_with("hw.m:2:1:"), "{e}");
     let e = maestro_file::parse_hardware("NumPEs: 4;\nClock: 8\n", "hw.m").unwrap_err().to_string();
