@@ -355,3 +355,40 @@ fn every_flag_refuses_bad_values_with_a_one_line_error_naming_them() {
     assert_eq!(distinct.len(), cases.len());
     eprintln!("{} distinct bad command lines refused", cases.len());
 }
+
+#[test]
+fn accel_reads_maestros_own_model_files_as_layer_tables() {
+    // The style of MAESTRO's `data/model/vgg16_model.m`: `K 64` without colons, no dataflow.
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("vgg16_model.m");
+    std::fs::write(
+        &model,
+        "Network vgg16 {\nLayer CONV1 {\nType: CONV\nStride { X: 1, Y: 1 }\nDimensions { K 64,C 3,R 3,S 3,Y 224,X 224 }\n}\n\n\
+         Layer CONV2 {\nType: CONV\nDimensions { K 64,C 64,R 3,S 3,Y 224,X 224 }\n}\n}\n",
+    )
+    .unwrap();
+    let csv = dir.path().join("vgg16_head.csv");
+    let head: Vec<&str> = include_str!("../data/networks/vgg16.csv").lines().take(3).collect();
+    std::fs::write(&csv, head.join("\n")).unwrap();
+    let eval = |layers: &std::path::Path| {
+        let (code, out, err) = run(&[
+            "accel",
+            "eval",
+            "--layers",
+            layers.to_str().unwrap(),
+            "--dataflow",
+            "kc-p",
+            "--pes",
+            "64",
+            "--noc-bw",
+            "64",
+            "--offchip-bw",
+            "64",
+        ]);
+        assert_eq!(code, Some(0), "{err}");
+        out
+    };
+    let (from_model, from_csv) = (eval(&model), eval(&csv));
+    assert_eq!(from_model.lines().count(), 4);
+    assert_eq!(from_model, from_csv);
+}

@@ -45,8 +45,8 @@ pub enum AccelCommand {
 #[derive(Debug, Args)]
 #[command(allow_negative_numbers = true)]
 pub struct EvalArgs {
-    /// Layer table (`name,type,k,c,r,s,y,x,stride[,groups]`). Optional when `--dataflow` is a
-    /// MAESTRO mapping file with its own layers.
+    /// Layer table (`name,type,k,c,r,s,y,x,stride[,groups]`) or a MAESTRO model file (`.m`).
+    /// Optional when `--dataflow` is a MAESTRO mapping file with its own layers.
     #[arg(long)]
     layers: Option<PathBuf>,
     /// `kc-p`, `yr-p`, `x-p`, or a MAESTRO mapping file (`.m`).
@@ -94,7 +94,7 @@ fn eval(a: EvalArgs, out: &mut Out) -> CliResult<()> {
             return Err(CliError::Usage("--layers is required with a built-in dataflow".into()));
         };
         let acc = Accel::new(hw, df).with_energy(energy);
-        work.extend(layer_csv::read(path)?.into_iter().map(|l| (l, acc.clone())));
+        work.extend(read_layers(path)?.into_iter().map(|l| (l, acc.clone())));
     } else {
         let path = PathBuf::from(&a.dataflow);
         if !path.exists() {
@@ -116,7 +116,7 @@ fn eval(a: EvalArgs, out: &mut Out) -> CliResult<()> {
                 .ok_or_else(|| CliError::Usage(format!("{}: no dataflow for layer `{layer_name}`", a.dataflow)))
         };
         let layers: Vec<Layer> = match &a.layers {
-            Some(p) => layer_csv::read(p)?,
+            Some(p) => read_layers(p)?,
             None => net.layers.iter().map(|m| m.layer.clone()).collect(),
         };
         if layers.is_empty() {
@@ -150,6 +150,23 @@ fn eval(a: EvalArgs, out: &mut Out) -> CliResult<()> {
     Ok(())
 }
 
+/// A layer table: our CSV, or a MAESTRO model file (`.m`, e.g. its zoo's `vgg16_model.m`).
+fn read_layers(path: &std::path::Path) -> CliResult<Vec<Layer>> {
+    if path.extension().is_none_or(|e| e != "m") {
+        return Ok(layer_csv::read(path)?);
+    }
+    let name = path.display().to_string();
+    let net = maestro_file::parse_mapping(&layer_csv::read_text(path)?, &name)?;
+    let layers: Vec<Layer> = net.layers.into_iter().map(|m| m.layer).collect();
+    if layers.is_empty() {
+        return Err(CliError::Usage(format!("{name}: the file has no layers")));
+    }
+    for l in &layers {
+        l.validate()?;
+    }
+    Ok(layers)
+}
+
 /// The TOTAL row of `accel eval`.
 #[derive(Debug, Default, PartialEq)]
 struct Totals {
@@ -168,7 +185,7 @@ impl Totals {
 }
 
 fn grid(layers: &std::path::Path, space: &str, energy: EnergyArg, out: &mut Out) -> CliResult<()> {
-    let net = layer_csv::read(layers)?;
+    let net = read_layers(layers)?;
     let space = match space {
         "thesis" => HardwareSpace::thesis(),
         "calibration" => HardwareSpace::calibration(),
