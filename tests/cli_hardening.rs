@@ -245,7 +245,7 @@ fn every_flag_refuses_bad_values_with_a_one_line_error_naming_them() {
         (format!("{eval} {VGG} --l1-bytes -5"), "--l1-bytes"),
         (format!("{eval} {VGG} --energy joules"), "--energy"),
         (format!("accel eval --layers {VGG} --dataflow diagonal --pes 64 --noc-bw 64 --offchip-bw 64"), "diagonal"),
-        (format!("accel eval --dataflow kc-p --pes 64 --noc-bw 64 --offchip-bw 64"), "--layers"),
+        ("accel eval --dataflow kc-p --pes 64 --noc-bw 64 --offchip-bw 64".into(), "--layers"),
         (format!("accel eval --dataflow {} --pes 64 --noc-bw 64 --offchip-bw 64", f("bad.m")), "`Q`"),
         (format!("{eval} no/such.csv"), "no/such.csv"),
         (format!("{eval} {}", f("misspelt.csv")), "`stirde`"),

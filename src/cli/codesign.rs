@@ -82,8 +82,8 @@ pub fn run(
     grid: &str,
     max_pes: Option<u64>,
     max_set: usize,
-    out: &mut Out,
-) -> CliResult<()> {
+) -> CliResult<Out> {
+    let mut out = Out::default();
     let total = Instant::now();
     let s = study(data, space, accuracy, grid)?;
     let n_hw = s.space.len();
@@ -165,5 +165,5 @@ pub fn run(
             "evaluations_coupled": eval_coupled, "evaluations_semi_decoupled": eval_semi,
             "seconds_cost_model": s.cost_seconds, "seconds_coupled_search": coupled_seconds, "seconds_total": total.elapsed().as_secs_f64(),
     }));
-    Ok(())
+    Ok(out)
 }

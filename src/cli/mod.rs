@@ -166,7 +166,7 @@ pub fn run(cli: Cli) -> CliResult<Out> {
         Command::Monotonicity { data, metric } => workflows::monotonicity(&data, &metric, o),
         Command::Adapt { pt, samples, validation } => workflows::adapt_cmd(&pt, samples, validation, o),
         Command::Codesign { space, data, accuracy, proxy, grid, max_pes, max_set, seed: _ } => {
-            codesign::run(&data, &space, &accuracy, &proxy, &grid, max_pes, max_set, o)
+            codesign::run(&data, &space, &accuracy, &proxy, &grid, max_pes, max_set).map(|text| o.push(text.as_str()))
         }
         Command::OneProxy { pt, accuracy, samples, threshold } => {
             workflows::one_proxy_cmd(&pt, &accuracy, samples, threshold, o)
