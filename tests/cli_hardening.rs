@@ -392,3 +392,20 @@ fn accel_reads_maestros_own_model_files_as_layer_tables() {
     assert_eq!(from_model.lines().count(), 4);
     assert_eq!(from_model, from_csv);
 }
+
+#[test]
+fn an_interrupted_demo_leaves_the_old_report_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report");
+    std::fs::create_dir(&report).unwrap();
+    std::fs::write(report.join("report.md"), "old").unwrap();
+    let mut child = cmd(&["demo", "--out", report.to_str().unwrap()]).stdout(Stdio::null()).spawn().unwrap();
+    // Interrupt once the run has started writing (its SVGs come early), as Ctrl-C would.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let _ = child.wait();
+    let names: Vec<String> =
+        std::fs::read_dir(&report).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, vec!["report.md".to_string()], "new files beside the old report");
+    assert_eq!(std::fs::read_to_string(report.join("report.md")).unwrap(), "old");
+}
