@@ -409,3 +409,25 @@ fn an_interrupted_demo_leaves_the_old_report_untouched() {
     assert_eq!(names, vec!["report.md".to_string()], "new files beside the old report");
     assert_eq!(std::fs::read_to_string(report.join("report.md")).unwrap(), "old");
 }
+
+#[test]
+fn a_layer_failing_late_prints_no_partial_table() {
+    // The first layer costs out; the second's mapping is invalid (S mapped twice in one level).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("late.m");
+    std::fs::write(
+        &path,
+        "Network n {
+         Layer ok { Type: CONV Dimensions { K: 8, C: 8, R: 3, S: 3, Y: 10, X: 10 }
+           Dataflow { TemporalMap(1,1) K; TemporalMap(1,1) C; SpatialMap(Sz(R),1) Y; TemporalMap(Sz(S),1) X;
+                      TemporalMap(Sz(R),Sz(R)) R; TemporalMap(Sz(S),Sz(S)) S; } }
+         Layer bad { Type: CONV Dimensions { K: 8, C: 8, R: 3, S: 3, Y: 10, X: 10 }
+           Dataflow { TemporalMap(1,1) K; TemporalMap(1,1) C; SpatialMap(Sz(R),1) Y; TemporalMap(Sz(S),1) X;
+                      TemporalMap(Sz(R),Sz(R)) R; TemporalMap(Sz(S),Sz(S)) S; TemporalMap(1,1) S; } } }",
+    )
+    .unwrap();
+    assert_refused(
+        &["accel", "eval", "--dataflow", path.to_str().unwrap(), "--pes", "64", "--noc-bw", "64", "--offchip-bw", "64"],
+        "`bad`",
+    );
+}
