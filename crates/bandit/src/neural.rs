@@ -138,6 +138,14 @@ struct NeuralBanditData {
 impl TryFrom<NeuralBanditData> for NeuralBandit {
     type Error = BanditError;
     fn try_from(s: NeuralBanditData) -> Result<NeuralBandit> {
+        // The constructor's checks build a network of the configured width: make sure that is
+        // the saved network's width first, so a small file cannot ask for a huge allocation.
+        if s.cfg.width / 2 * 2 != s.net.m() {
+            return Err(BanditError::Data {
+                file: "<saved policy>".into(),
+                message: format!("configured width {} but the saved network has {}", s.cfg.width, s.net.m()),
+            });
+        }
         // Re-validate the configuration through the constructor's checks.
         NeuralBandit::new(s.net.d(), s.cfg)?;
         let (p, m, d) = (s.net.n_params(), s.net.m(), s.net.d());
