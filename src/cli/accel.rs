@@ -1,13 +1,12 @@
 //! `edgeopt accel ...`
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use edgeopt::accel_sim::{Accel, Dataflow, EnergyModel, HardwareConfig, HardwareSpace, Layer, layer_csv, maestro_file};
 use edgeopt::onnx::InputShapes;
 
-use super::{CliError, CliResult, io_err};
+use super::{CliError, CliResult, Out};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum EnergyArg {
@@ -45,9 +44,10 @@ pub enum AccelCommand {
 }
 
 #[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
 pub struct EvalArgs {
-    /// Layer table (`name,type,k,c,r,s,y,x,stride[,groups][,batch]`). Optional when `--dataflow` is a
-    /// MAESTRO mapping file with its own layers.
+    /// Layer table (`name,type,k,c,r,s,y,x,stride[,groups][,batch]`) or a MAESTRO model file
+    /// (`.m`). Optional when `--dataflow` is a MAESTRO mapping file with its own layers.
     #[arg(long, conflicts_with = "onnx")]
     layers: Option<PathBuf>,
     /// An ONNX model instead of a layer table (its unmodelled operators are summarised on stderr).
@@ -79,14 +79,14 @@ pub struct EvalArgs {
     energy: EnergyArg,
 }
 
-pub fn run(cmd: AccelCommand) -> CliResult<()> {
+pub fn run(cmd: AccelCommand, out: &mut Out) -> CliResult<()> {
     match cmd {
-        AccelCommand::Eval(a) => eval(a),
-        AccelCommand::Grid { layers, space, energy } => grid(&layers, &space, energy),
+        AccelCommand::Eval(a) => eval(a, out),
+        AccelCommand::Grid { layers, space, energy } => grid(&layers, &space, energy, out),
     }
 }
 
-fn eval(a: EvalArgs) -> CliResult<()> {
+fn eval(a: EvalArgs, out: &mut Out) -> CliResult<()> {
     let hw = HardwareConfig {
         l1_bytes: a.l1_bytes,
         l2_bytes: a.l2_bytes,
@@ -111,7 +111,7 @@ fn eval(a: EvalArgs) -> CliResult<()> {
                 a.dataflow
             )));
         }
-        let text = std::fs::read_to_string(&path).map_err(io_err(&path))?;
+        let text = layer_csv::read_text(&path)?;
         let net = maestro_file::parse_mapping(&text, &a.dataflow)?;
         let custom = |layer_name: &str| -> CliResult<Dataflow> {
             net.layers
@@ -138,40 +138,33 @@ fn eval(a: EvalArgs) -> CliResult<()> {
             work.push((l, Accel::new(hw.clone(), df).with_energy(energy)));
         }
     }
-    let mut out = std::io::stdout().lock();
-    let w = |e: std::io::Error| CliError::Io { path: "<stdout>".into(), source: e };
-    writeln!(out, "name,type,cycles,energy_nj,macs,avg_utilized_pes,l1_elems,l2_elems,noc_traffic,offchip_traffic")
-        .map_err(w)?;
-    let (mut cycles, mut energy_nj, mut macs) = (0u64, 0f64, 0u64);
+    out.line("name,type,cycles,energy_nj,macs,avg_utilized_pes,l1_elems,l2_elems,noc_traffic,offchip_traffic");
+    let mut total = Totals::default();
     for (layer, acc) in &work {
         let c = acc.evaluate_layer(layer)?;
-        writeln!(
-            out,
-            "{},{},{},{},{},{},{},{},{},{}",
-            c.name,
-            layer.kind,
-            c.cycles,
-            c.energy_nj,
-            c.macs,
-            c.avg_utilized_pes,
-            c.l1_elems,
-            c.l2_elems,
-            c.accesses.noc_traffic(),
-            c.accesses.offchip_traffic()
-        )
-        .map_err(w)?;
-        cycles += c.cycles;
-        energy_nj += c.energy_nj;
-        macs += c.macs;
+        out.record([
+            c.name.clone(),
+            layer.kind.to_string(),
+            c.cycles.to_string(),
+            c.energy_nj.to_string(),
+            c.macs.to_string(),
+            c.avg_utilized_pes.to_string(),
+            c.l1_elems.to_string(),
+            c.l2_elems.to_string(),
+            c.accesses.noc_traffic().to_string(),
+            c.accesses.offchip_traffic().to_string(),
+        ]);
+        total.add(c.cycles, c.energy_nj, c.macs);
     }
-    writeln!(out, "TOTAL,,{cycles},{energy_nj},{macs},,,,,").map_err(w)?;
+    let Totals { cycles, energy_nj, macs } = total;
+    out.line(format_args!("TOTAL,,{cycles},{energy_nj},{macs},,,,,"));
     Ok(())
 }
 
 /// Layers from `--layers` or `--onnx` (the import summary goes to stderr), if either is given.
 fn given_layers(a: &EvalArgs) -> CliResult<Option<Vec<Layer>>> {
     if let Some(path) = &a.layers {
-        return Ok(Some(layer_csv::read(path)?));
+        return Ok(Some(read_layers(path)?));
     }
     let Some(model) = &a.onnx else { return Ok(None) };
     let net = edgeopt::onnx::load(model, &InputShapes::parse_all(&a.input_shape)?)?;
@@ -179,8 +172,42 @@ fn given_layers(a: &EvalArgs) -> CliResult<Option<Vec<Layer>>> {
     Ok(Some(net.layers))
 }
 
-fn grid(layers: &std::path::Path, space: &str, energy: EnergyArg) -> CliResult<()> {
-    let net = layer_csv::read(layers)?;
+/// A layer table: our CSV, or a MAESTRO model file (`.m`, e.g. its zoo's `vgg16_model.m`).
+fn read_layers(path: &std::path::Path) -> CliResult<Vec<Layer>> {
+    if path.extension().is_none_or(|e| e != "m") {
+        return Ok(layer_csv::read(path)?);
+    }
+    let name = path.display().to_string();
+    let net = maestro_file::parse_mapping(&layer_csv::read_text(path)?, &name)?;
+    let layers: Vec<Layer> = net.layers.into_iter().map(|m| m.layer).collect();
+    if layers.is_empty() {
+        return Err(CliError::Usage(format!("{name}: the file has no layers")));
+    }
+    for l in &layers {
+        l.validate()?;
+    }
+    Ok(layers)
+}
+
+/// The TOTAL row of `accel eval`.
+#[derive(Debug, Default, PartialEq)]
+struct Totals {
+    cycles: u64,
+    energy_nj: f64,
+    macs: u64,
+}
+
+impl Totals {
+    /// Saturating like the library's network totals: a wrapped sum would be a small, wrong number.
+    fn add(&mut self, cycles: u64, energy_nj: f64, macs: u64) {
+        self.cycles = self.cycles.saturating_add(cycles);
+        self.energy_nj += energy_nj;
+        self.macs = self.macs.saturating_add(macs);
+    }
+}
+
+fn grid(layers: &std::path::Path, space: &str, energy: EnergyArg, out: &mut Out) -> CliResult<()> {
+    let net = read_layers(layers)?;
     let space = match space {
         "thesis" => HardwareSpace::thesis(),
         "calibration" => HardwareSpace::calibration(),
@@ -192,14 +219,11 @@ fn grid(layers: &std::path::Path, space: &str, energy: EnergyArg) -> CliResult<(
     let start = std::time::Instant::now();
     let table = space.evaluate(std::slice::from_ref(&net), &energy.model());
     let elapsed = start.elapsed();
-    let mut out = std::io::stdout().lock();
-    let w = |e: std::io::Error| CliError::Io { path: "<stdout>".into(), source: e };
-    writeln!(out, "accelerator,dataflow,pes,noc_bw,offchip_bw,cycles,energy_nj").map_err(w)?;
+    out.line("accelerator,dataflow,pes,noc_bw,offchip_bw,cycles,energy_nj");
     for (acc, r) in accs.iter().zip(&table[0]) {
         let c = r.as_ref().map_err(|e| CliError::Sim(e.clone()))?;
         let h = &acc.hardware;
-        writeln!(
-            out,
+        out.line(format_args!(
             "{},{},{},{},{},{},{}",
             acc.label(),
             acc.dataflow,
@@ -208,16 +232,27 @@ fn grid(layers: &std::path::Path, space: &str, energy: EnergyArg) -> CliResult<(
             h.offchip_bw(),
             c.cycles,
             c.energy_nj
-        )
-        .map_err(w)?;
+        ));
     }
     let per_pair = elapsed.as_secs_f64() * 1e6 / accs.len() as f64;
-    writeln!(
-        out,
+    out.line(format_args!(
         "# {} accelerators in {:.1} ms: {per_pair:.2} us per network-accelerator pair",
         accs.len(),
         elapsed.as_secs_f64() * 1e3
-    )
-    .map_err(w)?;
+    ));
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Totals;
+
+    #[test]
+    fn totals_saturate_instead_of_wrapping() {
+        // Two layers of 2^63 cycles: a `+=` total wraps to 0 (or panics in a debug build).
+        let mut t = Totals::default();
+        t.add(1 << 63, 1.0, 1 << 63);
+        t.add(1 << 63, 2.0, 5);
+        assert_eq!(t, Totals { cycles: u64::MAX, energy_nj: 3.0, macs: (1 << 63) + 5 });
+    }
 }

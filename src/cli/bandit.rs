@@ -1,6 +1,6 @@
 //! `edgeopt bandit`: run a policy on an environment and print the final cumulative regret last.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use edgeopt::bandit::{
@@ -9,9 +9,11 @@ use edgeopt::bandit::{
     simulate_static,
 };
 
-use super::{CliError, CliResult, io_err};
+use super::output::{refuse_overwriting_inputs, write_atomic};
+use super::{CliError, CliResult, Out, args};
 
 #[derive(Debug, Args)]
+#[command(allow_negative_numbers = true)]
 pub struct BanditArgs {
     /// `classification` (with --dataset), `synthetic` (the QoE world of thesis sec. 2.5.3),
     /// `table` (with --dataset: a `device,model,rating` CSV), or `h1`, `h2`, `h3`.
@@ -24,40 +26,40 @@ pub struct BanditArgs {
     #[arg(long, default_value = "mix")]
     qoe: String,
     /// QoS filter: offer only models whose latency on the device is at most this (ms; synthetic world).
-    #[arg(long)]
+    #[arg(long, value_parser = args::positive)]
     qos_max_latency: Option<f64>,
     /// neural-ucb, neural-ts, lin-ucb, eps-greedy, static, oracle, random.
     #[arg(long)]
     policy: String,
-    /// Rounds.
-    #[arg(long)]
+    /// Rounds (1 to 100,000,000).
+    #[arg(long, value_parser = args::count_u64::<1, { args::MAX_COUNT as u64 }>)]
     rounds: u64,
     /// Largest reward delay in rounds (1 = next round).
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = args::count_u64::<1, { args::MAX_COUNT as u64 }>)]
     delay_max: u64,
     /// Probability that a reward never arrives.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = args::probability)]
     missing: f64,
     /// Retrain every B rewards (neural policies).
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = args::count::<1, { args::MAX_COUNT }>)]
     retrain_every: usize,
-    /// Gradient steps per retrain (neural policies).
-    #[arg(long, default_value_t = 100)]
+    /// Gradient steps per retrain (neural policies; at most 1,000,000).
+    #[arg(long, default_value_t = 100, value_parser = args::count::<0, 1_000_000>)]
     retrain_steps: usize,
-    /// Hidden width m (neural policies).
-    #[arg(long, default_value_t = 100)]
+    /// Hidden width m (neural policies; 2 to 65,536).
+    #[arg(long, default_value_t = 100, value_parser = args::count::<2, 65_536>)]
     width: usize,
     /// Regularisation λ (neural policies; LinUCB's ridge is 1).
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, default_value_t = 1e-3, value_parser = args::finite)]
     lambda: f64,
     /// Gradient-descent step (neural policies).
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = 0.01, value_parser = args::finite)]
     lr: f64,
     /// Exploration scale: γ of NeuralUCB / NeuralTS (default 0.1), α of LinUCB (default 0.03).
-    #[arg(long)]
+    #[arg(long, value_parser = args::finite)]
     gamma: Option<f64>,
     /// ε of eps-greedy.
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = 0.05, value_parser = args::probability)]
     epsilon: f64,
     /// Confidence matrix Z of the neural policies: diagonal, full, last-layer.
     #[arg(long, default_value = "diagonal")]
@@ -112,12 +114,10 @@ fn make_env(a: &BanditArgs) -> CliResult<Box<dyn Environment>> {
     })
 }
 
-pub fn run(a: BanditArgs) -> CliResult<()> {
-    if a.rounds == 0 || !(0.0..=1.0).contains(&a.missing) {
-        return Err(CliError::Usage(format!(
-            "--rounds {} / --missing {}: need rounds ≥ 1 and 0 ≤ missing ≤ 1",
-            a.rounds, a.missing
-        )));
+pub fn run(a: BanditArgs, out: &mut Out) -> CliResult<()> {
+    let inputs: Vec<&Path> = a.dataset.iter().map(PathBuf::as_path).collect();
+    if let Some(path) = &a.out {
+        refuse_overwriting_inputs(path, &inputs)?;
     }
     let mut env = make_env(&a)?;
     let d = env.dim();
@@ -169,11 +169,8 @@ pub fn run(a: BanditArgs) -> CliResult<()> {
             simulate(&mut env, p.as_mut(), &cfg)?
         }
     };
-    if let Some(path) = &a.out {
-        std::fs::write(path, curve.to_csv()).map_err(io_err(path))?;
-    }
-    println!("policy,rounds,mean_reward,top1_hit_ratio,top3_hit_ratio,cumulative_regret");
-    println!(
+    out.line("policy,rounds,mean_reward,top1_hit_ratio,top3_hit_ratio,cumulative_regret");
+    out.line(format_args!(
         "{},{},{:.6},{:.6},{:.6},{}",
         a.policy,
         a.rounds,
@@ -181,7 +178,10 @@ pub fn run(a: BanditArgs) -> CliResult<()> {
         curve.hit_ratio(),
         curve.top_k_hit_ratio(3),
         curve.regret()
-    );
-    println!("{}", curve.regret());
+    ));
+    out.line(curve.regret());
+    if let Some(path) = &a.out {
+        write_atomic(path, curve.to_csv().as_bytes(), &inputs)?;
+    }
     Ok(())
 }

@@ -13,7 +13,7 @@ use edgeopt::nas::Nb201;
 use edgeopt::predictors::data::DeviceTable;
 use serde_json::json;
 
-use super::{CliError, CliResult};
+use super::{CliError, CliResult, Out};
 
 /// Arguments of `edgeopt bisect`.
 #[derive(Debug, Args)]
@@ -53,7 +53,7 @@ pub struct BisectArgs {
     offchip_bw: u64,
 }
 
-pub fn run(a: &BisectArgs) -> CliResult<()> {
+pub fn run(a: &BisectArgs, out: &mut Out) -> CliResult<()> {
     if let Some(c) = a.constraint.iter().find(|c| !(c.is_finite() && **c > 0.0)) {
         return Err(CliError::Usage(format!("--constraint {c}: must be a positive number")));
     }
@@ -86,12 +86,12 @@ pub fn run(a: &BisectArgs) -> CliResult<()> {
         let r = bis.find(&target, c, a.delta * c, a.granularity)?;
         let arch = r.arch.map(|x| edgeopt::nas::SearchSpace::key(&nb, &x));
         let accuracy = r.arch.and_then(|x| t.archs.iter().position(|y| *y == x)).map(|i| acc[i]);
-        println!(
+        out.line(
             "{}",
             json!({"constraint": c, "arch": arch, "t": r.t, "latency": r.latency.is_finite().then_some(r.latency),
                    "accuracy": accuracy, "met": r.arch.is_some(), "measurements": target.count() - before})
         );
     }
-    println!("{}", json!({"target": target.name(), "constraints": a.constraint.len(), "measurements": target.count()}));
+    out.line(json!({"target": target.name(), "constraints": a.constraint.len(), "measurements": target.count()}));
     Ok(())
 }

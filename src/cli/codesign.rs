@@ -16,7 +16,7 @@ use edgeopt::predictors::data::DeviceTable;
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use super::{CliError, CliResult};
+use super::{CliError, CliResult, Out};
 
 /// Arguments of `edgeopt codesign`.
 #[derive(Debug, Args)]
@@ -214,14 +214,23 @@ fn design_json(s: &Study, d: Option<Design>) -> Value {
     }
 }
 
-pub fn run(a: &CodesignArgs) -> CliResult<()> {
+pub fn run(a: &CodesignArgs) -> CliResult<Out> {
     let (proxy, max_pes, max_set) = (a.proxy.as_str(), a.max_pes, a.max_set);
+    let mut out = Out::default();
     let total = Instant::now();
     let s = study(a)?;
     let n_hw = s.space.len();
     let admissible: Vec<bool> = (0..n_hw)
         .map(|h| max_pes.is_none_or(|m| s.space.get(h).map(|acc| acc.hardware.num_pes() <= m).unwrap_or(false)))
         .collect();
+    let admitted = admissible.iter().filter(|a| **a).count();
+    if admitted == 0 {
+        let smallest = (0..n_hw).filter_map(|h| s.space.get(h).ok().map(|a| a.hardware.num_pes())).min().unwrap_or(0);
+        return Err(CliError::Usage(format!(
+            "--max-pes {}: admits none of the {n_hw} accelerators (the smallest has {smallest} PEs)",
+            max_pes.unwrap_or(0)
+        )));
+    }
     let p = s.problem(&admissible);
     let constraints = s.constraints(&[0.1, 0.3, 0.5, 0.7, 0.9]);
     let coupled_start = Instant::now();
@@ -237,9 +246,9 @@ pub fn run(a: &CodesignArgs) -> CliResult<()> {
         ],
     };
     let progress = super::progress::Progress::new("proxies", proxies.len());
-    let per_proxy: Vec<Vec<(f64, Value, usize)>> = proxies
+    let per_proxy: Vec<Vec<(Option<f64>, Value, usize)>> = proxies
         .par_iter()
-        .map(|&h0| -> CliResult<Vec<(f64, Value, usize)>> {
+        .map(|&h0| -> CliResult<Vec<(Option<f64>, Value, usize)>> {
             progress.tick();
             let set = p.pareto_set(h0, max_set)?;
             constraints
@@ -249,10 +258,12 @@ pub fn run(a: &CodesignArgs) -> CliResult<()> {
                     let semi = p.semi_decoupled(&set, l, e)?;
                     let dec = p.fully_decoupled(h0, l, e)?;
                     let acc = |o: Option<Design>| o.map_or(f64::NAN, |d| d.accuracy);
+                    // Without a coupled optimum there is nothing to match: such cases are
+                    // reported but left out of the summary (`None`), never counted as matches.
                     let gap = match (c.design, semi.design) {
-                        (Some(c), Some(sd)) => c.accuracy - sd.accuracy,
-                        (Some(c), None) => c.accuracy,
-                        (None, _) => 0.0,
+                        (Some(c), Some(sd)) => Some(c.accuracy - sd.accuracy),
+                        (Some(c), None) => Some(c.accuracy),
+                        (None, _) => None,
                     };
                     let v = json!({
                         "proxy": s.space.get(h0).map(|acc| acc.label()).unwrap_or_default(), "proxy_index": h0,
@@ -268,21 +279,24 @@ pub fn run(a: &CodesignArgs) -> CliResult<()> {
         })
         .collect::<CliResult<Vec<_>>>()?;
     progress.finish();
-    let flat: Vec<&(f64, Value, usize)> = per_proxy.iter().flatten().collect();
-    let same = flat.iter().filter(|r| r.0.abs() < 1e-12).count() as f64 / flat.len() as f64;
-    let mean_gap = flat.iter().map(|r| r.0).sum::<f64>() / flat.len() as f64;
+    let flat: Vec<&(Option<f64>, Value, usize)> = per_proxy.iter().flatten().collect();
+    let gaps: Vec<f64> = flat.iter().filter_map(|r| r.0).collect();
+    // JSON null when no case has a coupled optimum: a fraction of nothing is not 1.0.
+    let (same, mean_gap) = if gaps.is_empty() {
+        (None, None)
+    } else {
+        let n = gaps.len() as f64;
+        (Some(gaps.iter().filter(|g| g.abs() < 1e-12).count() as f64 / n), Some(gaps.iter().sum::<f64>() / n))
+    };
     let eval_semi = flat.iter().map(|r| r.2).sum::<usize>() as f64 / flat.len() as f64;
     let eval_coupled = coupled.first().map_or(0, |c| c.evaluations);
     let results: Vec<&Value> = flat.iter().map(|r| &r.1).collect();
-    println!("{}", json!({"results": results}));
-    println!(
-        "{}",
-        json!({
+    out.line(json!({"results": results}));
+    out.line(json!({
             "architectures": s.accuracy.len(), "accelerators": n_hw, "constraints": constraints.len(), "proxies": proxies.len(),
-            "same_optimum_fraction": same, "mean_gap": mean_gap,
+            "cases_with_coupled_optimum": gaps.len(), "same_optimum_fraction": same, "mean_gap": mean_gap,
             "evaluations_coupled": eval_coupled, "evaluations_semi_decoupled": eval_semi,
             "seconds_cost_model": s.cost_seconds, "seconds_coupled_search": coupled_seconds, "seconds_total": total.elapsed().as_secs_f64(),
-        })
-    );
-    Ok(())
+    }));
+    Ok(out)
 }

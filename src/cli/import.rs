@@ -1,12 +1,12 @@
 //! `edgeopt import onnx MODEL [--input-shape ...] [--format csv|maestro] [--out FILE]`
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 use edgeopt::onnx::{InputShapes, load};
 
-use super::{CliError, CliResult, io_err};
+use super::output::write_atomic;
+use super::{CliResult, Out};
 
 #[derive(Debug, Subcommand)]
 pub enum ImportCommand {
@@ -38,7 +38,7 @@ pub struct OnnxArgs {
     out: Option<PathBuf>,
 }
 
-pub fn run(cmd: ImportCommand) -> CliResult<()> {
+pub fn run(cmd: ImportCommand, stdout: &mut Out) -> CliResult<()> {
     let ImportCommand::Onnx(a) = cmd;
     let net = load(&a.model, &InputShapes::parse_all(&a.input_shape)?)?;
     let text = match a.format {
@@ -46,31 +46,10 @@ pub fn run(cmd: ImportCommand) -> CliResult<()> {
         Format::Maestro => net.to_maestro(),
     };
     match &a.out {
-        Some(out) => write_atomically(out, &a.model, &text)?,
-        None => std::io::stdout()
-            .lock()
-            .write_all(text.as_bytes())
-            .map_err(|e| CliError::Io { path: "<stdout>".into(), source: e })?,
+        // Atomic, and never over the model being read.
+        Some(out) => write_atomic(out, text.as_bytes(), &[&a.model])?,
+        None => stdout.push(&text),
     }
     eprintln!("{}", net.summary());
     Ok(())
-}
-
-/// Write `text` to `out` through a temporary file in the same folder and a rename, refusing to
-/// replace the model being read.
-fn write_atomically(out: &Path, model: &Path, text: &str) -> CliResult<()> {
-    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
-    if same(out, model) {
-        return Err(CliError::Usage(format!("--out {} would overwrite the input model", out.display())));
-    }
-    let file_name = out.file_name().ok_or_else(|| CliError::Usage(format!("--out {} is not a file", out.display())))?;
-    let tmp = out.with_file_name(format!(".{}.tmp-{}", file_name.to_string_lossy(), std::process::id()));
-    std::fs::write(&tmp, text).map_err(io_err(&tmp))?;
-    std::fs::rename(&tmp, out).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        CliError::Io { path: out.display().to_string(), source: e }
-    })
 }

@@ -1,12 +1,14 @@
 //! Command-line definitions and dispatch.
 
 mod accel;
+mod args;
 mod bandit;
 mod bisect;
 mod codesign;
 mod demo;
 mod import;
 mod nas;
+pub mod output;
 mod plots;
 mod progress;
 mod search;
@@ -16,6 +18,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use edgeopt::accel_sim::SimError;
+pub use output::Out;
 
 /// Errors of the command line: a library error, an I/O error, or a bad argument.
 #[derive(Debug, thiserror::Error)]
@@ -105,26 +108,31 @@ enum Command {
         metric: String,
     },
     /// Adapt the proxy's linear latency predictor to a target (AdaProxy, eq. 3.3); prints JSON.
+    #[command(allow_negative_numbers = true)]
     Adapt {
         #[command(flatten)]
         pt: workflows::ProxyTarget,
-        /// Training measurements on the target.
-        #[arg(long)]
+        /// Training measurements on the target (at least 2).
+        #[arg(long, value_parser = args::count::<2, { usize::MAX }>)]
         samples: usize,
-        /// Validation measurements for choosing λ.
-        #[arg(long, default_value_t = 20)]
+        /// Validation measurements for choosing λ (at least 2).
+        #[arg(long, default_value_t = 20, value_parser = args::count::<2, { usize::MAX }>)]
         validation: usize,
     },
     /// Semi-decoupled co-design (alg. 6) against the fully-coupled optimum; prints JSON (results,
     /// then a summary line).
+    #[command(allow_negative_numbers = true)]
     Codesign(codesign::CodesignArgs),
     /// Evolutionary search (constrained, or a Pareto sweep over t) or NSGA-II on any space;
     /// JSON lines, the summary last.
+    #[command(allow_negative_numbers = true)]
     Search(search::SearchArgs),
     /// Meet latency constraints on a new device by bisection on t (alg. 1); JSON per constraint,
     /// the total target measurements last.
+    #[command(allow_negative_numbers = true)]
     Bisect(bisect::BisectArgs),
     /// Hardware-aware NAS with one proxy device (alg. 5); prints JSON.
+    #[command(allow_negative_numbers = true)]
     OneProxy {
         #[command(flatten)]
         pt: workflows::ProxyTarget,
@@ -132,28 +140,32 @@ enum Command {
         #[arg(long)]
         accuracy: String,
         /// Architectures measured first on the target.
-        #[arg(long, default_value_t = 40)]
+        #[arg(long, default_value_t = 40, value_parser = args::count::<1, { usize::MAX }>)]
         samples: usize,
-        /// SRCC threshold.
-        #[arg(long, default_value_t = 0.9)]
+        /// SRCC threshold in [-1, 1].
+        #[arg(long, default_value_t = 0.9, value_parser = args::correlation)]
         threshold: f64,
     },
 }
 
-pub fn run(cli: Cli) -> CliResult<()> {
+/// Run a command; its stdout, to be written only because the command succeeded.
+pub fn run(cli: Cli) -> CliResult<Out> {
+    let mut out = Out::default();
+    let o = &mut out;
     match cli.command {
-        Command::Demo { out } => demo::run(&out),
-        Command::Accel { command } => accel::run(command),
-        Command::Import { command } => import::run(command),
-        Command::Nas { command } => nas::run(command),
-        Command::Bandit(args) => bandit::run(args),
-        Command::Monotonicity { data, metric } => workflows::monotonicity(&data, &metric),
-        Command::Adapt { pt, samples, validation } => workflows::adapt_cmd(&pt, samples, validation),
-        Command::Codesign(args) => codesign::run(&args),
-        Command::Search(args) => search::run(args),
-        Command::Bisect(args) => bisect::run(&args),
+        Command::Demo { out } => demo::run(&out, o),
+        Command::Accel { command } => accel::run(command, o),
+        Command::Nas { command } => nas::run(command, o),
+        Command::Bandit(args) => bandit::run(args, o),
+        Command::Monotonicity { data, metric } => workflows::monotonicity(&data, &metric, o),
+        Command::Adapt { pt, samples, validation } => workflows::adapt_cmd(&pt, samples, validation, o),
+        Command::Import { command } => import::run(command, o),
+        Command::Codesign(args) => codesign::run(&args).map(|text| o.push(text.as_str())),
+        Command::Search(args) => search::run(args, o),
+        Command::Bisect(args) => bisect::run(&args, o),
         Command::OneProxy { pt, accuracy, samples, threshold } => {
-            workflows::one_proxy_cmd(&pt, &accuracy, samples, threshold)
+            workflows::one_proxy_cmd(&pt, &accuracy, samples, threshold, o)
         }
-    }
+    }?;
+    Ok(out)
 }

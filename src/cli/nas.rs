@@ -6,7 +6,7 @@ use edgeopt::nas::rand::rngs::ChaCha8Rng;
 use edgeopt::nas::{AttentiveNas, Darts, FbNet, Lower, MobileNetSpace, Nb201, SearchSpace};
 use serde_json::json;
 
-use super::{CliError, CliResult};
+use super::{CliError, CliResult, Out};
 
 #[derive(Debug, Subcommand)]
 pub enum NasCommand {
@@ -22,12 +22,13 @@ pub enum NasCommand {
         arch: String,
     },
     /// Print random architecture keys, one per line.
+    #[command(allow_negative_numbers = true)]
     Sample {
         /// Search space.
         #[arg(long)]
         space: String,
-        /// How many.
-        #[arg(short = 'n', long, default_value_t = 10)]
+        /// How many (1 to 100,000,000).
+        #[arg(short = 'n', long, default_value_t = 10, value_parser = super::args::count::<1, { super::args::MAX_COUNT }>)]
         n: usize,
         /// Seed.
         #[arg(long, default_value_t = 0)]
@@ -35,7 +36,7 @@ pub enum NasCommand {
     },
 }
 
-fn describe<S: Lower>(space: &S, arch: &str) -> CliResult<()> {
+fn describe<S: Lower>(space: &S, arch: &str, out: &mut Out) -> CliResult<()> {
     let a = match arch {
         "min" => {
             space.smallest().ok_or_else(|| CliError::Usage(format!("space {} has no smallest member", space.name())))?
@@ -50,21 +51,20 @@ fn describe<S: Lower>(space: &S, arch: &str) -> CliResult<()> {
         .iter()
         .map(|l| json!({"name": l.name, "type": l.kind.to_string(), "k": l.k, "c": l.c, "r": l.r, "s": l.s, "y": l.y, "x": l.x, "stride": l.stride_y, "groups": l.groups, "macs": l.macs()}))
         .collect();
-    println!(
-        "{}",
-        json!({"space": space.name(), "key": space.key(&a), "macs": space.macs(&a), "params": space.params(&a), "layers": layers})
+    out.line(
+        json!({"space": space.name(), "key": space.key(&a), "macs": space.macs(&a), "params": space.params(&a), "layers": layers}),
     );
     Ok(())
 }
 
-fn sample<S: SearchSpace>(space: &S, n: usize, seed: u64) {
+fn sample<S: SearchSpace>(space: &S, n: usize, seed: u64, out: &mut Out) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     for _ in 0..n {
-        println!("{}", space.key(&space.sample(&mut rng)));
+        out.line(space.key(&space.sample(&mut rng)));
     }
 }
 
-pub fn run(cmd: NasCommand) -> CliResult<()> {
+pub fn run(cmd: NasCommand, out: &mut Out) -> CliResult<()> {
     let unknown = |s: &str| {
         CliError::Usage(format!(
             "--space `{s}`: available spaces are nb201, mbv2, mbv2-1.0, mbv3, alphanet, attentivenas, fbnet, fbnet-cifar, darts"
@@ -72,28 +72,28 @@ pub fn run(cmd: NasCommand) -> CliResult<()> {
     };
     match cmd {
         NasCommand::Describe { space, arch } => match space.as_str() {
-            "nb201" => describe(&Nb201::cifar10(), &arch),
-            "mbv2" => describe(&MobileNetSpace::ofa_proxyless(), &arch),
-            "mbv2-1.0" => describe(&MobileNetSpace::mobilenet_v2(), &arch),
-            "mbv3" => describe(&MobileNetSpace::ofa_mobilenet_v3(), &arch),
-            "alphanet" => describe(&MobileNetSpace::alphanet(), &arch),
-            "darts" => describe(&Darts::cifar10(), &arch),
-            "attentivenas" => describe(&AttentiveNas::alphanet(), &arch),
-            "fbnet" => describe(&FbNet::imagenet(), &arch),
-            "fbnet-cifar" => describe(&FbNet::cifar100(), &arch),
+            "nb201" => describe(&Nb201::cifar10(), &arch, out),
+            "mbv2" => describe(&MobileNetSpace::ofa_proxyless(), &arch, out),
+            "mbv2-1.0" => describe(&MobileNetSpace::mobilenet_v2(), &arch, out),
+            "mbv3" => describe(&MobileNetSpace::ofa_mobilenet_v3(), &arch, out),
+            "alphanet" => describe(&MobileNetSpace::alphanet(), &arch, out),
+            "darts" => describe(&Darts::cifar10(), &arch, out),
+            "attentivenas" => describe(&AttentiveNas::alphanet(), &arch, out),
+            "fbnet" => describe(&FbNet::imagenet(), &arch, out),
+            "fbnet-cifar" => describe(&FbNet::cifar100(), &arch, out),
             other => Err(unknown(other)),
         },
         NasCommand::Sample { space, n, seed } => {
             match space.as_str() {
-                "nb201" => sample(&Nb201::cifar10(), n, seed),
-                "mbv2" => sample(&MobileNetSpace::ofa_proxyless(), n, seed),
-                "mbv2-1.0" => sample(&MobileNetSpace::mobilenet_v2(), n, seed),
-                "mbv3" => sample(&MobileNetSpace::ofa_mobilenet_v3(), n, seed),
-                "alphanet" => sample(&MobileNetSpace::alphanet(), n, seed),
-                "darts" => sample(&Darts::cifar10(), n, seed),
-                "attentivenas" => sample(&AttentiveNas::alphanet(), n, seed),
-                "fbnet" => sample(&FbNet::imagenet(), n, seed),
-                "fbnet-cifar" => sample(&FbNet::cifar100(), n, seed),
+                "nb201" => sample(&Nb201::cifar10(), n, seed, out),
+                "mbv2" => sample(&MobileNetSpace::ofa_proxyless(), n, seed, out),
+                "mbv2-1.0" => sample(&MobileNetSpace::mobilenet_v2(), n, seed, out),
+                "mbv3" => sample(&MobileNetSpace::ofa_mobilenet_v3(), n, seed, out),
+                "alphanet" => sample(&MobileNetSpace::alphanet(), n, seed, out),
+                "darts" => sample(&Darts::cifar10(), n, seed, out),
+                "attentivenas" => sample(&AttentiveNas::alphanet(), n, seed, out),
+                "fbnet" => sample(&FbNet::imagenet(), n, seed, out),
+                "fbnet-cifar" => sample(&FbNet::cifar100(), n, seed, out),
                 other => return Err(unknown(other)),
             }
             Ok(())

@@ -18,7 +18,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::{CliError, CliResult, io_err};
+use super::output::write_atomic;
+use super::{CliError, CliResult, Out, io_err};
 
 /// Arguments of `edgeopt search`.
 #[derive(Debug, Args)]
@@ -75,17 +76,17 @@ pub struct SearchArgs {
     seed: u64,
 }
 
-pub fn run(a: SearchArgs) -> CliResult<()> {
+pub fn run(a: SearchArgs, out: &mut Out) -> CliResult<()> {
     match a.space.as_str() {
-        "nb201" => search(&Nb201::cifar10(), &a),
-        "mbv2" => search(&MobileNetSpace::ofa_proxyless(), &a),
-        "mbv2-1.0" => search(&MobileNetSpace::mobilenet_v2(), &a),
-        "mbv3" => search(&MobileNetSpace::ofa_mobilenet_v3(), &a),
-        "alphanet" => search(&MobileNetSpace::alphanet(), &a),
-        "attentivenas" => search(&AttentiveNas::alphanet(), &a),
-        "darts" => search(&Darts::cifar10(), &a),
-        "fbnet" => search(&FbNet::imagenet(), &a),
-        "fbnet-cifar" => search(&FbNet::cifar100(), &a),
+        "nb201" => search(out, &Nb201::cifar10(), &a),
+        "mbv2" => search(out, &MobileNetSpace::ofa_proxyless(), &a),
+        "mbv2-1.0" => search(out, &MobileNetSpace::mobilenet_v2(), &a),
+        "mbv3" => search(out, &MobileNetSpace::ofa_mobilenet_v3(), &a),
+        "alphanet" => search(out, &MobileNetSpace::alphanet(), &a),
+        "attentivenas" => search(out, &AttentiveNas::alphanet(), &a),
+        "darts" => search(out, &Darts::cifar10(), &a),
+        "fbnet" => search(out, &FbNet::imagenet(), &a),
+        "fbnet-cifar" => search(out, &FbNet::cifar100(), &a),
         other => Err(CliError::Usage(format!(
             "--space `{other}`: available spaces are nb201, mbv2, mbv2-1.0, mbv3, alphanet, attentivenas, fbnet, fbnet-cifar, darts"
         ))),
@@ -146,14 +147,7 @@ fn accuracy_predictor<S: Encode>(space: &S, path: &Path) -> CliResult<KernelRidg
     Ok(kr.fit(x.view(), y.view())?)
 }
 
-/// Write `value` to `path` atomically (a temporary file in the same folder, then a rename).
-fn write_atomic(path: &Path, value: &Value) -> CliResult<()> {
-    let tmp = path.with_extension("tmp-edgeopt");
-    std::fs::write(&tmp, value.to_string()).map_err(io_err(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(io_err(path))
-}
-
-fn search<S>(space: &S, a: &SearchArgs) -> CliResult<()>
+fn search<S>(out: &mut Out, space: &S, a: &SearchArgs) -> CliResult<()>
 where
     S: Encode + Lower,
     S::Arch: Serialize + DeserializeOwned,
@@ -220,12 +214,12 @@ where
             let cons = Constraints { max_latency: a.max_latency, max_energy: None };
             let points = pareto_sweep(space, &objective, cons, &a.sweep, cfg)?;
             for p in &points {
-                println!(
+                out.line(
                     "{}",
                     json!({"t": p.t, "arch": space.key(&p.arch), "accuracy": p.eval.accuracy, "latency": p.eval.latency})
                 );
             }
-            println!("{}", json!({"pareto_points": points.len()}));
+            out.line(json!({"pareto_points": points.len()}));
         }
         "evolution" => {
             let cfg = EvolutionConfig {
@@ -249,7 +243,7 @@ where
             saving?;
             let best = &state.population[0];
             let e = evo.evaluation(best)?;
-            println!(
+            out.line(
                 "{}",
                 json!({"best": describe(best, e), "generations": state.generation, "evaluations": evo.evaluations()})
             );
@@ -276,9 +270,9 @@ where
             saving?;
             let front = nsga.front(&state);
             for (arch, v) in &front {
-                println!("{}", describe(arch, Evaluation::new(-v[1], v[0])));
+                out.line(describe(arch, Evaluation::new(-v[1], v[0])));
             }
-            println!(
+            out.line(
                 "{}",
                 json!({"front": front.len(), "generations": state.generation, "evaluations": nsga.evaluations()})
             );
@@ -297,7 +291,7 @@ fn fingerprint(a: &SearchArgs, algorithm: &str) -> Value {
 
 fn save<T: Serialize>(a: &SearchArgs, algorithm: &str, state: &T) -> CliResult<()> {
     match &a.checkpoint {
-        Some(path) => write_atomic(path, &json!({"run": fingerprint(a, algorithm), "state": state})),
+        Some(path) => write_atomic(path, json!({"run": fingerprint(a, algorithm), "state": state}).to_string().as_bytes(), &[]),
         None => Ok(()),
     }
 }

@@ -15,7 +15,7 @@ use edgeopt::predictors::rand::SeedableRng;
 use edgeopt::predictors::rand::rngs::ChaCha8Rng;
 use serde_json::json;
 
-use super::{CliError, CliResult};
+use super::{CliError, CliResult, Out};
 
 /// Load a NAS-Bench-201-keyed table (`arch_str` column).
 pub fn nb201_table(data: &Path, space: &str) -> CliResult<(Nb201, ArchTable<Nb201Arch>)> {
@@ -27,7 +27,7 @@ pub fn nb201_table(data: &Path, space: &str) -> CliResult<(Nb201, ArchTable<Nb20
     Ok((nb, table))
 }
 
-pub fn monotonicity(data: &Path, metric: &str) -> CliResult<()> {
+pub fn monotonicity(data: &Path, metric: &str, out: &mut Out) -> CliResult<()> {
     let table = DeviceTable::read(data)?;
     let prefix = match metric {
         "latency" => "latency_",
@@ -40,15 +40,15 @@ pub fn monotonicity(data: &Path, metric: &str) -> CliResult<()> {
     }
     let values = cols.iter().map(|c| table.numeric(c)).collect::<Result<Vec<_>, _>>()?;
     let m = srcc_matrix(&values)?;
-    println!("device,{}", cols.join(","));
+    out.record(std::iter::once("device".to_string()).chain(cols.iter().cloned()));
     for (c, row) in cols.iter().zip(&m) {
-        println!("{c},{}", row.iter().map(|v| format!("{v:.6}")).collect::<Vec<_>>().join(","));
+        out.record(std::iter::once(c.clone()).chain(row.iter().map(|v| format!("{v:.6}"))));
     }
     let off: Vec<f64> = (0..m.len())
         .flat_map(|i| (0..m.len()).filter(move |&j| j != i).map(move |j| (i, j)))
         .map(|(i, j)| m[i][j])
         .collect();
-    println!("# mean off-diagonal SRCC {:.4}", off.iter().sum::<f64>() / off.len() as f64);
+    out.line(format_args!("# mean off-diagonal SRCC {:.4}", off.iter().sum::<f64>() / off.len() as f64));
     Ok(())
 }
 
@@ -82,7 +82,7 @@ pub struct ProxyTarget {
 }
 
 /// `edgeopt adapt`.
-pub fn adapt_cmd(a: &ProxyTarget, samples: usize, validation: usize) -> CliResult<()> {
+pub fn adapt_cmd(a: &ProxyTarget, samples: usize, validation: usize, out: &mut Out) -> CliResult<()> {
     let (proxy, target, seed) = (a.proxy.as_str(), a.target.as_str(), a.seed);
     let (nb, t) = nb201_table(&a.data, &a.space)?;
     let w = proxy_predictor(&nb, &t, proxy)?;
@@ -93,19 +93,16 @@ pub fn adapt_cmd(a: &ProxyTarget, samples: usize, validation: usize) -> CliResul
     let truth: Vec<f64> = pool.iter().map(|a| dev.inner().peek(a).map_or(f64::NAN, |m| m.latency)).collect();
     let before = spearman(&predict_all(&nb, &w, &pool)?, &truth)?;
     let after = spearman(&predict_all(&nb, &ad.predictor, &pool)?, &truth)?;
-    println!(
-        "{}",
-        json!({
+    out.line(json!({
             "proxy": proxy, "target": target, "srcc_before": before, "srcc_after": after,
             "measurements_used": dev.count(), "lambda": ad.predictor.lambda, "alpha": ad.predictor.alpha,
             "nonzero_corrections": ad.predictor.b.iter().filter(|v| **v != 0.0).count(),
-        })
-    );
+    }));
     Ok(())
 }
 
 /// `edgeopt one-proxy`.
-pub fn one_proxy_cmd(a: &ProxyTarget, accuracy: &str, samples: usize, threshold: f64) -> CliResult<()> {
+pub fn one_proxy_cmd(a: &ProxyTarget, accuracy: &str, samples: usize, threshold: f64, out: &mut Out) -> CliResult<()> {
     let (proxy, target, seed) = (a.proxy.as_str(), a.target.as_str(), a.seed);
     let (nb, t) = nb201_table(&a.data, &a.space)?;
     let acc = t.complete(accuracy)?;
@@ -121,13 +118,10 @@ pub fn one_proxy_cmd(a: &ProxyTarget, accuracy: &str, samples: usize, threshold:
     let gap = mean_gap_to_oracle(&r.set, &all, 20)?;
     let set: Vec<_> =
         r.set.iter().map(|m| json!({"arch": nb.key(&m.arch), "accuracy": m.accuracy, "latency": m.latency})).collect();
-    println!(
-        "{}",
-        json!({
+    out.line(json!({
             "proxy": proxy, "target": target, "srcc_estimate": r.srcc_estimate, "adapted": r.adapted,
             "srcc_adapted": r.srcc_adapted, "measurements_used": r.measurements_used, "set": set,
             "mean_gap_to_oracle": gap,
-        })
-    );
+    }));
     Ok(())
 }

@@ -126,7 +126,7 @@ pub enum SimError {
         message: String,
     },
     /// A layer CSV file could not be read.
-    #[error("{file}: row {row}: {message}")]
+    #[error("{file}: {}{message}", if *.row > 0 { format!("row {}: ", .row) } else { String::new() })]
     Csv {
         /// File name.
         file: String,

@@ -42,10 +42,15 @@ struct Row {
 /// let layers = edgeopt_accel_sim::layer_csv::parse(text, "net.csv").unwrap();
 /// assert_eq!(layers[0].output_rows(), 112);
 /// assert!(edgeopt_accel_sim::layer_csv::parse("name,type\nx,CONV\n", "bad.csv").is_err());
+/// // A misspelt column is an error, not silently ignored.
+/// let bad = "name,type,k,c,r,s,y,x,stirde\nc,CONV,8,8,3,3,9,9,2\n";
+/// assert!(edgeopt_accel_sim::layer_csv::parse(bad, "bad.csv").unwrap_err().to_string().contains("`stirde`"));
 /// ```
 pub fn parse(text: &str, file: &str) -> Result<Vec<Layer>> {
     let mut rdr = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
     let err = |row: usize, message: String| SimError::Csv { file: file.to_string(), row, message };
+    let headers = rdr.headers().map_err(|e| err(0, e.to_string()))?.clone();
+    check_columns(&headers).map_err(|m| err(0, m))?;
     let mut out = Vec::new();
     for (i, rec) in rdr.deserialize::<Row>().enumerate() {
         let row = i + 1;
@@ -77,15 +82,53 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Layer>> {
     Ok(out)
 }
 
+/// The columns a layer table may have; a misspelt optional column would otherwise be ignored
+/// silently (`stirde` leaving every stride at 1).
+const COLUMNS: [&str; 12] = ["name", "type", "k", "c", "r", "s", "y", "x", "stride", "stride_y", "stride_x", "groups"];
+const REQUIRED: [&str; 8] = ["name", "type", "k", "c", "r", "s", "y", "x"];
+
+fn check_columns(headers: &csv::StringRecord) -> std::result::Result<(), String> {
+    let names: Vec<&str> = headers.iter().collect();
+    for (i, h) in names.iter().enumerate() {
+        if !COLUMNS.contains(h) {
+            return Err(format!("unknown column `{h}` (expected {})", COLUMNS.join(", ")));
+        }
+        if names[..i].contains(h) {
+            return Err(format!("column `{h}` appears twice"));
+        }
+    }
+    if let Some(missing) = REQUIRED.iter().find(|r| !names.contains(r)) {
+        return Err(format!("missing column `{missing}` (required: {})", REQUIRED.join(", ")));
+    }
+    Ok(())
+}
+
+/// The largest layer-table or mapping file read (64 MiB, about a million layers): a larger one
+/// is refused before it is read into memory.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// Read a text file of at most [`MAX_FILE_BYTES`]; errors name the file.
+pub fn read_text(path: &Path) -> Result<String> {
+    use std::io::Read;
+    let name = path.display().to_string();
+    let io = |e: std::io::Error| SimError::Csv { file: name.clone(), row: 0, message: e.to_string() };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut text = String::new();
+    // One byte more than the limit tells "at the limit" from "above it", even for pipes.
+    file.take(MAX_FILE_BYTES + 1).read_to_string(&mut text).map_err(io)?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(SimError::Csv {
+            file: name,
+            row: 0,
+            message: format!("larger than the {MAX_FILE_BYTES}-byte limit for layer and mapping files"),
+        });
+    }
+    Ok(text)
+}
+
 /// Read a layer table from a file.
 pub fn read(path: &Path) -> Result<Vec<Layer>> {
-    let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| SimError::Csv {
-        file: name.clone(),
-        row: 0,
-        message: e.to_string(),
-    })?;
-    parse(&text, &name)
+    parse(&read_text(path)?, &path.display().to_string())
 }
 
 /// Write layers as a CSV table that [`parse`] reads back.

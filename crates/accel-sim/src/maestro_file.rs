@@ -94,7 +94,9 @@ fn lex(text: &str, file: &str) -> Result<Lexer> {
         }
         if c.is_ascii_alphabetic() || c == '_' {
             let start = i;
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
+            // Names in MAESTRO's zoo carry dots and dashes (`torchvision.models.squeezenet`,
+            // `Conv2d-1`).
+            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || "_.-".contains(chars[i])) {
                 i += 1;
             }
             if i < chars.len() && chars[i] == '\'' {
@@ -202,12 +204,12 @@ fn extent(lx: &mut Lexer, consts: &HashMap<String, u64>, gemm: bool) -> Result<E
         && s == "Sz"
     {
         lx.pos += 1;
-        lx.expect('(')?;
+        lx.eat('(');
         let d = lx.ident()?;
         let Some(dim) = dim_name(&d, gemm) else {
             return lx.err(format!("unknown dimension `{d}` in Sz()"));
         };
-        lx.expect(')')?;
+        lx.eat(')');
         return Ok(Extent::Full(dim));
     }
     Ok(Extent::Fixed(lx.number(consts)?))
@@ -218,18 +220,18 @@ fn dataflow_block(lx: &mut Lexer, consts: &HashMap<String, u64>, gemm: bool) -> 
     let mut dirs = Vec::new();
     while !lx.eat('}') {
         let kw = lx.ident()?;
-        lx.expect('(')?;
+        lx.eat('(');
         match kw.as_str() {
             "SpatialMap" | "TemporalMap" => {
                 let size = extent(lx, consts, gemm)?;
-                lx.expect(',')?;
+                lx.eat(',');
                 let offset = extent(lx, consts, gemm)?;
-                lx.expect(')')?;
+                lx.eat(')');
                 let d = lx.ident()?;
                 let Some(dim) = dim_name(&d, gemm) else {
                     return lx.err(format!("unknown dimension `{d}`"));
                 };
-                lx.expect(';')?;
+                lx.eat(';');
                 dirs.push(if kw == "SpatialMap" {
                     Directive::Spatial { dim, size, offset }
                 } else {
@@ -238,14 +240,15 @@ fn dataflow_block(lx: &mut Lexer, consts: &HashMap<String, u64>, gemm: bool) -> 
             }
             "Cluster" => {
                 let n = extent(lx, consts, gemm)?;
-                if lx.eat(',') {
-                    let kind = lx.ident()?;
-                    if kind != "P" && kind != "L" {
-                        return lx.err(format!("cluster type must be P or L, found `{kind}`"));
-                    }
+                let comma = lx.eat(',');
+                match lx.peek() {
+                    Some(Tok::Ident(kind)) if kind == "P" || kind == "L" => lx.pos += 1,
+                    // After a comma a type must follow; without one the next directive may.
+                    _ if comma => return lx.err(format!("cluster type must be P or L, found {}", lx.describe())),
+                    _ => {}
                 }
-                lx.expect(')')?;
-                lx.expect(';')?;
+                lx.eat(')');
+                lx.eat(';');
                 dirs.push(Directive::Cluster(n));
             }
             other => return lx.err(format!("unknown directive `{other}`")),
@@ -256,12 +259,23 @@ fn dataflow_block(lx: &mut Lexer, consts: &HashMap<String, u64>, gemm: bool) -> 
 
 fn pairs(lx: &mut Lexer, consts: &HashMap<String, u64>) -> Result<Vec<(String, u64, usize)>> {
     lx.expect('{')?;
-    let mut out = Vec::new();
+    let mut out: Vec<(String, u64, usize)> = Vec::new();
     while !lx.eat('}') {
         let at = lx.pos;
         let k = lx.ident()?;
-        lx.expect(':')?;
+        // MAESTRO's tokenizer treats `:` as a separator: its own zoo writes `K 64`.
+        lx.eat(':');
         let v = lx.number(consts)?;
+        // A repeat with the same value is harmless (MAESTRO's UNet_RS.m writes `N: 1, N: 1`);
+        // with another value it is ambiguous.
+        if let Some((_, first, _)) = out.iter().find(|(seen, _, _)| *seen == k) {
+            if *first == v {
+                lx.eat(',');
+                continue;
+            }
+            lx.pos = at;
+            return lx.err(format!("`{k}` is given twice, as {first} and {v}"));
+        }
         out.push((k, v, at));
         lx.eat(',');
     }
@@ -269,7 +283,8 @@ fn pairs(lx: &mut Lexer, consts: &HashMap<String, u64>) -> Result<Vec<(String, u
 }
 
 fn layer_block(lx: &mut Lexer, consts: &HashMap<String, u64>) -> Result<MappedLayer> {
-    let name = lx.ident()?;
+    // The name is optional in MAESTRO (a nameless layer is called `Layer`).
+    let name = if lx.peek() == Some(&Tok::Punct('{')) { "Layer".to_string() } else { lx.ident()? };
     lx.expect('{')?;
     let mut kind = None;
     let mut dims: Vec<(String, u64, usize)> = Vec::new();
@@ -279,7 +294,7 @@ fn layer_block(lx: &mut Lexer, consts: &HashMap<String, u64>) -> Result<MappedLa
         let kw = lx.ident()?;
         match kw.as_str() {
             "Type" => {
-                lx.expect(':')?;
+                lx.eat(':');
                 let t = lx.ident()?;
                 let Some(k) = LayerType::parse(&t).filter(|k| *k != LayerType::Fc) else {
                     lx.pos -= 1;
@@ -358,12 +373,16 @@ pub fn parse_mapping(text: &str, file: &str) -> Result<MaestroNetwork> {
         match kw.as_str() {
             "Constant" => {
                 let name = lx.ident()?;
+                lx.eat(':');
                 let v = lx.number(&consts)?;
                 lx.eat(';');
                 consts.insert(name, v);
             }
             "Network" => {
-                net.name = lx.ident()?;
+                // The name is optional in MAESTRO.
+                if lx.peek() != Some(&Tok::Punct('{')) {
+                    net.name = lx.ident()?;
+                }
                 lx.expect('{')?;
                 while !lx.eat('}') {
                     let kw = lx.ident()?;
@@ -371,7 +390,12 @@ pub fn parse_mapping(text: &str, file: &str) -> Result<MaestroNetwork> {
                         lx.pos -= 1;
                         return lx.err(format!("expected `Layer`, found `{kw}`"));
                     }
-                    net.layers.push(layer_block(&mut lx, &consts)?);
+                    let mut layer = layer_block(&mut lx, &consts)?;
+                    // As in MAESTRO, a layer without directives keeps the previous layer's.
+                    if layer.dataflow.is_none() {
+                        layer.dataflow = net.layers.last().and_then(|l: &MappedLayer| l.dataflow.clone());
+                    }
+                    net.layers.push(layer);
                 }
                 seen_any = true;
             }
@@ -402,26 +426,34 @@ pub fn parse_hardware(text: &str, file: &str) -> Result<HardwareConfig> {
     let mut hw = HardwareConfig::new(256, 64, 64);
     let no_consts = HashMap::new();
     let mut lx = lex(text, file)?;
+    let mut seen: Vec<&'static str> = Vec::new();
     while lx.peek().is_some() {
+        let at = lx.pos;
         let key = lx.ident()?;
-        lx.expect(':')?;
+        lx.eat(':');
         let v = lx.number(&no_consts)?;
         lx.eat(';');
-        let slot = match key.to_ascii_lowercase().as_str() {
-            "numpes" | "num_pes" => &mut hw.num_pes,
-            "l1size" | "l1_size" => &mut hw.l1_bytes,
-            "l2size" | "l2_size" => &mut hw.l2_bytes,
-            "noc_bw" | "nocbw" => &mut hw.noc_bw,
-            "noc_numhops" | "noc_hops" => &mut hw.noc_hops,
-            "noc_hoplatency" | "noc_hop_latency" => &mut hw.hop_latency,
-            "offchip_bw" | "offchipbw" => &mut hw.offchip_bw,
-            "vectorwidth" | "vector_width" => &mut hw.vector_width,
-            "elementbytes" | "element_bytes" => &mut hw.element_bytes,
+        // MAESTRO's own hardware files (`data/hw/*.m`) use the `*_cstr` names.
+        let (canonical, slot) = match key.to_ascii_lowercase().as_str() {
+            "numpes" | "num_pes" => ("NumPEs", &mut hw.num_pes),
+            "l1size" | "l1_size" | "l1_size_cstr" => ("L1Size", &mut hw.l1_bytes),
+            "l2size" | "l2_size" | "l2_size_cstr" => ("L2Size", &mut hw.l2_bytes),
+            "noc_bw" | "nocbw" | "noc_bw_cstr" => ("NoC_BW", &mut hw.noc_bw),
+            "noc_numhops" | "noc_hops" => ("NoC_NumHops", &mut hw.noc_hops),
+            "noc_hoplatency" | "noc_hop_latency" => ("NoC_HopLatency", &mut hw.hop_latency),
+            "offchip_bw" | "offchipbw" | "offchip_bw_cstr" => ("OffChip_BW", &mut hw.offchip_bw),
+            "vectorwidth" | "vector_width" => ("VectorWidth", &mut hw.vector_width),
+            "elementbytes" | "element_bytes" => ("ElementBytes", &mut hw.element_bytes),
             _ => {
-                lx.pos -= 3;
+                lx.pos = at;
                 return lx.err(format!("unknown hardware key `{key}`"));
             }
         };
+        if seen.contains(&canonical) {
+            lx.pos = at;
+            return lx.err(format!("hardware key `{key}` sets {canonical} a second time"));
+        }
+        seen.push(canonical);
         *slot = v;
     }
     Ok(hw)

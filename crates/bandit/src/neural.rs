@@ -138,6 +138,14 @@ struct NeuralBanditData {
 impl TryFrom<NeuralBanditData> for NeuralBandit {
     type Error = BanditError;
     fn try_from(s: NeuralBanditData) -> Result<NeuralBandit> {
+        // The constructor's checks build a network of the configured width: make sure that is
+        // the saved network's width first, so a small file cannot ask for a huge allocation.
+        if s.cfg.width / 2 * 2 != s.net.m() {
+            return Err(BanditError::Data {
+                file: "<saved policy>".into(),
+                message: format!("configured width {} but the saved network has {}", s.cfg.width, s.net.m()),
+            });
+        }
         // Re-validate the configuration through the constructor's checks.
         NeuralBandit::new(s.net.d(), s.cfg)?;
         let (p, m, d) = (s.net.n_params(), s.net.m(), s.net.d());
@@ -173,6 +181,9 @@ impl TryFrom<NeuralBanditData> for NeuralBandit {
     }
 }
 
+/// The most first-layer weights (width × d) a network may have: 1 GiB of `f64`.
+const MAX_PARAMS: usize = 1 << 27;
+
 fn diag_inverse(z: &[f64], m: usize) -> Vec<f64> {
     z.iter().map(|v| 1.0 / (m as f64 * v)).collect()
 }
@@ -202,6 +213,13 @@ impl NeuralBandit {
             && !(0.0..=1.0).contains(&e)
         {
             return bad("epsilon", e.to_string(), "must be in [0, 1]");
+        }
+        // Refused before allocating: a network of width × d weights, and an m × m last-layer Z.
+        if d.checked_mul(cfg.width).is_none_or(|n| n > MAX_PARAMS) {
+            return bad("width", format!("{} (with d = {d})", cfg.width), "width × d must be at most 2^27");
+        }
+        if cfg.confidence == Confidence::LastLayer && cfg.width > 4096 {
+            return bad("width", cfg.width.to_string(), "a last-layer Z needs width ≤ 4096");
         }
         let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
         let net = Network::new(d, cfg.width, &mut rng);

@@ -195,7 +195,7 @@ pub fn simulate<E: Environment, P: Policy + ?Sized>(env: &mut E, policy: &mut P,
             Delay::Missing { max, p } => (delays.random_range(1..=max.max(1)), delays.random_bool(p.clamp(0.0, 1.0))),
         };
         if !lost {
-            pending.entry(t + delay).or_default().push((d.id, r));
+            pending.entry(t.saturating_add(delay)).or_default().push((d.id, r));
         }
     }
     Ok(curve)

@@ -262,6 +262,12 @@ fn corrupted_saved_state_is_an_error_not_a_panic() {
     let mut json: serde_json::Value = serde_json::to_value(&p).unwrap();
     json["net"]["m"] = serde_json::json!(7);
     assert!(serde_json::from_value::<NeuralBandit>(json).is_err());
+    // A configured width the saved network does not have is refused before a network of that
+    // width is built (a few bytes must not be able to ask for gigabytes).
+    let mut json: serde_json::Value = serde_json::to_value(&p).unwrap();
+    json["cfg"]["width"] = serde_json::json!(1 << 26);
+    let e = serde_json::from_value::<NeuralBandit>(json).unwrap_err().to_string();
+    assert!(e.contains("configured width 67108864"), "{e}");
     // The training set: a non-zero outside the context, a count that disagrees with the total.
     let mut json: serde_json::Value = serde_json::to_value(&p).unwrap();
     json["obs"]["index"] = serde_json::json!([3]);

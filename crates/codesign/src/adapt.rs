@@ -64,10 +64,11 @@ where
             reason: "need at least 2 of each".into(),
         });
     }
-    if samples + validation > pool.len() {
+    // Checked: a wrapped sum of two huge requests would pass the bound below.
+    if samples.checked_add(validation).is_none_or(|n| n > pool.len()) {
         return Err(CodesignError::InvalidParam {
-            name: "samples",
-            value: (samples + validation).to_string(),
+            name: "samples + validation",
+            value: format!("{samples} + {validation}"),
             reason: format!("only {} architectures can be measured on the target", pool.len()),
         });
     }

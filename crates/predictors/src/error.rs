@@ -83,7 +83,7 @@ pub enum PredictorError {
         source: BoxError,
     },
     /// A data file is malformed.
-    #[error("{file}: row {row}, column `{column}`: {message}")]
+    #[error("{file}: {}{message}", data_location(*.row, .column))]
     Data {
         /// File name.
         file: String,
@@ -97,6 +97,18 @@ pub enum PredictorError {
     /// A serialised model could not be read or written.
     #[error("model (de)serialisation: {0}")]
     Serde(String),
+}
+
+/// "row 3, column `x`: " with the parts that are known (row 0: the header or the whole file).
+fn data_location(row: usize, column: &str) -> String {
+    let mut parts = Vec::new();
+    if row > 0 {
+        parts.push(format!("row {row}"));
+    }
+    if !column.is_empty() {
+        parts.push(format!("column `{column}`"));
+    }
+    if parts.is_empty() { String::new() } else { format!("{}: ", parts.join(", ")) }
 }
 
 /// Shorthand for results of this crate.

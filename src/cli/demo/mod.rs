@@ -9,7 +9,8 @@ mod nas;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::{CliResult, io_err};
+use super::output::ReportDir;
+use super::{CliResult, Out, io_err};
 
 /// The report under construction.
 pub struct Report {
@@ -21,20 +22,26 @@ pub struct Report {
     pub summary: String,
 }
 
-pub fn run(out: &Path) -> CliResult<()> {
+pub fn run(out: &Path, stdout: &mut Out) -> CliResult<()> {
     let t0 = Instant::now();
-    std::fs::create_dir_all(out).map_err(io_err(out))?;
-    let mut r =
-        Report { dir: out.to_path_buf(), md: String::from("# edgeopt demo report\n\n"), summary: String::new() };
+    // Everything goes into a temporary folder that replaces `out` only once complete, so an
+    // interrupted run leaves the old report or the new one, never a mix.
+    let staging = ReportDir::create(out)?;
+    let mut r = Report {
+        dir: staging.path().to_path_buf(),
+        md: String::from("# edgeopt demo report\n\n"),
+        summary: String::new(),
+    };
     let (fastest, cycles) = accel::section(&mut r)?;
     nas::section(&mut r)?;
     codesign::section(&mut r)?;
     bandit::section(&mut r)?;
-    let report = out.join("report.md");
-    std::fs::write(&report, &r.md).map_err(io_err(&report))?;
-    print!("{}", r.summary);
-    println!("report: {}", report.display());
-    println!("demo finished in {:.2} s", t0.elapsed().as_secs_f64());
-    println!("MobileNetV2 fastest accelerator: {fastest} at {cycles} cycles");
+    let staged = r.dir.join("report.md");
+    std::fs::write(&staged, &r.md).map_err(io_err(&staged))?;
+    staging.commit()?;
+    stdout.push(&r.summary);
+    stdout.line(format_args!("report: {}", out.join("report.md").display()));
+    stdout.line(format_args!("demo finished in {:.2} s", t0.elapsed().as_secs_f64()));
+    stdout.line(format_args!("MobileNetV2 fastest accelerator: {fastest} at {cycles} cycles"));
     Ok(())
 }
