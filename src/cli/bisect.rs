@@ -87,9 +87,8 @@ pub fn run(a: &BisectArgs, out: &mut Out) -> CliResult<()> {
         let arch = r.arch.map(|x| edgeopt::nas::SearchSpace::key(&nb, &x));
         let accuracy = r.arch.and_then(|x| t.archs.iter().position(|y| *y == x)).map(|i| acc[i]);
         out.line(
-            "{}",
             json!({"constraint": c, "arch": arch, "t": r.t, "latency": r.latency.is_finite().then_some(r.latency),
-                   "accuracy": accuracy, "met": r.arch.is_some(), "measurements": target.count() - before})
+                   "accuracy": accuracy, "met": r.arch.is_some(), "measurements": target.count() - before}),
         );
     }
     out.line(json!({"target": target.name(), "constraints": a.constraint.len(), "measurements": target.count()}));

@@ -225,7 +225,7 @@ pub fn run(a: &CodesignArgs) -> CliResult<Out> {
         .collect();
     let admitted = admissible.iter().filter(|a| **a).count();
     if admitted == 0 {
-        let smallest = (0..n_hw).filter_map(|h| s.space.get(h).ok().map(|a| a.hardware.num_pes())).min().unwrap_or(0);
+        let smallest = (0..n_hw).filter_map(|h| s.space.get(h).map(|a| a.hardware.num_pes())).min().unwrap_or(0);
         return Err(CliError::Usage(format!(
             "--max-pes {}: admits none of the {n_hw} accelerators (the smallest has {smallest} PEs)",
             max_pes.unwrap_or(0)

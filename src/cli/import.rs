@@ -1,6 +1,6 @@
 //! `edgeopt import onnx MODEL [--input-shape ...] [--format csv|maestro] [--out FILE]`
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use edgeopt::onnx::{InputShapes, load};

@@ -214,9 +214,7 @@ where
             let cons = Constraints { max_latency: a.max_latency, max_energy: None };
             let points = pareto_sweep(space, &objective, cons, &a.sweep, cfg)?;
             for p in &points {
-                out.line(
-                    "{}",
-                    json!({"t": p.t, "arch": space.key(&p.arch), "accuracy": p.eval.accuracy, "latency": p.eval.latency})
+                out.line(json!({"t": p.t, "arch": space.key(&p.arch), "accuracy": p.eval.accuracy, "latency": p.eval.latency})
                 );
             }
             out.line(json!({"pareto_points": points.len()}));
@@ -244,8 +242,7 @@ where
             let best = &state.population[0];
             let e = evo.evaluation(best)?;
             out.line(
-                "{}",
-                json!({"best": describe(best, e), "generations": state.generation, "evaluations": evo.evaluations()})
+                json!({"best": describe(best, e), "generations": state.generation, "evaluations": evo.evaluations()}),
             );
         }
         "nsga2" => {
@@ -272,10 +269,7 @@ where
             for (arch, v) in &front {
                 out.line(describe(arch, Evaluation::new(-v[1], v[0])));
             }
-            out.line(
-                "{}",
-                json!({"front": front.len(), "generations": state.generation, "evaluations": nsga.evaluations()})
-            );
+            out.line(json!({"front": front.len(), "generations": state.generation, "evaluations": nsga.evaluations()}));
         }
         other => return Err(CliError::Usage(format!("--algorithm `{other}`: expected evolution or nsga2"))),
     }
@@ -291,7 +285,9 @@ fn fingerprint(a: &SearchArgs, algorithm: &str) -> Value {
 
 fn save<T: Serialize>(a: &SearchArgs, algorithm: &str, state: &T) -> CliResult<()> {
     match &a.checkpoint {
-        Some(path) => write_atomic(path, json!({"run": fingerprint(a, algorithm), "state": state}).to_string().as_bytes(), &[]),
+        Some(path) => {
+            write_atomic(path, json!({"run": fingerprint(a, algorithm), "state": state}).to_string().as_bytes(), &[])
+        }
         None => Ok(()),
     }
 }
