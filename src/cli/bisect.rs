@@ -37,19 +37,19 @@ pub struct BisectArgs {
     #[arg(long, default_value_t = 0.02)]
     delta: f64,
     /// Step of t.
-    #[arg(long, default_value_t = 0.001)]
+    #[arg(long, default_value_t = 0.001, value_parser = super::args::probability)]
     granularity: f64,
     /// Dataflow of the target accelerator.
     #[arg(long, default_value = "kc-p")]
     dataflow: String,
     /// Processing elements of the target accelerator.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 256, value_parser = super::args::count_u64::<1, { u64::MAX }>)]
     pes: u64,
     /// NoC bandwidth of the target accelerator.
-    #[arg(long, default_value_t = 600)]
+    #[arg(long, default_value_t = 600, value_parser = super::args::count_u64::<1, { u64::MAX }>)]
     noc_bw: u64,
     /// Off-chip bandwidth of the target accelerator.
-    #[arg(long, default_value_t = 150)]
+    #[arg(long, default_value_t = 150, value_parser = super::args::count_u64::<1, { u64::MAX }>)]
     offchip_bw: u64,
 }
 

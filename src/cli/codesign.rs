@@ -36,10 +36,10 @@ pub struct CodesignArgs {
     accuracy_file: Option<PathBuf>,
     /// Sample this many architectures (seeded): from the table's rows, or from the space, each of
     /// which must then be in --accuracy-file.
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::count::<1, { super::args::MAX_COUNT }>)]
     archs: Option<usize>,
     /// Sample this many accelerators of the grid (seeded).
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::count::<1, { super::args::MAX_COUNT }>)]
     accelerators: Option<usize>,
     /// `all` accelerators as proxies, or one index of the (sampled) grid.
     #[arg(long, default_value = "all")]
@@ -48,10 +48,10 @@ pub struct CodesignArgs {
     #[arg(long, default_value = "thesis")]
     grid: String,
     /// Resource budget: most PEs allowed.
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::count_u64::<1, { u64::MAX }>)]
     max_pes: Option<u64>,
     /// Largest proxy Pareto set kept in stage 1 (K).
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = super::args::count::<1, { super::args::MAX_COUNT }>)]
     max_set: usize,
     /// Seed of the architecture and accelerator samples.
     #[arg(long, default_value_t = 0)]

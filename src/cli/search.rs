@@ -44,29 +44,29 @@ pub struct SearchArgs {
     #[arg(long, default_value = "kc-p")]
     dataflow: String,
     /// Processing elements.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 256, value_parser = super::args::count_u64::<1, { u64::MAX }>)]
     pes: u64,
     /// NoC bandwidth.
-    #[arg(long, default_value_t = 600)]
+    #[arg(long, default_value_t = 600, value_parser = super::args::count_u64::<1, { u64::MAX }>)]
     noc_bw: u64,
     /// Off-chip bandwidth.
-    #[arg(long, default_value_t = 150)]
+    #[arg(long, default_value_t = 150, value_parser = super::args::count_u64::<1, { u64::MAX }>)]
     offchip_bw: u64,
     /// `evolution` or `nsga2` (minimises latency and −accuracy).
     #[arg(long, default_value = "evolution")]
     algorithm: String,
     /// Latency bound (evolution).
-    #[arg(long)]
+    #[arg(long, value_parser = super::args::positive)]
     max_latency: Option<f64>,
     /// Trade-off weights t ∈ [0, 1] for the weighted-fitness Pareto sweep, comma-separated
     /// (evolution; replaces the single constrained search).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = super::args::probability)]
     sweep: Vec<f64>,
     /// Population.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, value_parser = super::args::count::<2, { super::args::MAX_COUNT }>)]
     population: usize,
     /// Generations.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 20, value_parser = super::args::count::<0, { super::args::MAX_COUNT }>)]
     generations: usize,
     /// State file: written after every generation; a run resumes from it when it exists.
     #[arg(long, conflicts_with = "sweep")]

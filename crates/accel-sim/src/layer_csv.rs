@@ -84,7 +84,8 @@ pub fn parse(text: &str, file: &str) -> Result<Vec<Layer>> {
 
 /// The columns a layer table may have; a misspelt optional column would otherwise be ignored
 /// silently (`stirde` leaving every stride at 1).
-const COLUMNS: [&str; 12] = ["name", "type", "k", "c", "r", "s", "y", "x", "stride", "stride_y", "stride_x", "groups"];
+const COLUMNS: [&str; 13] =
+    ["name", "type", "k", "c", "r", "s", "y", "x", "stride", "stride_y", "stride_x", "groups", "batch"];
 const REQUIRED: [&str; 8] = ["name", "type", "k", "c", "r", "s", "y", "x"];
 
 fn check_columns(headers: &csv::StringRecord) -> std::result::Result<(), String> {
