@@ -62,7 +62,7 @@ pub struct AttentiveNas {
     pub head_widths: Vec<u64>,
     /// Classes.
     pub classes: u64,
-    /// What non-convolution layers [`SearchSpace::layers`] emits.
+    /// What non-convolution layers [`Lower::layers`] emits.
     pub lowering: Lowering,
 }
 

@@ -86,7 +86,7 @@ pub struct Darts {
     pub cells: usize,
     /// Classes.
     pub classes: u64,
-    /// What non-convolution layers [`SearchSpace::layers`] emits.
+    /// What non-convolution layers [`Lower::layers`] emits.
     pub lowering: Lowering,
 }
 

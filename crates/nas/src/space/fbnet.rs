@@ -91,7 +91,7 @@ pub struct FbNet {
     pub final_conv: u64,
     /// Classes.
     pub classes: u64,
-    /// What non-convolution layers [`SearchSpace::layers`] emits.
+    /// What non-convolution layers [`Lower::layers`] emits.
     pub lowering: Lowering,
 }
 

@@ -57,7 +57,7 @@ pub enum Head {
 /// Encoding: for each block slot, a one-hot over the (kernel, expansion) pairs (all zero for an
 /// unused slot) — or, for OFA MobileNetV3, OFA's layout of a kernel one-hot then an expansion
 /// one-hot per slot — then a one-hot over the resolutions when there are several, then a
-/// constant 1. [`SearchSpace::encoding_len`] gives the length (128 for OFA MobileNetV3).
+/// constant 1. [`Encode::encoding_len`](crate::Encode::encoding_len) gives the length (128 for OFA MobileNetV3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MobileNetSpace {
     /// Name reported by [`SearchSpace::name`].
@@ -86,7 +86,7 @@ pub struct MobileNetSpace {
     pub depths: Vec<u8>,
     /// Separate kernel and expansion one-hots per slot (OFA's encoder) instead of joint pairs.
     pub separate_onehots: bool,
-    /// What non-convolution layers [`SearchSpace::layers`] emits.
+    /// What non-convolution layers [`Lower::layers`] emits.
     pub lowering: Lowering,
 }
 

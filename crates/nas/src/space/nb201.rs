@@ -74,7 +74,7 @@ pub struct Nb201 {
     pub channels: u64,
     /// Cells per stage.
     pub cells_per_stage: u64,
-    /// What non-convolution layers [`SearchSpace::layers`] emits.
+    /// What non-convolution layers [`Lower::layers`] emits.
     pub lowering: Lowering,
 }
 
