@@ -93,16 +93,18 @@ enum Command {
         #[arg(long, default_value = "latency")]
         metric: String,
     },
-    /// Adapt the proxy's linear latency predictor to a target (AdaProxy, eq. 3.3); prints JSON.
+    /// Adapt the proxy's linear latency predictor to a target (AdaProxy, eq. 3.3), or a pool of
+    /// proxies jointly; prints JSON.
     Adapt {
         #[command(flatten)]
         pt: workflows::ProxyTarget,
         /// Training measurements on the target.
         #[arg(long)]
         samples: usize,
-        /// Validation measurements for choosing λ.
-        #[arg(long, default_value_t = 20)]
-        validation: usize,
+        /// Validation measurements for choosing λ with a single proxy (default 20); a pool is
+        /// cross-validated on the --samples measurements instead.
+        #[arg(long)]
+        validation: Option<usize>,
     },
     /// Semi-decoupled co-design (alg. 6) against the fully-coupled optimum; prints JSON (results,
     /// then a summary line).

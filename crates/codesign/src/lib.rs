@@ -9,6 +9,8 @@
 //! * [`semi_decoupled`] — two-stage architecture/accelerator co-design (alg. 6) with its
 //!   fully-coupled and fully-decoupled baselines.
 //! * [`adapt`] — the proxy's linear predictor and AdaProxy adaptation to a target.
+//! * [`pool`] — adaptation and one-proxy NAS from a pool of proxies ([`ProxyPool`]), with
+//!   measurements chosen by a [`Selection`] strategy.
 #![deny(missing_docs)]
 
 pub mod adapt;
@@ -17,10 +19,14 @@ mod device;
 mod error;
 pub mod monotonicity;
 pub mod one_proxy;
+pub mod pool;
+mod select;
 pub mod semi_decoupled;
 mod table;
 
 pub use bisection::{Bisection, Bisection2, Bisection2Result, BisectionResult, weighted_argmin};
 pub use device::{AcceleratorDevice, Counted, Device, FnDevice, Measurement, TableDevice};
 pub use error::{BoxError, CodesignError, Result};
+pub use pool::ProxyPool;
+pub use select::Selection;
 pub use table::ArchTable;

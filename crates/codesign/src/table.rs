@@ -1,11 +1,15 @@
 //! A measurement table keyed by architecture: the wide CSV of [`DeviceTable`] with its key column
 //! parsed by a search space.
 
-use edgeopt_nas::SearchSpace;
+use std::collections::HashMap;
+
+use edgeopt_nas::{Encode, SearchSpace};
 use edgeopt_predictors::data::DeviceTable;
 
+use crate::adapt::{fit_proxy, predict_all};
 use crate::device::TableDevice;
 use crate::error::{CodesignError, Result};
+use crate::pool::ProxyPool;
 
 /// Architectures of a table, in row order, and the table itself.
 ///
@@ -70,5 +74,39 @@ impl<A: Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync> ArchTable<
                 .zip(lat.iter().zip(&en))
                 .filter_map(|(a, (l, e))| Some((a.clone(), (*l)?, e.unwrap_or(0.0)))),
         ))
+    }
+
+    /// The named columns as a [`ProxyPool`] over `candidates`: each proxy's measured values, and
+    /// where a proxy has no measurement for a candidate, the prediction of its linear predictor
+    /// fitted on the rows it does have.
+    pub fn proxy_pool<S: Encode<Arch = A>>(&self, space: &S, names: &[String], candidates: &[A]) -> Result<ProxyPool> {
+        let row: HashMap<&A, usize> = self.archs.iter().enumerate().map(|(i, a)| (a, i)).collect();
+        let mut columns = Vec::with_capacity(names.len());
+        for name in names {
+            let col = self.column(name)?;
+            let (have, lat): (Vec<A>, Vec<f64>) =
+                self.archs.iter().zip(&col).filter_map(|(a, l)| Some((a.clone(), (*l)?))).unzip();
+            if have.is_empty() {
+                return Err(CodesignError::InvalidParam {
+                    name: "proxy",
+                    value: name.clone(),
+                    reason: "the column has no measurements".into(),
+                });
+            }
+            let missing: Vec<A> =
+                candidates.iter().filter(|a| row.get(a).and_then(|&i| col[i]).is_none()).cloned().collect();
+            let filled: HashMap<A, f64> = if missing.is_empty() {
+                HashMap::new()
+            } else {
+                let model = fit_proxy(space, &have, &lat)?;
+                missing.iter().cloned().zip(predict_all(space, &model, &missing)?).collect()
+            };
+            let values = candidates
+                .iter()
+                .map(|a| row.get(a).and_then(|&i| col[i]).or_else(|| filled.get(a).copied()).unwrap_or(f64::NAN))
+                .collect();
+            columns.push((name.clone(), values));
+        }
+        ProxyPool::new(columns)
     }
 }
