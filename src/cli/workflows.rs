@@ -162,7 +162,7 @@ pub fn adapt_cmd(a: &ProxyTarget, samples: usize, validation: Option<usize>) -> 
         let after = spearman(&predict_pool(&nb, &ad.predictor, &cands, &pool)?, &truth)?;
         merged(
             json!({"srcc_before": before, "srcc_after": after, "measurements_used": dev.count()}),
-            pool_json(&names, &ad.predictor),
+            pool_json(&pool.names, &ad.predictor),
         )
     };
     println!("{}", merged(common, out));
@@ -212,8 +212,11 @@ pub fn one_proxy_cmd(a: &ProxyTarget, accuracy: &str, samples: usize, threshold:
         let pool = t.proxy_pool(&nb, &names, &cands)?;
         let r = one_proxy_pool(&nb, &cands, &pool, &accuracy_fn, &dev, &cfg, &PoolAdaProxy::default(), &mut rng)?;
         let model = match &r.adapted {
-            Some(m) => pool_json(&names, m),
-            None => json!({"weights": {names[r.best_proxy].as_str(): 1.0}, "single_proxy": names[r.best_proxy]}),
+            Some(m) => pool_json(&pool.names, m),
+            None => {
+                let best = &pool.names[r.best_proxy];
+                json!({"weights": {best.as_str(): 1.0}, "single_proxy": best})
+            }
         };
         merged(
             json!({

@@ -76,12 +76,15 @@ impl<A: Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync> ArchTable<
         ))
     }
 
-    /// The named columns as a [`ProxyPool`] over `candidates`: each proxy's measured values, and
-    /// where a proxy has no measurement for a candidate, the prediction of its linear predictor
-    /// fitted on the rows it does have.
+    /// The named columns as a [`ProxyPool`] over `candidates`, two columns per proxy: its
+    /// measured values (where it has no measurement for a candidate, its linear predictor's), and
+    /// its operator-level linear predictor fitted on every row it has, named `NAME:linear`. The
+    /// second is the smooth, additive part of the proxy — what some targets follow more closely
+    /// than any measured device — and the pool adaptation chooses between them on the target.
     pub fn proxy_pool<S: Encode<Arch = A>>(&self, space: &S, names: &[String], candidates: &[A]) -> Result<ProxyPool> {
         let row: HashMap<&A, usize> = self.archs.iter().enumerate().map(|(i, a)| (a, i)).collect();
-        let mut columns = Vec::with_capacity(names.len());
+        let mut measured = Vec::with_capacity(names.len());
+        let mut smooth = Vec::with_capacity(names.len());
         for name in names {
             let col = self.column(name)?;
             let (have, lat): (Vec<A>, Vec<f64>) =
@@ -93,20 +96,17 @@ impl<A: Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync> ArchTable<
                     reason: "the column has no measurements".into(),
                 });
             }
-            let missing: Vec<A> =
-                candidates.iter().filter(|a| row.get(a).and_then(|&i| col[i]).is_none()).cloned().collect();
-            let filled: HashMap<A, f64> = if missing.is_empty() {
-                HashMap::new()
-            } else {
-                let model = fit_proxy(space, &have, &lat)?;
-                missing.iter().cloned().zip(predict_all(space, &model, &missing)?).collect()
-            };
+            let model = fit_proxy(space, &have, &lat)?;
+            let predicted = predict_all(space, &model, candidates)?;
             let values = candidates
                 .iter()
-                .map(|a| row.get(a).and_then(|&i| col[i]).or_else(|| filled.get(a).copied()).unwrap_or(f64::NAN))
+                .zip(&predicted)
+                .map(|(a, p)| row.get(a).and_then(|&i| col[i]).unwrap_or(*p))
                 .collect();
-            columns.push((name.clone(), values));
+            measured.push((name.clone(), values));
+            smooth.push((format!("{name}:linear"), predicted));
         }
-        ProxyPool::new(columns)
+        measured.extend(smooth);
+        ProxyPool::new(measured)
     }
 }
