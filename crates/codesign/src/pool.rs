@@ -1,5 +1,5 @@
 //! Adaptation and one-proxy NAS (alg. 5) from a *pool* of proxy devices: the target's samples
-//! are chosen with the pool's help ([`Selection`]) and [`PoolAdaProxy`] decides, by
+//! are chosen with the pool's help ([`Selection`](crate::Selection)) and [`PoolAdaProxy`] decides, by
 //! cross-validation on them, between the best single proxy and a sparse combination, with
 //! per-feature corrections, in latency or log-latency space.
 
