@@ -10,7 +10,7 @@ proptest! {
     #[test]
     fn choices_are_distinct_untaken_and_seeded(m in 2usize..200, frac in 0.0f64..1.0, seed in 0u64..100, k in 1usize..4) {
         let guide = Array2::from_shape_fn((m, k), |(i, j)| ((i * 7919 + j * 31) % 101) as f64);
-        let taken: Vec<bool> = (0..m).map(|i| (i * 13 + seed as usize) % 5 == 0).collect();
+        let taken: Vec<bool> = (0..m).map(|i| (i * 13 + seed as usize).is_multiple_of(5)).collect();
         let free = taken.iter().filter(|t| !**t).count();
         let n = (frac * free as f64) as usize;
         for sel in [Selection::Random, Selection::Stratified] {
