@@ -393,7 +393,7 @@ fn codesign_runs_on_any_space_with_a_users_accuracy_file() {
     let (ok, _, err) = edgeopt_words(&line.replace("--seed 4", "--seed 5"));
     assert!(!ok && err.contains("has no accuracy") && err.contains("nas sample --space darts -n 30 --seed 5"), "{err}");
     for (bad, want) in [
-        (line.replace("--archs 30", "--archs 0"), "--archs 0"),
+        (line.replace("--archs 30", "--archs 0"), "--archs <ARCHS>"),
         (line.replace("--accelerators 20", "--accelerators 999"), "--accelerators 999"),
         (line.replace("--space darts", "--space nb201"), "bad nb201 architecture key"),
         ("codesign --space darts".to_string(), "--accuracy-file"),
@@ -502,4 +502,63 @@ fn import_onnx_refuses_bad_models_in_one_line_and_never_overwrites_the_input() {
         assert!(err.starts_with("error: ") && err.contains(expected), "{all:?}: {err}");
     }
     assert_eq!(std::fs::read(&copy).unwrap(), before);
+}
+
+#[test]
+fn adapt_and_one_proxy_take_a_pool_of_proxies_and_a_selection() {
+    let pool = "latency_ms_pixel3,latency_ms_raspi4,latency_ms_eyeriss,latency_ms_fpga";
+    let (ok, out, err) = edgeopt_words(&format!(
+        "adapt --data {NB201} --proxy {pool} --target latency_ms_edgetpu --samples 20 --select stratified --seed 4"
+    ));
+    assert!(ok, "{err}");
+    let v = last_json(&out);
+    assert_eq!(v["measurements_used"], 20);
+    assert_eq!(v["select"], "stratified");
+    assert_eq!(v["proxies"].as_array().unwrap().len(), 4);
+    // Every proxy gets a non-negative weight, as measured and as its linear predictor.
+    let weights = v["weights"].as_object().unwrap();
+    assert_eq!(weights.len(), 8);
+    assert!(weights.values().all(|w| w.as_f64().unwrap() >= 0.0));
+    assert!(weights.values().any(|w| w.as_f64().unwrap() > 0.0));
+    assert!(v["srcc_after"].as_f64().unwrap() > 0.8 && v["cv_srcc"].as_f64().unwrap() > 0.8, "{v}");
+    // One proxy named: the single-proxy AdaProxy path, with its validation split.
+    let (ok, out, err) = edgeopt_words(&format!(
+        "adapt --data {NB201} --proxy latency_ms_pixel3 --target latency_ms_fpga --samples 20 --validation 10 --select stratified"
+    ));
+    assert!(ok, "{err}");
+    let v = last_json(&out);
+    assert_eq!(v["measurements_used"], 30);
+    assert!(v["alpha"].is_number() && v["weights"]["latency_ms_pixel3"] == v["alpha"], "{v}");
+    let (ok, out, err) = edgeopt_words(&format!(
+        "one-proxy --data {NB201} --proxy {pool} --target latency_ms_edgetpu --accuracy test_acc_cifar10 --samples 20 --seed 2"
+    ));
+    assert!(ok, "{err}");
+    let v = last_json(&out);
+    assert!(v["measurements_used"].as_u64().unwrap() <= 80, "{v}");
+    assert!(v["mean_gap_to_oracle"].as_f64().unwrap() <= 0.3, "{v}");
+    assert!(v["weights"].as_object().is_some_and(|w| !w.is_empty()), "{v}");
+}
+
+#[test]
+fn bad_pool_and_selection_arguments_are_one_line_errors() {
+    for (args, needle) in [
+        ("--proxy latency_ms_pixel3 --select greedy", "greedy"),
+        ("--proxy latency_ms_pixel3,latency_ms_fpga --select greedy", "greedy"),
+        ("--proxy latency_ms_pixel3,,latency_ms_fpga", "empty column name"),
+        ("--proxy latency_ms_pixel3,latency_ms_pixel3", "listed twice"),
+        ("--proxy latency_ms_pixel3,latency_ms_edgegpu", "also the target"),
+        ("--proxy latency_ms_pixel3,no_such_proxy", "no_such_proxy"),
+        ("--proxy latency_ms_pixel3,latency_ms_fpga --validation 10", "--validation"),
+    ] {
+        let line = format!("adapt --data {NB201} --target latency_ms_edgegpu --samples 20 {args}");
+        let (ok, out, err) = edgeopt_words(&line);
+        assert!(!ok, "{line}: {out}");
+        assert!(err.contains(needle), "{line}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(out.is_empty());
+    }
+    let (ok, _, err) = edgeopt_words(&format!(
+        "adapt --data {NB201} --target latency_ms_edgegpu --proxy latency_ms_pixel3,latency_ms_fpga --samples 5"
+    ));
+    assert!(!ok && err.contains("need at least 6"), "{err}");
 }

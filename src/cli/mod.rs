@@ -107,7 +107,8 @@ enum Command {
         #[arg(long, default_value = "latency")]
         metric: String,
     },
-    /// Adapt the proxy's linear latency predictor to a target (AdaProxy, eq. 3.3); prints JSON.
+    /// Adapt the proxy's linear latency predictor to a target (AdaProxy, eq. 3.3), or a pool of
+    /// proxies jointly; prints JSON.
     #[command(allow_negative_numbers = true)]
     Adapt {
         #[command(flatten)]
@@ -115,9 +116,10 @@ enum Command {
         /// Training measurements on the target (at least 2).
         #[arg(long, value_parser = args::count::<2, { usize::MAX }>)]
         samples: usize,
-        /// Validation measurements for choosing λ (at least 2).
-        #[arg(long, default_value_t = 20, value_parser = args::count::<2, { usize::MAX }>)]
-        validation: usize,
+        /// Validation measurements for choosing λ with a single proxy (default 20, at least 2); a
+        /// pool is cross-validated on the --samples measurements instead.
+        #[arg(long, value_parser = args::count::<2, { usize::MAX }>)]
+        validation: Option<usize>,
     },
     /// Semi-decoupled co-design (alg. 6) against the fully-coupled optimum; prints JSON (results,
     /// then a summary line).

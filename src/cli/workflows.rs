@@ -4,15 +4,16 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use edgeopt::codesign::adapt::{adapt, fit_proxy, predict_all};
-use edgeopt::codesign::one_proxy::{OneProxyConfig, mean_gap_to_oracle, one_proxy};
-use edgeopt::codesign::{ArchTable, Counted};
+use edgeopt::codesign::adapt::{adapt_selected, fit_proxy, predict_all};
+use edgeopt::codesign::one_proxy::{Member, OneProxyConfig, mean_gap_to_oracle, one_proxy};
+use edgeopt::codesign::pool::{adapt_pool, one_proxy_pool, predict_pool};
+use edgeopt::codesign::{ArchTable, Counted, ProxyPool, Selection};
 use edgeopt::nas::{Nb201, Nb201Arch, SearchSpace};
-use edgeopt::predictors::LinearPredictor;
 use edgeopt::predictors::data::DeviceTable;
 use edgeopt::predictors::metrics::{spearman, srcc_matrix};
 use edgeopt::predictors::rand::SeedableRng;
 use edgeopt::predictors::rand::rngs::ChaCha8Rng;
+use edgeopt::predictors::{LinearPredictor, PoolAdaProxy, PoolAdapted};
 use serde_json::json;
 
 use super::{CliError, CliResult, Out};
@@ -60,8 +61,8 @@ fn proxy_predictor(nb: &Nb201, t: &ArchTable<Nb201Arch>, proxy: &str) -> CliResu
     Ok(fit_proxy(nb, &archs, &lat)?)
 }
 
-/// The arguments `adapt` and `one-proxy` share: the measurement table, its space, the proxy and
-/// target columns, and the seed.
+/// The arguments `adapt` and `one-proxy` share: the measurement table, its space, the proxy
+/// column(s), the target column, how target samples are chosen, and the seed.
 #[derive(Debug, Args)]
 pub struct ProxyTarget {
     /// Wide CSV with an `arch_str` column.
@@ -70,58 +71,168 @@ pub struct ProxyTarget {
     /// Search space of the keys.
     #[arg(long, default_value = "nb201")]
     pub space: String,
-    /// Proxy column.
+    /// Proxy column, or a comma-separated pool of columns (adapted jointly, chosen by
+    /// cross-validation on the target samples).
     #[arg(long)]
     pub proxy: String,
     /// Target column.
     #[arg(long)]
     pub target: String,
+    /// Which architectures to measure on the target: random, or stratified over the proxies'
+    /// latency ranking.
+    #[arg(long, default_value = "random")]
+    pub select: String,
     /// Seed.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
 }
 
+impl ProxyTarget {
+    /// The proxy columns, checked: none empty, no duplicates, not the target.
+    fn proxies(&self) -> CliResult<Vec<String>> {
+        let names: Vec<String> = self.proxy.split(',').map(|p| p.trim().to_string()).collect();
+        for (i, n) in names.iter().enumerate() {
+            if n.is_empty() {
+                return Err(CliError::Usage(format!("--proxy `{}`: empty column name", self.proxy)));
+            }
+            if names[..i].contains(n) {
+                return Err(CliError::Usage(format!("--proxy `{}`: `{n}` is listed twice", self.proxy)));
+            }
+            if *n == self.target {
+                return Err(CliError::Usage(format!("--proxy `{}`: `{n}` is also the target", self.proxy)));
+            }
+        }
+        Ok(names)
+    }
+
+    fn selection(&self) -> CliResult<Selection> {
+        Ok(self.select.parse::<Selection>()?)
+    }
+}
+
+/// The JSON fields describing a pool model: its proxies' weights and what was chosen.
+fn pool_json(names: &[String], m: &PoolAdapted) -> serde_json::Value {
+    let weights: serde_json::Map<String, serde_json::Value> =
+        names.iter().zip(&m.weights).map(|(n, w)| (n.clone(), json!(w))).collect();
+    json!({
+        "weights": weights, "scale": m.scale, "single_proxy": m.single.map(|k| names[k].clone()),
+        "cv_srcc": m.cv_srcc, "lambda": m.lambda_correction,
+        "nonzero_corrections": m.corrections.iter().filter(|v| **v != 0.0).count(),
+    })
+}
+
+/// Merge `extra`'s fields into `base`.
+fn merged(mut base: serde_json::Value, extra: serde_json::Value) -> serde_json::Value {
+    if let (Some(b), serde_json::Value::Object(e)) = (base.as_object_mut(), extra) {
+        b.extend(e);
+    }
+    base
+}
+
 /// `edgeopt adapt`.
-pub fn adapt_cmd(a: &ProxyTarget, samples: usize, validation: usize, out: &mut Out) -> CliResult<()> {
-    let (proxy, target, seed) = (a.proxy.as_str(), a.target.as_str(), a.seed);
+pub fn adapt_cmd(a: &ProxyTarget, samples: usize, validation: Option<usize>, stdout: &mut Out) -> CliResult<()> {
+    let (names, select) = (a.proxies()?, a.selection()?);
     let (nb, t) = nb201_table(&a.data, &a.space)?;
-    let w = proxy_predictor(&nb, &t, proxy)?;
-    let dev = Counted::new(t.device(target, None)?);
-    let pool: Vec<Nb201Arch> = t.archs.iter().filter(|a| dev.inner().has(a)).copied().collect();
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let ad = adapt(&nb, &w, &dev, &pool, samples, validation, &mut rng)?;
-    let truth: Vec<f64> = pool.iter().map(|a| dev.inner().peek(a).map_or(f64::NAN, |m| m.latency)).collect();
-    let before = spearman(&predict_all(&nb, &w, &pool)?, &truth)?;
-    let after = spearman(&predict_all(&nb, &ad.predictor, &pool)?, &truth)?;
-    out.line(json!({
-            "proxy": proxy, "target": target, "srcc_before": before, "srcc_after": after,
-            "measurements_used": dev.count(), "lambda": ad.predictor.lambda, "alpha": ad.predictor.alpha,
+    let dev = Counted::new(t.device(&a.target, None)?);
+    let cands: Vec<Nb201Arch> = t.archs.iter().filter(|x| dev.inner().has(x)).copied().collect();
+    let truth: Vec<f64> = cands.iter().map(|x| dev.inner().peek(x).map_or(f64::NAN, |m| m.latency)).collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
+    let common = json!({"proxies": names, "target": a.target, "select": select.name()});
+    let out = if let [proxy] = names.as_slice() {
+        let w = proxy_predictor(&nb, &t, proxy)?;
+        let ad = adapt_selected(&nb, &w, &dev, &cands, samples, validation.unwrap_or(20), select, &mut rng)?;
+        let before = spearman(&predict_all(&nb, &w, &cands)?, &truth)?;
+        let after = spearman(&predict_all(&nb, &ad.predictor, &cands)?, &truth)?;
+        json!({
+            "proxy": proxy, "srcc_before": before, "srcc_after": after, "measurements_used": dev.count(),
+            "weights": {proxy.as_str(): ad.predictor.alpha}, "lambda": ad.predictor.lambda,
+            "alpha": ad.predictor.alpha,
             "nonzero_corrections": ad.predictor.b.iter().filter(|v| **v != 0.0).count(),
-    }));
+        })
+    } else {
+        if let Some(v) = validation {
+            return Err(CliError::Usage(format!(
+                "--validation {v}: a pool of proxies is cross-validated on the --samples measurements; \
+                 --validation applies to a single proxy"
+            )));
+        }
+        let pool = t.proxy_pool(&nb, &names, &cands)?;
+        let ad = adapt_pool(&nb, &cands, &pool, &dev, samples, select, &PoolAdaProxy::default(), &mut rng)?;
+        let before = best_single_srcc(&pool, &ad.indices, &ad.measured, &truth)?;
+        let after = spearman(&predict_pool(&nb, &ad.predictor, &cands, &pool)?, &truth)?;
+        merged(
+            json!({"srcc_before": before, "srcc_after": after, "measurements_used": dev.count()}),
+            pool_json(&pool.names, &ad.predictor),
+        )
+    };
+    stdout.line(merged(common, out));
     Ok(())
 }
 
+/// The SRCC over all candidates of the proxy that ranks the measured samples best (what one would
+/// use without adapting).
+fn best_single_srcc(pool: &ProxyPool, idx: &[usize], measured: &[(Nb201Arch, f64)], truth: &[f64]) -> CliResult<f64> {
+    let lat: Vec<f64> = measured.iter().map(|m| m.1).collect();
+    let mut best = (0, f64::NEG_INFINITY);
+    for k in 0..pool.values.ncols() {
+        let col: Vec<f64> = idx.iter().map(|&i| pool.values[(i, k)]).collect();
+        let r = spearman(&col, &lat).unwrap_or(f64::NEG_INFINITY);
+        if r > best.1 {
+            best = (k, r);
+        }
+    }
+    Ok(spearman(&pool.values.column(best.0).to_vec(), truth)?)
+}
+
 /// `edgeopt one-proxy`.
-pub fn one_proxy_cmd(a: &ProxyTarget, accuracy: &str, samples: usize, threshold: f64, out: &mut Out) -> CliResult<()> {
-    let (proxy, target, seed) = (a.proxy.as_str(), a.target.as_str(), a.seed);
+pub fn one_proxy_cmd(
+    a: &ProxyTarget,
+    accuracy: &str,
+    samples: usize,
+    threshold: f64,
+    stdout: &mut Out,
+) -> CliResult<()> {
+    let (names, select) = (a.proxies()?, a.selection()?);
     let (nb, t) = nb201_table(&a.data, &a.space)?;
     let acc = t.complete(accuracy)?;
     let acc_of: std::collections::HashMap<Nb201Arch, f64> = t.archs.iter().copied().zip(acc.iter().copied()).collect();
-    let w = proxy_predictor(&nb, &t, proxy)?;
-    let dev = t.device(target, None)?;
-    let pool: Vec<Nb201Arch> = t.archs.iter().filter(|a| dev.has(a)).copied().collect();
-    let cfg = OneProxyConfig { samples, threshold, ..OneProxyConfig::default() };
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let accuracy_fn = |a: &Nb201Arch| acc_of[a];
-    let r = one_proxy(&nb, &pool, &accuracy_fn, &w, &dev, &cfg, &mut rng)?;
-    let all: Vec<(f64, f64)> = pool.iter().map(|a| (acc_of[a], dev.peek(a).map_or(f64::NAN, |m| m.latency))).collect();
-    let gap = mean_gap_to_oracle(&r.set, &all, 20)?;
-    let set: Vec<_> =
-        r.set.iter().map(|m| json!({"arch": nb.key(&m.arch), "accuracy": m.accuracy, "latency": m.latency})).collect();
-    out.line(json!({
-            "proxy": proxy, "target": target, "srcc_estimate": r.srcc_estimate, "adapted": r.adapted,
-            "srcc_adapted": r.srcc_adapted, "measurements_used": r.measurements_used, "set": set,
-            "mean_gap_to_oracle": gap,
-    }));
+    let dev = t.device(&a.target, None)?;
+    let cands: Vec<Nb201Arch> = t.archs.iter().filter(|x| dev.has(x)).copied().collect();
+    let cfg = OneProxyConfig { samples, threshold, select, ..OneProxyConfig::default() };
+    let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
+    let accuracy_fn = |x: &Nb201Arch| acc_of[x];
+    let all: Vec<(f64, f64)> = cands.iter().map(|x| (acc_of[x], dev.peek(x).map_or(f64::NAN, |m| m.latency))).collect();
+    let set_json = |set: &[Member<Nb201Arch>]| -> Vec<serde_json::Value> {
+        set.iter().map(|m| json!({"arch": nb.key(&m.arch), "accuracy": m.accuracy, "latency": m.latency})).collect()
+    };
+    let common = json!({"proxies": names, "target": a.target, "select": select.name()});
+    let out = if let [proxy] = names.as_slice() {
+        let w = proxy_predictor(&nb, &t, proxy)?;
+        let r = one_proxy(&nb, &cands, &accuracy_fn, &w, &dev, &cfg, &mut rng)?;
+        json!({
+            "proxy": proxy, "srcc_estimate": r.srcc_estimate, "adapted": r.adapted,
+            "srcc_adapted": r.srcc_adapted, "measurements_used": r.measurements_used, "set": set_json(&r.set),
+            "mean_gap_to_oracle": mean_gap_to_oracle(&r.set, &all, 20)?,
+        })
+    } else {
+        let pool = t.proxy_pool(&nb, &names, &cands)?;
+        let r = one_proxy_pool(&nb, &cands, &pool, &accuracy_fn, &dev, &cfg, &PoolAdaProxy::default(), &mut rng)?;
+        let model = match &r.adapted {
+            Some(m) => pool_json(&pool.names, m),
+            None => {
+                let best = &pool.names[r.best_proxy];
+                json!({"weights": {best.as_str(): 1.0}, "single_proxy": best})
+            }
+        };
+        merged(
+            json!({
+                "srcc_estimate": r.srcc_estimate, "adapted": r.adapted.is_some(),
+                "srcc_adapted": r.adapted.as_ref().map(|m| m.cv_srcc), "measurements_used": r.measurements_used,
+                "set": set_json(&r.set), "mean_gap_to_oracle": mean_gap_to_oracle(&r.set, &all, 20)?,
+            }),
+            model,
+        )
+    };
+    stdout.line(merged(common, out));
     Ok(())
 }

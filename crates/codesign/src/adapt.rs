@@ -8,6 +8,7 @@ use rand::seq::SliceRandom;
 
 use crate::device::Device;
 use crate::error::{CodesignError, Result};
+use crate::select::Selection;
 
 /// Encode architectures as the rows of a design matrix.
 pub fn design_matrix<S: Encode>(space: &S, archs: &[S::Arch]) -> Array2<f64> {
@@ -41,7 +42,8 @@ pub struct Adaptation<A, P> {
 
 /// Draw `samples + validation` distinct architectures of `pool`, measure them on `target`, and
 /// adapt the proxy's predictor (any [`AdaptablePredictor`]: eq. 3.3 on its last linear layer)
-/// with λ chosen on the last `validation` of them.
+/// with λ chosen on the last `validation` of them. Same as [`adapt_selected`] with
+/// [`Selection::Random`].
 pub fn adapt<S, P, D, R>(
     space: &S,
     proxy: &P,
@@ -49,6 +51,29 @@ pub fn adapt<S, P, D, R>(
     pool: &[S::Arch],
     samples: usize,
     validation: usize,
+    rng: &mut R,
+) -> Result<Adaptation<S::Arch, P::Adapted>>
+where
+    S: Encode,
+    P: AdaptablePredictor + ?Sized,
+    D: Device<S::Arch> + ?Sized,
+    R: Rng + ?Sized,
+{
+    adapt_selected(space, proxy, target, pool, samples, validation, Selection::Random, rng)
+}
+
+/// [`adapt`] with the `samples + validation` architectures chosen by `selection`, guided by the
+/// proxy's predictions. Training and validation are split at random among the chosen ones, so
+/// that both span what the strategy spans.
+#[allow(clippy::too_many_arguments)]
+pub fn adapt_selected<S, P, D, R>(
+    space: &S,
+    proxy: &P,
+    target: &D,
+    pool: &[S::Arch],
+    samples: usize,
+    validation: usize,
+    selection: Selection,
     rng: &mut R,
 ) -> Result<Adaptation<S::Arch, P::Adapted>>
 where
@@ -72,8 +97,19 @@ where
             reason: format!("only {} architectures can be measured on the target", pool.len()),
         });
     }
-    let mut idx: Vec<usize> = (0..pool.len()).collect();
-    let (chosen, _) = idx.partial_shuffle(rng, samples + validation);
+    let chosen: Vec<usize> = match selection {
+        Selection::Random => {
+            let mut idx: Vec<usize> = (0..pool.len()).collect();
+            idx.partial_shuffle(rng, samples + validation).0.to_vec()
+        }
+        _ => {
+            let guide = Array2::from_shape_vec((pool.len(), 1), predict_all(space, proxy, pool)?)
+                .map_err(|source| edgeopt_predictors::PredictorError::Shape { what: "proxy predictions", source })?;
+            let mut c = selection.choose(guide.view(), &vec![false; pool.len()], samples + validation, rng)?;
+            c.shuffle(rng);
+            c
+        }
+    };
     let archs: Vec<S::Arch> = chosen.iter().map(|&i| pool[i].clone()).collect();
     let measured = archs.iter().map(|a| Ok((a.clone(), target.measure(a)?.latency))).collect::<Result<Vec<_>>>()?;
     let predictor = refit(space, proxy, &measured, samples)?;

@@ -11,6 +11,8 @@
 //! * [`TwoStage`] — alg. 6 measuring only what it needs: every candidate on one proxy device,
 //!   then only the proxy's Pareto set on every admissible device.
 //! * [`adapt`] — the proxy's linear predictor and AdaProxy adaptation to a target.
+//! * [`pool`] — adaptation and one-proxy NAS from a pool of proxies ([`ProxyPool`]), with
+//!   measurements chosen by a [`Selection`] strategy.
 #![deny(missing_docs)]
 
 pub mod adapt;
@@ -19,6 +21,8 @@ mod device;
 mod error;
 pub mod monotonicity;
 pub mod one_proxy;
+pub mod pool;
+mod select;
 pub mod semi_decoupled;
 mod table;
 mod two_stage;
@@ -26,5 +30,7 @@ mod two_stage;
 pub use bisection::{Bisection, Bisection2, Bisection2Result, BisectionResult, weighted_argmin};
 pub use device::{AcceleratorDevice, Counted, Device, FnDevice, Measurement, TableDevice};
 pub use error::{BoxError, CodesignError, Result};
+pub use pool::ProxyPool;
+pub use select::Selection;
 pub use table::ArchTable;
 pub use two_stage::{HardwareStage, ProxyStage, TwoStage};

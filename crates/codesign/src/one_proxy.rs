@@ -20,6 +20,8 @@ use serde::{Deserialize, Serialize};
 use crate::adapt::{predict_all, refit};
 use crate::device::Device;
 use crate::error::{CodesignError, Result};
+use crate::select::Selection;
+use edgeopt_predictors::ndarray::Array2;
 
 /// Settings of the workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -32,11 +34,14 @@ pub struct OneProxyConfig {
     pub extra_step: usize,
     /// Most extra measurements in total.
     pub max_extra: usize,
+    /// How the samples (and extra samples) are chosen.
+    #[serde(default)]
+    pub select: Selection,
 }
 
 impl Default for OneProxyConfig {
     fn default() -> Self {
-        OneProxyConfig { samples: 40, threshold: 0.9, extra_step: 10, max_extra: 20 }
+        OneProxyConfig { samples: 40, threshold: 0.9, extra_step: 10, max_extra: 20, select: Selection::Random }
     }
 }
 
@@ -91,16 +96,35 @@ where
             reason: format!("need 6 ≤ samples ≤ {} (the pool)", pool.len()),
         });
     }
+    // Random selection keeps one shuffled order; other strategies are guided by the proxy.
     let mut order: Vec<usize> = (0..pool.len()).collect();
-    order.shuffle(rng);
+    let guide = match cfg.select {
+        Selection::Random => {
+            order.shuffle(rng);
+            None
+        }
+        _ => Some(
+            Array2::from_shape_vec((pool.len(), 1), predict_all(space, proxy, pool)?)
+                .map_err(|source| edgeopt_predictors::PredictorError::Shape { what: "proxy predictions", source })?,
+        ),
+    };
+    let mut taken = vec![false; pool.len()];
     let mut next = 0usize;
     let mut measured: HashMap<S::Arch, f64> = HashMap::new();
     let mut sample: Vec<(S::Arch, f64)> = Vec::new();
     let mut measure_more =
-        |n: usize, sample: &mut Vec<(S::Arch, f64)>, measured: &mut HashMap<S::Arch, f64>| -> Result<()> {
-            for _ in 0..n {
-                let Some(&i) = order.get(next) else { break };
-                next += 1;
+        |n: usize, sample: &mut Vec<(S::Arch, f64)>, measured: &mut HashMap<S::Arch, f64>, rng: &mut R| -> Result<()> {
+            let n = n.min(taken.iter().filter(|t| !**t).count());
+            let chosen = match &guide {
+                None => {
+                    let c = order[next..next + n].to_vec();
+                    next += n;
+                    c
+                }
+                Some(g) => cfg.select.choose(g.view(), &taken, n, rng)?,
+            };
+            for i in chosen {
+                taken[i] = true;
                 let a = pool[i].clone();
                 let l = target.measure(&a)?.latency;
                 measured.insert(a.clone(), l);
@@ -108,7 +132,7 @@ where
             }
             Ok(())
         };
-    measure_more(cfg.samples, &mut sample, &mut measured)?;
+    measure_more(cfg.samples, &mut sample, &mut measured, rng)?;
     let archs: Vec<S::Arch> = sample.iter().map(|s| s.0.clone()).collect();
     let lat: Vec<f64> = sample.iter().map(|s| s.1).collect();
     let srcc_estimate = spearman(&predict_all(space, proxy, &archs)?, &lat)?;
@@ -134,7 +158,7 @@ where
                 break;
             }
             let step = cfg.extra_step.max(1).min(cfg.max_extra - extra);
-            measure_more(step, &mut sample, &mut measured)?;
+            measure_more(step, &mut sample, &mut measured, rng)?;
             extra += step;
         }
     }
@@ -142,6 +166,30 @@ where
         Some(p) => predict_all(space, p, pool)?,
         None => predict_all(space, proxy, pool)?,
     };
+    let set = measured_front(pool, accuracy, &predicted, target, &mut measured)?;
+    Ok(OneProxyResult {
+        srcc_estimate,
+        adapted: adapted_predictor.is_some(),
+        srcc_adapted,
+        measurements_used: measured.len(),
+        set,
+    })
+}
+
+/// Alg. 5, lines 9–11: the predicted latency–accuracy Pareto set of `pool`, each member measured
+/// on `target` (once: `measured` holds what is already known and receives the new measurements),
+/// pruned to those Pareto-optimal by measurement, by increasing latency.
+pub(crate) fn measured_front<A, D>(
+    pool: &[A],
+    accuracy: &(dyn Fn(&A) -> f64 + Sync),
+    predicted: &[f64],
+    target: &D,
+    measured: &mut HashMap<A, f64>,
+) -> Result<Vec<Member<A>>>
+where
+    A: Clone + Eq + std::hash::Hash,
+    D: Device<A> + ?Sized,
+{
     let acc: Vec<f64> = pool.iter().map(accuracy).collect();
     let points: Vec<Vec<f64>> = predicted.iter().zip(&acc).map(|(l, a)| vec![*l, -a]).collect();
     let front = non_dominated(&points)?;
@@ -156,7 +204,7 @@ where
                 l
             }
         };
-        if !members.iter().any(|m: &Member<S::Arch>| m.arch == a) {
+        if !members.iter().any(|m: &Member<A>| m.arch == a) {
             members.push(Member { arch: a, accuracy: acc[i], latency: l });
         }
     }
@@ -164,15 +212,9 @@ where
         &members.iter().map(|m| m.latency).collect::<Vec<_>>(),
         &members.iter().map(|m| m.accuracy).collect::<Vec<_>>(),
     )?;
-    let mut set: Vec<Member<S::Arch>> = keep.into_iter().map(|i| members[i].clone()).collect();
+    let mut set: Vec<Member<A>> = keep.into_iter().map(|i| members[i].clone()).collect();
     set.sort_by(|a, b| a.latency.total_cmp(&b.latency));
-    Ok(OneProxyResult {
-        srcc_estimate,
-        adapted: adapted_predictor.is_some(),
-        srcc_adapted,
-        measurements_used: measured.len(),
-        set,
-    })
+    Ok(set)
 }
 
 /// Mean accuracy gap (in the accuracy's units) between the best returned member meeting a latency

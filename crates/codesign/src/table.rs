@@ -1,11 +1,15 @@
 //! A measurement table keyed by architecture: the wide CSV of [`DeviceTable`] with its key column
 //! parsed by a search space.
 
-use edgeopt_nas::SearchSpace;
+use std::collections::HashMap;
+
+use edgeopt_nas::{Encode, SearchSpace};
 use edgeopt_predictors::data::DeviceTable;
 
+use crate::adapt::{fit_proxy, predict_all};
 use crate::device::TableDevice;
 use crate::error::{CodesignError, Result};
+use crate::pool::ProxyPool;
 
 /// Architectures of a table, in row order, and the table itself.
 ///
@@ -70,5 +74,39 @@ impl<A: Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync> ArchTable<
                 .zip(lat.iter().zip(&en))
                 .filter_map(|(a, (l, e))| Some((a.clone(), (*l)?, e.unwrap_or(0.0)))),
         ))
+    }
+
+    /// The named columns as a [`ProxyPool`] over `candidates`, two columns per proxy: its
+    /// measured values (where it has no measurement for a candidate, its linear predictor's), and
+    /// its operator-level linear predictor fitted on every row it has, named `NAME:linear`. The
+    /// second is the smooth, additive part of the proxy — what some targets follow more closely
+    /// than any measured device — and the pool adaptation chooses between them on the target.
+    pub fn proxy_pool<S: Encode<Arch = A>>(&self, space: &S, names: &[String], candidates: &[A]) -> Result<ProxyPool> {
+        let row: HashMap<&A, usize> = self.archs.iter().enumerate().map(|(i, a)| (a, i)).collect();
+        let mut measured = Vec::with_capacity(names.len());
+        let mut smooth = Vec::with_capacity(names.len());
+        for name in names {
+            let col = self.column(name)?;
+            let (have, lat): (Vec<A>, Vec<f64>) =
+                self.archs.iter().zip(&col).filter_map(|(a, l)| Some((a.clone(), (*l)?))).unzip();
+            if have.is_empty() {
+                return Err(CodesignError::InvalidParam {
+                    name: "proxy",
+                    value: name.clone(),
+                    reason: "the column has no measurements".into(),
+                });
+            }
+            let model = fit_proxy(space, &have, &lat)?;
+            let predicted = predict_all(space, &model, candidates)?;
+            let values = candidates
+                .iter()
+                .zip(&predicted)
+                .map(|(a, p)| row.get(a).and_then(|&i| col[i]).unwrap_or(*p))
+                .collect();
+            measured.push((name.clone(), values));
+            smooth.push((format!("{name}:linear"), predicted));
+        }
+        measured.extend(smooth);
+        ProxyPool::new(measured)
     }
 }

@@ -8,6 +8,9 @@
 //!   [`GcnRegressor`] fits graphs, [`DeviceAware`] adds device features to any model.
 //! * [`LatencyPredictor`] / [`AccuracyPredictor`] — single and batch prediction over feature vectors.
 //! * [`AdaProxy`] — proxy adaptation with λ chosen on a validation split.
+//! * [`PoolAdaProxy`] — few-shot adaptation from a pool of proxies (best single proxy or a sparse
+//!   non-negative combination, plus per-feature corrections, in latency or log-latency space),
+//!   chosen by cross-validation on the target samples.
 //! * [`metrics`] — Spearman (ties averaged), Kendall τ-b, RMSE, MAPE, ±10 % accuracy, SRCC matrix,
 //!   bootstrap SRCC intervals.
 //! * [`AdaptablePredictor`] — a predictor whose last linear layer AdaProxy can adapt to a new
@@ -44,6 +47,7 @@ mod linear;
 pub mod metrics;
 mod mlp;
 pub mod nn;
+mod pool;
 
 pub use adaproxy::{AdaProxy, AdaptedPredictor};
 pub use error::{BoxError, PredictorError, Result};
@@ -53,6 +57,7 @@ pub use kernel::{Kernel, KernelRidge, KernelRidgeModel};
 pub use linear::{LinearPredictor, LinearRegression};
 pub use mlp::{DeviceAware, DeviceAwareModel, LastLayerAdapted, MlpPredictor, MlpRegressor};
 pub use ndarray;
+pub use pool::{PoolAdaProxy, PoolAdapted, Scale};
 pub use rand;
 
 use ndarray::{Array1, ArrayView1, ArrayView2};
