@@ -2,10 +2,10 @@
 //! an architecture whose key parses back to it and which lowers to valid layers.
 #![no_main]
 
-use edgeopt_nas::{AttentiveNas, Darts, FbNet, MobileNetSpace, Nb201, SearchSpace};
+use edgeopt_nas::{AttentiveNas, Darts, FbNet, Lower, MobileNetSpace, Nb201};
 use libfuzzer_sys::fuzz_target;
 
-fn check<S: SearchSpace>(space: &S, key: &str) {
+fn check<S: Lower>(space: &S, key: &str) {
     let Ok(arch) = space.parse_key(key) else { return };
     let canonical = space.key(&arch);
     assert!(space.parse_key(&canonical).expect("a printed key parses") == arch, "{key} -> {canonical}");
