@@ -6,7 +6,6 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use edgeopt::accel_sim::{Accel, Dataflow, HardwareConfig};
 use edgeopt::codesign::adapt::{fit_proxy, predict_all};
 use edgeopt::codesign::{AcceleratorDevice, ArchTable, Bisection, Counted, Device, weighted_argmin};
 use edgeopt::nas::Nb201;
@@ -39,18 +38,9 @@ pub struct BisectArgs {
     /// Step of t.
     #[arg(long, default_value_t = 0.001, value_parser = super::args::probability)]
     granularity: f64,
-    /// Dataflow of the target accelerator.
-    #[arg(long, default_value = "kc-p")]
-    dataflow: String,
-    /// Processing elements of the target accelerator.
-    #[arg(long, default_value_t = 256, value_parser = super::args::count_u64::<1, { u64::MAX }>)]
-    pes: u64,
-    /// NoC bandwidth of the target accelerator.
-    #[arg(long, default_value_t = 600, value_parser = super::args::count_u64::<1, { u64::MAX }>)]
-    noc_bw: u64,
-    /// Off-chip bandwidth of the target accelerator.
-    #[arg(long, default_value_t = 150, value_parser = super::args::count_u64::<1, { u64::MAX }>)]
-    offchip_bw: u64,
+    /// The target accelerator (`--target accel`).
+    #[command(flatten)]
+    accel: super::search::AccelArgs,
 }
 
 pub fn run(a: &BisectArgs, out: &mut Out) -> CliResult<()> {
@@ -71,12 +61,7 @@ pub fn run(a: &BisectArgs, out: &mut Out) -> CliResult<()> {
         Ok((t.archs[i], acc[i]))
     };
     let target: Box<dyn Device<edgeopt::nas::Nb201Arch>> = match a.target.as_str() {
-        "accel" => {
-            let df = Dataflow::parse(&a.dataflow)
-                .ok_or_else(|| CliError::Usage(format!("--dataflow `{}`: expected kc-p, yr-p or x-p", a.dataflow)))?;
-            let hw = HardwareConfig::new(a.pes, a.noc_bw, a.offchip_bw).build()?;
-            Box::new(AcceleratorDevice::cached(&nb, Accel::new(hw, df)))
-        }
+        "accel" => Box::new(AcceleratorDevice::cached(&nb, a.accel.accel()?)),
         col => Box::new(t.device(col, None)?),
     };
     let target = Counted::new(target);

@@ -9,8 +9,8 @@ use clap::Args;
 use edgeopt::accel_sim::{Accel, Accelerator, CachedAccel, Dataflow, HardwareConfig};
 use edgeopt::codesign::ArchTable;
 use edgeopt::nas::{
-    AttentiveNas, Constraints, Darts, Encode, Evaluation, Evolution, EvolutionConfig, EvolutionState, FbNet, Fitness,
-    Lower, MobileNetSpace, Nb201, Nsga2, Nsga2Config, Nsga2State, Search, SearchSpace, pareto_sweep,
+    AttentiveNas, Constraints, Darts, Encode, Evaluation, Evolution, EvolutionConfig, FbNet, Fitness, Lower,
+    MobileNetSpace, Nb201, Nsga2, Nsga2Config, Search, SearchSpace, pareto_sweep,
 };
 use edgeopt::predictors::ndarray::{Array1, Array2};
 use edgeopt::predictors::{Fit, Kernel, KernelRidge, KernelRidgeModel, LatencyPredictor, data::DeviceTable};
@@ -19,6 +19,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
 use super::output::write_atomic;
+use super::progress::Progress;
 use super::{CliError, CliResult, Out, io_err};
 
 /// Arguments of `edgeopt search`.
@@ -40,18 +41,8 @@ pub struct SearchArgs {
     /// Latency source: `accel` (the cost model, cycles) or a column of --data.
     #[arg(long, default_value = "accel")]
     latency: String,
-    /// Dataflow of the accelerator (`--latency accel`).
-    #[arg(long, default_value = "kc-p")]
-    dataflow: String,
-    /// Processing elements.
-    #[arg(long, default_value_t = 256, value_parser = super::args::count_u64::<1, { u64::MAX }>)]
-    pes: u64,
-    /// NoC bandwidth.
-    #[arg(long, default_value_t = 600, value_parser = super::args::count_u64::<1, { u64::MAX }>)]
-    noc_bw: u64,
-    /// Off-chip bandwidth.
-    #[arg(long, default_value_t = 150, value_parser = super::args::count_u64::<1, { u64::MAX }>)]
-    offchip_bw: u64,
+    #[command(flatten)]
+    accel: AccelArgs,
     /// `evolution` or `nsga2` (minimises latency and −accuracy).
     #[arg(long, default_value = "evolution")]
     algorithm: String,
@@ -74,6 +65,32 @@ pub struct SearchArgs {
     /// Seed.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+}
+
+/// One accelerator of the cost model, from flags (`search --latency accel`, `bisect --target accel`).
+#[derive(Debug, Args)]
+pub struct AccelArgs {
+    /// Dataflow of the accelerator: kc-p, yr-p or x-p.
+    #[arg(long, default_value = "kc-p")]
+    dataflow: String,
+    /// Processing elements.
+    #[arg(long, default_value_t = 256, value_parser = super::args::count_u64::<1, { u64::MAX }>)]
+    pes: u64,
+    /// NoC bandwidth.
+    #[arg(long, default_value_t = 600, value_parser = super::args::count_u64::<1, { u64::MAX }>)]
+    noc_bw: u64,
+    /// Off-chip bandwidth.
+    #[arg(long, default_value_t = 150, value_parser = super::args::count_u64::<1, { u64::MAX }>)]
+    offchip_bw: u64,
+}
+
+impl AccelArgs {
+    /// The accelerator these flags describe.
+    pub fn accel(&self) -> CliResult<Accel> {
+        let df = Dataflow::parse(&self.dataflow)
+            .ok_or_else(|| CliError::Usage(format!("--dataflow `{}`: expected kc-p, yr-p or x-p", self.dataflow)))?;
+        Ok(Accel::new(HardwareConfig::new(self.pes, self.noc_bw, self.offchip_bw).build()?, df))
+    }
 }
 
 pub fn run(a: SearchArgs, out: &mut Out) -> CliResult<()> {
@@ -185,9 +202,7 @@ where
             )
         }
     };
-    let df = Dataflow::parse(&a.dataflow)
-        .ok_or_else(|| CliError::Usage(format!("--dataflow `{}`: expected kc-p, yr-p or x-p", a.dataflow)))?;
-    let accel = CachedAccel::new(Accel::new(HardwareConfig::new(a.pes, a.noc_bw, a.offchip_bw).build()?, df));
+    let accel = CachedAccel::new(a.accel.accel()?);
     let objective = |arch: &S::Arch| -> Result<Evaluation, CliError> {
         let missing = |what: &str| CliError::Usage(format!("no {what} for architecture `{}`", space.key(arch)));
         let acc = match &accuracy {
@@ -200,7 +215,7 @@ where
         };
         Ok(Evaluation::new(acc, lat))
     };
-    let progress = super::progress::Progress::new("generations", a.generations + 1);
+    let progress = Progress::new("generations", a.generations + 1);
     let describe =
         |arch: &S::Arch, e: Evaluation| json!({"arch": space.key(arch), "accuracy": e.accuracy, "latency": e.latency});
     match a.algorithm.as_str() {
@@ -228,17 +243,7 @@ where
             };
             let cons = Constraints { max_latency: a.max_latency, max_energy: None };
             let mut evo = Evolution::new(space, &objective, cons, Fitness::Accuracy, cfg)?;
-            let resume = load::<EvolutionState<S::Arch>>(a, "evolution")?;
-            // The observer cannot fail: the first checkpoint error is kept and reported after the run.
-            let mut saving = Ok(());
-            let state = evo.run_observed(resume, &mut |s| {
-                progress.tick();
-                if saving.is_ok() {
-                    saving = save(a, "evolution", s);
-                }
-            })?;
-            progress.finish();
-            saving?;
+            let state = run_checkpointed(&mut evo, a, "evolution", &progress)?;
             let best = &state.population[0];
             let e = evo.evaluation(best)?;
             out.line(
@@ -254,17 +259,7 @@ where
                 ..Default::default()
             };
             let mut nsga = Nsga2::new(space, &vector, cfg)?;
-            let resume = load::<Nsga2State<S::Arch>>(a, "nsga2")?;
-            // The observer cannot fail: the first checkpoint error is kept and reported after the run.
-            let mut saving = Ok(());
-            let state = nsga.run_observed(resume, &mut |s| {
-                progress.tick();
-                if saving.is_ok() {
-                    saving = save(a, "nsga2", s);
-                }
-            })?;
-            progress.finish();
-            saving?;
+            let state = run_checkpointed(&mut nsga, a, "nsga2", &progress)?;
             let front = nsga.front(&state);
             for (arch, v) in &front {
                 out.line(describe(arch, Evaluation::new(-v[1], v[0])));
@@ -279,8 +274,28 @@ where
 /// What a checkpoint must match to be resumed.
 fn fingerprint(a: &SearchArgs, algorithm: &str) -> Value {
     json!({"space": a.space, "algorithm": algorithm, "seed": a.seed, "population": a.population,
-           "max_latency": a.max_latency, "latency": a.latency, "dataflow": a.dataflow, "pes": a.pes,
-           "noc_bw": a.noc_bw, "offchip_bw": a.offchip_bw})
+           "max_latency": a.max_latency, "latency": a.latency, "dataflow": a.accel.dataflow, "pes": a.accel.pes,
+           "noc_bw": a.accel.noc_bw, "offchip_bw": a.accel.offchip_bw})
+}
+
+/// Run (or resume from `--checkpoint`) a search, saving its state after every generation.
+fn run_checkpointed<R>(search: &mut R, a: &SearchArgs, algorithm: &str, progress: &Progress) -> CliResult<R::State>
+where
+    R: Search,
+    R::State: Serialize + DeserializeOwned,
+{
+    let resume = load::<R::State>(a, algorithm)?;
+    // The observer cannot fail: the first checkpoint error is kept and reported after the run.
+    let mut saving = Ok(());
+    let state = search.run_observed(resume, &mut |s| {
+        progress.tick();
+        if saving.is_ok() {
+            saving = save(a, algorithm, s);
+        }
+    })?;
+    progress.finish();
+    saving?;
+    Ok(state)
 }
 
 fn save<T: Serialize>(a: &SearchArgs, algorithm: &str, state: &T) -> CliResult<()> {
