@@ -228,6 +228,11 @@ fn every_flag_refuses_bad_values_with_a_one_line_error_naming_them() {
     );
     let cod = format!("codesign --data {NB201} --accuracy test_acc_cifar10 --grid calibration");
     let band = "bandit --env h1 --policy neural-ucb --rounds 10 --width 8";
+    let srch =
+        format!("search --space nb201 --data {NB201} --accuracy test_acc_cifar10 --generations 1 --population 4");
+    let bis = format!(
+        "bisect --data {NB201} --accuracy test_acc_cifar10 --proxy latency_ms_pixel3 --target latency_ms_raspi4"
+    );
     let cases: Vec<(String, &str)> = vec![
         // accel eval: every flag
         (format!("accel eval --layers {VGG} --dataflow kc-p --pes 0 --noc-bw 64 --offchip-bw 64"), "num_pes"),
@@ -315,6 +320,23 @@ fn every_flag_refuses_bad_values_with_a_one_line_error_naming_them() {
         (format!("{cod} --max-set 0"), "--max-set"),
         (format!("{cod} --space darts"), "darts"),
         (format!("codesign --data {NB201} --accuracy nope --grid calibration"), "nope"),
+        (format!("{cod} --archs 0"), "--archs"),
+        (format!("{cod} --accelerators 100000"), "--accelerators 100000"),
+        ("codesign --space darts --accuracy-file no/such.csv".into(), "no/such.csv"),
+        // search
+        (format!("{srch} --population 1"), "--population"),
+        (format!("{srch} --generations -1"), "--generations"),
+        (format!("{srch} --max-latency NaN"), "--max-latency"),
+        (format!("{srch} --max-latency -5"), "--max-latency"),
+        (format!("{srch} --sweep 0,2"), "--sweep"),
+        (format!("{srch} --pes 0"), "--pes"),
+        (format!("{srch} --algorithm annealing"), "annealing"),
+        (format!("{srch} --latency nope"), "nope"),
+        // bisect
+        (format!("{bis} --constraint NaN"), "--constraint"),
+        (format!("{bis} --constraint 20 --granularity 2"), "--granularity"),
+        (format!("{bis} --constraint 20 --delta -0.5"), "--delta"),
+        (format!("{bis} --constraint 20 --noc-bw 0"), "--noc-bw"),
         // bandit
         ("bandit --env mars --policy random --rounds 5".into(), "mars"),
         ("bandit --env h1 --policy genius --rounds 5".into(), "genius"),
