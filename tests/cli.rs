@@ -562,3 +562,19 @@ fn bad_pool_and_selection_arguments_are_one_line_errors() {
     ));
     assert!(!ok && err.contains("need at least 6"), "{err}");
 }
+
+#[test]
+fn a_search_checkpoint_is_not_resumed_with_another_accuracy_source() {
+    const D: &str = "data/nb201_hwnasbench_cifar10.csv.gz";
+    let dir = tempfile::tempdir().unwrap();
+    let ck = dir.path().join("s.json");
+    let run = |acc: &str| {
+        edgeopt_words(&format!(
+            "search --space nb201 --data {D} --accuracy {acc} --population 8 --generations 1 --checkpoint {}",
+            ck.display()
+        ))
+    };
+    assert!(run("test_acc_cifar10").0);
+    let (ok, _, err) = run("test_acc_cifar100");
+    assert!(!ok && err.contains("other settings"), "{err}");
+}

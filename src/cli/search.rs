@@ -218,15 +218,11 @@ where
     let progress = Progress::new("generations", a.generations + 1);
     let describe =
         |arch: &S::Arch, e: Evaluation| json!({"arch": space.key(arch), "accuracy": e.accuracy, "latency": e.latency});
+    let cfg =
+        EvolutionConfig { population: a.population, generations: a.generations, seed: a.seed, ..Default::default() };
+    let cons = Constraints { max_latency: a.max_latency, max_energy: None };
     match a.algorithm.as_str() {
         "evolution" if !a.sweep.is_empty() => {
-            let cfg = EvolutionConfig {
-                population: a.population,
-                generations: a.generations,
-                seed: a.seed,
-                ..Default::default()
-            };
-            let cons = Constraints { max_latency: a.max_latency, max_energy: None };
             let points = pareto_sweep(space, &objective, cons, &a.sweep, cfg)?;
             for p in &points {
                 out.line(json!({"t": p.t, "arch": space.key(&p.arch), "accuracy": p.eval.accuracy, "latency": p.eval.latency})
@@ -235,13 +231,6 @@ where
             out.line(json!({"pareto_points": points.len()}));
         }
         "evolution" => {
-            let cfg = EvolutionConfig {
-                population: a.population,
-                generations: a.generations,
-                seed: a.seed,
-                ..Default::default()
-            };
-            let cons = Constraints { max_latency: a.max_latency, max_energy: None };
             let mut evo = Evolution::new(space, &objective, cons, Fitness::Accuracy, cfg)?;
             let state = run_checkpointed(&mut evo, a, "evolution", &progress)?;
             let best = &state.population[0];
@@ -273,7 +262,12 @@ where
 
 /// What a checkpoint must match to be resumed.
 fn fingerprint(a: &SearchArgs, algorithm: &str) -> Value {
+    // Everything that changes the search's values or its random stream (not --generations: a run
+    // may be resumed to go further).
+    let accuracy_file = a.accuracy_file.as_ref().map(|p| p.display().to_string());
+    let data = a.data.as_ref().map(|p| p.display().to_string());
     json!({"space": a.space, "algorithm": algorithm, "seed": a.seed, "population": a.population,
+           "accuracy": a.accuracy, "accuracy_file": accuracy_file, "data": data,
            "max_latency": a.max_latency, "latency": a.latency, "dataflow": a.accel.dataflow, "pes": a.accel.pes,
            "noc_bw": a.accel.noc_bw, "offchip_bw": a.accel.offchip_bw})
 }

@@ -62,7 +62,7 @@ pub fn check_search_space<S: SearchSpace>(space: &S, n: usize, seed: u64) -> Res
     }
     for garbage in ["", "\u{0}", "not a key of any space ~|+|", &"x".repeat(10_000)] {
         if space.parse_key(garbage).is_ok() {
-            return Err(format!("the garbage key {:?} parsed", &garbage[..garbage.len().min(20)]));
+            return Err(format!("the garbage key {:?} parsed", garbage.chars().take(20).collect::<String>()));
         }
     }
     if let Some(all) = space.enumerate() {

@@ -24,7 +24,7 @@ impl Graph {
         let Some(n2) = n2 else {
             return Err(PredictorError::DimensionMismatch {
                 what: "flattened graph",
-                expected: nodes * nodes,
+                expected: nodes.saturating_mul(nodes),
                 got: x.len(),
             });
         };

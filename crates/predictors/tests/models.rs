@@ -163,3 +163,15 @@ fn single_precision_inference_agrees_with_the_network() {
     }
     assert!(net.to_f32().forward_batch(Array2::<f32>::zeros((2, 5)).view()).is_err());
 }
+
+#[test]
+fn flattened_graphs_of_the_wrong_size_are_errors_not_panics() {
+    use edgeopt_predictors::Graph;
+    let x = edgeopt_predictors::ndarray::Array1::from(vec![0.0; 10]);
+    // 2 nodes: 4 adjacency values + 2 × 3 features.
+    let g = Graph::from_flat(x.view(), 2).unwrap();
+    assert_eq!((g.adjacency.dim(), g.features.dim()), ((2, 2), (2, 3)));
+    for nodes in [0, 3, 4, usize::MAX] {
+        assert!(Graph::from_flat(x.view(), nodes).is_err(), "{nodes} nodes");
+    }
+}
