@@ -1,0 +1,535 @@
+//! `edgeopt.Layer`, `Hardware`, `Accelerator`, `Cost`, `HardwareSpace`, `cost_matrix` and the
+//! layer readers (our CSV, MAESTRO mapping files, ONNX).
+
+use std::path::PathBuf;
+
+use edgeopt::accel_sim::{
+    Accel, Accelerator as _, Dataflow, EnergyModel, HardwareConfig, HardwareSpace, Layer, LayerType, NetworkCost,
+    layer_csv, maestro_file,
+};
+use numpy::{PyArray1, PyArray2};
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::errors::{IntoPy, bad_arg, readable};
+
+/// One DNN layer in MAESTRO's dimensions (`y`, `x` are the unpadded input rows and columns).
+#[pyclass(module = "edgeopt", name = "Layer", frozen, eq, hash, from_py_object)]
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct PyLayer(pub Layer);
+
+fn checked(l: Layer) -> PyResult<PyLayer> {
+    l.validate().py()?;
+    Ok(PyLayer(l))
+}
+
+#[pymethods]
+impl PyLayer {
+    /// A layer of any type: kind is CONV, DSCONV, NGCONV, TRCONV, GEMM or FC.
+    #[new]
+    #[pyo3(signature = (name, kind = "CONV", *, k = 1, c = 1, r = 1, s = 1, y = 1, x = 1, stride = 1, stride_x = None, groups = 1, batch = 1))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        name: &str,
+        kind: &str,
+        k: u64,
+        c: u64,
+        r: u64,
+        s: u64,
+        y: u64,
+        x: u64,
+        stride: u64,
+        stride_x: Option<u64>,
+        groups: u64,
+        batch: u64,
+    ) -> PyResult<PyLayer> {
+        let kind = LayerType::parse(kind)
+            .ok_or_else(|| bad_arg("kind", kind, "expected CONV, DSCONV, NGCONV, TRCONV, GEMM or FC"))?;
+        let mut l = Layer::conv(name, k, c, r, s, y, x, stride);
+        l.kind = kind;
+        l.stride_x = stride_x.unwrap_or(stride);
+        l.groups = groups;
+        l.batch = batch;
+        checked(l)
+    }
+
+    /// A dense convolution on an unpadded `y × x` input.
+    #[staticmethod]
+    #[pyo3(signature = (name, k, c, r, s, y, x, stride = 1))]
+    #[allow(clippy::too_many_arguments)]
+    fn conv(name: &str, k: u64, c: u64, r: u64, s: u64, y: u64, x: u64, stride: u64) -> PyResult<PyLayer> {
+        checked(Layer::conv(name, k, c, r, s, y, x, stride))
+    }
+
+    /// A dense convolution with "same" padding on an `h × w` feature map.
+    #[staticmethod]
+    #[pyo3(signature = (name, k, c, r, s, h, w, stride = 1))]
+    #[allow(clippy::too_many_arguments)]
+    fn conv_same(name: &str, k: u64, c: u64, r: u64, s: u64, h: u64, w: u64, stride: u64) -> PyResult<PyLayer> {
+        checked(Layer::conv_same(name, k, c, r, s, h, w, stride))
+    }
+
+    /// A depthwise convolution over `c` channels on an unpadded input.
+    #[staticmethod]
+    #[pyo3(signature = (name, c, r, s, y, x, stride = 1))]
+    fn depthwise(name: &str, c: u64, r: u64, s: u64, y: u64, x: u64, stride: u64) -> PyResult<PyLayer> {
+        checked(Layer::depthwise(name, c, r, s, y, x, stride))
+    }
+
+    /// A grouped convolution from PyTorch-style channel totals.
+    #[staticmethod]
+    #[pyo3(signature = (name, groups, out_channels, in_channels, r, s, y, x, stride = 1))]
+    #[allow(clippy::too_many_arguments)]
+    fn grouped(
+        name: &str,
+        groups: u64,
+        out_channels: u64,
+        in_channels: u64,
+        r: u64,
+        s: u64,
+        y: u64,
+        x: u64,
+        stride: u64,
+    ) -> PyResult<PyLayer> {
+        checked(Layer::grouped(name, groups, out_channels, in_channels, r, s, y, x, stride).py()?)
+    }
+
+    /// A fully connected layer `in_features → out_features`.
+    #[staticmethod]
+    fn fc(name: &str, out_features: u64, in_features: u64) -> PyResult<PyLayer> {
+        checked(Layer::fc(name, out_features, in_features))
+    }
+
+    /// A matrix multiply `(m × k)·(k × n)`.
+    #[staticmethod]
+    fn gemm(name: &str, m: u64, n: u64, k: u64) -> PyResult<PyLayer> {
+        checked(Layer::gemm(name, m, n, k))
+    }
+
+    #[getter]
+    fn name(&self) -> &str {
+        &self.0.name
+    }
+    #[getter]
+    fn kind(&self) -> String {
+        self.0.kind.to_string()
+    }
+    #[getter]
+    fn k(&self) -> u64 {
+        self.0.k
+    }
+    #[getter]
+    fn c(&self) -> u64 {
+        self.0.c
+    }
+    #[getter]
+    fn r(&self) -> u64 {
+        self.0.r
+    }
+    #[getter]
+    fn s(&self) -> u64 {
+        self.0.s
+    }
+    #[getter]
+    fn y(&self) -> u64 {
+        self.0.y
+    }
+    #[getter]
+    fn x(&self) -> u64 {
+        self.0.x
+    }
+    #[getter]
+    fn stride_y(&self) -> u64 {
+        self.0.stride_y
+    }
+    #[getter]
+    fn stride_x(&self) -> u64 {
+        self.0.stride_x
+    }
+    #[getter]
+    fn groups(&self) -> u64 {
+        self.0.groups
+    }
+    #[getter]
+    fn batch(&self) -> u64 {
+        self.0.batch
+    }
+    /// Multiply-accumulates.
+    #[getter]
+    fn macs(&self) -> u64 {
+        self.0.macs()
+    }
+    /// Weight count.
+    #[getter]
+    fn weights(&self) -> u64 {
+        self.0.weights()
+    }
+
+    fn __repr__(&self) -> String {
+        let l = &self.0;
+        format!(
+            "Layer({:?}, {:?}, k={}, c={}, r={}, s={}, y={}, x={}, stride={}, stride_x={}, groups={}, batch={})",
+            l.name,
+            l.kind.to_string(),
+            l.k,
+            l.c,
+            l.r,
+            l.s,
+            l.y,
+            l.x,
+            l.stride_y,
+            l.stride_x,
+            l.groups,
+            l.batch
+        )
+    }
+
+    fn __getnewargs_ex__<'py>(&self, py: Python<'py>) -> PyResult<((String, String), Bound<'py, PyDict>)> {
+        let l = &self.0;
+        let kw = PyDict::new(py);
+        for (k, v) in [
+            ("k", l.k),
+            ("c", l.c),
+            ("r", l.r),
+            ("s", l.s),
+            ("y", l.y),
+            ("x", l.x),
+            ("stride", l.stride_y),
+            ("stride_x", l.stride_x),
+            ("groups", l.groups),
+            ("batch", l.batch),
+        ] {
+            kw.set_item(k, v)?;
+        }
+        Ok(((l.name.clone(), l.kind.to_string()), kw))
+    }
+}
+
+/// Layers given as a list of `Layer`.
+pub fn layers_of(layers: Vec<PyLayer>) -> Vec<Layer> {
+    layers.into_iter().map(|l| l.0).collect()
+}
+
+/// A validated hardware configuration (MAESTRO's defaults for buffers, hops and vector width).
+#[pyclass(module = "edgeopt", name = "Hardware", frozen, from_py_object)]
+#[derive(Clone)]
+pub struct PyHardware(pub edgeopt::accel_sim::Hardware);
+
+#[pymethods]
+impl PyHardware {
+    #[new]
+    #[pyo3(signature = (pes, noc_bw, offchip_bw, *, l1_bytes = 1024, l2_bytes = 1 << 20, noc_hops = 1, hop_latency = 1, vector_width = 1, element_bytes = 1))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        pes: u64,
+        noc_bw: u64,
+        offchip_bw: u64,
+        l1_bytes: u64,
+        l2_bytes: u64,
+        noc_hops: u64,
+        hop_latency: u64,
+        vector_width: u64,
+        element_bytes: u64,
+    ) -> PyResult<PyHardware> {
+        let cfg = HardwareConfig {
+            l1_bytes,
+            l2_bytes,
+            noc_hops,
+            hop_latency,
+            vector_width,
+            element_bytes,
+            ..HardwareConfig::new(pes, noc_bw, offchip_bw)
+        };
+        Ok(PyHardware(cfg.build().py()?))
+    }
+
+    /// Read a MAESTRO hardware file (`num_pes`, `l1_size_cstr`, ...).
+    #[staticmethod]
+    fn from_maestro(path: PathBuf) -> PyResult<PyHardware> {
+        readable(&path)?;
+        let text = layer_csv::read_text(&path).py()?;
+        let cfg = maestro_file::parse_hardware(&text, &path.display().to_string()).py()?;
+        Ok(PyHardware(cfg.build().py()?))
+    }
+
+    #[getter]
+    fn pes(&self) -> u64 {
+        self.0.num_pes()
+    }
+    #[getter]
+    fn noc_bw(&self) -> u64 {
+        self.0.noc_bw()
+    }
+    #[getter]
+    fn offchip_bw(&self) -> u64 {
+        self.0.offchip_bw()
+    }
+    #[getter]
+    fn l1_bytes(&self) -> u64 {
+        self.0.l1_bytes()
+    }
+    #[getter]
+    fn l2_bytes(&self) -> u64 {
+        self.0.l2_bytes()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Hardware(pes={}, noc_bw={}, offchip_bw={})", self.0.num_pes(), self.0.noc_bw(), self.0.offchip_bw())
+    }
+}
+
+fn parse_dataflow(name: &str) -> PyResult<Dataflow> {
+    Dataflow::parse(name).ok_or_else(|| bad_arg("dataflow", name, "expected kc-p, yr-p or x-p"))
+}
+
+/// An accelerator: hardware plus one of the built-in dataflows (MAESTRO's cost model).
+#[pyclass(module = "edgeopt", name = "Accelerator", frozen, from_py_object)]
+#[derive(Clone)]
+pub struct PyAccelerator(pub Accel);
+
+#[pymethods]
+impl PyAccelerator {
+    /// `Accelerator(256, 600, 150, "kc-p")`, or `Accelerator(hardware=Hardware(...), dataflow="x-p")`.
+    #[new]
+    #[pyo3(signature = (pes = None, noc_bw = None, offchip_bw = None, dataflow = "kc-p", *, hardware = None))]
+    fn new(
+        pes: Option<u64>,
+        noc_bw: Option<u64>,
+        offchip_bw: Option<u64>,
+        dataflow: &str,
+        hardware: Option<PyHardware>,
+    ) -> PyResult<PyAccelerator> {
+        let hw = match (hardware, pes, noc_bw, offchip_bw) {
+            (Some(h), None, None, None) => h.0,
+            (None, Some(p), Some(n), Some(o)) => HardwareConfig::new(p, n, o).build().py()?,
+            _ => {
+                return Err(bad_arg(
+                    "Accelerator",
+                    "(pes, noc_bw, offchip_bw, hardware)",
+                    "give either pes, noc_bw and offchip_bw, or hardware=",
+                ));
+            }
+        };
+        Ok(PyAccelerator(Accel::new(hw, parse_dataflow(dataflow)?)))
+    }
+
+    /// Cost `layers` run one after another (the GIL is released while the model runs).
+    fn evaluate(&self, py: Python<'_>, layers: Vec<PyLayer>) -> PyResult<PyCost> {
+        let layers = layers_of(layers);
+        let cost = py.detach(|| self.0.evaluate(&layers)).py()?;
+        Ok(PyCost(cost))
+    }
+
+    /// Cost one layer (cycles, energy in nJ).
+    fn evaluate_layer(&self, py: Python<'_>, layer: PyLayer) -> PyResult<(u64, f64)> {
+        let r = py.detach(|| self.0.evaluate_layer(&layer.0)).py()?;
+        Ok((r.cycles, r.energy_nj))
+    }
+
+    #[getter]
+    fn hardware(&self) -> PyHardware {
+        PyHardware(self.0.hardware.clone())
+    }
+    #[getter]
+    fn dataflow(&self) -> &'static str {
+        self.0.dataflow.name()
+    }
+    /// A short label such as `kc-p/256pe/noc600/off150`.
+    #[getter]
+    fn label(&self) -> String {
+        self.0.label()
+    }
+
+    fn __repr__(&self) -> String {
+        let h = &self.0.hardware;
+        format!("Accelerator({}, {}, {}, {:?})", h.num_pes(), h.noc_bw(), h.offchip_bw(), self.0.dataflow.name())
+    }
+}
+
+/// A network's cost: totals and per-layer numpy arrays.
+#[pyclass(module = "edgeopt", name = "Cost", frozen)]
+pub struct PyCost(pub NetworkCost);
+
+#[pymethods]
+impl PyCost {
+    /// Total cycles.
+    #[getter]
+    fn cycles(&self) -> u64 {
+        self.0.cycles
+    }
+    /// Total energy, nJ.
+    #[getter]
+    fn energy_nj(&self) -> f64 {
+        self.0.energy_nj
+    }
+    /// Total MACs.
+    #[getter]
+    fn macs(&self) -> u64 {
+        self.0.macs
+    }
+    /// Layer names, in network order.
+    #[getter]
+    fn layer_names(&self) -> Vec<String> {
+        self.0.layers.iter().map(|l| l.name.clone()).collect()
+    }
+    /// Per-layer cycles (uint64).
+    #[getter]
+    fn layer_cycles<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u64>> {
+        PyArray1::from_iter(py, self.0.layers.iter().map(|l| l.cycles))
+    }
+    /// Per-layer energy, nJ (float64).
+    #[getter]
+    fn layer_energy_nj<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        PyArray1::from_iter(py, self.0.layers.iter().map(|l| l.energy_nj))
+    }
+    /// Per-layer MACs (uint64).
+    #[getter]
+    fn layer_macs<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<u64>> {
+        PyArray1::from_iter(py, self.0.layers.iter().map(|l| l.macs))
+    }
+
+    fn __len__(&self) -> usize {
+        self.0.layers.len()
+    }
+
+    /// `{"cycles": ..., "energy_nj": ..., "macs": ..., "layers": [...]}`, JSON-able.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        crate::json::to_python(py, &self.0)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("Cost(cycles={}, energy_nj={}, macs={}, layers={})", self.0.cycles, self.0.energy_nj, self.0.macs, self.0.layers.len())
+    }
+}
+
+/// A grid of accelerators (PEs × NoC × off-chip bandwidth × dataflow), dataflow-major and
+/// off-chip fastest, as in the Rust crate.
+#[pyclass(module = "edgeopt", name = "HardwareSpace", frozen, from_py_object)]
+#[derive(Clone)]
+pub struct PyHardwareSpace(pub HardwareSpace);
+
+#[pymethods]
+impl PyHardwareSpace {
+    /// The thesis's 1,296-point grid.
+    #[staticmethod]
+    fn thesis() -> PyHardwareSpace {
+        PyHardwareSpace(HardwareSpace::thesis())
+    }
+    /// The 162-point MAESTRO calibration grid.
+    #[staticmethod]
+    fn calibration() -> PyHardwareSpace {
+        PyHardwareSpace(HardwareSpace::calibration())
+    }
+    /// Any grid: every combination of the given values.
+    #[staticmethod]
+    #[pyo3(signature = (pes, noc_bw, offchip_bw, dataflows = vec!["kc-p".to_string(), "yr-p".to_string(), "x-p".to_string()]))]
+    fn grid(pes: Vec<u64>, noc_bw: Vec<u64>, offchip_bw: Vec<u64>, dataflows: Vec<String>) -> PyResult<PyHardwareSpace> {
+        let dataflows = dataflows.iter().map(|d| parse_dataflow(d)).collect::<PyResult<Vec<_>>>()?;
+        let space = HardwareSpace { pes, noc_bw, offchip_bw, dataflows, ..HardwareSpace::thesis() };
+        space.validate().py()?;
+        Ok(PyHardwareSpace(space))
+    }
+
+    fn __len__(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The accelerator at `index`.
+    fn __getitem__(&self, index: isize) -> PyResult<PyAccelerator> {
+        let n = self.0.len() as isize;
+        let i = if index < 0 { index + n } else { index };
+        if i < 0 || i >= n {
+            return Err(pyo3::exceptions::PyIndexError::new_err(format!(
+                "index {index} out of range for a space of {n} accelerators"
+            )));
+        }
+        Ok(PyAccelerator(self.0.get(i as usize).py()?))
+    }
+
+    /// Labels of every accelerator, in index order.
+    fn labels(&self) -> PyResult<Vec<String>> {
+        Ok(self.0.enumerate().py()?.iter().map(Accel::label).collect())
+    }
+
+    #[getter]
+    fn pes(&self) -> Vec<u64> {
+        self.0.pes.clone()
+    }
+    #[getter]
+    fn noc_bw(&self) -> Vec<u64> {
+        self.0.noc_bw.clone()
+    }
+    #[getter]
+    fn offchip_bw(&self) -> Vec<u64> {
+        self.0.offchip_bw.clone()
+    }
+    #[getter]
+    fn dataflows(&self) -> Vec<&'static str> {
+        self.0.dataflows.iter().map(Dataflow::name).collect()
+    }
+
+    fn __repr__(&self) -> String {
+        format!("HardwareSpace({} accelerators)", self.0.len())
+    }
+}
+
+/// Latency (cycles) and energy (nJ) of every network on every accelerator of `space`, as two
+/// `(networks × accelerators)` float64 arrays with NaN where a layer cannot run; computed in
+/// parallel with the GIL released. Cycles are exact integers below 2^53.
+#[pyfunction]
+pub fn cost_matrix<'py>(
+    py: Python<'py>,
+    networks: Vec<Vec<PyLayer>>,
+    space: &PyHardwareSpace,
+) -> PyResult<(Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>)> {
+    let nets: Vec<Vec<Layer>> = networks.into_iter().map(layers_of).collect();
+    for (i, net) in nets.iter().enumerate() {
+        if net.is_empty() {
+            return Err(bad_arg(&format!("networks[{i}]"), "[]", "a network needs at least one layer"));
+        }
+    }
+    let m = py.detach(|| space.0.cost_matrix(&nets, &EnergyModel::maestro()));
+    let (n, h) = (nets.len(), space.0.len());
+    let cycles = ndarray::Array2::from_shape_fn((n, h), |(i, j)| m.cycles[i][j].map_or(f64::NAN, |c| c as f64));
+    let energy = ndarray::Array2::from_shape_fn((n, h), |(i, j)| m.energy_nj[i][j].unwrap_or(f64::NAN));
+    Ok((PyArray2::from_owned_array(py, cycles), PyArray2::from_owned_array(py, energy)))
+}
+
+/// Read our layer CSV (`name,type,k,c,r,s,y,x,stride[,groups][,batch]`).
+#[pyfunction]
+pub fn read_layers(path: PathBuf) -> PyResult<Vec<PyLayer>> {
+    readable(&path)?;
+    Ok(layer_csv::read(&path).py()?.into_iter().map(PyLayer).collect())
+}
+
+/// Read the layers of a MAESTRO mapping file (`.m`).
+#[pyfunction]
+pub fn read_maestro(path: PathBuf) -> PyResult<Vec<PyLayer>> {
+    readable(&path)?;
+    let text = layer_csv::read_text(&path).py()?;
+    let net = maestro_file::parse_mapping(&text, &path.display().to_string()).py()?;
+    Ok(net.layers.into_iter().map(|m| PyLayer(m.layer)).collect())
+}
+
+/// Import an ONNX model's shapes as layers. `input_shapes` maps input names to dimensions (or
+/// gives one list for the only input) where the file leaves them symbolic.
+#[pyfunction]
+#[pyo3(signature = (path, input_shapes = None))]
+pub fn read_onnx(path: PathBuf, input_shapes: Option<Bound<'_, PyAny>>) -> PyResult<Vec<PyLayer>> {
+    let mut specs: Vec<String> = Vec::new();
+    if let Some(shapes) = input_shapes {
+        if let Ok(d) = shapes.cast::<PyDict>() {
+            for (k, v) in d.iter() {
+                let dims: Vec<u64> = v.extract()?;
+                let dims: Vec<String> = dims.iter().map(u64::to_string).collect();
+                specs.push(format!("{}={}", k.extract::<String>()?, dims.join(",")));
+            }
+        } else {
+            let dims: Vec<u64> = shapes.extract()?;
+            specs.push(dims.iter().map(u64::to_string).collect::<Vec<_>>().join(","));
+        }
+    }
+    let shapes = edgeopt::onnx::InputShapes::parse_all(&specs).py()?;
+    let net = edgeopt::onnx::load(&path, &shapes).py()?;
+    Ok(net.layers.into_iter().map(PyLayer).collect())
+}
