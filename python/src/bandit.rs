@@ -3,8 +3,8 @@
 
 use edgeopt::bandit::ndarray::Array2;
 use edgeopt::bandit::{
-    Classification, Confidence, Delay, Exploration, LinUcb, NeuralBandit, NeuralConfig, Policy, RandomPolicy, SimConfig,
-    Synthetic, SyntheticReward, ZUpdate, simulate,
+    Classification, Confidence, Delay, Exploration, LinUcb, NeuralBandit, NeuralConfig, Policy, RandomPolicy,
+    SimConfig, Synthetic, SyntheticReward, ZUpdate, simulate,
 };
 use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -16,7 +16,7 @@ use crate::errors::{IntoPy, bad_arg};
 /// Every policy the package hands out, serialisable for pickle.
 #[derive(Clone, Serialize, Deserialize)]
 pub enum AnyPolicy {
-    Neural(NeuralBandit),
+    Neural(Box<NeuralBandit>),
     Lin(LinUcb),
     Random(RandomPolicy),
 }
@@ -24,7 +24,7 @@ pub enum AnyPolicy {
 impl AnyPolicy {
     fn policy(&mut self) -> &mut dyn Policy {
         match self {
-            AnyPolicy::Neural(p) => p,
+            AnyPolicy::Neural(p) => p.as_mut(),
             AnyPolicy::Lin(p) => p,
             AnyPolicy::Random(p) => p,
         }
@@ -46,7 +46,7 @@ pub struct PyBandit {
 }
 
 fn neural(d: usize, cfg: NeuralConfig) -> PyResult<PyBandit> {
-    Ok(PyBandit { state: State { policy: AnyPolicy::Neural(NeuralBandit::new(d, cfg).py()?), round: 0 } })
+    Ok(PyBandit { state: State { policy: AnyPolicy::Neural(Box::new(NeuralBandit::new(d, cfg).py()?)), round: 0 } })
 }
 
 fn confidence_of(name: &str) -> PyResult<Confidence> {
@@ -199,7 +199,12 @@ impl PyBandit {
     /// Choose an arm among the rows of `contexts` (`(arms, d)` float64). Returns
     /// `(ticket, arm)`; report the reward later with `feedback(ticket, reward)`.
     #[pyo3(signature = (contexts, *, round = None))]
-    fn select(&mut self, py: Python<'_>, contexts: PyReadonlyArray2<'_, f64>, round: Option<u64>) -> PyResult<(u64, usize)> {
+    fn select(
+        &mut self,
+        py: Python<'_>,
+        contexts: PyReadonlyArray2<'_, f64>,
+        round: Option<u64>,
+    ) -> PyResult<(u64, usize)> {
         let d = self.select_detail(py, contexts, round)?;
         Ok((d.id, d.arm))
     }
@@ -291,10 +296,12 @@ fn delay_of(max_delay: u64, loss: f64) -> PyResult<Delay> {
     if !(0.0..=1.0).contains(&loss) {
         return Err(bad_arg("loss", loss, "must be in [0, 1]"));
     }
-    Ok(match (max_delay, loss) {
-        (0, l) if l == 0.0 => Delay::None,
-        (m, l) if l == 0.0 => Delay::Uniform { max: m },
-        (m, l) => Delay::Missing { max: m.max(1), p: l },
+    Ok(if loss > 0.0 {
+        Delay::Missing { max: max_delay.max(1), p: loss }
+    } else if max_delay == 0 {
+        Delay::None
+    } else {
+        Delay::Uniform { max: max_delay }
     })
 }
 

@@ -17,10 +17,8 @@ use crate::nas::PySpace;
 /// Read a Python measurement: a float (latency), `(latency, energy)` or a dict with those keys.
 pub fn measurement_of(v: &Bound<'_, PyAny>) -> PyResult<Measurement> {
     if let Ok(d) = v.cast::<PyDict>() {
-        let lat: f64 = d
-            .get_item("latency")?
-            .ok_or_else(|| bad_arg("measurement", v, "a dict needs `latency`"))?
-            .extract()?;
+        let lat: f64 =
+            d.get_item("latency")?.ok_or_else(|| bad_arg("measurement", v, "a dict needs `latency`"))?.extract()?;
         let energy: f64 = d.get_item("energy")?.map(|e| e.extract()).transpose()?.unwrap_or(0.0);
         return Ok(Measurement { latency: lat, energy });
     }
@@ -53,7 +51,11 @@ impl Device<usize> for AnyDevice<'_> {
                 let m = measurement_of(&f.bind(py).call1((arg,))?)?;
                 Ok::<_, PyErr>(m)
             })
-            .map_err(|e| CodesignError::Device { device: name.clone(), key: format!("candidate {i}"), source: Box::new(e) }),
+            .map_err(|e| CodesignError::Device {
+                device: name.clone(),
+                key: format!("candidate {i}"),
+                source: Box::new(e),
+            }),
             AnyDevice::Accel { accel, space, keys } => {
                 let layers = space.inner.layers(&keys[*i]).map_err(|e| CodesignError::Device {
                     device: accel.label(),
@@ -68,7 +70,11 @@ impl Device<usize> for AnyDevice<'_> {
 }
 
 fn matrix_rows(m: PyReadonlyArray2<'_, f64>) -> Vec<Vec<Option<f64>>> {
-    m.as_array().rows().into_iter().map(|r| r.iter().map(|&v| if v.is_nan() { None } else { Some(v) }).collect()).collect()
+    m.as_array()
+        .rows()
+        .into_iter()
+        .map(|r| r.iter().map(|&v| if v.is_nan() { None } else { Some(v) }).collect())
+        .collect()
 }
 
 fn outcome<'py>(py: Python<'py>, o: &Outcome) -> PyResult<Bound<'py, PyAny>> {
@@ -151,7 +157,9 @@ pub fn two_stage<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let cands: Py<PyList> = candidates.clone().unbind();
     let keys: Vec<String> = match &space {
-        Some(_) => candidates.extract().map_err(|_| bad_arg("candidates", "list", "with space=, candidates are keys"))?,
+        Some(_) => {
+            candidates.extract().map_err(|_| bad_arg("candidates", "list", "with space=, candidates are keys"))?
+        }
         None => Vec::new(),
     };
     let mut devs: Vec<AnyDevice<'_>> = Vec::with_capacity(devices.len());

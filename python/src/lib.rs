@@ -6,8 +6,10 @@ mod bandit;
 mod codesign;
 mod errors;
 mod json;
+mod layer;
 mod nas;
 mod predictors;
+mod search;
 
 use pyo3::prelude::*;
 
@@ -29,8 +31,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(accel::read_onnx, m)?)?;
 
     m.add_class::<nas::PySpace>()?;
-    m.add_function(wrap_pyfunction!(nas::evolution, m)?)?;
-    m.add_function(wrap_pyfunction!(nas::nsga2, m)?)?;
+    m.add_function(wrap_pyfunction!(search::evolution, m)?)?;
+    m.add_function(wrap_pyfunction!(search::nsga2, m)?)?;
 
     m.add_class::<predictors::PyPredictor>()?;
     m.add_function(wrap_pyfunction!(predictors::fit_linear, m)?)?;

@@ -77,6 +77,7 @@ impl PyPredictor {
     /// Adapt this (proxy-device) predictor to a target device with AdaProxy (thesis eq. 3.3): fit
     /// on the training rows, choose λ by the validation rows' SRCC.
     #[pyo3(signature = (x_train, y_train, x_val, y_val, *, lambda_steps = 30, lambda_range = 1e5))]
+    #[allow(clippy::too_many_arguments)]
     fn adapt(
         &self,
         py: Python<'_>,
@@ -156,7 +157,12 @@ fn adapt_model(
 /// for an intercept).
 #[pyfunction]
 #[pyo3(signature = (x, y, *, ridge = 1e-8))]
-pub fn fit_linear(py: Python<'_>, x: PyReadonlyArray2<'_, f64>, y: PyReadonlyArray1<'_, f64>, ridge: f64) -> PyResult<PyPredictor> {
+pub fn fit_linear(
+    py: Python<'_>,
+    x: PyReadonlyArray2<'_, f64>,
+    y: PyReadonlyArray1<'_, f64>,
+    ridge: f64,
+) -> PyResult<PyPredictor> {
     if !(ridge.is_finite() && ridge >= 0.0) {
         return Err(bad_arg("ridge", ridge, "must be finite and ≥ 0"));
     }
@@ -201,7 +207,8 @@ pub fn fit_mlp(
     seed: u64,
 ) -> PyResult<PyPredictor> {
     check_training(epochs, lr)?;
-    let train = TrainConfig { optimizer: edgeopt::predictors::nn::Optimizer::adam(lr), epochs, batch_size, l2_to_init: 0.0 };
+    let train =
+        TrainConfig { optimizer: edgeopt::predictors::nn::Optimizer::adam(lr), epochs, batch_size, l2_to_init: 0.0 };
     let reg = MlpRegressor { hidden, train, seed, ..MlpRegressor::default() };
     let (x, y) = (x.as_array(), y.as_array());
     let m = py.detach(|| reg.fit(x, y)).py()?;
