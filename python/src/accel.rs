@@ -117,16 +117,17 @@ impl PyAccelerator {
         Ok(PyAccelerator(Accel::new(hw, parse_dataflow(dataflow)?)))
     }
 
-    /// Cost `layers` run one after another (the GIL is released while the model runs).
+    /// Cost `layers` run one after another (the GIL is released while a larger network is
+    /// costed; a few layers take microseconds, less than the release costs).
     fn evaluate(&self, py: Python<'_>, layers: Vec<PyLayer>) -> PyResult<PyCost> {
         let layers = layers_of(layers);
-        let cost = py.detach(|| self.0.evaluate(&layers)).py()?;
-        Ok(PyCost(cost))
+        let cost = if layers.len() > 8 { py.detach(|| self.0.evaluate(&layers)) } else { self.0.evaluate(&layers) };
+        Ok(PyCost(cost.py()?))
     }
 
     /// Cost one layer (cycles, energy in nJ).
-    fn evaluate_layer(&self, py: Python<'_>, layer: PyLayer) -> PyResult<(u64, f64)> {
-        let r = py.detach(|| self.0.evaluate_layer(&layer.0)).py()?;
+    fn evaluate_layer(&self, layer: PyLayer) -> PyResult<(u64, f64)> {
+        let r = self.0.evaluate_layer(&layer.0).py()?;
         Ok((r.cycles, r.energy_nj))
     }
 

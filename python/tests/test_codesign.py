@@ -132,3 +132,35 @@ def test_one_proxy_adapts_and_counts_measurements(nb201):
 def test_bad_codesign_input(call, needle):
     with pytest.raises(edgeopt.EdgeoptError, match=needle):
         call()
+
+
+def test_nb201_codesign_equals_the_cli(cli_json):
+    """The whole NB201 table on the calibration grid: the same constraints, designs and counts as
+    `edgeopt codesign`."""
+    args = ["--data", "data/nb201_hwnasbench_cifar10.csv.gz", "--accuracy", "test_acc_cifar10"]
+    results, summary = cli_json("codesign", *args, "--grid", "calibration", "--proxy", 7, "--max-set", 30)
+    table = edgeopt.nb201_table()
+    keys, acc = table["arch_str"], table["test_acc_cifar10"]
+    space, hw = edgeopt.Space("nb201"), edgeopt.HardwareSpace.calibration()
+    lat, en = edgeopt.cost_matrix([space.layers(k) for k in keys], hw)
+
+    def quantiles(m):
+        best = np.sort(np.nanmin(m, axis=1))
+        return [best[min(round(p * (len(best) - 1)), len(best) - 1)] for p in (0.1, 0.3, 0.5, 0.7, 0.9)]
+
+    constraints = list(zip(quantiles(lat), quantiles(en)))
+    out = edgeopt.semi_decoupled(acc, lat, en, proxy=7, max_set=30, constraints=constraints)
+    labels = hw.labels()
+
+    def design(d):
+        return None if d is None else {"arch": keys[d["arch"]], "accelerator": labels[d["accel"]], "accuracy": d["accuracy"]}
+
+    rows = results["results"]
+    assert summary["architectures"] == len(keys) and len(rows) == len(out["constraints"]) == 5
+    for ours, theirs in zip(out["constraints"], rows):
+        assert (ours["latency"], ours["energy"]) == (theirs["latency_bound"], theirs["energy_bound"])
+        assert design(ours["fully_coupled"]["design"]) == theirs["coupled"]
+        assert design(ours["semi_decoupled"]["design"]) == theirs["semi_decoupled"]
+        assert ours["semi_decoupled"]["evaluations"] == theirs["evaluations_semi_decoupled"]
+        assert ours["fully_coupled"]["evaluations"] == theirs["evaluations_coupled"]
+        assert len(out["set"]) == theirs["proxy_set_size"]
