@@ -10,9 +10,10 @@ use edgeopt::accel_sim::{
 use numpy::{PyArray1, PyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use rayon::prelude::*;
 
 use crate::errors::{IntoPy, bad_arg, readable};
-pub use crate::layer::{PyLayer, layers_of};
+pub use crate::layer::{PyLayer, layer_seq, layer_seq_with};
 
 /// A validated hardware configuration (MAESTRO's defaults for buffers, hops and vector width).
 #[pyclass(module = "edgeopt", name = "Hardware", frozen, from_py_object)]
@@ -119,8 +120,8 @@ impl PyAccelerator {
 
     /// Cost `layers` run one after another (the GIL is released while a larger network is
     /// costed; a few layers take microseconds, less than the release costs).
-    fn evaluate(&self, py: Python<'_>, layers: Vec<PyLayer>) -> PyResult<PyCost> {
-        let layers = layers_of(layers);
+    fn evaluate(&self, py: Python<'_>, layers: Bound<'_, PyAny>) -> PyResult<PyCost> {
+        let layers = layer_seq(&layers, &|| "layers".to_string())?;
         let cost = if layers.len() > 8 { py.detach(|| self.0.evaluate(&layers)) } else { self.0.evaluate(&layers) };
         Ok(PyCost(cost.py()?))
     }
@@ -298,10 +299,14 @@ type LatencyEnergy<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>)
 #[pyfunction]
 pub fn cost_matrix<'py>(
     py: Python<'py>,
-    networks: Vec<Vec<PyLayer>>,
+    networks: Bound<'py, PyAny>,
     space: &PyHardwareSpace,
 ) -> PyResult<LatencyEnergy<'py>> {
-    let nets: Vec<Vec<Layer>> = networks.into_iter().map(layers_of).collect();
+    let nets: Vec<Vec<Layer>> = networks
+        .try_iter()?
+        .enumerate()
+        .map(|(i, net)| layer_seq_with(&net?, &|| format!("networks[{i}]"), false))
+        .collect::<PyResult<_>>()?;
     for (i, net) in nets.iter().enumerate() {
         if net.is_empty() {
             return Err(bad_arg(&format!("networks[{i}]"), "[]", "a network needs at least one layer"));
@@ -309,8 +314,14 @@ pub fn cost_matrix<'py>(
     }
     let m = py.detach(|| space.0.cost_matrix(&nets, &EnergyModel::maestro()));
     let (n, h) = (nets.len(), space.0.len());
-    let cycles = ndarray::Array2::from_shape_fn((n, h), |(i, j)| m.cycles[i][j].map_or(f64::NAN, |c| c as f64));
-    let energy = ndarray::Array2::from_shape_fn((n, h), |(i, j)| m.energy_nj[i][j].unwrap_or(f64::NAN));
+    let (cycles, energy): (Vec<f64>, Vec<f64>) = py.detach(|| {
+        rayon::join(
+            || m.cycles.par_iter().flat_map_iter(|r| r.iter().map(|c| c.map_or(f64::NAN, |c| c as f64))).collect(),
+            || m.energy_nj.par_iter().flat_map_iter(|r| r.iter().map(|e| e.unwrap_or(f64::NAN))).collect(),
+        )
+    });
+    let cycles = ndarray::Array2::from_shape_vec((n, h), cycles).py()?;
+    let energy = ndarray::Array2::from_shape_vec((n, h), energy).py()?;
     Ok((PyArray2::from_owned_array(py, cycles), PyArray2::from_owned_array(py, energy)))
 }
 

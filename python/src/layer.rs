@@ -198,7 +198,29 @@ impl PyLayer {
     }
 }
 
-/// Layers given as a list of `Layer`.
-pub fn layers_of(layers: Vec<PyLayer>) -> Vec<Layer> {
-    layers.into_iter().map(|l| l.0).collect()
+/// A sequence of `Layer`s, read without intermediate copies (lists take a fast path; this is
+/// most of the per-network cost of `cost_matrix` for small networks).
+pub fn layer_seq(obj: &Bound<'_, PyAny>, what: &dyn Fn() -> String) -> PyResult<Vec<Layer>> {
+    layer_seq_with(obj, what, true)
+}
+
+/// [`layer_seq`], keeping the layer names only when `names` (the cost matrix ignores them, and
+/// copying a million names is most of what reading the networks costs).
+pub fn layer_seq_with(obj: &Bound<'_, PyAny>, what: &dyn Fn() -> String, names: bool) -> PyResult<Vec<Layer>> {
+    let one = |item: Bound<'_, PyAny>| -> PyResult<Layer> {
+        match item.cast::<PyLayer>() {
+            Ok(l) => {
+                let l = &l.get().0;
+                Ok(if names { l.clone() } else { Layer { name: String::new(), ..*l } })
+            }
+            Err(_) => Err(bad_arg(&what(), item.get_type().name()?, "expected edgeopt.Layer objects")),
+        }
+    };
+    if let Ok(list) = obj.cast::<pyo3::types::PyList>() {
+        return list.iter().map(one).collect();
+    }
+    if obj.is_instance_of::<pyo3::types::PyString>() {
+        return Err(bad_arg(&what(), "a str", "expected a sequence of edgeopt.Layer"));
+    }
+    obj.try_iter()?.map(|item| one(item?)).collect()
 }
