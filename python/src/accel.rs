@@ -291,7 +291,7 @@ impl PyHardwareSpace {
 }
 
 /// Two `(networks × accelerators)` matrices: cycles and energy (nJ).
-type LatencyEnergy<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>);
+pub type LatencyEnergy<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>);
 
 /// Latency (cycles) and energy (nJ) of every network on every accelerator of `space`, as two
 /// `(networks × accelerators)` float64 arrays with NaN where a layer cannot run; computed in
@@ -307,12 +307,17 @@ pub fn cost_matrix<'py>(
         .enumerate()
         .map(|(i, net)| layer_seq_with(&net?, &|| format!("networks[{i}]"), false))
         .collect::<PyResult<_>>()?;
+    matrices(py, &nets, space)
+}
+
+/// The cost matrices of `nets` on `space`, computed with the GIL released.
+pub fn matrices<'py>(py: Python<'py>, nets: &[Vec<Layer>], space: &PyHardwareSpace) -> PyResult<LatencyEnergy<'py>> {
     for (i, net) in nets.iter().enumerate() {
         if net.is_empty() {
             return Err(bad_arg(&format!("networks[{i}]"), "[]", "a network needs at least one layer"));
         }
     }
-    let m = py.detach(|| space.0.cost_matrix(&nets, &EnergyModel::maestro()));
+    let m = py.detach(|| space.0.cost_matrix(nets, &EnergyModel::maestro()));
     let (n, h) = (nets.len(), space.0.len());
     let (cycles, energy): (Vec<f64>, Vec<f64>) = py.detach(|| {
         rayon::join(

@@ -135,6 +135,28 @@ pub fn semi_decoupled<'py>(
     Ok(out)
 }
 
+/// Stage 1 of alg. 6 on one proxy's measurements: the indices (ascending) of the
+/// latency–energy–accuracy Pareto set, at most `max_set` members evenly thinned by latency —
+/// the rule `two_stage` and `semi_decoupled` use. NaN latency/energy: the candidate cannot run.
+#[pyfunction]
+pub fn proxy_pareto_set(
+    accuracy: PyReadonlyArray1<'_, f64>,
+    latency: PyReadonlyArray1<'_, f64>,
+    energy: PyReadonlyArray1<'_, f64>,
+    max_set: usize,
+) -> PyResult<Vec<usize>> {
+    let acc = accuracy.as_array().to_vec();
+    if let Some((i, v)) = acc.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        return Err(bad_arg(&format!("accuracy[{i}]"), v, "must be finite"));
+    }
+    let col = |a: PyReadonlyArray1<'_, f64>| -> Vec<Vec<Option<f64>>> {
+        a.as_array().iter().map(|&v| vec![if v.is_nan() { None } else { Some(v) }]).collect()
+    };
+    let (lat, en) = (col(latency), col(energy));
+    let problem = Problem { accuracy: &acc, latency: &lat, energy: &en, admissible: &[true] };
+    problem.pareto_set(0, max_set).py()
+}
+
 /// Two-stage co-design measuring only what alg. 6 needs: every candidate on the proxy device,
 /// then the proxy's Pareto set (≤ `max_set`) on every admissible device.
 ///

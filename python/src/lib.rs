@@ -8,6 +8,7 @@ mod errors;
 mod json;
 mod layer;
 mod nas;
+mod packed;
 mod predictors;
 mod search;
 
@@ -29,6 +30,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(accel::read_layers, m)?)?;
     m.add_function(wrap_pyfunction!(accel::read_maestro, m)?)?;
     m.add_function(wrap_pyfunction!(accel::read_onnx, m)?)?;
+    m.add_function(wrap_pyfunction!(packed::pack_networks, m)?)?;
+    m.add_function(wrap_pyfunction!(packed::cost_matrix_packed, m)?)?;
+    m.add_function(wrap_pyfunction!(packed::packed_columns, m)?)?;
 
     m.add_class::<nas::PySpace>()?;
     m.add_function(wrap_pyfunction!(search::evolution, m)?)?;
@@ -47,6 +51,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
 
     m.add_function(wrap_pyfunction!(codesign::semi_decoupled, m)?)?;
     m.add_function(wrap_pyfunction!(codesign::two_stage, m)?)?;
+    m.add_function(wrap_pyfunction!(codesign::proxy_pareto_set, m)?)?;
     m.add_function(wrap_pyfunction!(codesign::bisection, m)?)?;
     m.add_function(wrap_pyfunction!(codesign::one_proxy, m)?)?;
 

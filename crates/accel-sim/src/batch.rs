@@ -1,5 +1,9 @@
 //! Many networks × many accelerators, in parallel.
 
+use std::collections::hash_map::Entry;
+
+use rustc_hash::FxHashMap as HashMap;
+
 use rayon::prelude::*;
 
 use crate::accelerator::{Accel, Accelerator, NetworkCost};
@@ -101,8 +105,10 @@ pub struct CostMatrix {
 impl HardwareSpace {
     /// Totals of many networks on every accelerator of the space, exploiting that networks of a
     /// search space share layer shapes: every distinct shape is costed once per accelerator, and a
-    /// network's totals are sums over its layers (layers run one after another). The totals equal
-    /// [`Accelerator::evaluate`]'s exactly.
+    /// network's totals are sums over its layers (layers run one after another). Cycles equal
+    /// [`Accelerator::evaluate`]'s exactly, energies up to rounding (a repeated shape's energy is
+    /// multiplied by its count); a network's row does not depend on the other networks passed, to
+    /// the last bit, so a sweep split into any batches assembles the same matrix.
     ///
     /// ```
     /// use edgeopt_accel_sim::{Accelerator, EnergyModel, HardwareSpace, Layer};
@@ -114,23 +120,33 @@ impl HardwareSpace {
     /// assert_eq!(m.cycles[0][5], Some(space.get(5).unwrap().evaluate(&a).unwrap().cycles));
     /// ```
     pub fn cost_matrix(&self, networks: &[Vec<Layer>], energy: &EnergyModel) -> CostMatrix {
-        // Distinct shapes (name ignored) and each network as (shape, count) pairs.
+        // Distinct shapes (name ignored) and each network as (shape, count) pairs in the order the
+        // shapes first occur in that network: a network's row is then summed in an order that
+        // does not depend on the other networks of the batch, so any sharding of a sweep gives
+        // bit-identical energies.
         let mut shapes: Vec<Layer> = Vec::new();
-        let mut index: std::collections::HashMap<Layer, usize> = std::collections::HashMap::new();
+        let mut index: HashMap<Layer, usize> = HashMap::default();
         let nets: Vec<Vec<(usize, u64)>> = networks
             .iter()
             .map(|net| {
-                let mut counts: std::collections::BTreeMap<usize, u64> = std::collections::BTreeMap::new();
+                let mut counts: Vec<(usize, u64)> = Vec::new();
+                let mut position: HashMap<usize, usize> = HashMap::default();
                 for l in net {
                     let shape = Layer { name: String::new(), ..l.clone() };
                     let next = shapes.len();
-                    let i = *index.entry(shape.clone()).or_insert_with(|| {
-                        shapes.push(Layer { name: format!("shape{next}"), ..shape });
+                    let i = *index.entry(shape).or_insert_with_key(|shape| {
+                        shapes.push(Layer { name: format!("shape{next}"), ..shape.clone() });
                         next
                     });
-                    *counts.entry(i).or_insert(0) += 1;
+                    match position.entry(i) {
+                        Entry::Occupied(p) => counts[*p.get()].1 += 1,
+                        Entry::Vacant(p) => {
+                            p.insert(counts.len());
+                            counts.push((i, 1));
+                        }
+                    }
                 }
-                counts.into_iter().collect()
+                counts
             })
             .collect();
         let singles: Vec<Vec<Layer>> = shapes.iter().map(|s| vec![s.clone()]).collect();

@@ -102,3 +102,27 @@ fn a_cached_accelerator_equals_the_plain_one_across_networks_and_threads() {
     assert!(small.evaluate(&bad).is_err());
     assert_eq!(small.cached_shapes(), 0);
 }
+
+#[test]
+fn a_networks_cost_matrix_row_does_not_depend_on_the_batch_to_the_last_bit() {
+    use edgeopt_accel_sim::{EnergyModel, Layer};
+    // Shapes shared across networks in different first-seen orders, and repeated in a network,
+    // so the row sums would run in another order if they followed the batch's shape numbering.
+    let a = Layer::conv("a", 32, 16, 3, 3, 30, 30, 1);
+    let b = Layer::depthwise("b", 32, 3, 3, 30, 30, 2);
+    let c = Layer::fc("c", 10, 512);
+    let x = vec![c.clone(), b.clone(), a.clone(), b.clone(), c.clone(), a.clone(), a.clone()];
+    let y = vec![a.clone(), b.clone(), c.clone()];
+    let space = HardwareSpace::calibration();
+    let e = EnergyModel::maestro();
+    let together = space.cost_matrix(&[y.clone(), x.clone()], &e);
+    let alone = space.cost_matrix(std::slice::from_ref(&x), &e);
+    for j in 0..space.len() {
+        assert_eq!(together.cycles[1][j], alone.cycles[0][j]);
+        assert_eq!(
+            together.energy_nj[1][j].map(f64::to_bits),
+            alone.energy_nj[0][j].map(f64::to_bits),
+            "accelerator {j}"
+        );
+    }
+}
