@@ -578,3 +578,54 @@ fn a_search_checkpoint_is_not_resumed_with_another_accuracy_source() {
     let (ok, _, err) = run("test_acc_cifar100");
     assert!(!ok && err.contains("other settings"), "{err}");
 }
+
+#[test]
+fn a_sharded_grid_merges_into_the_unsharded_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = "data/networks/mobilenetv2.csv";
+    let part = |i: usize| dir.path().join(format!("part-{i}.csv")).display().to_string();
+    for i in 0..4 {
+        let (ok, stdout, err) = edgeopt(&[
+            "accel",
+            "grid",
+            "--layers",
+            net,
+            "--space",
+            "calibration",
+            "--shard",
+            &format!("{i}/4"),
+            "--out",
+            &part(i),
+        ]);
+        assert!(ok && stdout.is_empty(), "{err}");
+    }
+    let (ok, full, _) = edgeopt(&["accel", "grid", "--layers", net, "--space", "calibration"]);
+    assert!(ok);
+    let rows: String = full.lines().filter(|l| !l.starts_with('#')).map(|l| format!("{l}\n")).collect();
+    // Any order of the parts on the command line.
+    let (ok, merged, err) = edgeopt(&["merge", &part(2), &part(0), &part(3), &part(1)]);
+    assert!(ok, "{err}");
+    assert_eq!(merged, rows);
+    assert_eq!(merged.lines().count(), 163);
+    // A missing part, a duplicate, and a part of another sweep are refused.
+    let (ok, _, err) = edgeopt(&["merge", &part(0), &part(1), &part(3)]);
+    assert!(!ok && err.contains("missing shard(s) 2 of 4"), "{err}");
+    let (ok, _, err) = edgeopt(&["merge", &part(0), &part(1), &part(1), &part(2), &part(3)]);
+    assert!(!ok && err.contains("given twice"), "{err}");
+    let other = dir.path().join("other.csv").display().to_string();
+    let args = [
+        "accel",
+        "grid",
+        "--layers",
+        "data/networks/vgg16.csv",
+        "--space",
+        "calibration",
+        "--shard",
+        "2/4",
+        "--out",
+        &other,
+    ];
+    assert!(edgeopt(&args).0);
+    let (ok, _, err) = edgeopt(&["merge", &part(0), &part(1), &other, &part(3)]);
+    assert!(!ok && err.contains("different sweeps"), "{err}");
+}

@@ -265,6 +265,13 @@ fn every_flag_refuses_bad_values_with_a_one_line_error_naming_them() {
         (format!("accel grid --layers {VGG} --space huge"), "huge"),
         (format!("accel grid --layers {VGG} --energy joules"), "--energy"),
         ("accel grid --layers no/such.csv".into(), "no/such.csv"),
+        (format!("accel grid --layers {VGG} --shard 4/4"), "4/4"),
+        (format!("accel grid --layers {VGG} --shard 1"), "I/N"),
+        (format!("accel grid --layers {VGG} --shard 1/x"), "1/x"),
+        (format!("accel grid --layers {VGG} --out {VGG}"), "is the input"),
+        ("merge".into(), "part files"),
+        ("merge no/such-part.csv".into(), "no/such-part.csv"),
+        (format!("merge {VGG}"), "not an `accel grid --shard` part"),
         (format!("accel grid --layers {}", f("misspelt.csv")), "`stirde`"),
         // nas
         ("nas describe --space nasbench101 --arch min".into(), "nasbench101"),

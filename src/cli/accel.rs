@@ -40,6 +40,12 @@ pub enum AccelCommand {
         /// Energy model.
         #[arg(long, value_enum, default_value = "maestro")]
         energy: EnergyArg,
+        /// Cost only block I of N of the grid (for array jobs; join the parts with `edgeopt merge`).
+        #[arg(long, value_parser = super::shard::parse_shard)]
+        shard: Option<super::shard::ShardSpec>,
+        /// Write the table to this file (atomically) instead of stdout.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -82,7 +88,17 @@ pub struct EvalArgs {
 pub fn run(cmd: AccelCommand, out: &mut Out) -> CliResult<()> {
     match cmd {
         AccelCommand::Eval(a) => eval(a, out),
-        AccelCommand::Grid { layers, space, energy } => grid(&layers, &space, energy, out),
+        AccelCommand::Grid { layers, space, energy, shard, out: file } => {
+            let mut table = Out::default();
+            grid(&layers, &space, energy, shard, &mut table)?;
+            match file {
+                Some(path) => super::output::write_atomic(&path, table.as_str().as_bytes(), &[&layers]),
+                None => {
+                    out.push(table.as_str());
+                    Ok(())
+                }
+            }
+        }
     }
 }
 
@@ -206,9 +222,15 @@ impl Totals {
     }
 }
 
-fn grid(layers: &std::path::Path, space: &str, energy: EnergyArg, out: &mut Out) -> CliResult<()> {
+fn grid(
+    layers: &std::path::Path,
+    space_name: &str,
+    energy: EnergyArg,
+    shard: Option<super::shard::ShardSpec>,
+    out: &mut Out,
+) -> CliResult<()> {
     let net = read_layers(layers)?;
-    let space = match space {
+    let space = match space_name {
         "thesis" => HardwareSpace::thesis(),
         "calibration" => HardwareSpace::calibration(),
         other => {
@@ -217,10 +239,21 @@ fn grid(layers: &std::path::Path, space: &str, energy: EnergyArg, out: &mut Out)
     };
     let accs: Vec<Accel> = space.enumerate()?.into_iter().map(|a| a.with_energy(energy.model())).collect();
     let start = std::time::Instant::now();
-    let table = space.evaluate(std::slice::from_ref(&net), &energy.model());
+    let (from, to) = shard.map_or((0, accs.len()), |s| s.range(accs.len()));
+    let costs = match shard {
+        // The whole grid shares each (dataflow, PE count)'s analysis; a block costs its own points.
+        None => space.evaluate(std::slice::from_ref(&net), &energy.model()).swap_remove(0),
+        Some(_) => edgeopt::accel_sim::evaluate_batch(std::slice::from_ref(&net), &accs[from..to]).swap_remove(0),
+    };
     let elapsed = start.elapsed();
+    if let Some(spec) = shard {
+        let layer_bytes = std::fs::read(layers).unwrap_or_default();
+        let print = super::shard::fingerprint(&[&layer_bytes, format!("{energy:?}").as_bytes()]);
+        out.line(super::shard::header(spec, from, to, space_name, accs.len(), &print));
+    }
     out.line("accelerator,dataflow,pes,noc_bw,offchip_bw,cycles,energy_nj");
-    for (acc, r) in accs.iter().zip(&table[0]) {
+    let accs = &accs[from..to];
+    for (acc, r) in accs.iter().zip(&costs) {
         let c = r.as_ref().map_err(|e| CliError::Sim(e.clone()))?;
         let h = &acc.hardware;
         out.line(format_args!(

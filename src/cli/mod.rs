@@ -12,6 +12,7 @@ pub mod output;
 mod plots;
 mod progress;
 mod search;
+mod shard;
 mod workflows;
 
 use std::path::PathBuf;
@@ -84,6 +85,15 @@ enum Command {
     Accel {
         #[command(subcommand)]
         command: accel::AccelCommand,
+    },
+    /// Join the parts of a sharded `accel grid --shard I/N` run into the unsharded table
+    /// (checking every shard is present once and all belong to one sweep).
+    Merge {
+        /// Part files, in any order.
+        parts: Vec<std::path::PathBuf>,
+        /// Write the table to this file (atomically) instead of stdout.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
     },
     /// Import a model from another format as a layer table or a MAESTRO model file.
     Import {
@@ -162,6 +172,20 @@ pub fn run(cli: Cli) -> CliResult<Out> {
         Command::Monotonicity { data, metric } => workflows::monotonicity(&data, &metric, o),
         Command::Adapt { pt, samples, validation } => workflows::adapt_cmd(&pt, samples, validation, o),
         Command::Import { command } => import::run(command, o),
+        Command::Merge { parts, out } => {
+            let mut table = Out::default();
+            shard::merge(&parts, &mut table)?;
+            match out {
+                Some(path) => {
+                    let inputs: Vec<&std::path::Path> = parts.iter().map(|p| p.as_path()).collect();
+                    output::write_atomic(&path, table.as_str().as_bytes(), &inputs)
+                }
+                None => {
+                    o.push(table.as_str());
+                    Ok(())
+                }
+            }
+        }
         Command::Codesign(args) => codesign::run(&args).map(|text| o.push(text.as_str())),
         Command::Search(args) => search::run(args, o),
         Command::Bisect(args) => bisect::run(&args, o),
