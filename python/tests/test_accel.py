@@ -138,3 +138,23 @@ def test_cost_matrix_marks_pairs_that_cannot_run_as_nan():
     np.testing.assert_array_equal(np.isfinite(energy[1]), can_run)
     with pytest.raises(edgeopt.EdgeoptError, match="at least 21 PEs"):
         edgeopt.Accelerator(16, 300, 50, "yr-p").evaluate(wide)
+
+
+def test_packed_networks_cost_the_same():
+    space = edgeopt.Space("mbv3")
+    nets = [space.layers(k) for k in space.sample(5, seed=2)]
+    table, offsets = edgeopt.pack_networks(nets)
+    assert table.dtype == np.uint64 and table.shape == (sum(map(len, nets)), len(edgeopt.packed_columns()))
+    assert offsets.tolist() == np.cumsum([0] + [len(n) for n in nets]).tolist()
+    grid = edgeopt.HardwareSpace.calibration()
+    want = edgeopt.cost_matrix(nets, grid)
+    got = edgeopt.cost_matrix_packed(table, offsets, grid)
+    assert all(a.tobytes() == b.tobytes() for a, b in zip(want, got))
+    part = edgeopt.cost_matrix_packed(table, offsets, grid, 2, 4)
+    assert part[0].tobytes() == want[0][2:4].tobytes()
+    bad = table.copy()
+    bad[0, 0] = 9
+    with pytest.raises(edgeopt.EdgeoptError, match="kind"):
+        edgeopt.cost_matrix_packed(bad, offsets, grid)
+    with pytest.raises(edgeopt.EdgeoptError, match="0..5"):
+        edgeopt.cost_matrix_packed(table, offsets, grid, 3, 9)
