@@ -35,7 +35,7 @@ import numpy as np
 
 from edgeopt import _native
 
-__all__ = ["Shard", "plan_shards", "cost_matrix", "semi_decoupled", "evolution", "nsga2", "ObjectiveError"]
+__all__ = ["Shard", "plan_shards", "cost_matrix", "load_shard", "semi_decoupled", "evolution", "nsga2", "ObjectiveError"]
 
 
 class ObjectiveError(RuntimeError):
@@ -183,27 +183,33 @@ def cost_matrix(
     progress: bool = True,
     max_retries: int = 3,
     stats: dict | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
+    assemble: bool = True,
+) -> tuple[np.ndarray, np.ndarray] | None:
     """:func:`edgeopt.cost_matrix` as Ray tasks: ``(cycles, energy_nj)``, bit-identical to the
     single-process result. ``networks`` may be given packed (``edgeopt.pack_networks``). If
-    ``stats`` is a dict it receives ``shards``, ``computed`` and ``resumed`` counts."""
+    ``stats`` is a dict it receives ``shards``, ``computed`` and ``resumed`` counts. With
+    ``assemble=False`` (sweeps larger than memory) the shards are only written to
+    ``checkpoint_dir`` (required then; read them with :func:`load_shard`) and None is returned."""
+    if not assemble and checkpoint_dir is None:
+        raise _native.EdgeoptError("assemble = False: needs a checkpoint_dir to write the shards to")
     ray = _ray()
     table, offsets = networks if isinstance(networks, tuple) else _native.pack_networks(networks)
     n = len(offsets) - 1
     spec = _space_spec(space)
     shards = plan_shards(n, space, arch_chunk, pe_chunk)
     ckpt = _Checkpoint(checkpoint_dir, _fingerprint(table, offsets, spec, shards), len(shards))
-    cycles = np.empty((n, len(space)))
-    energy = np.empty((n, len(space)))
+    cycles = np.empty((n, len(space))) if assemble else None
+    energy = np.empty((n, len(space))) if assemble else None
 
     def place(shard: Shard, block: np.ndarray) -> None:
-        r, c = slice(*shard.rows), slice(*shard.cols)
-        cycles[r, c], energy[r, c] = block[0], block[1]
+        if assemble:
+            r, c = slice(*shard.rows), slice(*shard.cols)
+            cycles[r, c], energy[r, c] = block[0], block[1]
 
     bar = _bar(len(shards), "cost matrix", progress)
     todo, resumed = [], 0
     for s in shards:
-        block = ckpt.load(s)
+        block = ckpt.load(s) if assemble else (np.empty(0) if ckpt.path(s.index).exists() else None)
         if block is None:
             todo.append(s)
         else:
@@ -229,7 +235,14 @@ def cost_matrix(
             ray.cancel(ref)
     if stats is not None:
         stats.update(shards=len(shards), computed=len(todo), resumed=resumed)
-    return cycles, energy
+    return (cycles, energy) if assemble else None
+
+
+def load_shard(checkpoint_dir: str | os.PathLike, shard: Shard) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(cycles, energy_nj)`` block of one finished shard of a checkpointed sweep (its rows
+    and columns are ``shard.rows`` and ``shard.cols`` of the whole matrices; see :func:`plan_shards`)."""
+    block = np.load(pathlib.Path(checkpoint_dir) / f"shard-{shard.index:05d}.npy")
+    return block[0], block[1]
 
 
 def _single_accelerator(space: _native.HardwareSpace, index: int) -> _native.HardwareSpace:

@@ -69,6 +69,13 @@ def test_resume_recomputes_only_missing_shards(local_ray, study, tmp_path):
     again = dist.cost_matrix(nets, hw, arch_chunk=40, checkpoint_dir=tmp_path, progress=False, stats=stats)
     assert stats["computed"] == 4 and stats["resumed"] == len(files) - 4
     assert all(a.tobytes() == b.tobytes() for a, b in zip(first, again))
+    # Larger-than-memory form: shards only, read back one by one.
+    assert dist.cost_matrix(nets, hw, arch_chunk=40, checkpoint_dir=tmp_path, progress=False, assemble=False) is None
+    for s in dist.plan_shards(len(nets), hw, arch_chunk=40):
+        c, e = dist.load_shard(tmp_path, s)
+        assert c.tobytes() == np.ascontiguousarray(first[0][slice(*s.rows), slice(*s.cols)]).tobytes()
+    with pytest.raises(edgeopt.EdgeoptError, match="checkpoint_dir"):
+        dist.cost_matrix(nets, hw, assemble=False)
     with pytest.raises(edgeopt.EdgeoptError, match="different sweep"):
         dist.cost_matrix(nets[:10], hw, arch_chunk=40, checkpoint_dir=tmp_path, progress=False)
 
