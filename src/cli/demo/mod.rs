@@ -1,9 +1,11 @@
 //! `edgeopt demo`: the main job on data embedded in the repository — a small run of each
-//! workflow, a report folder (markdown + SVG) and a printed summary.
+//! workflow, a report folder (markdown + SVG, and the same as one self-contained index.html)
+//! and a printed summary.
 
 mod accel;
 mod bandit;
 mod codesign;
+mod html;
 mod nas;
 
 use std::path::{Path, PathBuf};
@@ -38,9 +40,11 @@ pub fn run(out: &Path, stdout: &mut Out) -> CliResult<()> {
     bandit::section(&mut r)?;
     let staged = r.dir.join("report.md");
     std::fs::write(&staged, &r.md).map_err(io_err(&staged))?;
+    let page = r.dir.join("index.html");
+    std::fs::write(&page, html::render(&r.md, &r.dir)?).map_err(io_err(&page))?;
     staging.commit()?;
     stdout.push(&r.summary);
-    stdout.line(format_args!("report: {}", out.join("report.md").display()));
+    stdout.line(format_args!("report: {} (and index.html)", out.join("report.md").display()));
     stdout.line(format_args!("demo finished in {:.2} s", t0.elapsed().as_secs_f64()));
     stdout.line(format_args!("MobileNetV2 fastest accelerator: {fastest} at {cycles} cycles"));
     Ok(())

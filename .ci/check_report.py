@@ -1,0 +1,61 @@
+#!/usr/bin/env python3
+"""Render the demo report's index.html in headless Chromium and check what a reader would see:
+the page loaded, every figure laid out with a visible, non-empty area, and nothing wider than
+the page. Usage: check_report.py REPORT_DIR [PNG_OUT]. The screenshot goes to PNG_OUT (default:
+a temporary file), never into the repository."""
+
+import html
+import json
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1280,2000",
+]
+
+
+def main() -> int:
+    report = pathlib.Path(sys.argv[1]).resolve()
+    page = report / "index.html"
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    assert browser, "no Chromium found (the CI script installs Debian's chromium package)"
+    assert page.is_file(), f"{page} is missing"
+    text = page.read_text()
+    assert "http://" not in text.replace("http://www.w3.org/", "") and "https://" not in text, "the page must be self-contained"
+    with tempfile.TemporaryDirectory() as profile:
+        common = [browser, *FLAGS, f"--user-data-dir={profile}"]
+        dom = subprocess.run(
+            [*common, "--virtual-time-budget=5000", "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120
+        ).stdout
+        png = pathlib.Path(sys.argv[2]) if len(sys.argv) > 2 else pathlib.Path(profile) / "report.png"
+        subprocess.run([*common, f"--screenshot={png}", page.as_uri()], capture_output=True, timeout=120)
+        assert png.is_file() and png.stat().st_size > 10_000, "the screenshot is missing or blank"
+    found = re.search(r'data-check="([^"]*)"', dom)
+    assert found, "the page did not finish loading (no layout record)"
+    check = json.loads(html.unescape(found.group(1)))
+    figures = check["figures"]
+    expected = len(re.findall(r"!\[[^\]]*\]\([^)]*\.svg\)", (report / "report.md").read_text()))
+    assert len(figures) == expected > 0, f"{len(figures)} figures rendered, report.md has {expected}"
+    for f in figures:
+        assert f["width"] > 100 and f["height"] > 100, f"figure {f['id']} is collapsed: {f}"
+        assert f["shapes"] > 5, f"figure {f['id']} has nothing drawn: {f}"
+        assert f["right"] <= check["page_width"] + 0.5, f"figure {f['id']} overflows the page: {f}"
+    assert check["scroll_width"] <= check["page_width"], f"the page scrolls sideways: {check}"
+    print(f"report OK in {pathlib.Path(browser).name}: {len(figures)} figures, page width {check['page_width']} px")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
