@@ -14,6 +14,8 @@ pub enum EnergyArg {
     Maestro,
     /// MAESTRO's formula plus MAC, NoC and DRAM terms.
     Extended,
+    /// `extended` plus static (leakage) energy per PE per cycle: slow accelerators cost energy.
+    Leakage,
 }
 
 impl EnergyArg {
@@ -21,6 +23,7 @@ impl EnergyArg {
         match self {
             EnergyArg::Maestro => EnergyModel::maestro(),
             EnergyArg::Extended => EnergyModel::extended(),
+            EnergyArg::Leakage => EnergyModel::with_leakage(),
         }
     }
 }

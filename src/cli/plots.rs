@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint};
 use plotters::prelude::*;
 
 use super::{CliError, CliResult};
@@ -38,91 +39,299 @@ fn range(vals: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
     }
 }
 
+/// A value in engineering notation with an SI prefix: 25M, 1.5k, 320m.
+pub fn si(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{v}");
+    }
+    const PREFIXES: [(f64, &str); 9] = [
+        (1e15, "P"),
+        (1e12, "T"),
+        (1e9, "G"),
+        (1e6, "M"),
+        (1e3, "k"),
+        (1.0, ""),
+        (1e-3, "m"),
+        (1e-6, "µ"),
+        (1e-9, "n"),
+    ];
+    let (scale, prefix) = PREFIXES.iter().copied().find(|(s, _)| v.abs() >= *s * 0.9995).unwrap_or((1e-9, "n"));
+    let x = v / scale;
+    let text = if x.abs() >= 100.0 {
+        format!("{x:.0}")
+    } else if x.abs() >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    };
+    let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text };
+    format!("{text}{prefix}")
+}
+
+/// Tick values for a log axis over `[lo, hi]`: 1-2-5 steps (or only powers of ten over many
+/// decades, or 1..9 within one decade), 3 to 10 of them, as log10 positions.
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let (a, b) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    let within = |mantissas: &[f64]| -> Vec<f64> {
+        (a..=b)
+            .flat_map(|k| mantissas.iter().map(move |m| m * 10f64.powi(k)))
+            .filter(|v| *v >= lo && *v <= hi)
+            .map(f64::log10)
+            .collect()
+    };
+    for mantissas in [&[1.0, 2.0, 5.0][..], &[1.0][..], &[1.0, 3.0][..]] {
+        let t = within(mantissas);
+        if (3..=10).contains(&t.len()) {
+            return t;
+        }
+    }
+    let fine = within(&[1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
+    if fine.len() >= 3 {
+        // Keep at most 8, evenly.
+        let step = fine.len().div_ceil(8);
+        return fine.into_iter().step_by(step).collect();
+    }
+    let (l, h) = (lo.log10(), hi.log10());
+    (0..5).map(|i| l + (h - l) * i as f64 / 4.0).collect()
+}
+
+/// A linear axis over `lo..hi` whose ticks are exactly `ticks` (for log axes drawn as log10 values
+/// on a linear axis, so the ticks can be 1-2-5 values instead of plotters' own choice).
+#[derive(Clone)]
+struct Ticked {
+    lo: f64,
+    hi: f64,
+    ticks: Vec<f64>,
+}
+
+impl Ranged for Ticked {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+    fn map(&self, v: &f64, limit: (i32, i32)) -> i32 {
+        let f = (v - self.lo) / (self.hi - self.lo).max(f64::MIN_POSITIVE);
+        limit.0 + (f * f64::from(limit.1 - limit.0)).round() as i32
+    }
+    fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
+        let step = self.ticks.len().div_ceil(hint.max_num_points().max(1)).max(1);
+        self.ticks.iter().copied().step_by(step).collect()
+    }
+    fn range(&self) -> std::ops::Range<f64> {
+        self.lo..self.hi
+    }
+}
+
+/// The log10 axis of `[lo, hi]` with readable ticks.
+fn log_axis(lo: f64, hi: f64) -> Ticked {
+    Ticked { lo: lo.log10(), hi: hi.log10(), ticks: log_ticks(lo, hi) }
+}
+
+/// At most one point per cell of a `cols × rows` grid over the plot (in plot coordinates):
+/// 15,625-point clouds keep their shape in a few hundred kilobytes less.
+fn thin(points: &[(f64, f64)], x: (f64, f64), y: (f64, f64), cols: usize, rows: usize) -> Vec<(f64, f64)> {
+    if points.len() <= 2 * cols {
+        return points.to_vec();
+    }
+    let mut seen = std::collections::HashSet::new();
+    let cell = |v: f64, (lo, hi): (f64, f64), n: usize| {
+        ((v - lo) / (hi - lo).max(f64::MIN_POSITIVE) * n as f64).floor() as i64
+    };
+    points.iter().copied().filter(|&(px, py)| seen.insert((cell(px, x, cols), cell(py, y, rows)))).collect()
+}
+
+/// The y range for the bulk of the points (2nd percentile up) when a few outliers would squeeze
+/// it, and how many points fall below it.
+fn robust_y(series: &[Series]) -> ((f64, f64), usize) {
+    let mut ys: Vec<f64> = series.iter().flat_map(|s| s.points.iter().map(|p| p.1)).filter(|v| v.is_finite()).collect();
+    ys.sort_by(f64::total_cmp);
+    let full = range(ys.iter().copied(), false);
+    if ys.len() < 50 {
+        return (full, 0);
+    }
+    let q = |p: f64| ys[((ys.len() - 1) as f64 * p) as usize];
+    let (q02, max) = (q(0.02), ys[ys.len() - 1]);
+    if (max - ys[0]) <= 3.0 * (max - q02) {
+        return (full, 0);
+    }
+    let pad = (max - q02) * 0.05;
+    let lo = q02 - pad;
+    ((lo, max + pad), ys.iter().filter(|v| **v < lo).count())
+}
+
+/// The legend corner holding the fewest points (fractions of the plot area).
+fn legend_corner(series: &[Series], x: (f64, f64), y: (f64, f64), log: (bool, bool)) -> SeriesLabelPosition {
+    let frac = |v: f64, (lo, hi): (f64, f64), log: bool| {
+        if log { (v.ln() - lo.ln()) / (hi.ln() - lo.ln()) } else { (v - lo) / (hi - lo) }
+    };
+    let mut counts = [0usize; 4];
+    for p in series.iter().flat_map(|s| &s.points) {
+        let (fx, fy) = (frac(p.0, x, log.0), frac(p.1, y, log.1));
+        let corner = match (fx < 0.35, fx > 0.65, fy < 0.35, fy > 0.65) {
+            (true, _, _, true) => 0,
+            (_, true, _, true) => 1,
+            (true, _, true, _) => 2,
+            (_, true, true, _) => 3,
+            _ => continue,
+        };
+        counts[corner] += 1;
+    }
+    let best = (0..4).min_by_key(|&i| counts[i]).unwrap_or(1);
+    [
+        SeriesLabelPosition::UpperLeft,
+        SeriesLabelPosition::UpperRight,
+        SeriesLabelPosition::LowerLeft,
+        SeriesLabelPosition::LowerRight,
+    ][best]
+        .clone()
+}
+
 /// Draw point series with a legend on any chart of f64 axes (linear or log).
 fn draw_points<'a, DB: DrawingBackend + 'a, X: Ranged<ValueType = f64>, Y: Ranged<ValueType = f64>>(
     chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
     series: &[Series],
     first_size: u32,
+    legend: SeriesLabelPosition,
     perr: &dyn Fn(String) -> CliError,
 ) -> CliResult<()> {
     for (i, s) in series.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
         let size = if i == 0 { first_size } else { 4 };
-        chart
-            .draw_series(s.points.iter().map(|&(x, y)| Circle::new((x, y), size, color.filled())))
-            .map_err(|e| perr(e.to_string()))?
-            .label(s.name.clone())
-            .legend(move |(x, y)| Circle::new((x, y), 4, color.filled()));
+        // A marker shape per series as well as a colour, so the series survive grey-scale print.
+        let name = s.name.clone();
+        match i % 3 {
+            0 => {
+                chart
+                    .draw_series(s.points.iter().map(|&(x, y)| Circle::new((x, y), size, color.filled())))
+                    .map_err(|e| perr(e.to_string()))?
+                    .label(name)
+                    .legend(move |(x, y)| Circle::new((x, y), 4, color.filled()));
+            }
+            1 => {
+                chart
+                    .draw_series(s.points.iter().map(|&(x, y)| TriangleMarker::new((x, y), size + 2, color.filled())))
+                    .map_err(|e| perr(e.to_string()))?
+                    .label(name)
+                    .legend(move |(x, y)| TriangleMarker::new((x, y), 5, color.filled()));
+            }
+            _ => {
+                chart
+                    .draw_series(s.points.iter().map(|&(x, y)| Cross::new((x, y), size + 1, color.stroke_width(2))))
+                    .map_err(|e| perr(e.to_string()))?
+                    .label(name)
+                    .legend(move |(x, y)| Cross::new((x, y), 4, color.stroke_width(2)));
+            }
+        }
     }
     chart
         .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
+        .position(legend)
+        .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
+        .label_font(("sans-serif", 15))
         .draw()
         .map_err(|e| perr(e.to_string()))?;
     Ok(())
 }
 
-/// A scatter plot with log-scaled axes.
+/// A scatter plot with log-scaled axes: 1-2-5 ticks labelled in SI notation, dense clouds thinned
+/// to one point per pixel cell.
 pub fn scatter_loglog(path: &Path, title: &str, x_label: &str, y_label: &str, series: &[Series]) -> CliResult<()> {
     let perr = |e: String| CliError::Plot(format!("{}: {e}", path.display()));
     let root = SVGBackend::new(path, (800, 560)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| perr(e.to_string()))?;
     let (x0, x1) = range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)), true);
     let (y0, y1) = range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)), true);
+    // Plot log10 of the values on linear axes whose key points are the nice ticks.
+    let logged: Vec<Series> = series
+        .iter()
+        .map(|s| Series {
+            name: s.name.clone(),
+            points: thin(
+                &s.points
+                    .iter()
+                    .filter(|p| p.0 > 0.0 && p.1 > 0.0)
+                    .map(|p| (p.0.log10(), p.1.log10()))
+                    .collect::<Vec<_>>(),
+                (x0.log10(), x1.log10()),
+                (y0.log10(), y1.log10()),
+                300,
+                200,
+            ),
+        })
+        .collect();
+    let legend = legend_corner(&logged, (x0.log10(), x1.log10()), (y0.log10(), y1.log10()), (false, false));
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 22))
-        .margin(12)
-        .x_label_area_size(48)
+        .margin(16)
+        .x_label_area_size(52)
         .y_label_area_size(72)
-        .build_cartesian_2d((x0..x1).log_scale(), (y0..y1).log_scale())
+        .build_cartesian_2d(log_axis(x0, x1), log_axis(y0, y1))
         .map_err(|e| perr(e.to_string()))?;
     chart
         .configure_mesh()
-        .x_desc(x_label)
-        .y_desc(y_label)
-        .x_label_formatter(&|v| format!("{v:.2e}"))
-        .y_label_formatter(&|v| format!("{v:.2e}"))
+        .x_desc(format!("{x_label} (log scale)"))
+        .y_desc(format!("{y_label} (log scale)"))
+        .x_label_formatter(&|v| si(10f64.powf(*v)))
+        .y_label_formatter(&|v| si(10f64.powf(*v)))
+        .label_style(("sans-serif", 15))
+        .axis_desc_style(("sans-serif", 16))
+        .max_light_lines(0)
         .draw()
         .map_err(|e| perr(e.to_string()))?;
-    draw_points(&mut chart, series, 3, &perr)?;
+    draw_points(&mut chart, &logged, 4, legend, &perr)?;
     root.present().map_err(|e| perr(e.to_string()))?;
     Ok(())
 }
 
-/// Lines over a shared integer x axis (e.g. layer index), linear x and log y.
+/// Lines over a shared x axis (e.g. layer index or round), linear x and log y with 1-2-5 ticks
+/// in SI notation.
 pub fn lines_logy(path: &Path, title: &str, x_label: &str, y_label: &str, series: &[Series]) -> CliResult<()> {
     let perr = |e: String| CliError::Plot(format!("{}: {e}", path.display()));
     let root = SVGBackend::new(path, (900, 520)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| perr(e.to_string()))?;
     let (x0, x1) = range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)), false);
     let (y0, y1) = range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)), true);
+    let logged: Vec<Series> = series
+        .iter()
+        .map(|s| Series {
+            name: s.name.clone(),
+            points: s.points.iter().filter(|p| p.1 > 0.0).map(|p| (p.0, p.1.log10())).collect(),
+        })
+        .collect();
+    let legend = legend_corner(&logged, (x0, x1), (y0.log10(), y1.log10()), (false, false));
     let mut chart = ChartBuilder::on(&root)
         .caption(title, ("sans-serif", 22))
-        .margin(12)
-        .x_label_area_size(48)
+        .margin(16)
+        .x_label_area_size(52)
         .y_label_area_size(72)
-        .build_cartesian_2d(x0..x1, (y0..y1).log_scale())
+        .build_cartesian_2d(x0..x1, log_axis(y0, y1))
         .map_err(|e| perr(e.to_string()))?;
     chart
         .configure_mesh()
         .x_desc(x_label)
-        .y_desc(y_label)
-        .y_label_formatter(&|v| format!("{v:.1e}"))
+        .y_desc(format!("{y_label} (log scale)"))
+        .x_label_formatter(&|v| si(*v))
+        .y_label_formatter(&|v| si(10f64.powf(*v)))
+        .label_style(("sans-serif", 15))
+        .axis_desc_style(("sans-serif", 16))
+        .max_light_lines(0)
         .draw()
         .map_err(|e| perr(e.to_string()))?;
-    for (i, s) in series.iter().enumerate() {
+    for (i, s) in logged.iter().enumerate() {
         let color = COLORS[i % COLORS.len()];
+        // Dashes as well as colours tell the lines apart in grey-scale print.
+        let style = color.stroke_width(if i % 2 == 0 { 3 } else { 2 });
         chart
-            .draw_series(LineSeries::new(s.points.iter().copied(), color.stroke_width(2)))
+            .draw_series(LineSeries::new(s.points.iter().copied(), style))
             .map_err(|e| perr(e.to_string()))?
             .label(s.name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
     }
     chart
         .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
+        .position(legend)
+        .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
+        .label_font(("sans-serif", 15))
         .draw()
         .map_err(|e| perr(e.to_string()))?;
     root.present().map_err(|e| perr(e.to_string()))?;
@@ -165,22 +374,76 @@ pub fn heatmap(path: &Path, title: &str, labels: &[String], m: &[Vec<f64>], lo: 
     Ok(())
 }
 
-/// A scatter plot with linear axes.
+/// A scatter plot with linear axes. When a few outliers would squeeze the bulk of the points
+/// into a sliver, the y axis starts at the 2nd percentile, the outliers are drawn on its lower
+/// edge and the title says how many; dense clouds are thinned to one point per pixel cell.
 pub fn scatter(path: &Path, title: &str, x_label: &str, y_label: &str, series: &[Series]) -> CliResult<()> {
     let perr = |e: String| CliError::Plot(format!("{}: {e}", path.display()));
     let root = SVGBackend::new(path, (800, 560)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| perr(e.to_string()))?;
     let (x0, x1) = range(series.iter().flat_map(|s| s.points.iter().map(|p| p.0)), false);
-    let (y0, y1) = range(series.iter().flat_map(|s| s.points.iter().map(|p| p.1)), false);
+    let ((y0, y1), below) = robust_y(series);
+    let shown: Vec<Series> = series
+        .iter()
+        .map(|s| Series {
+            name: s.name.clone(),
+            points: thin(
+                &s.points.iter().map(|&(x, y)| (x, y.max(y0))).collect::<Vec<_>>(),
+                (x0, x1),
+                (y0, y1),
+                160,
+                110,
+            ),
+        })
+        .collect();
+    let title = if below > 0 { format!("{title} ({below} outliers at the lower edge)") } else { title.to_string() };
+    let legend = legend_corner(&shown, (x0, x1), (y0, y1), (false, false));
     let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 22))
-        .margin(12)
-        .x_label_area_size(48)
+        .caption(title, ("sans-serif", 20))
+        .margin(16)
+        .x_label_area_size(52)
         .y_label_area_size(64)
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(|e| perr(e.to_string()))?;
-    chart.configure_mesh().x_desc(x_label).y_desc(y_label).draw().map_err(|e| perr(e.to_string()))?;
-    draw_points(&mut chart, series, 2, &perr)?;
+    chart
+        .configure_mesh()
+        .x_desc(x_label)
+        .y_desc(y_label)
+        .x_label_formatter(&|v| si(*v))
+        .y_label_formatter(&|v| si(*v))
+        .label_style(("sans-serif", 15))
+        .axis_desc_style(("sans-serif", 16))
+        .max_light_lines(0)
+        .draw()
+        .map_err(|e| perr(e.to_string()))?;
+    draw_points(&mut chart, &shown, 3, legend, &perr)?;
     root.present().map_err(|e| perr(e.to_string()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{log_ticks, si, thin};
+
+    #[test]
+    fn si_labels_and_log_ticks_are_readable() {
+        assert_eq!(
+            (si(25_000_000.0), si(1500.0), si(0.32), si(999.0), si(1e9)),
+            ("25M".into(), "1.5k".into(), "320m".into(), "999".into(), "1G".into())
+        );
+        // Within one decade: several ticks; over many decades: powers of ten; never crowded.
+        for (lo, hi) in [(7e7, 1e8), (2e6, 9e6), (1.0, 1e9), (3e4, 4e4), (12.0, 95.0)] {
+            let t = log_ticks(lo, hi);
+            assert!((3..=10).contains(&t.len()), "{lo}..{hi}: {t:?}");
+            assert!(t.iter().all(|v| 10f64.powf(*v) >= lo * 0.999 && 10f64.powf(*v) <= hi * 1.001));
+        }
+    }
+
+    #[test]
+    fn thinning_keeps_one_point_per_cell() {
+        let pts: Vec<(f64, f64)> =
+            (0..100_000).map(|i| ((i % 1000) as f64 / 1000.0, (i / 1000) as f64 / 100.0)).collect();
+        let kept = thin(&pts, (0.0, 1.0), (0.0, 1.0), 100, 50);
+        assert!(kept.len() <= 100 * 50 && kept.len() > 1000, "{}", kept.len());
+    }
 }

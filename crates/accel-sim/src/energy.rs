@@ -37,6 +37,15 @@ pub struct EnergyModel {
     pub noc: f64,
     /// MACs-worth of energy per element moved to or from DRAM.
     pub dram: f64,
+    /// Static (leakage) energy per PE per cycle, in MACs-worth: paid for every PE for the whole
+    /// run time, busy or not, so a slow or oversized accelerator costs energy. 0 in MAESTRO's
+    /// figure (dynamic energy only).
+    #[serde(default)]
+    pub leakage: f64,
+    /// Static energy per cycle per element/cycle of provisioned NoC and off-chip bandwidth, in
+    /// MACs-worth (wide interfaces, their PHYs and buffers, leak too). 0 in MAESTRO's figure.
+    #[serde(default)]
+    pub bandwidth_leakage: f64,
 }
 
 impl Default for EnergyModel {
@@ -48,7 +57,16 @@ impl Default for EnergyModel {
 impl EnergyModel {
     /// MAESTRO's figure (see the type documentation).
     pub fn maestro() -> EnergyModel {
-        EnergyModel { mac_nj: 0.00023, l1: 1.68, l2: 18.61, mac: 0.0, noc: 0.0, dram: 0.0 }
+        EnergyModel {
+            mac_nj: 0.00023,
+            l1: 1.68,
+            l2: 18.61,
+            mac: 0.0,
+            noc: 0.0,
+            dram: 0.0,
+            leakage: 0.0,
+            bandwidth_leakage: 0.0,
+        }
     }
 
     /// MAESTRO's figure plus MAC, NoC and DRAM terms.
@@ -56,7 +74,38 @@ impl EnergyModel {
         EnergyModel { mac: 1.0, noc: 2.0, dram: 200.0, ..EnergyModel::maestro() }
     }
 
-    /// Energy in nJ of a layer with these access counts and MACs.
+    /// [`EnergyModel::extended`] plus static energy: 0.1 MACs-worth per PE per cycle and 0.05 per
+    /// element/cycle of NoC plus off-chip bandwidth per cycle.
+    ///
+    /// The figures are modelling assumptions, not measurements: a PE leaks about a tenth of the
+    /// energy of the MAC it can do each cycle, and a unit of provisioned bandwidth half that. With
+    /// them, extra PEs and wider interfaces cost energy for as long as the layer runs, so the
+    /// fastest accelerator (most PEs, most bandwidth) is no longer also the most frugal — under
+    /// MAESTRO's dynamic-only energy, which counts accesses and not time, it is, and a
+    /// latency–energy front collapses to a point or two. Set both to your technology's ratios of
+    /// static power to MAC energy × clock.
+    ///
+    /// ```
+    /// use edgeopt_accel_sim::{EnergyModel, HardwareConfig};
+    /// let hw = HardwareConfig::new(256, 600, 150).build().unwrap();
+    /// let m = EnergyModel::with_leakage();
+    /// let per_cycle = 0.1 * 256.0 + 0.05 * (600.0 + 150.0);
+    /// assert!((m.static_nj(&hw, 1000) - 0.00023 * per_cycle * 1000.0).abs() < 1e-9);
+    /// assert_eq!(EnergyModel::maestro().static_nj(&hw, 1000), 0.0);
+    /// ```
+    pub fn with_leakage() -> EnergyModel {
+        EnergyModel { leakage: 0.1, bandwidth_leakage: 0.05, ..EnergyModel::extended() }
+    }
+
+    /// Static energy in nJ of the accelerator `hw` powered for `cycles` cycles.
+    pub fn static_nj(&self, hw: &crate::Hardware, cycles: u64) -> f64 {
+        let per_cycle =
+            self.leakage * hw.num_pes() as f64 + self.bandwidth_leakage * (hw.noc_bw() + hw.offchip_bw()) as f64;
+        self.mac_nj * per_cycle * cycles as f64
+    }
+
+    /// Dynamic energy in nJ of a layer with these access counts and MACs (the layer's total adds
+    /// [`EnergyModel::static_nj`] for its run time).
     pub fn energy_nj(&self, a: &AccessCounts, macs: u64) -> f64 {
         let l2 = (a.input.l2_rd + a.input.l2_wr + a.filter.l2_rd + a.filter.l2_wr + a.output.l2_wr) as f64;
         let units = self.l2 * l2

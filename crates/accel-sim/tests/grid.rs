@@ -126,3 +126,27 @@ fn a_networks_cost_matrix_row_does_not_depend_on_the_batch_to_the_last_bit() {
         );
     }
 }
+
+#[test]
+fn leakage_energy_is_static_power_times_run_time_and_opens_a_latency_energy_trade_off() {
+    use edgeopt_accel_sim::EnergyModel;
+    let net = mobilenet();
+    let space = HardwareSpace::calibration();
+    let accs = space.enumerate().unwrap();
+    let dynamic = space.evaluate(std::slice::from_ref(&net), &EnergyModel::extended()).swap_remove(0);
+    let leaky = space.evaluate(std::slice::from_ref(&net), &EnergyModel::with_leakage()).swap_remove(0);
+    let front_size = |costs: &[Result<edgeopt_accel_sim::NetworkCost, _>]| {
+        let pts: Vec<(u64, f64)> = costs.iter().map(|c| c.as_ref().map(|c| (c.cycles, c.energy_nj)).unwrap()).collect();
+        pts.iter().filter(|a| !pts.iter().any(|b| b.0 <= a.0 && b.1 <= a.1 && (b.0 < a.0 || b.1 < a.1))).count()
+    };
+    for (j, acc) in accs.iter().enumerate() {
+        let (d, l) = (dynamic[j].as_ref().unwrap(), leaky[j].as_ref().unwrap());
+        assert_eq!(d.cycles, l.cycles);
+        let per_layer: f64 =
+            d.layers.iter().map(|x| EnergyModel::with_leakage().static_nj(&acc.hardware, x.cycles)).sum();
+        assert!((l.energy_nj - d.energy_nj - per_layer).abs() <= 1e-9 * l.energy_nj, "accelerator {j}");
+    }
+    // Dynamic energy ignores bandwidth, so the fastest design is also (nearly) the most frugal;
+    // with static energy, faster-through-bandwidth designs pay for it and a front appears.
+    assert!(front_size(&leaky) > front_size(&dynamic).max(2), "{} vs {}", front_size(&leaky), front_size(&dynamic));
+}

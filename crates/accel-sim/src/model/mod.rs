@@ -235,7 +235,7 @@ impl CompiledLayer {
         Ok(LayerReport {
             name: self.name.clone(),
             cycles,
-            energy_nj: energy.energy_nj(&self.accesses, self.macs),
+            energy_nj: energy.energy_nj(&self.accesses, self.macs) + energy.static_nj(hw, cycles),
             macs: self.macs,
             avg_utilized_pes: self.avg_utilized_pes,
             l1_elems: self.l1_elems,
