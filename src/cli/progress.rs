@@ -1,35 +1,29 @@
-//! A progress line for long sweeps: on stderr, and only when stderr is a terminal (so pipes and
-//! CI logs stay clean).
+//! Progress bars for long runs (indicatif): on stderr with a rate and an ETA, and only when
+//! stderr is a terminal, so pipes and CI logs stay clean.
 
-use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-pub struct Progress {
-    label: &'static str,
-    total: usize,
-    done: AtomicUsize,
-    enabled: bool,
-}
+pub struct Progress(ProgressBar);
 
 impl Progress {
     pub fn new(label: &'static str, total: usize) -> Progress {
-        Progress { label, total, done: AtomicUsize::new(0), enabled: std::io::stderr().is_terminal() && total > 1 }
+        // indicatif's stderr target draws nothing when stderr is not a terminal.
+        let target = if total > 1 { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
+        let bar = ProgressBar::with_draw_target(Some(total as u64), target);
+        let style = ProgressStyle::with_template("{msg}: [{bar:30}] {pos}/{len} {per_sec} eta {eta}")
+            .map(|s| s.progress_chars("=> "))
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.set_message(label);
+        Progress(bar)
     }
 
     /// One more item done (thread-safe).
     pub fn tick(&self) {
-        let d = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-        let step = (self.total / 100).max(1);
-        if self.enabled && (d.is_multiple_of(step) || d == self.total) {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\r{}: {d}/{} ({:.0}%)", self.label, self.total, 100.0 * d as f64 / self.total as f64);
-            let _ = err.flush();
-        }
+        self.0.inc(1);
     }
 
     pub fn finish(&self) {
-        if self.enabled {
-            eprintln!();
-        }
+        self.0.finish_and_clear();
     }
 }
