@@ -193,8 +193,16 @@ fn draw_points<'a, DB: DrawingBackend + 'a, X: Ranged<ValueType = f64>, Y: Range
     perr: &dyn Fn(String) -> CliError,
 ) -> CliResult<()> {
     for (i, s) in series.iter().enumerate() {
-        let color = COLORS[i % COLORS.len()];
-        let size = if i == 0 { first_size } else { 4 };
+        // A large series is the background cloud the others are read against: small and grey.
+        let cloud = s.points.len() > 500 && series.len() > 1;
+        let color = if cloud { RGBColor(170, 170, 170) } else { COLORS[i % COLORS.len()] };
+        let size = if cloud {
+            2
+        } else if i == 0 {
+            first_size
+        } else {
+            4
+        };
         // A marker shape per series as well as a colour, so the series survive grey-scale print.
         let name = s.name.clone();
         match i % 3 {

@@ -87,7 +87,7 @@ pub fn section(r: &mut Report) -> CliResult<()> {
     }
     let _ = writeln!(
         r.md,
-        "\nEvery accelerator's mean latency SRCC to the others is at least {lowest:.3}:\n\n![SRCC CDF](accelerator_srcc_cdf.svg)\n"
+        "\nEvery accelerator's mean latency SRCC to the others is at least {lowest:.3}:\n\n![Cumulative distribution of each accelerator's mean latency SRCC to all others: read off the lowest value, which bounds how badly any single proxy accelerator can rank the architectures](accelerator_srcc_cdf.svg)\n"
     );
     let _ = writeln!(
         r.summary,

@@ -33,7 +33,7 @@ pub fn section(r: &mut Report) -> CliResult<()> {
     let _ = writeln!(r.md, "## 3. Latency monotonicity across devices\n");
     let _ = writeln!(
         r.md,
-        "Spearman rank correlation of the 15,625 NAS-Bench-201 architectures' measured latencies (HW-NAS-Bench).\n\n![device SRCC](device_srcc.svg)\n"
+        "Spearman rank correlation of the 15,625 NAS-Bench-201 architectures' measured latencies (HW-NAS-Bench).\n\n![Latency rank correlation (SRCC) between every pair of HW-NAS-Bench devices over the 15,625 cells: dark cells are devices a proxy ranks well; read off the weakest pair for the hardest proxy transfer](device_srcc.svg)\n"
     );
 
     // AdaProxy: Pixel 3 to every other device.
@@ -88,7 +88,7 @@ pub fn section(r: &mut Report) -> CliResult<()> {
     let _ = writeln!(
         r.md,
         "\n### One-proxy NAS (alg. 5) to the edge GPU\n\nSRCC estimate on 40 samples {:.3} → adapted ({}; held-out SRCC {:.3}); {} target measurements in total; \
-         {} architectures returned; mean gap to the oracle front over 20 latency constraints **{gap:.3}** accuracy points.\n\n![one proxy](one_proxy_edgegpu.svg)\n",
+         {} architectures returned; mean gap to the oracle front over 20 latency constraints **{gap:.3}** accuracy points.\n\n![Accuracy against edge-GPU latency of every NB201 cell (grey cloud), the true Pareto front (triangles) and the set one-proxy NAS returns from Pixel 3 (crosses): the closer the crosses sit to the triangles, the smaller the gap](one_proxy_edgegpu.svg)\n",
         res.srcc_estimate,
         res.adapted,
         res.srcc_adapted.unwrap_or(f64::NAN),
