@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use edgeopt::bandit::{
     Classification, Confidence, Curve, Delay, Environment, Exploration, LinUcb, NeuralBandit, NeuralConfig, Policy,
-    QoeKind, QoeWorld, RandomPolicy, SimConfig, Synthetic, SyntheticReward, TableWorld, simulate, simulate_oracle_qos,
+    QoeKind, QoeWorld, RandomPolicy, SimConfig, Synthetic, SyntheticReward, TableWorld, simulate, simulate_oracle,
     simulate_static,
 };
 
@@ -148,11 +148,15 @@ pub fn run(a: BanditArgs, out: &mut Out) -> CliResult<()> {
     } else {
         Delay::Uniform { max: a.delay_max }
     };
-    let cfg =
-        SimConfig { qos_max_latency: a.qos_max_latency, ..SimConfig::new(a.rounds, delay, a.seed.wrapping_add(2)) };
+    // Per-round curves only when they are written: otherwise memory does not grow with --rounds.
+    let cfg = SimConfig {
+        qos_max_latency: a.qos_max_latency,
+        per_round: a.out.is_some(),
+        ..SimConfig::new(a.rounds, delay, a.seed.wrapping_add(2))
+    };
     let curve: Curve = match a.policy.as_str() {
-        "oracle" => simulate_oracle_qos(&mut env, a.rounds, a.qos_max_latency),
-        "static" => simulate_static(&mut env, a.rounds),
+        "oracle" => simulate_oracle(&mut env, &cfg)?,
+        "static" => simulate_static(&mut env, &cfg)?,
         other => {
             let mut p: Box<dyn Policy> = match other {
                 "neural-ucb" => Box::new(NeuralBandit::new(d, neural(Exploration::Ucb))?),

@@ -56,9 +56,13 @@
 #![deny(missing_docs)]
 
 mod barrier;
+mod confidence;
+mod curve;
+mod deep;
 mod env;
 mod error;
 mod linucb;
+mod model;
 mod network;
 mod neural;
 mod observations;
@@ -68,7 +72,7 @@ mod sim;
 mod simd;
 mod training;
 
-pub use env::{Classification, Environment, Round, Synthetic, SyntheticReward};
+pub use env::{Classification, Environment, MAX_ARMS, MAX_ROUND_VALUES, Round, Synthetic, SyntheticReward};
 pub use error::{BanditError, Result};
 pub use linucb::LinUcb;
 pub use ndarray;
@@ -76,4 +80,6 @@ pub use network::Network;
 pub use neural::{Confidence, Exploration, NeuralBandit, NeuralConfig, ZUpdate};
 pub use policy::{Arm, Decision, Policy, RandomPolicy};
 pub use qoe::{DEVICE_FEATURES, MODEL_FEATURES, QoeKind, QoeWorld, TableWorld, model_features};
-pub use sim::{Curve, Delay, SimConfig, simulate, simulate_oracle, simulate_oracle_qos, simulate_static};
+pub use curve::Curve;
+pub use deep::{DeepNetwork, MAX_DEPTH};
+pub use sim::{Delay, SimConfig, simulate, simulate_oracle, simulate_static};

@@ -38,8 +38,8 @@ fn policies_order_as_expected_on_wine() {
     let n = mean(seeds.clone().map(|s| run(s, 1, &neural)));
     let l = mean(seeds.clone().map(|s| run(s, 1, &lin)));
     let r = mean(seeds.clone().map(|s| run(s, 1, &random)));
-    let st = mean(seeds.clone().map(|s| simulate_static(&mut wine(s), 2000).regret()));
-    let oracle = mean(seeds.clone().map(|s| simulate_oracle(&mut wine(s), 2000).regret()));
+    let st = mean(seeds.clone().map(|s| simulate_static(&mut wine(s), &SimConfig::new(2000, Delay::None, 0)).unwrap().regret()));
+    let oracle = mean(seeds.clone().map(|s| simulate_oracle(&mut wine(s), &SimConfig::new(2000, Delay::None, 0)).unwrap().regret()));
     assert!(oracle < n && oracle < l, "oracle {oracle}, neural {n}, linucb {l}");
     assert!(n < st && l < st, "neural {n}, linucb {l}, static {st}");
     assert!(st <= r, "static {st} > random {r}");
@@ -169,7 +169,7 @@ fn neural_variants_learn_the_synthetic_rewards() {
 
 #[test]
 fn qoe_world_with_a_qos_filter() {
-    use edgeopt_bandit::{QoeKind, QoeWorld, simulate_oracle_qos};
+    use edgeopt_bandit::{QoeKind, QoeWorld};
     let world = || QoeWorld::new(QoeWorld::default_models(), QoeKind::Rbf, 0.05, 5).unwrap();
     let bound = 25.0;
     let cfg = SimConfig { qos_max_latency: Some(bound), ..SimConfig::new(800, Delay::Uniform { max: 20 }, 9) };
@@ -187,7 +187,18 @@ fn qoe_world_with_a_qos_filter() {
         let fastest = lat.iter().cloned().fold(f64::INFINITY, f64::min);
         assert!(lat[arm] <= bound || lat[arm] == fastest, "round {t}: arm {arm} at {} ms", lat[arm]);
     }
-    let oracle = simulate_oracle_qos(&mut world(), 800, Some(bound));
+    let oracle = simulate_oracle(&mut world(), &cfg).unwrap();
+    // Every baseline obeys the filter: the best fixed model falls back to the fastest admitted one.
+    let fixed = simulate_static(&mut world(), &cfg).unwrap();
+    for baseline in [&fixed, &oracle] {
+        let mut env = world();
+        for (t, &arm) in baseline.arm.iter().enumerate() {
+            let lat = env.next_round().latency.unwrap();
+            let fastest = lat.iter().cloned().fold(f64::INFINITY, f64::min);
+            assert!(lat[arm] <= bound || lat[arm] == fastest, "baseline round {t}: arm {arm} at {} ms", lat[arm]);
+        }
+    }
+    assert!(fixed.regret() > learned.regret(), "static {} vs neural {}", fixed.regret(), learned.regret());
     assert!(oracle.mean_reward() >= learned.mean_reward());
     assert!(QoeWorld::new(vec![[1.0; 5]], QoeKind::Linear, 0.1, 0).is_err());
     assert!(QoeWorld::new(QoeWorld::default_models(), QoeKind::Linear, f64::NAN, 0).is_err());
@@ -389,7 +400,7 @@ fn neural_ucb_learns_iris_and_breast_cancer() {
             let mut env = Classification::from_csv(&path, seed).unwrap();
             let mut l = LinUcb::new(env.dim(), 1.0, 0.03, seed).unwrap();
             let lin = simulate(&mut env, &mut l, &cfg).unwrap();
-            let st = simulate_static(&mut Classification::from_csv(&path, seed).unwrap(), 2000).regret();
+            let st = simulate_static(&mut Classification::from_csv(&path, seed).unwrap(), &SimConfig::new(2000, Delay::None, 0)).unwrap().regret();
             assert!(
                 neural.regret() < lin.regret(),
                 "{file} seed {seed}: neural {} lin {}",
@@ -434,6 +445,6 @@ fn contexts_beyond_unit_norm_do_not_make_training_diverge() {
     let mut env = Scaled(wine(0));
     let mut p = NeuralBandit::new(env.dim(), NeuralConfig::default()).unwrap();
     let curve = simulate(&mut env, &mut p, &SimConfig::new(1000, Delay::None, 0)).unwrap();
-    let st = simulate_static(&mut wine(0), 1000).regret();
+    let st = simulate_static(&mut wine(0), &SimConfig::new(1000, Delay::None, 0)).unwrap().regret();
     assert!(curve.regret() < st / 5.0, "regret {} vs static {st}", curve.regret());
 }
