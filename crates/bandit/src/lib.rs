@@ -9,10 +9,12 @@
 //!   every B rewards plus a geometric early schedule), NeuralTS and neural ε-greedy.
 //! * [`LinUcb`], [`RandomPolicy`]; the oracle and the best fixed arm are simulator baselines.
 //! * Environments: [`Classification`] (the NeuralUCB protocol on a labelled CSV), [`Synthetic`]
-//!   (h1, h2, h3 of the NeuralUCB paper), the synthetic QoE world [`QoeWorld`] and the ratings
+//!   (h1, h2, h3 of the NeuralUCB paper), the synthetic QoE world [`QoeWorld`], the measured-device
+//!   world [`DeviceWorld`] (NAS-Bench-201 models with their HW-NAS-Bench latencies) and the ratings
 //!   table world [`TableWorld`].
+//! * Networks of any depth ([`DeepNetwork`]; the thesis's QoE predictor has four layers).
 //! * [`simulate`] with [`Delay`]s none / uniform / missing.
-//! * [`Curve`]s: per-round reward, rank of the chosen arm (top-k hit ratios), cumulative regret
+//! * [`Curve`]s (totals only unless [`SimConfig::per_round`]): per-round reward, rank of the chosen arm (top-k hit ratios), cumulative regret
 //!   (against expected rewards when the environment knows them).
 //!
 //! A serving loop: decide now, learn when (and if) the rating comes.
@@ -59,6 +61,7 @@ mod barrier;
 mod confidence;
 mod curve;
 mod deep;
+mod device_world;
 mod env;
 mod error;
 mod linucb;
@@ -82,4 +85,5 @@ pub use policy::{Arm, Decision, Policy, RandomPolicy};
 pub use qoe::{DEVICE_FEATURES, MODEL_FEATURES, QoeKind, QoeWorld, TableWorld, model_features};
 pub use curve::Curve;
 pub use deep::{DeepNetwork, MAX_DEPTH};
+pub use device_world::{DEVICES, DeviceWorld, MeasuredModel};
 pub use sim::{Delay, SimConfig, simulate, simulate_oracle, simulate_static};
