@@ -76,10 +76,10 @@ impl Model {
         }
     }
 
-    /// `steps` full-batch steps on the training set.
-    pub fn train_on(&mut self, obs: &Observations, lambda: f64, lr: f64, steps: usize) {
+    /// `steps` full-batch steps on the training set (products in f32 if `f32`; two layers only).
+    pub fn train_on(&mut self, obs: &Observations, lambda: f64, lr: f64, steps: usize, f32: bool) {
         match self {
-            Model::Shallow(n) => n.train_on(obs, lambda, lr, steps),
+            Model::Shallow(n) => n.train_on(obs, lambda, lr, steps, f32),
             Model::Deep(n) => {
                 let rows = obs.distinct();
                 let mut x = Array2::zeros((rows, obs.d()));
