@@ -37,6 +37,7 @@ pub(crate) struct Task {
     w32: Array2<f32>,
     pre32: Array2<f32>,
     gw32: Array2<f32>,
+    gw2_32: Vec<f32>,
     /// Gathered weights `W1ᵀ[cols, :]` when `cols` is not contiguous.
     w: Array2<f64>,
     /// Pre-activations, then the back-propagated errors, `rows × m`.
@@ -131,6 +132,7 @@ pub(crate) fn tasks(obs: &Observations, m: usize, f32: bool) -> Vec<Task> {
                 w32,
                 pre32,
                 gw32,
+                gw2_32: if f32 { vec![0.0; m] } else { Vec::new() },
                 x,
                 count: part.iter().map(|&r| rows[r].count).collect(),
                 sum: part.iter().map(|&r| rows[r].sum).collect(),
@@ -214,13 +216,14 @@ impl Network {
                     for (row, &j) in gw.chunks_exact(m).zip(&t.cols) {
                         sums.w1t[j * m..(j + 1) * m].iter_mut().zip(row).for_each(|(g, v)| *g += f64::from(*v));
                     }
+                    sums.w2.iter_mut().zip(&t.gw2_32).for_each(|(g, v)| *g += f64::from(*v));
                 } else {
                     let gw = t.gw.as_slice().expect("row-major");
                     for (row, &j) in gw.chunks_exact(m).zip(&t.cols) {
                         sums.w1t[j * m..(j + 1) * m].iter_mut().zip(row).for_each(|(g, v)| *g += v);
                     }
+                    sums.w2.iter_mut().zip(&t.gw2).for_each(|(g, v)| *g += v);
                 }
-                sums.w2.iter_mut().zip(&t.gw2).for_each(|(g, v)| *g += v);
             }
             let (w1t, w2, w1t_0, w2_0) = self.weights_mut();
             for ((w, w0), g) in w1t.iter_mut().zip(w1t_0).zip(&sums.w1t) {
@@ -263,15 +266,24 @@ impl Network {
             t.w32.view()
         };
         general_mat_mul(1.0, &t.x32, &w, 0.0, &mut t.pre32);
-        t.gw2.fill(0.0);
+        t.gw2_32.fill(0.0);
         let rows = t.pre32.as_slice_mut().expect("row-major").chunks_exact_mut(m);
         for ((pre, c), y) in rows.zip(&t.count).zip(&t.sum) {
-            let f = pre.iter().zip(w2_32).map(|(p, w)| p.max(0.0) * w).sum::<f32>();
+            // Eight partial sums: one running sum would serialise on the adder's latency.
+            let mut acc = [0.0f32; 8];
+            let (pc, wc) = (pre.chunks_exact(8), w2_32.chunks_exact(8));
+            let tail: f32 = pc.remainder().iter().zip(wc.remainder()).map(|(p, w)| p.max(0.0) * w).sum();
+            for (p8, w8) in pc.zip(wc) {
+                for k in 0..8 {
+                    acc[k] += p8[k].max(0.0) * w8[k];
+                }
+            }
+            let f = acc.iter().sum::<f32>() + tail;
             let e = (c * f64::from(f) * sm - y) / n * sm;
             let e32 = e as f32;
-            for ((p, g2), w) in pre.iter_mut().zip(t.gw2.iter_mut()).zip(w2_32) {
+            for ((p, g2), w) in pre.iter_mut().zip(t.gw2_32.iter_mut()).zip(w2_32) {
                 let active = f32::from(u8::from(*p > 0.0));
-                *g2 += e * f64::from(*p * active);
+                *g2 += e32 * (*p * active);
                 *p = e32 * w * active;
             }
         }
