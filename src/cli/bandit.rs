@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use edgeopt::bandit::{
-    Classification, Confidence, Curve, Delay, DeviceWorld, Environment, Exploration, LinUcb, NeuralBandit, NeuralConfig, Policy,
-    QoeKind, QoeWorld, RandomPolicy, SimConfig, Synthetic, SyntheticReward, TableWorld, simulate, simulate_oracle,
-    simulate_static,
+    Classification, Confidence, Curve, Delay, DeviceWorld, Environment, Exploration, LinUcb, NeuralBandit,
+    NeuralConfig, Policy, QoeKind, QoeWorld, RandomPolicy, SimConfig, Synthetic, SyntheticReward, TableWorld, simulate,
+    simulate_oracle, simulate_static,
 };
 
 use super::output::{refuse_overwriting_inputs, write_atomic};

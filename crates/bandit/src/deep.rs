@@ -58,7 +58,11 @@ impl TryFrom<DeepData> for DeepNetwork {
             && n.m.is_multiple_of(2)
             && !n.layers.is_empty()
             && n.layers.len() == n.layers_0.len()
-            && n.layers.iter().zip(&n.layers_0).enumerate().all(|(l, (w, w0))| w.dim() == shape(l) && w0.dim() == shape(l))
+            && n.layers
+                .iter()
+                .zip(&n.layers_0)
+                .enumerate()
+                .all(|(l, (w, w0))| w.dim() == shape(l) && w0.dim() == shape(l))
             && n.out.len() == n.m
             && n.out_0.len() == n.m
             && n.layers.iter().chain(&n.layers_0).flatten().chain(&n.out).chain(&n.out_0).all(|v| v.is_finite());
@@ -243,9 +247,12 @@ impl DeepNetwork {
             // delta_{l−1} = (W_l delta_l) ⊙ 1[pre_{l−1} > 0]; row j of W_lᵀ holds W_l[:, j].
             let w = &self.layers[l];
             s.next.clear();
-            s.next.extend(w.rows().into_iter().zip(&s.pre[l - 1]).map(|(row, p)| {
-                if *p > 0.0 { row.iter().zip(&s.delta).map(|(a, b)| a * b).sum() } else { 0.0 }
-            }));
+            s.next.extend(
+                w.rows()
+                    .into_iter()
+                    .zip(&s.pre[l - 1])
+                    .map(|(row, p)| if *p > 0.0 { row.iter().zip(&s.delta).map(|(a, b)| a * b).sum() } else { 0.0 }),
+            );
             std::mem::swap(&mut s.delta, &mut s.next);
         }
     }
@@ -313,7 +320,13 @@ impl DeepNetwork {
     }
 
     /// `z += g²/m` and `inv = 1/(m·z)` for the gradient at `x`, without materialising `g`.
-    pub(crate) fn accumulate_squared_gradient(&self, x: ArrayView1<f64>, z: &mut [f64], inv: &mut [f64], s: &mut DeepScratch) {
+    pub(crate) fn accumulate_squared_gradient(
+        &self,
+        x: ArrayView1<f64>,
+        z: &mut [f64],
+        inv: &mut [f64],
+        s: &mut DeepScratch,
+    ) {
         crate::simd::dispatch(|| {
             self.forward(x, s);
             let offsets = self.offsets();
@@ -351,7 +364,14 @@ impl DeepNetwork {
 
     /// `steps` full-batch gradient-descent steps on `L/n`, warm-started from the current θ, with
     /// `L = ½Σ(f − y)² + (mλ/2)‖θ − θ0‖²`.
-    pub fn train(&mut self, x: ndarray::ArrayView2<f64>, y: ArrayView1<f64>, lambda: f64, lr: f64, steps: usize) -> Result<()> {
+    pub fn train(
+        &mut self,
+        x: ndarray::ArrayView2<f64>,
+        y: ArrayView1<f64>,
+        lambda: f64,
+        lr: f64,
+        steps: usize,
+    ) -> Result<()> {
         if x.nrows() != y.len() {
             return Err(BanditError::ContextLength { expected: x.nrows(), got: y.len() });
         }
@@ -369,7 +389,16 @@ impl DeepNetwork {
     /// Full-batch descent on distinct rows `x`, row `r` standing for `count[r]` rewards summing to
     /// `sum[r]`, over `n` rewards in all: matrix products per layer, forward and back.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn train_rows(&mut self, x: &Array2<f64>, count: &[f64], sum: &[f64], n: f64, lambda: f64, lr: f64, steps: usize) {
+    pub(crate) fn train_rows(
+        &mut self,
+        x: &Array2<f64>,
+        count: &[f64],
+        sum: &[f64],
+        n: f64,
+        lambda: f64,
+        lr: f64,
+        steps: usize,
+    ) {
         if x.nrows() == 0 || steps == 0 {
             return;
         }

@@ -75,16 +75,17 @@ impl DeviceWorld {
             });
         }
         for m in &models {
-            if let Some(&v) = [m.accuracy, m.mflops].iter().chain(&m.latency_ms).find(|v| !(v.is_finite() && **v > 0.0)) {
+            if let Some(&v) = [m.accuracy, m.mflops].iter().chain(&m.latency_ms).find(|v| !(v.is_finite() && **v > 0.0))
+            {
                 return Err(BanditError::Data {
                     file: "<measured models>".into(),
                     message: format!("model {}: measurement {v} is not a positive number", m.name),
                 });
             }
         }
-        let (lo, hi) = models.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), m| {
-            (lo.min(m.accuracy), hi.max(m.accuracy))
-        });
+        let (lo, hi) = models
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), m| (lo.min(m.accuracy), hi.max(m.accuracy)));
         let span = if hi > lo { hi - lo } else { 1.0 };
         let acc01 = models.iter().map(|m| (m.accuracy - lo) / span).collect();
         let logs: Vec<f64> = models.iter().map(|m| m.mflops.ln()).collect();
@@ -100,7 +101,8 @@ impl DeviceWorld {
     pub fn pareto_models(table: &edgeopt_predictors::data::DeviceTable, k: usize) -> Result<Vec<MeasuredModel>> {
         let bad = |message: String| BanditError::Data { file: "<NB201 × HW-NAS-Bench table>".into(), message };
         let col = |name: &str| table.numeric(name).map_err(|e| bad(e.to_string()));
-        let (names, acc, flops) = (table.text("arch_index").map_err(|e| bad(e.to_string()))?, col("test_acc_cifar10")?, col("flops_m")?);
+        let (names, acc, flops) =
+            (table.text("arch_index").map_err(|e| bad(e.to_string()))?, col("test_acc_cifar10")?, col("flops_m")?);
         let lat: Vec<Vec<Option<f64>>> =
             DEVICES.iter().map(|d| col(&format!("latency_ms_{d}"))).collect::<Result<_>>()?;
         let mut rows: Vec<MeasuredModel> = (0..table.len())
@@ -197,14 +199,18 @@ mod tests {
     fn the_best_model_depends_on_device_state_and_user() {
         let w = DeviceWorld::new(zoo(), 0.0, 0).unwrap();
         let best = |device, state, user| {
-            (0..6).max_by(|&a, &b| w.expected_qoe(a, device, state, user).total_cmp(&w.expected_qoe(b, device, state, user)))
+            (0..6).max_by(|&a, &b| {
+                w.expected_qoe(a, device, state, user).total_cmp(&w.expected_qoe(b, device, state, user))
+            })
         };
         // Edge TPU, idle, patient user: the most accurate model.
         assert_eq!(best(2, 0, 2), Some(5));
         // Raspberry Pi, idle, 15 ms user: a mid-sized model (2·acc + latency term 0.98, 1.45, 1.55, 1.37, ...).
         assert_eq!(best(1, 0, 1), Some(2));
-        let bests: std::collections::BTreeSet<_> =
-            (0..6).flat_map(|d| (0..3).flat_map(move |s| (0..3).map(move |u| (d, s, u)))).map(|(d, s, u)| best(d, s, u)).collect();
+        let bests: std::collections::BTreeSet<_> = (0..6)
+            .flat_map(|d| (0..3).flat_map(move |s| (0..3).map(move |u| (d, s, u))))
+            .map(|(d, s, u)| best(d, s, u))
+            .collect();
         assert!(bests.len() >= 3, "{bests:?}");
     }
 

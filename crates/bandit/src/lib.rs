@@ -75,6 +75,9 @@ mod sim;
 mod simd;
 mod training;
 
+pub use curve::Curve;
+pub use deep::{DeepNetwork, MAX_DEPTH};
+pub use device_world::{DEVICES, DeviceWorld, MeasuredModel};
 pub use env::{Classification, Environment, MAX_ARMS, MAX_ROUND_VALUES, Round, Synthetic, SyntheticReward};
 pub use error::{BanditError, Result};
 pub use linucb::LinUcb;
@@ -83,7 +86,4 @@ pub use network::Network;
 pub use neural::{Confidence, Exploration, NeuralBandit, NeuralConfig, ZUpdate};
 pub use policy::{Arm, Decision, Policy, RandomPolicy};
 pub use qoe::{DEVICE_FEATURES, MODEL_FEATURES, QoeKind, QoeWorld, TableWorld, model_features};
-pub use curve::Curve;
-pub use deep::{DeepNetwork, MAX_DEPTH};
-pub use device_world::{DEVICES, DeviceWorld, MeasuredModel};
 pub use sim::{Delay, SimConfig, simulate, simulate_oracle, simulate_static};

@@ -69,7 +69,13 @@ impl Model {
         }
     }
 
-    pub fn accumulate_squared_gradient(&self, x: ArrayView1<f64>, z: &mut [f64], inv: &mut [f64], s: &mut ModelScratch) {
+    pub fn accumulate_squared_gradient(
+        &self,
+        x: ArrayView1<f64>,
+        z: &mut [f64],
+        inv: &mut [f64],
+        s: &mut ModelScratch,
+    ) {
         match self {
             Model::Shallow(n) => n.accumulate_squared_gradient(x, z, inv, &mut s.shallow),
             Model::Deep(n) => n.accumulate_squared_gradient(x, z, inv, &mut s.deep),

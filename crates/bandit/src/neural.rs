@@ -7,9 +7,9 @@ use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::error::{BanditError, Result, check_contexts};
 use crate::confidence::{diag_inverse, sherman_morrison, sparse_quadratic_form};
 use crate::deep::{DeepNetwork, MAX_DEPTH};
+use crate::error::{BanditError, Result, check_contexts};
 use crate::model::{Model, ModelScratch};
 use crate::network::Network;
 use crate::observations::Observations;
@@ -202,7 +202,6 @@ impl TryFrom<NeuralBanditData> for NeuralBandit {
 /// The most first-layer weights (width × d) a network may have: 1 GiB of `f64`.
 const MAX_PARAMS: usize = 1 << 27;
 
-
 impl NeuralBandit {
     /// A bandit over contexts of length `d`.
     pub fn new(d: usize, cfg: NeuralConfig) -> Result<NeuralBandit> {
@@ -239,7 +238,11 @@ impl NeuralBandit {
         // Hidden-to-hidden layers of a deep network: (L − 2)·m² weights.
         let hidden_params = (cfg.depth - 2).checked_mul(cfg.width).and_then(|n| n.checked_mul(cfg.width));
         if hidden_params.is_none_or(|n| n > MAX_PARAMS) {
-            return bad("width", format!("{} (with depth {})", cfg.width, cfg.depth), "(depth − 2) × width² must be at most 2^27");
+            return bad(
+                "width",
+                format!("{} (with depth {})", cfg.width, cfg.depth),
+                "(depth − 2) × width² must be at most 2^27",
+            );
         }
         if cfg.confidence == Confidence::LastLayer && cfg.width > 4096 {
             return bad("width", cfg.width.to_string(), "a last-layer Z needs width ≤ 4096");

@@ -296,7 +296,11 @@ impl TableWorld {
         // One-hot features and the devices × models grid: refused before they are allocated.
         crate::env::check_round_size(models.len(), devices.len().saturating_add(models.len()))?;
         if devices.len() > crate::env::MAX_ARMS {
-            return Err(bad(format!("{} devices: at most {} (they are one-hot encoded)", devices.len(), crate::env::MAX_ARMS)));
+            return Err(bad(format!(
+                "{} devices: at most {} (they are one-hot encoded)",
+                devices.len(),
+                crate::env::MAX_ARMS
+            )));
         }
         let mut ratings = vec![vec![Vec::new(); models.len()]; devices.len()];
         for (d, m, r) in rows {

@@ -6,9 +6,9 @@ use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+use crate::curve::Curve;
 use crate::env::{Environment, Round};
 use crate::error::{BanditError, Result};
-use crate::curve::Curve;
 use crate::policy::Policy;
 
 /// When rewards arrive.

@@ -38,8 +38,12 @@ fn policies_order_as_expected_on_wine() {
     let n = mean(seeds.clone().map(|s| run(s, 1, &neural)));
     let l = mean(seeds.clone().map(|s| run(s, 1, &lin)));
     let r = mean(seeds.clone().map(|s| run(s, 1, &random)));
-    let st = mean(seeds.clone().map(|s| simulate_static(&mut wine(s), &SimConfig::new(2000, Delay::None, 0)).unwrap().regret()));
-    let oracle = mean(seeds.clone().map(|s| simulate_oracle(&mut wine(s), &SimConfig::new(2000, Delay::None, 0)).unwrap().regret()));
+    let st = mean(
+        seeds.clone().map(|s| simulate_static(&mut wine(s), &SimConfig::new(2000, Delay::None, 0)).unwrap().regret()),
+    );
+    let oracle = mean(
+        seeds.clone().map(|s| simulate_oracle(&mut wine(s), &SimConfig::new(2000, Delay::None, 0)).unwrap().regret()),
+    );
     assert!(oracle < n && oracle < l, "oracle {oracle}, neural {n}, linucb {l}");
     assert!(n < st && l < st, "neural {n}, linucb {l}, static {st}");
     assert!(st <= r, "static {st} > random {r}");
@@ -400,7 +404,12 @@ fn neural_ucb_learns_iris_and_breast_cancer() {
             let mut env = Classification::from_csv(&path, seed).unwrap();
             let mut l = LinUcb::new(env.dim(), 1.0, 0.03, seed).unwrap();
             let lin = simulate(&mut env, &mut l, &cfg).unwrap();
-            let st = simulate_static(&mut Classification::from_csv(&path, seed).unwrap(), &SimConfig::new(2000, Delay::None, 0)).unwrap().regret();
+            let st = simulate_static(
+                &mut Classification::from_csv(&path, seed).unwrap(),
+                &SimConfig::new(2000, Delay::None, 0),
+            )
+            .unwrap()
+            .regret();
             assert!(
                 neural.regret() < lin.regret(),
                 "{file} seed {seed}: neural {} lin {}",

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use std::time::Instant;
 
 use edgeopt::bandit::{
-    Curve, Delay, DeviceWorld, Environment, Exploration, LinUcb, NeuralBandit, NeuralConfig, Policy, QoeKind,
-    QoeWorld, RandomPolicy, SimConfig, simulate, simulate_static,
+    Curve, Delay, DeviceWorld, Environment, Exploration, LinUcb, NeuralBandit, NeuralConfig, Policy, QoeKind, QoeWorld,
+    RandomPolicy, SimConfig, simulate, simulate_static,
 };
 use rayon::prelude::*;
 
@@ -123,7 +123,9 @@ pub fn section(r: &mut Report) -> CliResult<()> {
             _ => None,
         };
         let verdict = match overtakes {
-            Some(t) => format!("NeuralUCB's cumulative regret is below the best fixed model's from round {t} to the end"),
+            Some(t) => {
+                format!("NeuralUCB's cumulative regret is below the best fixed model's from round {t} to the end")
+            }
             None => format!("NeuralUCB has not overtaken the best fixed model within {} rounds", w.rounds),
         };
         let _ = writeln!(r.md, "\n{verdict}.\n\n![regret curves, {}]({})\n", w.name, w.file);
