@@ -457,3 +457,45 @@ fn contexts_beyond_unit_norm_do_not_make_training_diverge() {
     let st = simulate_static(&mut wine(0), &SimConfig::new(1000, Delay::None, 0)).unwrap().regret();
     assert!(curve.regret() < st / 5.0, "regret {} vs static {st}", curve.regret());
 }
+
+#[test]
+fn runs_without_per_round_curves_keep_the_same_totals_and_lost_tickets_expire() {
+    let cfg = SimConfig::new(600, Delay::Missing { max: 20, p: 0.3 }, 4);
+    let streamed = SimConfig { per_round: false, ..cfg };
+    let run = |cfg: &SimConfig| {
+        let mut env = wine(3);
+        let mut p = LinUcb::new(env.dim(), 1.0, 0.03, 3).unwrap();
+        let curve = simulate(&mut env, &mut p, cfg).unwrap();
+        (curve, p.pending())
+    };
+    let ((full, open_full), (light, open_light)) = (run(&cfg), run(&streamed));
+    assert_eq!(full.cumulative_regret.len(), 600);
+    assert!(light.reward.is_empty() && light.cumulative_regret.is_empty() && light.arm.is_empty());
+    assert_eq!((light.regret(), light.mean_reward(), light.rounds()), (full.regret(), full.mean_reward(), 600));
+    assert_eq!((light.hit_ratio(), light.top_k_hit_ratio(2)), (full.hit_ratio(), full.top_k_hit_ratio(2)));
+    assert_eq!(light.selections(3), full.selections(3));
+    // About 180 rewards were lost; only decisions of the last 20 rounds may still be open.
+    assert!(open_full <= 21 && open_light == open_full, "{open_full} open tickets");
+    for c in [&full, &light] {
+        let st = simulate_static(&mut wine(3), &SimConfig { per_round: c.arm.len() == 600, ..cfg }).unwrap();
+        assert_eq!(st.rounds(), 600);
+        assert!(st.regret() > c.regret());
+    }
+}
+
+#[test]
+fn oversized_worlds_are_refused_before_allocating() {
+    use edgeopt_bandit::{BanditError, MAX_ARMS};
+    // A label of 10⁶ would make 10⁶ arms with 10⁶·d contexts each round.
+    let labels = vec![0, 1, 1_000_000];
+    let err = Classification::new(ndarray::Array2::zeros((3, 4)), labels, 0).unwrap_err();
+    assert!(matches!(&err, BanditError::InvalidParam { name: "arms", value, .. } if value == "1000001"), "{err}");
+    let err = Synthetic::new(SyntheticReward::H1, MAX_ARMS + 1, 8, 0.1, 0).unwrap_err();
+    assert!(matches!(err, BanditError::InvalidParam { name: "arms", .. }), "{err}");
+    // Within the arm limit, a round of arms × (arms · features) values can still be too large.
+    let err = Classification::new(ndarray::Array2::zeros((3, 64)), vec![0, 1, 999], 0).unwrap_err();
+    assert!(matches!(err, BanditError::InvalidParam { name: "arms × context length", .. }), "{err}");
+    let deep = NeuralConfig { depth: 4, width: 20_000, ..NeuralConfig::default() };
+    assert!(matches!(NeuralBandit::new(8, deep), Err(BanditError::InvalidParam { name: "width", .. })));
+    assert!(NeuralBandit::new(8, NeuralConfig { depth: 17, ..NeuralConfig::default() }).is_err());
+}
