@@ -293,6 +293,15 @@ fn bandit_prints_the_final_regret_last_and_writes_a_curve() {
     assert!(!ok && err.contains("lr") && err.lines().count() == 1, "{err}");
     let (ok, _, err) = h1(&["--confidence", "dense"]);
     assert!(!ok && err.contains("--confidence"), "{err}");
+    // The measured-device world with the four-layer network; the best fixed model obeys the QoS filter.
+    let (ok, out, err) =
+        edgeopt_words("bandit --env devices --policy neural-ucb --depth 4 --width 8 --rounds 60 --qos-max-latency 10");
+    assert!(ok, "{err}");
+    assert!(out.lines().last().unwrap().parse::<f64>().is_ok(), "{out}");
+    let (ok, out, err) = edgeopt_words("bandit --env devices --policy static --rounds 60 --qos-max-latency 10");
+    assert!(ok && out.lines().last().unwrap().parse::<f64>().unwrap() >= 0.0, "{err}");
+    let (ok, _, err) = h1(&["--depth", "17"]);
+    assert!(!ok && err.contains("--depth") && err.lines().count() == 1, "{err}");
 }
 
 #[test]

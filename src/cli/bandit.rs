@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use edgeopt::bandit::{
-    Classification, Confidence, Curve, Delay, Environment, Exploration, LinUcb, NeuralBandit, NeuralConfig, Policy,
-    QoeKind, QoeWorld, RandomPolicy, SimConfig, Synthetic, SyntheticReward, TableWorld, simulate, simulate_oracle_qos,
-    simulate_static,
+    Classification, Confidence, Curve, Delay, DeviceWorld, Environment, Exploration, LinUcb, NeuralBandit,
+    NeuralConfig, Policy, QoeKind, QoeWorld, RandomPolicy, SimConfig, Synthetic, SyntheticReward, TableWorld, simulate,
+    simulate_oracle, simulate_static,
 };
 
 use super::output::{refuse_overwriting_inputs, write_atomic};
@@ -16,6 +16,7 @@ use super::{CliError, CliResult, Out, args};
 #[command(allow_negative_numbers = true)]
 pub struct BanditArgs {
     /// `classification` (with --dataset), `synthetic` (the QoE world of thesis sec. 2.5.3),
+    /// `devices` (NAS-Bench-201 models with their measured HW-NAS-Bench latencies on six devices),
     /// `table` (with --dataset: a `device,model,rating` CSV), or `h1`, `h2`, `h3`.
     #[arg(long)]
     env: String,
@@ -25,7 +26,8 @@ pub struct BanditArgs {
     /// QoE generator of the synthetic world: linear, rbf, laplacian, mix.
     #[arg(long, default_value = "mix")]
     qoe: String,
-    /// QoS filter: offer only models whose latency on the device is at most this (ms; synthetic world).
+    /// QoS filter: offer only models whose latency on the device is at most this (ms; synthetic and
+    /// devices worlds; applies to every policy and baseline).
     #[arg(long, value_parser = args::positive)]
     qos_max_latency: Option<f64>,
     /// neural-ucb, neural-ts, lin-ucb, eps-greedy, static, oracle, random.
@@ -49,6 +51,9 @@ pub struct BanditArgs {
     /// Hidden width m (neural policies; 2 to 65,536).
     #[arg(long, default_value_t = 100, value_parser = args::count::<2, 65_536>)]
     width: usize,
+    /// Layers of the neural policies' network (2 to 16; the thesis's QoE predictor has 4).
+    #[arg(long, default_value_t = 2, value_parser = args::count::<2, 16>)]
+    depth: usize,
     /// Regularisation λ (neural policies; LinUCB's ridge is 1).
     #[arg(long, default_value_t = 1e-3, value_parser = args::finite)]
     lambda: f64,
@@ -97,6 +102,10 @@ fn make_env(a: &BanditArgs) -> CliResult<Box<dyn Environment>> {
             };
             Box::new(QoeWorld::new(QoeWorld::default_models(), kind, 0.05, a.seed)?)
         }
+        "devices" => {
+            let table = edgeopt::zoo::nb201_hwnasbench()?;
+            Box::new(DeviceWorld::new(DeviceWorld::pareto_models(&table, 10)?, 0.05, a.seed)?)
+        }
         "table" => {
             let path = a.dataset.as_ref().ok_or_else(|| {
                 CliError::Usage("--env table needs --dataset ratings.csv (device,model,rating)".into())
@@ -108,7 +117,7 @@ fn make_env(a: &BanditArgs) -> CliResult<Box<dyn Environment>> {
         "h3" => synthetic(SyntheticReward::H3)?,
         other => {
             return Err(CliError::Usage(format!(
-                "--env `{other}`: expected classification, synthetic, table, h1, h2 or h3"
+                "--env `{other}`: expected classification, synthetic, devices, table, h1, h2 or h3"
             )));
         }
     })
@@ -133,6 +142,7 @@ pub fn run(a: BanditArgs, out: &mut Out) -> CliResult<()> {
     let neural = |exploration| NeuralConfig {
         seed: a.seed.wrapping_add(1),
         width: a.width,
+        depth: a.depth,
         lambda: a.lambda,
         lr: a.lr,
         gamma: a.gamma.unwrap_or(defaults.gamma),
@@ -148,11 +158,15 @@ pub fn run(a: BanditArgs, out: &mut Out) -> CliResult<()> {
     } else {
         Delay::Uniform { max: a.delay_max }
     };
-    let cfg =
-        SimConfig { qos_max_latency: a.qos_max_latency, ..SimConfig::new(a.rounds, delay, a.seed.wrapping_add(2)) };
+    // Per-round curves only when they are written: otherwise memory does not grow with --rounds.
+    let cfg = SimConfig {
+        qos_max_latency: a.qos_max_latency,
+        per_round: a.out.is_some(),
+        ..SimConfig::new(a.rounds, delay, a.seed.wrapping_add(2))
+    };
     let curve: Curve = match a.policy.as_str() {
-        "oracle" => simulate_oracle_qos(&mut env, a.rounds, a.qos_max_latency),
-        "static" => simulate_static(&mut env, a.rounds),
+        "oracle" => simulate_oracle(&mut env, &cfg)?,
+        "static" => simulate_static(&mut env, &cfg)?,
         other => {
             let mut p: Box<dyn Policy> = match other {
                 "neural-ucb" => Box::new(NeuralBandit::new(d, neural(Exploration::Ucb))?),

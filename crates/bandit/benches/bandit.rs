@@ -93,7 +93,7 @@ fn retraining(c: &mut Criterion) {
     }
     let x = Array2::from_shape_vec((2000, env.dim()), xs).unwrap();
     let y = Array1::from(ys);
-    let net = bandit.network().clone();
+    let net = bandit.network().expect("two layers").clone();
     let mut g = c.benchmark_group("neural_ucb_retrain_wine");
     g.sample_size(20);
     g.bench_function("n2000_steps100", |b| {

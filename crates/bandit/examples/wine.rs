@@ -58,8 +58,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             })
             .collect();
         println!("d_max={dmax} lin-ucb (10 seeds)         regret {:7.1} {lin10:?}", lin10.iter().sum::<f64>() / 10.0);
-        let st: Vec<f64> =
-            (0..3).map(|s| simulate_static(&mut Classification::from_csv(&path, s).unwrap(), 2000).regret()).collect();
+        let st: Vec<f64> = (0..3)
+            .map(|s| simulate_static(&mut Classification::from_csv(&path, s).unwrap(), &cfg(s)).unwrap().regret())
+            .collect();
         println!("d_max={dmax} static                       regret {:7.1} {st:?}", st.iter().sum::<f64>() / 3.0);
     }
     Ok(())

@@ -59,6 +59,31 @@ impl Round {
     }
 }
 
+/// The most arms (classes, models) an environment may offer per round.
+pub const MAX_ARMS: usize = 4096;
+/// The most context values (arms × context length) an environment may produce per round: 16 M
+/// values, 128 MiB.
+pub const MAX_ROUND_VALUES: usize = 1 << 24;
+
+/// Refuse `arms` arms of `dim` context values each before anything of that size is allocated.
+pub(crate) fn check_round_size(arms: usize, dim: usize) -> Result<()> {
+    if arms > MAX_ARMS {
+        return Err(BanditError::InvalidParam {
+            name: "arms",
+            value: arms.to_string(),
+            reason: "at most 4096 arms (classes, models) per round",
+        });
+    }
+    if arms.checked_mul(dim).is_none_or(|n| n > MAX_ROUND_VALUES) {
+        return Err(BanditError::InvalidParam {
+            name: "arms × context length",
+            value: format!("{arms} × {dim}"),
+            reason: "a round may hold at most 2^24 context values",
+        });
+    }
+    Ok(())
+}
+
 /// A source of rounds.
 pub trait Environment {
     /// Context length.
@@ -99,10 +124,12 @@ impl Classification {
         if let Some(&v) = features.iter().find(|v| !v.is_finite()) {
             return Err(BanditError::NonFinite { what: "a feature", value: v });
         }
-        let classes = labels.iter().max().map_or(0, |m| m + 1);
+        let classes = labels.iter().max().map_or(0, |m| m.saturating_add(1));
         if classes < 2 {
             return Err(bad("need at least two classes".into()));
         }
+        // Contexts are classes × (classes · features): refused before the first round allocates them.
+        check_round_size(classes, classes.saturating_mul(features.ncols()))?;
         let mut x = features;
         for mut col in x.columns_mut() {
             let mean = col.mean().unwrap_or(0.0);
@@ -210,6 +237,10 @@ impl Synthetic {
                 value: format!("{arms}/{d}/{noise}"),
                 reason: "need ≥ 2 arms, d ≥ 1 and a finite noise ≥ 0",
             });
+        }
+        check_round_size(arms, d)?;
+        if d > 4096 {
+            return Err(BanditError::InvalidParam { name: "d", value: d.to_string(), reason: "at most 4096 features" });
         }
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut a = Array1::from_shape_fn(d, |_| standard_normal(&mut rng));

@@ -9,10 +9,12 @@
 //!   every B rewards plus a geometric early schedule), NeuralTS and neural ε-greedy.
 //! * [`LinUcb`], [`RandomPolicy`]; the oracle and the best fixed arm are simulator baselines.
 //! * Environments: [`Classification`] (the NeuralUCB protocol on a labelled CSV), [`Synthetic`]
-//!   (h1, h2, h3 of the NeuralUCB paper), the synthetic QoE world [`QoeWorld`] and the ratings
+//!   (h1, h2, h3 of the NeuralUCB paper), the synthetic QoE world [`QoeWorld`], the measured-device
+//!   world [`DeviceWorld`] (NAS-Bench-201 models with their HW-NAS-Bench latencies) and the ratings
 //!   table world [`TableWorld`].
+//! * Networks of any depth ([`DeepNetwork`]; the thesis's QoE predictor has four layers).
 //! * [`simulate`] with [`Delay`]s none / uniform / missing.
-//! * [`Curve`]s: per-round reward, rank of the chosen arm (top-k hit ratios), cumulative regret
+//! * [`Curve`]s (totals only unless [`SimConfig::per_round`]): per-round reward, rank of the chosen arm (top-k hit ratios), cumulative regret
 //!   (against expected rewards when the environment knows them).
 //!
 //! A serving loop: decide now, learn when (and if) the rating comes.
@@ -56,9 +58,14 @@
 #![deny(missing_docs)]
 
 mod barrier;
+mod confidence;
+mod curve;
+mod deep;
+mod device_world;
 mod env;
 mod error;
 mod linucb;
+mod model;
 mod network;
 mod neural;
 mod observations;
@@ -68,7 +75,10 @@ mod sim;
 mod simd;
 mod training;
 
-pub use env::{Classification, Environment, Round, Synthetic, SyntheticReward};
+pub use curve::Curve;
+pub use deep::{DeepNetwork, MAX_DEPTH};
+pub use device_world::{DEVICES, DeviceWorld, MeasuredModel};
+pub use env::{Classification, Environment, MAX_ARMS, MAX_ROUND_VALUES, Round, Synthetic, SyntheticReward};
 pub use error::{BanditError, Result};
 pub use linucb::LinUcb;
 pub use ndarray;
@@ -76,4 +86,4 @@ pub use network::Network;
 pub use neural::{Confidence, Exploration, NeuralBandit, NeuralConfig, ZUpdate};
 pub use policy::{Arm, Decision, Policy, RandomPolicy};
 pub use qoe::{DEVICE_FEATURES, MODEL_FEATURES, QoeKind, QoeWorld, TableWorld, model_features};
-pub use sim::{Curve, Delay, SimConfig, simulate, simulate_oracle, simulate_oracle_qos, simulate_static};
+pub use sim::{Delay, SimConfig, simulate, simulate_oracle, simulate_static};

@@ -7,8 +7,11 @@ use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
+use crate::confidence::{diag_inverse, sherman_morrison, sparse_quadratic_form};
+use crate::deep::{DeepNetwork, MAX_DEPTH};
 use crate::error::{BanditError, Result, check_contexts};
-use crate::network::{Network, Scratch};
+use crate::model::{Model, ModelScratch};
+use crate::network::Network;
 use crate::observations::Observations;
 use crate::policy::{Decision, Policy, Tickets, argmax_random, round_rng};
 
@@ -37,7 +40,8 @@ pub enum ZUpdate {
 pub enum Confidence {
     /// Diagonal Z over all parameters (default; O(p) per arm).
     Diagonal,
-    /// Full Z over all parameters, inverse kept by Sherman–Morrison (O(p²); p ≤ 4096).
+    /// Full Z over all parameters, inverse kept by Sherman–Morrison: O(nnz(g)²) per arm and one
+    /// O(p²) in-place rank-one update per decision (p ≤ 4096).
     Full,
     /// Full Z over the output layer's parameters only (O(m²)).
     LastLayer,
@@ -48,6 +52,9 @@ pub enum Confidence {
 pub struct NeuralConfig {
     /// Hidden width m.
     pub width: usize,
+    /// Layers L ≥ 2 (2: the reference's `√m·w2ᵀReLU(W1 x)`; the thesis's QoE predictor has 4).
+    #[serde(default = "two_layers")]
+    pub depth: usize,
     /// Regularisation λ (also Z's initial diagonal).
     pub lambda: f64,
     /// Exploration scale γ.
@@ -70,12 +77,22 @@ pub struct NeuralConfig {
     pub confidence: Confidence,
     /// Seed of initialisation and tie-breaking.
     pub seed: u64,
+    /// Retrain the two-layer network with single-precision matrix products (weights, errors and
+    /// updates stay f64): about twice as fast on large training sets, regret within noise of f64
+    /// (see the crate README). Default off, so that results are bit-for-bit those of f64.
+    #[serde(default)]
+    pub f32_training: bool,
+}
+
+fn two_layers() -> usize {
+    2
 }
 
 impl Default for NeuralConfig {
     fn default() -> Self {
         NeuralConfig {
             width: 100,
+            depth: 2,
             lambda: 1e-3,
             gamma: 0.1,
             lr: 0.01,
@@ -86,6 +103,7 @@ impl Default for NeuralConfig {
             z_update: ZUpdate::AtSelection,
             confidence: Confidence::Diagonal,
             seed: 0,
+            f32_training: false,
         }
     }
 }
@@ -104,7 +122,7 @@ impl Default for NeuralConfig {
 #[serde(try_from = "NeuralBanditData")]
 pub struct NeuralBandit {
     cfg: NeuralConfig,
-    net: Network,
+    net: Model,
     /// Diagonal of Z, in the network's internal parameter layout (empty for the full forms).
     z: Vec<f64>,
     /// Z⁻¹ for the full and last-layer forms.
@@ -118,14 +136,14 @@ pub struct NeuralBandit {
     #[serde(skip)]
     inv: Vec<f64>,
     #[serde(skip)]
-    scratch: Scratch,
+    scratch: ModelScratch,
 }
 
 /// The serialised form, checked before it becomes a [`NeuralBandit`].
 #[derive(Deserialize)]
 struct NeuralBanditData {
     cfg: NeuralConfig,
-    net: Network,
+    net: Model,
     z: Vec<f64>,
     z_inv: Option<Array2<f64>>,
     /// Per open decision: its context, and its gradient when Z waits for the reward.
@@ -176,17 +194,13 @@ impl TryFrom<NeuralBanditData> for NeuralBandit {
             obs: s.obs,
             since_retrain: s.since_retrain,
             retrains: s.retrains,
-            scratch: Scratch::default(),
+            scratch: ModelScratch::default(),
         })
     }
 }
 
 /// The most first-layer weights (width × d) a network may have: 1 GiB of `f64`.
 const MAX_PARAMS: usize = 1 << 27;
-
-fn diag_inverse(z: &[f64], m: usize) -> Vec<f64> {
-    z.iter().map(|v| 1.0 / (m as f64 * v)).collect()
-}
 
 impl NeuralBandit {
     /// A bandit over contexts of length `d`.
@@ -218,11 +232,27 @@ impl NeuralBandit {
         if d.checked_mul(cfg.width).is_none_or(|n| n > MAX_PARAMS) {
             return bad("width", format!("{} (with d = {d})", cfg.width), "width × d must be at most 2^27");
         }
+        if !(2..=MAX_DEPTH).contains(&cfg.depth) {
+            return bad("depth", cfg.depth.to_string(), "must be from 2 to 16 layers");
+        }
+        // Hidden-to-hidden layers of a deep network: (L − 2)·m² weights.
+        let hidden_params = (cfg.depth - 2).checked_mul(cfg.width).and_then(|n| n.checked_mul(cfg.width));
+        if hidden_params.is_none_or(|n| n > MAX_PARAMS) {
+            return bad(
+                "width",
+                format!("{} (with depth {})", cfg.width, cfg.depth),
+                "(depth − 2) × width² must be at most 2^27",
+            );
+        }
         if cfg.confidence == Confidence::LastLayer && cfg.width > 4096 {
             return bad("width", cfg.width.to_string(), "a last-layer Z needs width ≤ 4096");
         }
         let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
-        let net = Network::new(d, cfg.width, &mut rng);
+        let net = if cfg.depth == 2 {
+            Model::Shallow(Network::new(d, cfg.width, &mut rng))
+        } else {
+            Model::Deep(DeepNetwork::new(d, cfg.width, cfg.depth, &mut rng)?)
+        };
         let p = net.n_params();
         let width_m = net.m() as f64;
         let z_inv = match cfg.confidence {
@@ -235,7 +265,7 @@ impl NeuralBandit {
                 );
             }
             Confidence::Full => Some(Array2::eye(p) / cfg.lambda),
-            Confidence::LastLayer => Some(Array2::eye(net.m) / cfg.lambda),
+            Confidence::LastLayer => Some(Array2::eye(net.m()) / cfg.lambda),
         };
         Ok(NeuralBandit {
             cfg,
@@ -247,13 +277,24 @@ impl NeuralBandit {
             obs: Observations::new(d),
             since_retrain: 0,
             retrains: 0,
-            scratch: Scratch::default(),
+            scratch: ModelScratch::default(),
         })
     }
 
-    /// The network.
-    pub fn network(&self) -> &Network {
-        &self.net
+    /// The two-layer network (`None` for a deeper one).
+    pub fn network(&self) -> Option<&Network> {
+        match &self.net {
+            Model::Shallow(n) => Some(n),
+            Model::Deep(_) => None,
+        }
+    }
+
+    /// The network of three or more layers (`None` for the two-layer one).
+    pub fn deep_network(&self) -> Option<&DeepNetwork> {
+        match &self.net {
+            Model::Deep(n) => Some(n),
+            Model::Shallow(_) => None,
+        }
     }
 
     /// Rewards received so far.
@@ -280,9 +321,9 @@ impl NeuralBandit {
         match &self.z_inv {
             None => self.net.value_and_weighted_norm(x, &self.inv, &mut self.scratch),
             Some(zi) => {
-                let (f, g) = self.net.value_and_gradient_unchecked(x);
+                let (f, g) = self.net.value_and_gradient(x, &mut self.scratch);
                 let g = self.z_part(g);
-                (f, g.dot(&zi.dot(&g)).max(0.0) / m)
+                (f, sparse_quadratic_form(zi, g.as_slice().expect("contiguous")).max(0.0) / m)
             }
         }
     }
@@ -297,12 +338,7 @@ impl NeuralBandit {
                 }
                 self.inv = diag_inverse(&self.z, self.net.m());
             }
-            Some(zi) => {
-                let zg = zi.dot(g);
-                let denom = m + g.dot(&zg);
-                let outer = zg.view().insert_axis(ndarray::Axis(1)).dot(&zg.view().insert_axis(ndarray::Axis(0)));
-                zi.scaled_add(-1.0 / denom, &outer);
-            }
+            Some(zi) => sherman_morrison(zi, g.as_slice().expect("contiguous"), m),
         }
     }
 
@@ -322,7 +358,7 @@ impl NeuralBandit {
             self.cfg.retrain_steps
         };
         let lr = self.cfg.lr / self.obs.max_squared_norm().max(1.0);
-        self.net.train_on(&self.obs, self.cfg.lambda, lr, steps);
+        self.net.train_on(&self.obs, self.cfg.lambda, lr, steps, self.cfg.f32_training);
         self.since_retrain = 0;
         self.retrains += 1;
     }
@@ -373,11 +409,15 @@ impl Policy for NeuralBandit {
                 None
             }
             (ZUpdate::AtSelection, false) => {
-                let g = self.z_part(self.net.value_and_gradient_unchecked(arms.row(arm)).1);
+                let g = self.net.value_and_gradient(arms.row(arm), &mut self.scratch).1;
+                let g = self.z_part(g);
                 self.update_z(&g);
                 None
             }
-            (ZUpdate::OnArrival, _) => Some(self.z_part(self.net.value_and_gradient_unchecked(arms.row(arm)).1)),
+            (ZUpdate::OnArrival, _) => {
+                let g = self.net.value_and_gradient(arms.row(arm), &mut self.scratch).1;
+                Some(self.z_part(g))
+            }
         };
         let id = self.tickets.issue((arms.row(arm).to_owned(), g_for_z));
         Ok(Decision { id, arm, score: scores[arm], bonus: scores[arm] - f, propensity })

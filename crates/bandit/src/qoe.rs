@@ -102,6 +102,7 @@ impl QoeWorld {
                 reason: "need at least two models and a finite noise ≥ 0",
             });
         }
+        crate::env::check_round_size(models.len(), DEVICE_FEATURES + MODEL_FEATURES + 1)?;
         if let Some(&v) = models.iter().flatten().find(|v| !(v.is_finite() && **v >= 0.0)) {
             return Err(BanditError::NonFinite { what: "a model feature", value: v });
         }
@@ -240,6 +241,7 @@ impl TableWorld {
         if nd == 0 || nm < 2 {
             return Err(bad(format!("{nd} devices and {nm} models: need at least one device and two models")));
         }
+        crate::env::check_round_size(nm, device_features.ncols().saturating_add(model_features.ncols()))?;
         if ratings.len() != nd || ratings.iter().any(|r| r.len() != nm) {
             return Err(bad(format!("ratings must be {nd} devices × {nm} models")));
         }
@@ -290,6 +292,15 @@ impl TableWorld {
             };
             let (d, m) = (idx(&mut devices, rec[dc].trim()), idx(&mut models, rec[mc].trim()));
             rows.push((d, m, rating));
+        }
+        // One-hot features and the devices × models grid: refused before they are allocated.
+        crate::env::check_round_size(models.len(), devices.len().saturating_add(models.len()))?;
+        if devices.len() > crate::env::MAX_ARMS {
+            return Err(bad(format!(
+                "{} devices: at most {} (they are one-hot encoded)",
+                devices.len(),
+                crate::env::MAX_ARMS
+            )));
         }
         let mut ratings = vec![vec![Vec::new(); models.len()]; devices.len()];
         for (d, m, r) in rows {

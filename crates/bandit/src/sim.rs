@@ -1,11 +1,12 @@
 //! The simulator: T rounds with delayed (or missing) rewards, regret against the oracle.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 use rand::rngs::ChaCha8Rng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+use crate::curve::Curve;
 use crate::env::{Environment, Round};
 use crate::error::{BanditError, Result};
 use crate::policy::Policy;
@@ -39,18 +40,22 @@ pub struct SimConfig {
     /// Seed of the delay stream.
     pub delay_seed: u64,
     /// QoS filter (thesis sec. 2.4.5): arms whose latency on the round's device exceeds this are
-    /// not offered (when the environment reports latencies; the fastest arm stays if none qualifies).
+    /// not offered, to learners and baselines alike (when the environment reports latencies; the
+    /// fastest arm stays if none qualifies).
     pub qos_max_latency: Option<f64>,
+    /// Keep the per-round vectors of the [`Curve`] (memory grows with the rounds). Without them a
+    /// run keeps only its totals, so its memory does not depend on [`SimConfig::rounds`].
+    pub per_round: bool,
 }
 
 impl SimConfig {
-    /// `rounds` rounds with the given delays, no QoS filter.
+    /// `rounds` rounds with the given delays, no QoS filter, per-round curves kept.
     pub fn new(rounds: u64, delay: Delay, delay_seed: u64) -> SimConfig {
-        SimConfig { rounds, delay, delay_seed, qos_max_latency: None }
+        SimConfig { rounds, delay, delay_seed, qos_max_latency: None, per_round: true }
     }
 }
 
-/// Indices of the arms a QoS bound admits this round.
+/// Indices of the arms a QoS bound admits this round (ascending).
 fn admitted(round: &Round, qos: Option<f64>) -> Vec<usize> {
     let k = round.rewards.len();
     match (qos, &round.latency) {
@@ -59,76 +64,6 @@ fn admitted(round: &Round, qos: Option<f64>) -> Vec<usize> {
             if ok.is_empty() { (0..k).min_by(|&a, &b| lat[a].total_cmp(&lat[b])).into_iter().collect() } else { ok }
         }
         _ => (0..k).collect(),
-    }
-}
-
-/// A per-round record of a run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Curve {
-    /// Reward of the chosen arm in each round.
-    pub reward: Vec<f64>,
-    /// Cumulative regret against the per-round best arm.
-    pub cumulative_regret: Vec<f64>,
-    /// Chosen arm per round.
-    pub arm: Vec<usize>,
-    /// Rank of the chosen arm among the arms offered that round: how many paid strictly more
-    /// (0 = a best arm).
-    pub rank: Vec<usize>,
-}
-
-impl Curve {
-    /// Final cumulative regret.
-    pub fn regret(&self) -> f64 {
-        self.cumulative_regret.last().copied().unwrap_or(0.0)
-    }
-
-    /// Time-average reward.
-    pub fn mean_reward(&self) -> f64 {
-        self.reward.iter().sum::<f64>() / self.reward.len().max(1) as f64
-    }
-
-    /// Fraction of rounds where a best arm was chosen (top-1 hit ratio).
-    pub fn hit_ratio(&self) -> f64 {
-        self.top_k_hit_ratio(1)
-    }
-
-    /// Fraction of rounds where the chosen arm was among the `k` best (ties share a rank).
-    pub fn top_k_hit_ratio(&self, k: usize) -> f64 {
-        self.rank.iter().filter(|r| **r < k).count() as f64 / self.rank.len().max(1) as f64
-    }
-
-    /// Time-average reward after each round.
-    pub fn running_mean_reward(&self) -> Vec<f64> {
-        let mut sum = 0.0;
-        self.reward
-            .iter()
-            .enumerate()
-            .map(|(t, r)| {
-                sum += r;
-                sum / (t + 1) as f64
-            })
-            .collect()
-    }
-
-    /// Selections per arm.
-    pub fn selections(&self, arms: usize) -> Vec<usize> {
-        let mut c = vec![0; arms];
-        for &a in &self.arm {
-            if a < arms {
-                c[a] += 1;
-            }
-        }
-        c
-    }
-
-    /// CSV with one row per round: round, arm, rank, reward, time-average reward, cumulative regret.
-    pub fn to_csv(&self) -> String {
-        let mut s = String::from("round,arm,rank,reward,mean_reward,cumulative_regret\n");
-        for (t, mean) in self.running_mean_reward().into_iter().enumerate() {
-            let (arm, rank) = (self.arm[t], self.rank[t]);
-            s.push_str(&format!("{},{arm},{rank},{},{mean},{}\n", t + 1, self.reward[t], self.cumulative_regret[t]));
-        }
-        s
     }
 }
 
@@ -159,19 +94,34 @@ fn check_round(r: &Round) -> Result<()> {
             return Err(BanditError::ContextLength { expected: k, got: n });
         }
     }
+    if k == 0 {
+        return Err(BanditError::NoArms { round: 0 });
+    }
     Ok(())
 }
 
-/// Run `policy` on `env`.
+/// Run `policy` on `env`. Rewards of decisions lost under [`Delay::Missing`] are expired from the
+/// policy once they can no longer arrive, so open tickets stay bounded by the largest delay.
 pub fn simulate<E: Environment, P: Policy + ?Sized>(env: &mut E, policy: &mut P, cfg: &SimConfig) -> Result<Curve> {
     let mut delays = ChaCha8Rng::seed_from_u64(cfg.delay_seed);
     let mut pending: BTreeMap<u64, Vec<(u64, f64)>> = BTreeMap::new();
-    let mut curve = Curve::default();
-    let mut regret = 0.0;
+    let mut curve = Curve::with_capacity(cfg.per_round, cfg.rounds);
+    // (round, id) of recent decisions, to expire lost tickets (ids grow with the decisions).
+    let mut issued: VecDeque<(u64, u64)> = VecDeque::new();
     for t in 0..cfg.rounds {
         if let Some(arrivals) = pending.remove(&t) {
             for (id, r) in arrivals {
                 policy.feedback(id, r)?;
+            }
+        }
+        if let Delay::Missing { max, .. } = cfg.delay {
+            // Every decision of a round s ≤ t − max has arrived by now or never will.
+            let mut resolved = None;
+            while issued.front().is_some_and(|&(s, _)| s.saturating_add(max.max(1)) <= t) {
+                resolved = issued.pop_front().map(|(_, id)| id);
+            }
+            if let Some(id) = resolved {
+                policy.expire(id.saturating_add(1));
             }
         }
         let round = env.next_round();
@@ -184,15 +134,15 @@ pub fn simulate<E: Environment, P: Policy + ?Sized>(env: &mut E, policy: &mut P,
         };
         let arm = *arms.get(d.arm).ok_or(BanditError::NoArms { round: t })?;
         let r = round.rewards[arm];
-        regret += best_of(&round, &arms) - mean(&round, arm);
-        curve.reward.push(r);
-        curve.cumulative_regret.push(regret);
-        curve.arm.push(arm);
-        curve.rank.push(rank_of(&round, &arms, arm));
+        let regret = best_of(&round, &arms) - mean(&round, arm);
+        curve.push(cfg.per_round, arm, rank_of(&round, &arms, arm), r, regret);
         let (delay, lost) = match cfg.delay {
             Delay::None => (1, false),
             Delay::Uniform { max } => (delays.random_range(1..=max.max(1)), false),
-            Delay::Missing { max, p } => (delays.random_range(1..=max.max(1)), delays.random_bool(p.clamp(0.0, 1.0))),
+            Delay::Missing { max, p } => {
+                issued.push_back((t, d.id));
+                (delays.random_range(1..=max.max(1)), delays.random_bool(p.clamp(0.0, 1.0)))
+            }
         };
         if !lost {
             pending.entry(t.saturating_add(delay)).or_default().push((d.id, r));
@@ -201,50 +151,61 @@ pub fn simulate<E: Environment, P: Policy + ?Sized>(env: &mut E, policy: &mut P,
     Ok(curve)
 }
 
-/// The oracle: the best arm every round (zero regret by definition; its reward curve is the ceiling).
-pub fn simulate_oracle<E: Environment>(env: &mut E, rounds: u64) -> Curve {
-    simulate_oracle_qos(env, rounds, None)
-}
-
-/// [`simulate_oracle`] restricted to the arms a QoS bound admits (see [`SimConfig::qos_max_latency`]).
-pub fn simulate_oracle_qos<E: Environment>(env: &mut E, rounds: u64, qos: Option<f64>) -> Curve {
-    let mut c = Curve::default();
-    for _ in 0..rounds {
+/// The oracle: the best admitted arm every round (zero regret by definition; its reward curve is
+/// the ceiling). Uses [`SimConfig::rounds`], [`SimConfig::qos_max_latency`] and
+/// [`SimConfig::per_round`].
+pub fn simulate_oracle<E: Environment>(env: &mut E, cfg: &SimConfig) -> Result<Curve> {
+    let mut c = Curve::with_capacity(cfg.per_round, cfg.rounds);
+    for _ in 0..cfg.rounds {
         let r = env.next_round();
-        if check_round(&r).is_err() {
-            continue;
-        }
-        let arms = admitted(&r, qos);
-        let Some(&first) = arms.first() else { continue };
-        let (arm, _) = arms
-            .iter()
-            .fold((first, f64::NEG_INFINITY), |acc, &i| if mean(&r, i) > acc.1 { (i, mean(&r, i)) } else { acc });
-        c.reward.push(r.rewards[arm]);
-        c.cumulative_regret.push(0.0);
-        c.arm.push(arm);
-        c.rank.push(0);
+        check_round(&r)?;
+        let arms = admitted(&r, cfg.qos_max_latency);
+        let arm = arms.iter().copied().fold(arms[0], |best, i| if mean(&r, i) > mean(&r, best) { i } else { best });
+        c.push(cfg.per_round, arm, 0, r.rewards[arm], 0.0);
     }
-    c
+    Ok(c)
 }
 
-/// The best fixed arm in hindsight (arm sets must keep their size).
-pub fn simulate_static<E: Environment>(env: &mut E, rounds: u64) -> Curve {
-    let rounds: Vec<Round> = (0..rounds).map(|_| env.next_round()).filter(|r| check_round(r).is_ok()).collect();
-    let k = rounds.first().map_or(0, |r| r.rewards.len());
-    let value = |r: &Round, a: usize| r.mean_reward(a).unwrap_or(0.0);
-    let totals: Vec<f64> = (0..k).map(|a| rounds.iter().map(|r| value(r, a)).sum()).collect();
-    let arm = (0..k).max_by(|&a, &b| totals[a].total_cmp(&totals[b]).then(b.cmp(&a))).unwrap_or(0);
-    let mut c = Curve::default();
-    let mut regret = 0.0;
-    for r in &rounds {
-        let all: Vec<usize> = (0..r.rewards.len()).collect();
-        regret += best_of(r, &all) - value(r, arm);
-        c.reward.push(r.rewards.get(arm).copied().unwrap_or(0.0));
-        c.cumulative_regret.push(regret);
-        c.arm.push(arm);
-        c.rank.push(if arm < all.len() { rank_of(r, &all, arm) } else { all.len() });
+/// The arm a fixed model `a` serves on round `r`: `a` when the QoS filter admits it, else the
+/// admitted arm of lowest latency (the filter's own fallback).
+fn served(r: &Round, arms: &[usize], a: usize) -> usize {
+    if arms.binary_search(&a).is_ok() {
+        return a;
     }
-    c
+    let lat = |i: usize| r.latency.as_ref().and_then(|l| l.get(i)).copied().unwrap_or(f64::INFINITY);
+    arms.iter().copied().min_by(|&x, &y| lat(x).total_cmp(&lat(y))).unwrap_or(a)
+}
+
+/// The best fixed arm in hindsight: the arm whose whole run has the least regret (arm sets must
+/// keep their size). Under a QoS filter a fixed arm that is not admitted on a round's device is
+/// replaced by the admitted arm of lowest latency, and regret is measured against the best admitted
+/// arm, as for the learners. One pass with per-arm totals: memory grows with the rounds only when
+/// per-round curves are asked for (then arms × rounds).
+pub fn simulate_static<E: Environment>(env: &mut E, cfg: &SimConfig) -> Result<Curve> {
+    let mut runs: Vec<Curve> = Vec::new();
+    for t in 0..cfg.rounds {
+        let r = env.next_round();
+        check_round(&r)?;
+        let k = r.rewards.len();
+        if runs.is_empty() {
+            runs = (0..k).map(|_| Curve::with_capacity(cfg.per_round, cfg.rounds)).collect();
+        } else if runs.len() != k {
+            return Err(BanditError::InvalidParam {
+                name: "arms",
+                value: format!("{k} at round {t}, {} before", runs.len()),
+                reason: "the best fixed arm needs the same arm set every round",
+            });
+        }
+        let arms = admitted(&r, cfg.qos_max_latency);
+        let best = best_of(&r, &arms);
+        for (a, run) in runs.iter_mut().enumerate() {
+            let s = served(&r, &arms, a);
+            run.push(cfg.per_round, s, rank_of(&r, &arms, s), r.rewards[s], best - mean(&r, s));
+        }
+    }
+    // Least regret; ties go to the lower arm.
+    let best = (0..runs.len()).min_by(|&a, &b| runs[a].regret().total_cmp(&runs[b].regret()).then(a.cmp(&b)));
+    Ok(best.map(|a| runs.swap_remove(a)).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -283,7 +244,7 @@ mod tests {
         assert!((second.regret() - 4.0).abs() < 1e-12);
         let worst = simulate(&mut Fixed(0), &mut Fixed(0), &cfg).unwrap();
         assert_eq!((worst.rank[0], worst.top_k_hit_ratio(3)), (3, 0.0));
-        assert_eq!(simulate_oracle(&mut Fixed(0), 5).hit_ratio(), 1.0);
+        assert_eq!(simulate_oracle(&mut Fixed(0), &SimConfig::new(5, Delay::None, 0)).unwrap().hit_ratio(), 1.0);
         let csv = second.to_csv();
         assert!(csv.starts_with("round,arm,rank,reward,mean_reward,cumulative_regret\n1,1,1,0.5,0.5,"));
     }
@@ -308,8 +269,8 @@ mod tests {
         assert_eq!(good.reward[0], 0.1, "the policy still sees the realised reward");
         let bad = simulate(&mut Noisy(2), &mut Fixed(0), &cfg).unwrap();
         assert!((bad.regret() - 3.0).abs() < 1e-12);
-        assert_eq!(simulate_oracle(&mut Noisy(2), 3).arm, vec![1, 1, 1]);
-        assert_eq!(simulate_static(&mut Noisy(2), 3).arm, vec![1, 1, 1]);
+        assert_eq!(simulate_oracle(&mut Noisy(2), &SimConfig::new(3, Delay::None, 0)).unwrap().arm, vec![1, 1, 1]);
+        assert_eq!(simulate_static(&mut Noisy(2), &SimConfig::new(3, Delay::None, 0)).unwrap().arm, vec![1, 1, 1]);
         let err = simulate(&mut Noisy(1), &mut Fixed(0), &cfg).unwrap_err();
         assert_eq!(err, BanditError::ContextLength { expected: 2, got: 1 });
     }

@@ -31,6 +31,13 @@ pub(crate) struct Task {
     x: Array2<f64>,
     count: Vec<f64>,
     sum: Vec<f64>,
+    /// Products in single precision (`x32`, `w32`, `pre32`, `gw32`; the others then stay empty).
+    single: bool,
+    x32: Array2<f32>,
+    w32: Array2<f32>,
+    pre32: Array2<f32>,
+    gw32: Array2<f32>,
+    gw2_32: Vec<f32>,
     /// Gathered weights `W1ᵀ[cols, :]` when `cols` is not contiguous.
     w: Array2<f64>,
     /// Pre-activations, then the back-propagated errors, `rows × m`.
@@ -82,8 +89,9 @@ fn split_balanced(ts: &mut [Task], parts: usize) -> Vec<&mut [Task]> {
     out
 }
 
-/// Group the distinct contexts of `obs` by pattern and cut the groups into tasks.
-pub(crate) fn tasks(obs: &Observations, m: usize) -> Vec<Task> {
+/// Group the distinct contexts of `obs` by pattern and cut the groups into tasks (with the
+/// buffers of single-precision products if `f32`).
+pub(crate) fn tasks(obs: &Observations, m: usize, f32: bool) -> Vec<Task> {
     let mut groups: Vec<(Vec<usize>, Vec<usize>)> = Vec::new();
     let mut by_pattern: FxHashMap<&[usize], usize> = FxHashMap::default();
     for (r, row) in obs.rows(0, obs.distinct()).enumerate() {
@@ -105,15 +113,32 @@ pub(crate) fn tasks(obs: &Observations, m: usize) -> Vec<Task> {
             for (i, &r) in part.iter().enumerate() {
                 x.row_mut(i).iter_mut().zip(rows[r].value).for_each(|(dst, v)| *dst = *v);
             }
+            let rows_here = part.len();
+            let (x32, w32, pre32, gw32) = if f32 {
+                (
+                    x.mapv(|v| v as f32),
+                    if contiguous { Array2::zeros((0, 0)) } else { Array2::zeros((k, m)) },
+                    Array2::zeros((rows_here, m)),
+                    Array2::zeros((k, m)),
+                )
+            } else {
+                Default::default()
+            };
             out.push(Task {
                 cols: cols.clone(),
                 contiguous,
+                single: f32,
+                x32,
+                w32,
+                pre32,
+                gw32,
+                gw2_32: if f32 { vec![0.0; m] } else { Vec::new() },
                 x,
                 count: part.iter().map(|&r| rows[r].count).collect(),
                 sum: part.iter().map(|&r| rows[r].sum).collect(),
-                w: if contiguous { Array2::zeros((0, 0)) } else { Array2::zeros((k, m)) },
-                pre: Array2::zeros((part.len(), m)),
-                gw: Array2::zeros((k, m)),
+                w: if contiguous || f32 { Array2::zeros((0, 0)) } else { Array2::zeros((k, m)) },
+                pre: if f32 { Array2::zeros((0, 0)) } else { Array2::zeros((part.len(), m)) },
+                gw: if f32 { Array2::zeros((0, 0)) } else { Array2::zeros((k, m)) },
                 gw2: vec![0.0; m],
             });
         }
@@ -134,6 +159,9 @@ impl Network {
         let n = obs.len() as f64;
         let reg = self.m as f64 * lambda / n;
         let mut sums = Gradient::new(self.d(), self.m);
+        if ts.iter().any(|t| t.single) {
+            self.refresh_mirror();
+        }
         let work: usize = ts.iter().map(|t| t.x.len() * self.m).sum();
         let threads = rayon::current_num_threads().min(ts.len());
         if threads < 2 || work < PARALLEL_WORK {
@@ -180,12 +208,22 @@ impl Network {
         crate::simd::dispatch(|| {
             sums.w1t.fill(0.0);
             sums.w2.fill(0.0);
+            let mut single = false;
             for t in tasks {
-                let gw = t.gw.as_slice().expect("row-major");
-                for (row, &j) in gw.chunks_exact(m).zip(&t.cols) {
-                    sums.w1t[j * m..(j + 1) * m].iter_mut().zip(row).for_each(|(g, v)| *g += v);
+                if t.single {
+                    single = true;
+                    let gw = t.gw32.as_slice().expect("row-major");
+                    for (row, &j) in gw.chunks_exact(m).zip(&t.cols) {
+                        sums.w1t[j * m..(j + 1) * m].iter_mut().zip(row).for_each(|(g, v)| *g += f64::from(*v));
+                    }
+                    sums.w2.iter_mut().zip(&t.gw2_32).for_each(|(g, v)| *g += f64::from(*v));
+                } else {
+                    let gw = t.gw.as_slice().expect("row-major");
+                    for (row, &j) in gw.chunks_exact(m).zip(&t.cols) {
+                        sums.w1t[j * m..(j + 1) * m].iter_mut().zip(row).for_each(|(g, v)| *g += v);
+                    }
+                    sums.w2.iter_mut().zip(&t.gw2).for_each(|(g, v)| *g += v);
                 }
-                sums.w2.iter_mut().zip(&t.gw2).for_each(|(g, v)| *g += v);
             }
             let (w1t, w2, w1t_0, w2_0) = self.weights_mut();
             for ((w, w0), g) in w1t.iter_mut().zip(w1t_0).zip(&sums.w1t) {
@@ -194,12 +232,62 @@ impl Network {
             for ((w, w0), g) in w2.iter_mut().zip(w2_0).zip(&sums.w2) {
                 *w -= lr * (g + (*w - w0) * reg);
             }
+            if single {
+                self.refresh_mirror();
+            }
         });
     }
 
-    /// Gradient of `½Σ(f − y)²/n` over one task's rows into its `gw` and `gw2`.
+    /// Gradient of `½Σ(f − y)²/n` over one task's rows into its `gw` (or `gw32`) and `gw2`.
     fn task_gradient(&self, t: &mut Task, n: f64) {
-        crate::simd::dispatch(|| self.task_gradient_body(t, n))
+        if t.single {
+            crate::simd::dispatch(|| self.task_gradient_single(t, n))
+        } else {
+            crate::simd::dispatch(|| self.task_gradient_body(t, n))
+        }
+    }
+
+    /// [`Network::task_gradient_body`] with both matrix products in single precision (half the
+    /// memory traffic, twice the SIMD lanes); errors, sums and the update stay in f64.
+    #[inline(always)]
+    fn task_gradient_single(&self, t: &mut Task, n: f64) {
+        let m = self.m;
+        let sm = (m as f64).sqrt();
+        let (w1t32, w2_32) = self.mirror();
+        let all = ArrayView2::from_shape((self.d(), m), w1t32).expect("d × m weights");
+        let k = t.cols.len();
+        let w = if t.contiguous {
+            let lo = t.cols.first().copied().unwrap_or(0);
+            all.slice_move(s![lo..lo + k, ..])
+        } else {
+            for (mut dst, &j) in t.w32.rows_mut().into_iter().zip(&t.cols) {
+                dst.assign(&all.row(j));
+            }
+            t.w32.view()
+        };
+        general_mat_mul(1.0, &t.x32, &w, 0.0, &mut t.pre32);
+        t.gw2_32.fill(0.0);
+        let rows = t.pre32.as_slice_mut().expect("row-major").chunks_exact_mut(m);
+        for ((pre, c), y) in rows.zip(&t.count).zip(&t.sum) {
+            // Eight partial sums: one running sum would serialise on the adder's latency.
+            let mut acc = [0.0f32; 8];
+            let (pc, wc) = (pre.chunks_exact(8), w2_32.chunks_exact(8));
+            let tail: f32 = pc.remainder().iter().zip(wc.remainder()).map(|(p, w)| p.max(0.0) * w).sum();
+            for (p8, w8) in pc.zip(wc) {
+                for k in 0..8 {
+                    acc[k] += p8[k].max(0.0) * w8[k];
+                }
+            }
+            let f = acc.iter().sum::<f32>() + tail;
+            let e = (c * f64::from(f) * sm - y) / n * sm;
+            let e32 = e as f32;
+            for ((p, g2), w) in pre.iter_mut().zip(t.gw2_32.iter_mut()).zip(w2_32) {
+                let active = f32::from(u8::from(*p > 0.0));
+                *g2 += e32 * (*p * active);
+                *p = e32 * w * active;
+            }
+        }
+        general_mat_mul(1.0, &t.x32.t(), &t.pre32, 0.0, &mut t.gw32);
     }
 
     #[inline(always)]
@@ -265,7 +353,7 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         let net = Network::new(12, 40, &mut rng);
         let obs = set(300, 12, &mut rng);
-        let mut a = tasks(&obs, net.m);
+        let mut a = tasks(&obs, net.m, false);
         let mut b = a.clone();
         for (ta, tb) in a.iter_mut().zip(b.iter_mut()) {
             simd::dispatch(|| net.task_gradient_body(ta, 300.0));
@@ -280,16 +368,33 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(4);
         let start = Network::new(12, 40, &mut rng);
         let obs = set(3000, 12, &mut rng);
-        let run = |threads| {
+        let run = |threads, single| {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
             let mut net = start.clone();
-            pool.install(|| net.train_on(&obs, 1e-3, 0.01, 5));
+            pool.install(|| net.train_on(&obs, 1e-3, 0.01, 5, single));
             net
         };
-        let one = run(1);
-        assert_ne!(one, start);
-        assert_eq!(one, run(2));
-        assert_eq!(one, run(3));
+        for single in [false, true] {
+            let one = run(1, single);
+            assert_ne!(one.params(), start.params());
+            assert_eq!(one.params(), run(2, single).params());
+            assert_eq!(one.params(), run(3, single).params());
+        }
+    }
+
+    /// Single-precision products move the weights as f64 does, to f32 rounding.
+    #[test]
+    fn single_precision_training_follows_double_precision() {
+        let mut rng = ChaCha8Rng::seed_from_u64(8);
+        let start = Network::new(12, 40, &mut rng);
+        let obs = set(500, 12, &mut rng);
+        let (mut double, mut single) = (start.clone(), start.clone());
+        double.train_on(&obs, 1e-3, 0.01, 10, false);
+        single.train_on(&obs, 1e-3, 0.01, 10, true);
+        let (p0, p1, p2) = (start.params(), double.params(), single.params());
+        let moved: f64 = p1.iter().zip(&p0).map(|(a, b)| (a - b).abs()).sum();
+        let error: f64 = p1.iter().zip(&p2).map(|(a, b)| (a - b).abs()).sum();
+        assert!(moved > 0.0 && error < 1e-4 * moved, "moved {moved}, f32 error {error}");
     }
 
     /// Plain full-batch descent on the full, repeated, dense history (the textbook form).

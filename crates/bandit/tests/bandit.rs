@@ -38,8 +38,12 @@ fn policies_order_as_expected_on_wine() {
     let n = mean(seeds.clone().map(|s| run(s, 1, &neural)));
     let l = mean(seeds.clone().map(|s| run(s, 1, &lin)));
     let r = mean(seeds.clone().map(|s| run(s, 1, &random)));
-    let st = mean(seeds.clone().map(|s| simulate_static(&mut wine(s), 2000).regret()));
-    let oracle = mean(seeds.clone().map(|s| simulate_oracle(&mut wine(s), 2000).regret()));
+    let st = mean(
+        seeds.clone().map(|s| simulate_static(&mut wine(s), &SimConfig::new(2000, Delay::None, 0)).unwrap().regret()),
+    );
+    let oracle = mean(
+        seeds.clone().map(|s| simulate_oracle(&mut wine(s), &SimConfig::new(2000, Delay::None, 0)).unwrap().regret()),
+    );
     assert!(oracle < n && oracle < l, "oracle {oracle}, neural {n}, linucb {l}");
     assert!(n < st && l < st, "neural {n}, linucb {l}, static {st}");
     assert!(st <= r, "static {st} > random {r}");
@@ -169,7 +173,7 @@ fn neural_variants_learn_the_synthetic_rewards() {
 
 #[test]
 fn qoe_world_with_a_qos_filter() {
-    use edgeopt_bandit::{QoeKind, QoeWorld, simulate_oracle_qos};
+    use edgeopt_bandit::{QoeKind, QoeWorld};
     let world = || QoeWorld::new(QoeWorld::default_models(), QoeKind::Rbf, 0.05, 5).unwrap();
     let bound = 25.0;
     let cfg = SimConfig { qos_max_latency: Some(bound), ..SimConfig::new(800, Delay::Uniform { max: 20 }, 9) };
@@ -187,7 +191,18 @@ fn qoe_world_with_a_qos_filter() {
         let fastest = lat.iter().cloned().fold(f64::INFINITY, f64::min);
         assert!(lat[arm] <= bound || lat[arm] == fastest, "round {t}: arm {arm} at {} ms", lat[arm]);
     }
-    let oracle = simulate_oracle_qos(&mut world(), 800, Some(bound));
+    let oracle = simulate_oracle(&mut world(), &cfg).unwrap();
+    // Every baseline obeys the filter: the best fixed model falls back to the fastest admitted one.
+    let fixed = simulate_static(&mut world(), &cfg).unwrap();
+    for baseline in [&fixed, &oracle] {
+        let mut env = world();
+        for (t, &arm) in baseline.arm.iter().enumerate() {
+            let lat = env.next_round().latency.unwrap();
+            let fastest = lat.iter().cloned().fold(f64::INFINITY, f64::min);
+            assert!(lat[arm] <= bound || lat[arm] == fastest, "baseline round {t}: arm {arm} at {} ms", lat[arm]);
+        }
+    }
+    assert!(fixed.regret() > learned.regret(), "static {} vs neural {}", fixed.regret(), learned.regret());
     assert!(oracle.mean_reward() >= learned.mean_reward());
     assert!(QoeWorld::new(vec![[1.0; 5]], QoeKind::Linear, 0.1, 0).is_err());
     assert!(QoeWorld::new(QoeWorld::default_models(), QoeKind::Linear, f64::NAN, 0).is_err());
@@ -389,7 +404,12 @@ fn neural_ucb_learns_iris_and_breast_cancer() {
             let mut env = Classification::from_csv(&path, seed).unwrap();
             let mut l = LinUcb::new(env.dim(), 1.0, 0.03, seed).unwrap();
             let lin = simulate(&mut env, &mut l, &cfg).unwrap();
-            let st = simulate_static(&mut Classification::from_csv(&path, seed).unwrap(), 2000).regret();
+            let st = simulate_static(
+                &mut Classification::from_csv(&path, seed).unwrap(),
+                &SimConfig::new(2000, Delay::None, 0),
+            )
+            .unwrap()
+            .regret();
             assert!(
                 neural.regret() < lin.regret(),
                 "{file} seed {seed}: neural {} lin {}",
@@ -434,6 +454,48 @@ fn contexts_beyond_unit_norm_do_not_make_training_diverge() {
     let mut env = Scaled(wine(0));
     let mut p = NeuralBandit::new(env.dim(), NeuralConfig::default()).unwrap();
     let curve = simulate(&mut env, &mut p, &SimConfig::new(1000, Delay::None, 0)).unwrap();
-    let st = simulate_static(&mut wine(0), 1000).regret();
+    let st = simulate_static(&mut wine(0), &SimConfig::new(1000, Delay::None, 0)).unwrap().regret();
     assert!(curve.regret() < st / 5.0, "regret {} vs static {st}", curve.regret());
+}
+
+#[test]
+fn runs_without_per_round_curves_keep_the_same_totals_and_lost_tickets_expire() {
+    let cfg = SimConfig::new(600, Delay::Missing { max: 20, p: 0.3 }, 4);
+    let streamed = SimConfig { per_round: false, ..cfg };
+    let run = |cfg: &SimConfig| {
+        let mut env = wine(3);
+        let mut p = LinUcb::new(env.dim(), 1.0, 0.03, 3).unwrap();
+        let curve = simulate(&mut env, &mut p, cfg).unwrap();
+        (curve, p.pending())
+    };
+    let ((full, open_full), (light, open_light)) = (run(&cfg), run(&streamed));
+    assert_eq!(full.cumulative_regret.len(), 600);
+    assert!(light.reward.is_empty() && light.cumulative_regret.is_empty() && light.arm.is_empty());
+    assert_eq!((light.regret(), light.mean_reward(), light.rounds()), (full.regret(), full.mean_reward(), 600));
+    assert_eq!((light.hit_ratio(), light.top_k_hit_ratio(2)), (full.hit_ratio(), full.top_k_hit_ratio(2)));
+    assert_eq!(light.selections(3), full.selections(3));
+    // About 180 rewards were lost; only decisions of the last 20 rounds may still be open.
+    assert!(open_full <= 21 && open_light == open_full, "{open_full} open tickets");
+    for c in [&full, &light] {
+        let st = simulate_static(&mut wine(3), &SimConfig { per_round: c.arm.len() == 600, ..cfg }).unwrap();
+        assert_eq!(st.rounds(), 600);
+        assert!(st.regret() > c.regret());
+    }
+}
+
+#[test]
+fn oversized_worlds_are_refused_before_allocating() {
+    use edgeopt_bandit::{BanditError, MAX_ARMS};
+    // A label of 10⁶ would make 10⁶ arms with 10⁶·d contexts each round.
+    let labels = vec![0, 1, 1_000_000];
+    let err = Classification::new(ndarray::Array2::zeros((3, 4)), labels, 0).unwrap_err();
+    assert!(matches!(&err, BanditError::InvalidParam { name: "arms", value, .. } if value == "1000001"), "{err}");
+    let err = Synthetic::new(SyntheticReward::H1, MAX_ARMS + 1, 8, 0.1, 0).unwrap_err();
+    assert!(matches!(err, BanditError::InvalidParam { name: "arms", .. }), "{err}");
+    // Within the arm limit, a round of arms × (arms · features) values can still be too large.
+    let err = Classification::new(ndarray::Array2::zeros((3, 64)), vec![0, 1, 999], 0).unwrap_err();
+    assert!(matches!(err, BanditError::InvalidParam { name: "arms × context length", .. }), "{err}");
+    let deep = NeuralConfig { depth: 4, width: 20_000, ..NeuralConfig::default() };
+    assert!(matches!(NeuralBandit::new(8, deep), Err(BanditError::InvalidParam { name: "width", .. })));
+    assert!(NeuralBandit::new(8, NeuralConfig { depth: 17, ..NeuralConfig::default() }).is_err());
 }
