@@ -18,6 +18,7 @@
 pub mod adapt;
 mod bisection;
 mod device;
+pub mod l2o;
 mod error;
 pub mod monotonicity;
 pub mod one_proxy;
