@@ -46,6 +46,10 @@ pub struct OptimizerConfig {
     pub mu: f64,
     /// Method 2's softmax temperature at the first and the last epoch (geometric in between).
     pub temperature: (f64, f64),
+    /// Fraction of Method 2's last epochs that evaluate the objective at the projected (argmax)
+    /// design and pass its gradient back through the softmax (straight-through): the frozen
+    /// networks then only see valid designs, as at inference.
+    pub straight_through: f64,
 }
 
 impl Default for OptimizerConfig {
@@ -59,6 +63,7 @@ impl Default for OptimizerConfig {
             lr: 3e-3,
             mu: 1e-5,
             temperature: (1.0, 0.1),
+            straight_through: 0.5,
         }
     }
 }
@@ -154,11 +159,15 @@ impl OptimizerNet {
         if !(t0 > 0.0 && t1 > 0.0 && t0.is_finite() && t1.is_finite()) {
             return bad("temperature", format!("{t0}/{t1}"), "must be finite and > 0");
         }
+        if !(0.0..=1.0).contains(&cfg.straight_through) {
+            return bad("straight_through", cfg.straight_through.to_string(), "must be in [0, 1]");
+        }
+        let hard_from = cfg.epochs - (cfg.straight_through * cfg.epochs as f64).round() as usize;
         let choices = perf.choices.clone();
         let mut widths = vec![perf.references + 1];
         widths.extend(&cfg.hidden);
         widths.push(choices.width());
-        let net = Mlp::new(&widths, Activation::Relu, Activation::Identity, rng)?;
+        let net = Mlp::new(&widths, Activation::Tanh, Activation::Identity, rng)?;
         let mut me = OptimizerNet { net, choices, references: perf.references };
         let samples: Vec<(usize, f64)> =
             (0..devices.len()).flat_map(|d| cfg.lambdas.iter().map(move |l| (d, *l))).collect();
@@ -191,10 +200,16 @@ impl OptimizerNet {
                             (diff.dot(&diff), diff * 2.0, 1.0)
                         }
                         None => {
-                            let p = me.choices.softmax(logits.view(), temp);
+                            // Straight-through passes the gradient back through an unsaturated
+                            // softmax (τ = 1) so a confidently wrong choice can still move.
+                            let (p, t) = if epoch >= hard_from {
+                                (me.choices.one_hot(&me.choices.argmax(logits.as_slice().unwrap_or_default()))?, 1.0)
+                            } else {
+                                (me.choices.softmax(logits.view(), temp), temp)
+                            };
                             // Every trade-off weighs alike: divide by the objective's λ scale.
                             let (f, g) = perf.objective_and_grad(p.view(), &devices[d], lam)?;
-                            (f / (1.0 + lam), g / (1.0 + lam), temp)
+                            (f / (1.0 + lam), g / (1.0 + lam), t)
                         }
                     };
                     total += loss;
