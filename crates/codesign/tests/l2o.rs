@@ -49,6 +49,8 @@ fn stage1() -> (ChoiceSpace, Vec<Vec<usize>>, Stage1) {
         references: 3,
         exploration: Exploration::Disagreement,
         pool: 27,
+        accuracy_designs: 0,
+        pretrained_accuracy: None,
         synthetic: 0,
         perturbation: 0.0,
         members: 2,

@@ -40,6 +40,13 @@ pub struct Stage1Config {
     pub exploration: Exploration,
     /// Unmeasured designs scored per round by [`Exploration::Disagreement`].
     pub pool: usize,
+    /// Further designs whose accuracy alone is measured (accuracy is device-independent, so a
+    /// larger set costs no device time); they train only `Acc(x)`.
+    pub accuracy_designs: usize,
+    /// A trained accuracy network to use as is (the thesis reuses Approach 1's accuracy
+    /// predictor; accuracy does not depend on the device). Then it is not retrained and no
+    /// accuracy-only designs are measured.
+    pub pretrained_accuracy: Option<Ensemble>,
     /// Synthetic devices added to the real ones.
     pub synthetic: usize,
     /// Half-width of the synthetic devices' per-option log-cost offsets.
@@ -61,6 +68,8 @@ impl Default for Stage1Config {
             references: 8,
             exploration: Exploration::Disagreement,
             pool: 2000,
+            accuracy_designs: 0,
+            pretrained_accuracy: None,
             synthetic: 0,
             perturbation: 0.1,
             members: 2,
@@ -117,6 +126,12 @@ pub fn train_performance<R: Rng + ?Sized>(
     let mut acc = Vec::new();
     let mut lat: Vec<Vec<f64>> = vec![Vec::new(); devices.len()];
     measure(&measured, accuracy, devices, &mut acc, &mut lat)?;
+    let n_extra = if cfg.pretrained_accuracy.is_some() { 0 } else { cfg.accuracy_designs.min(candidates.len()) };
+    // Accuracy-only designs come from the far end of the order, away from the explored prefix.
+    let extra: Vec<(Vec<usize>, f64)> = order[candidates.len() - n_extra..]
+        .iter()
+        .map(|&i| Ok((candidates[i].clone(), finite_accuracy(accuracy, &candidates[i])?)))
+        .collect::<Result<_>>()?;
     let refs = choose_references(&lat, cfg.references)?;
     let references: Vec<Vec<usize>> = refs.iter().map(|&i| measured[i].clone()).collect();
     let synthetic = Synthetic::sample(devices.len(), choices, cfg.synthetic, cfg.perturbation, rng)?;
@@ -134,7 +149,7 @@ pub fn train_performance<R: Rng + ?Sized>(
         .collect::<Result<_>>()?;
     let mut round = 0;
     loop {
-        let nets = fit_round(choices, &measured, &acc, &lat, &synthetic, &features, &references, cfg, rng)?;
+        let nets = fit_round(choices, &measured, &acc, &extra, &lat, &synthetic, &features, &references, cfg, rng)?;
         round += 1;
         if round == cfg.rounds {
             return Ok(Stage1 { nets, references, devices: features, synthetic, measured });
@@ -168,6 +183,18 @@ pub fn train_performance<R: Rng + ?Sized>(
     }
 }
 
+fn finite_accuracy(accuracy: &(dyn Fn(&[usize]) -> Result<f64> + Sync), x: &[usize]) -> Result<f64> {
+    let a = accuracy(x)?;
+    if !a.is_finite() {
+        return Err(CodesignError::InvalidParam {
+            name: "accuracy",
+            value: a.to_string(),
+            reason: format!("design {x:?} has a non-finite accuracy"),
+        });
+    }
+    Ok(a)
+}
+
 fn measure(
     designs: &[Vec<usize>],
     accuracy: &(dyn Fn(&[usize]) -> Result<f64> + Sync),
@@ -176,15 +203,7 @@ fn measure(
     lat: &mut [Vec<f64>],
 ) -> Result<()> {
     for x in designs {
-        let a = accuracy(x)?;
-        if !a.is_finite() {
-            return Err(CodesignError::InvalidParam {
-                name: "accuracy",
-                value: a.to_string(),
-                reason: format!("design {x:?} has a non-finite accuracy"),
-            });
-        }
-        acc.push(a);
+        acc.push(finite_accuracy(accuracy, x)?);
         for (dev, l) in devices.iter().zip(lat.iter_mut()) {
             let m = dev.measure(x)?.latency;
             if !(m.is_finite() && m > 0.0) {
@@ -206,6 +225,7 @@ fn fit_round<R: Rng + ?Sized>(
     choices: &ChoiceSpace,
     measured: &[Vec<usize>],
     acc: &[f64],
+    extra: &[(Vec<usize>, f64)],
     lat: &[Vec<f64>],
     synthetic: &[Synthetic],
     features: &[DeviceFeatures],
@@ -220,7 +240,13 @@ fn fit_round<R: Rng + ?Sized>(
     for (i, c) in measured.iter().enumerate() {
         x.row_mut(i).assign(&choices.one_hot(c)?);
     }
-    let accuracy = Ensemble::fit(x.view(), Array1::from(acc.to_vec()).view(), cfg.members, &cfg.hidden, &cfg.train, rng)?;
+    let accuracy = match &cfg.pretrained_accuracy {
+        Some(net) => {
+            net.validate("pretrained accuracy network", w)?;
+            net.clone()
+        }
+        None => fit_accuracy(choices, &x, acc, extra, cfg, rng)?,
+    };
     let rows = n * features.len();
     let mut xl = Array2::zeros((rows, w + k));
     let mut yl = Array1::zeros(rows);
@@ -241,4 +267,23 @@ fn fit_round<R: Rng + ?Sized>(
     }
     let latency = Ensemble::fit(xl.view(), yl.view(), cfg.members, &cfg.hidden, &cfg.train, rng)?;
     Ok(PerformanceNets { choices: choices.clone(), references: k, accuracy, latency })
+}
+
+fn fit_accuracy<R: Rng + ?Sized>(
+    choices: &ChoiceSpace,
+    x: &Array2<f64>,
+    acc: &[f64],
+    extra: &[(Vec<usize>, f64)],
+    cfg: &Stage1Config,
+    rng: &mut R,
+) -> Result<Ensemble> {
+    let (n, w) = x.dim();
+    let mut xa = Array2::zeros((n + extra.len(), w));
+    xa.slice_mut(ndarray::s![..n, ..]).assign(x);
+    let mut ya = acc.to_vec();
+    for (i, (c, a)) in extra.iter().enumerate() {
+        xa.row_mut(n + i).assign(&choices.one_hot(c)?);
+        ya.push(*a);
+    }
+    Ensemble::fit(xa.view(), Array1::from(ya).view(), cfg.members, &cfg.hidden, &cfg.train, rng)
 }
