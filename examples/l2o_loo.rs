@@ -66,7 +66,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         choices.one_hot(&all[pick[i]]).map_or(0.0, |v| v[j])
     });
     let y = edgeopt::predictors::ndarray::Array1::from_iter(pick.iter().map(|&i| acc[i]));
-    let accuracy = Ensemble::fit(x.view(), y.view(), 2, &[64, 64], &TrainConfig { epochs: 60, ..perf_train }, &mut rng)?;
+    let accuracy =
+        Ensemble::fit(x.view(), y.view(), 2, &[64, 64], &TrainConfig { epochs: 60, ..perf_train }, &mut rng)?;
     eprintln!("accuracy network: {:.1} s", start.elapsed().as_secs_f64());
     let variants: [(&str, Exploration, usize); 3] = [
         ("disagreement, no synthetic", Exploration::Disagreement, 0),
@@ -79,7 +80,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             rows.push(Row { name: format!("L2O {m}, {v}"), regrets: vec![], measurements: vec![], unmeasured: 0 });
         }
     }
-    rows.push(Row { name: "Approach 1 (proxy path + ternary search on t)".into(), regrets: vec![], measurements: vec![], unmeasured: 0 });
+    rows.push(Row {
+        name: "Approach 1 (proxy path + ternary search on t)".into(),
+        regrets: vec![],
+        measurements: vec![],
+        unmeasured: 0,
+    });
     let mut timing = Vec::new();
     for (ti, target) in DEVICES.iter().enumerate() {
         let train: Vec<&dyn Device<Choice>> =
@@ -114,7 +120,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             };
             for (mi, method) in [Method::Supervised, Method::Unsupervised].into_iter().enumerate() {
                 let ocfg = OptimizerConfig { method, epochs: 100, ..OptimizerConfig::default() };
-                let (net, _) = OptimizerNet::train(&s1.nets, &s1.devices, &cands, &ocfg, &mut ChaCha8Rng::seed_from_u64(7))?;
+                let (net, _) =
+                    OptimizerNet::train(&s1.nets, &s1.devices, &cands, &ocfg, &mut ChaCha8Rng::seed_from_u64(7))?;
                 let d = features(&s1, &tables[ti])?;
                 let row = &mut rows[vi * 2 + mi];
                 for &lambda in &lambdas {
@@ -161,7 +168,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         row.measurements.push(measured.len());
         eprintln!("{target}: done at {:.0} s", start.elapsed().as_secs_f64());
     }
-    println!("| method | mean regret | worst regret | target measurements per device (mean, all λ) | designs without a table latency |");
+    println!(
+        "| method | mean regret | worst regret | target measurements per device (mean, all λ) | designs without a table latency |"
+    );
     println!("|---|---|---|---|---|");
     for r in &rows {
         let ok: Vec<f64> = r.regrets.iter().copied().filter(|v| !v.is_nan()).collect();
@@ -203,8 +212,15 @@ fn best(acc: &[f64], lat: &[Option<f64>], lambda: f64) -> f64 {
 }
 
 /// The target's features from its latency on stage 1's references.
-fn features(s1: &Stage1, target: &TableDevice<Choice>) -> Result<edgeopt::codesign::l2o::DeviceFeatures, Box<dyn std::error::Error>> {
-    let l = s1.references.iter().map(|r| Ok(target.measure(r)?.latency)).collect::<Result<Vec<_>, edgeopt::codesign::CodesignError>>()?;
+fn features(
+    s1: &Stage1,
+    target: &TableDevice<Choice>,
+) -> Result<edgeopt::codesign::l2o::DeviceFeatures, Box<dyn std::error::Error>> {
+    let l = s1
+        .references
+        .iter()
+        .map(|r| Ok(target.measure(r)?.latency))
+        .collect::<Result<Vec<_>, edgeopt::codesign::CodesignError>>()?;
     Ok(edgeopt::codesign::l2o::DeviceFeatures::from_latencies(&l)?)
 }
 
@@ -225,7 +241,8 @@ fn ternary(path: &[usize], mut eval: impl FnMut(usize) -> f64) -> usize {
     if seen.len() < K {
         value((lo + hi) / 2, &mut seen);
     }
-    let (p, _) = seen.iter().min_by(|a, b| a.1.total_cmp(b.1).then(a.0.cmp(b.0))).map(|(p, v)| (*p, *v)).unwrap_or((0, 0.0));
+    let (p, _) =
+        seen.iter().min_by(|a, b| a.1.total_cmp(b.1).then(a.0.cmp(b.0))).map(|(p, v)| (*p, *v)).unwrap_or((0, 0.0));
     path[p]
 }
 

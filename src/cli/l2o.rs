@@ -213,7 +213,7 @@ fn apply(a: &ApplyArgs, out: &mut Out) -> CliResult<()> {
             .ok_or_else(|| CliError::Usage(format!("--max-latency {c}: no design is predicted to meet it")))?,
         (None, None) => return Err(CliError::Usage("give --lambda or --max-latency".into())),
     };
-    let arch = nb.from_choices(&applied.choices)?;
+    let arch = nb.arch_of_choices(&applied.choices)?;
     out.line(json!({
         "target": a.target,
         "arch": nb.key(&arch),

@@ -24,7 +24,14 @@ fn latency(j: usize, x: &[usize]) -> f64 {
 }
 fn optimum(j: usize, lambda: f64) -> Vec<usize> {
     (0..3)
-        .map(|p| (0..3).min_by(|&a, &b| (-ACC[p][a] + lambda * BASE[p][a] * SPEED[j][a]).total_cmp(&(-ACC[p][b] + lambda * BASE[p][b] * SPEED[j][b]))).unwrap())
+        .map(|p| {
+            (0..3)
+                .min_by(|&a, &b| {
+                    (-ACC[p][a] + lambda * BASE[p][a] * SPEED[j][a])
+                        .total_cmp(&(-ACC[p][b] + lambda * BASE[p][b] * SPEED[j][b]))
+                })
+                .unwrap()
+        })
         .collect()
 }
 fn objective(j: usize, x: &[usize], lambda: f64) -> f64 {
@@ -55,7 +62,11 @@ fn stage1() -> (ChoiceSpace, Vec<Vec<usize>>, Stage1) {
         perturbation: 0.0,
         members: 2,
         hidden: vec![32],
-        train: TrainConfig { epochs: 400, batch_size: None, ..TrainConfig { optimizer: edgeopt_predictors::nn::Optimizer::adam(0.01), ..TrainConfig::default() } },
+        train: TrainConfig {
+            epochs: 400,
+            batch_size: None,
+            ..TrainConfig { optimizer: edgeopt_predictors::nn::Optimizer::adam(0.01), ..TrainConfig::default() }
+        },
     };
     let acc = |x: &[usize]| Ok(accuracy(x));
     let s1 = train_performance(&space, &all, &acc, &refs, &cfg, &mut ChaCha8Rng::seed_from_u64(3)).unwrap();
@@ -68,7 +79,14 @@ fn optimizer(s1: &Stage1, all: &[Vec<usize>], method: Method, cfg: OptimizerConf
 }
 
 fn toy_config() -> OptimizerConfig {
-    OptimizerConfig { hidden: vec![32], lambdas: lambda_grid(0.05, 20.0, 12), epochs: 300, batch: 12, lr: 0.01, ..OptimizerConfig::default() }
+    OptimizerConfig {
+        hidden: vec![32],
+        lambdas: lambda_grid(0.05, 20.0, 12),
+        epochs: 300,
+        batch: 12,
+        lr: 0.01,
+        ..OptimizerConfig::default()
+    }
 }
 
 #[test]
@@ -93,7 +111,15 @@ fn method2_lowers_the_predicted_objective_monotonically() {
     let (_, all, s1) = stage1();
     let lambdas = lambda_grid(0.05, 20.0, 6);
     let n = s1.devices.len() * lambdas.len();
-    let cfg = OptimizerConfig { lambdas, epochs: 40, batch: n, lr: 1e-3, temperature: (1.0, 1.0), straight_through: 0.0, ..toy_config() };
+    let cfg = OptimizerConfig {
+        lambdas,
+        epochs: 40,
+        batch: n,
+        lr: 1e-3,
+        temperature: (1.0, 1.0),
+        straight_through: 0.0,
+        ..toy_config()
+    };
     let (_, losses) = optimizer(&s1, &all, Method::Unsupervised, cfg);
     for w in losses.windows(2) {
         assert!(w[1] <= w[0] + 1e-12, "{losses:?}");
@@ -118,7 +144,11 @@ fn both_methods_recover_the_analytic_optimum() {
         let mean = regrets.iter().sum::<f64>() / regrets.len() as f64;
         let exact = regrets.iter().filter(|r| **r < 1e-9).count();
         assert!(regrets.iter().all(|r| *r > -1e-9));
-        assert!(mean < 0.3 && exact * 10 >= regrets.len() * 7, "{method:?}: mean {mean}, exact {exact}/{} {regrets:?}", regrets.len());
+        assert!(
+            mean < 0.3 && exact * 10 >= regrets.len() * 7,
+            "{method:?}: mean {mean}, exact {exact}/{} {regrets:?}",
+            regrets.len()
+        );
     }
 }
 
@@ -134,7 +164,9 @@ fn model_save_load_gives_the_same_designs() {
     let text = serde_json::to_string(&m).unwrap();
     let back: L2oModel = serde_json::from_str(&text).unwrap();
     assert_eq!(back, m);
-    let dev = FnDevice::new("d1", |x: &Vec<usize>| Ok::<_, std::convert::Infallible>(Measurement { latency: latency(1, x), energy: 0.0 }));
+    let dev = FnDevice::new("d1", |x: &Vec<usize>| {
+        Ok::<_, std::convert::Infallible>(Measurement { latency: latency(1, x), energy: 0.0 })
+    });
     for lambda in [0.0, 0.1, 1.0] {
         assert_eq!(back.apply(&ToySpace, &dev, lambda).unwrap(), m.apply(&ToySpace, &dev, lambda).unwrap());
     }
@@ -150,7 +182,11 @@ fn bad_inputs_are_clear_errors() {
         assert!(e.contains("lambda"), "{e}");
     }
     assert!(edgeopt_codesign::l2o::DeviceFeatures::from_latencies(&[1.0, f64::NAN]).is_err());
-    let e = m.apply(&Nb201::cifar10(), &FnDevice::new("x", |_: &edgeopt_nas::Nb201Arch| Ok::<_, std::convert::Infallible>(Measurement::default())), 1.0);
+    let e = m.apply(
+        &Nb201::cifar10(),
+        &FnDevice::new("x", |_: &edgeopt_nas::Nb201Arch| Ok::<_, std::convert::Infallible>(Measurement::default())),
+        1.0,
+    );
     assert!(e.unwrap_err().to_string().contains("trained on `toy`"));
     let text = serde_json::to_string(&m).unwrap();
     let v2 = text.replacen("\"version\":1", "\"version\":2", 1);
@@ -184,7 +220,13 @@ impl edgeopt_nas::SearchSpace for ToySpace {
     }
     fn parse_key(&self, key: &str) -> edgeopt_nas::Result<Vec<usize>> {
         key.split('-')
-            .map(|s| s.parse().map_err(|_| edgeopt_nas::NasError::BadKey { space: "toy", key: key.into(), reason: "digits".into() }))
+            .map(|s| {
+                s.parse().map_err(|_| edgeopt_nas::NasError::BadKey {
+                    space: "toy",
+                    key: key.into(),
+                    reason: "digits".into(),
+                })
+            })
             .collect()
     }
 }
@@ -196,9 +238,8 @@ impl edgeopt_codesign::l2o::Categorical for ToySpace {
     fn to_choices(&self, a: &Vec<usize>) -> Vec<usize> {
         a.clone()
     }
-    fn from_choices(&self, c: &[usize]) -> edgeopt_codesign::Result<Vec<usize>> {
+    fn arch_of_choices(&self, c: &[usize]) -> edgeopt_codesign::Result<Vec<usize>> {
         ChoiceSpace::new(self.choice_counts())?.check(c)?;
         Ok(c.to_vec())
     }
 }
-

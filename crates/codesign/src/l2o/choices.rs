@@ -14,7 +14,7 @@ pub trait Categorical: SearchSpace {
     /// The chosen option of each position.
     fn to_choices(&self, arch: &Self::Arch) -> Vec<usize>;
     /// The architecture with these choices.
-    fn from_choices(&self, choices: &[usize]) -> Result<Self::Arch>;
+    fn arch_of_choices(&self, choices: &[usize]) -> Result<Self::Arch>;
 }
 
 impl Categorical for Nb201 {
@@ -24,7 +24,7 @@ impl Categorical for Nb201 {
     fn to_choices(&self, arch: &Nb201Arch) -> Vec<usize> {
         arch.0.iter().map(|op| *op as usize).collect()
     }
-    fn from_choices(&self, choices: &[usize]) -> Result<Nb201Arch> {
+    fn arch_of_choices(&self, choices: &[usize]) -> Result<Nb201Arch> {
         ChoiceSpace::new(self.choice_counts())?.check(choices)?;
         Ok(Nb201Arch(std::array::from_fn(|e| Nb201Op::ALL[choices[e]])))
     }
@@ -170,10 +170,10 @@ mod tests {
     fn nb201_choices_round_trip_and_refuse_out_of_range() {
         let nb = Nb201::cifar10();
         for a in nb.enumerate().unwrap().iter().step_by(997) {
-            assert_eq!(&nb.from_choices(&nb.to_choices(a)).unwrap(), a);
+            assert_eq!(&nb.arch_of_choices(&nb.to_choices(a)).unwrap(), a);
         }
-        assert!(nb.from_choices(&[0, 1, 2, 3, 4, 5]).is_err());
-        assert!(nb.from_choices(&[0, 1]).is_err());
+        assert!(nb.arch_of_choices(&[0, 1, 2, 3, 4, 5]).is_err());
+        assert!(nb.arch_of_choices(&[0, 1]).is_err());
     }
 
     #[test]

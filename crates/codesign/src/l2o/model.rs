@@ -83,12 +83,14 @@ pub struct Applied {
 
 impl L2oModel {
     /// Assemble a model from stage 1 and the optimizer network.
-    pub fn new<S: Categorical>(space: &S, method: Method, stage1: &Stage1, optimizer: OptimizerNet) -> Result<L2oModel> {
-        let references = stage1
-            .references
-            .iter()
-            .map(|c| Ok(space.key(&space.from_choices(c)?)))
-            .collect::<Result<Vec<_>>>()?;
+    pub fn new<S: Categorical>(
+        space: &S,
+        method: Method,
+        stage1: &Stage1,
+        optimizer: OptimizerNet,
+    ) -> Result<L2oModel> {
+        let references =
+            stage1.references.iter().map(|c| Ok(space.key(&space.arch_of_choices(c)?))).collect::<Result<Vec<_>>>()?;
         let m = L2oModel {
             version: MODEL_VERSION,
             space: space.name().to_string(),
@@ -131,12 +133,13 @@ impl L2oModel {
     }
 
     /// Measure the reference architectures on `target`: the only measurements a new device costs.
-    pub fn features<S: Categorical, D: Device<S::Arch> + ?Sized>(&self, space: &S, target: &D) -> Result<DeviceFeatures> {
-        let lat = self
-            .reference_archs(space)?
-            .iter()
-            .map(|a| Ok(target.measure(a)?.latency))
-            .collect::<Result<Vec<_>>>()?;
+    pub fn features<S: Categorical, D: Device<S::Arch> + ?Sized>(
+        &self,
+        space: &S,
+        target: &D,
+    ) -> Result<DeviceFeatures> {
+        let lat =
+            self.reference_archs(space)?.iter().map(|a| Ok(target.measure(a)?.latency)).collect::<Result<Vec<_>>>()?;
         DeviceFeatures::from_latencies(&lat)
     }
 
@@ -204,6 +207,6 @@ impl L2oModel {
     ) -> Result<(S::Arch, Applied)> {
         let d = self.features(space, target)?;
         let applied = self.apply_features(&d, lambda)?;
-        Ok((space.from_choices(&applied.choices)?, applied))
+        Ok((space.arch_of_choices(&applied.choices)?, applied))
     }
 }

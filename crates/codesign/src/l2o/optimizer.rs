@@ -147,7 +147,11 @@ impl OptimizerNet {
             Err(CodesignError::InvalidParam { name, value, reason: reason.to_string() })
         };
         if devices.is_empty() || cfg.lambdas.is_empty() {
-            return bad("devices/lambdas", format!("{}/{}", devices.len(), cfg.lambdas.len()), "need at least one of each");
+            return bad(
+                "devices/lambdas",
+                format!("{}/{}", devices.len(), cfg.lambdas.len()),
+                "need at least one of each",
+            );
         }
         if let Some(l) = cfg.lambdas.iter().find(|l| !(l.is_finite() && **l >= 0.0)) {
             return bad("lambda", l.to_string(), "training weights must be finite and ≥ 0");

@@ -136,8 +136,9 @@ impl PerformanceNets {
     pub(crate) fn latency_rows(&self, designs: ArrayView2<f64>, d: &DeviceFeatures) -> Result<Array2<f64>> {
         self.check_device(d)?;
         let shape = Array2::from_shape_fn((designs.nrows(), self.references), |(_, j)| d.shape[j]);
-        ndarray::concatenate(Axis(1), &[designs, shape.view()])
-            .map_err(|source| edgeopt_predictors::PredictorError::Shape { what: "latency network input", source }.into())
+        ndarray::concatenate(Axis(1), &[designs, shape.view()]).map_err(|source| {
+            edgeopt_predictors::PredictorError::Shape { what: "latency network input", source }.into()
+        })
     }
 
     /// Predicted accuracy and relative latency (`exp(ln latency − d.scale)`) of one-hot designs.
