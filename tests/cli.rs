@@ -638,3 +638,88 @@ fn a_sharded_grid_merges_into_the_unsharded_table() {
     let (ok, _, err) = edgeopt(&["merge", &part(0), &part(1), &other, &part(3)]);
     assert!(!ok && err.contains("different sweeps"), "{err}");
 }
+
+#[test]
+fn l2o_trains_a_model_and_designs_for_an_unseen_device_from_its_reference_measurements() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.json");
+    let train = |out: &std::path::Path, method: &str| {
+        edgeopt(&[
+            "l2o",
+            "train",
+            "--data",
+            NB201,
+            "--accuracy",
+            "test_acc_cifar10",
+            "--devices",
+            "latency_ms_raspi4,latency_ms_eyeriss",
+            "--synthetic",
+            "2",
+            "--method",
+            method,
+            "--references",
+            "4",
+            "--initial",
+            "30",
+            "--per-round",
+            "10",
+            "--rounds",
+            "2",
+            "--accuracy-designs",
+            "50",
+            "--perf-epochs",
+            "5",
+            "--epochs",
+            "5",
+            "--seed",
+            "4",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let (ok, out, err) = train(&model, "1");
+    assert!(ok, "{err}");
+    let v = last_json(&out);
+    assert_eq!(v["measurements_per_device"], serde_json::json!([40, 40]));
+    assert_eq!(v["references"].as_array().unwrap().len(), 4);
+    // Same seed, same model file.
+    let again = dir.path().join("again.json");
+    assert!(train(&again, "1").0);
+    assert_eq!(std::fs::read(&model).unwrap(), std::fs::read(&again).unwrap());
+    let method2 = dir.path().join("m2.json");
+    assert!(train(&method2, "2").0);
+    for (m, lambda) in [(&model, "0"), (&model, "3"), (&method2, "0.5")] {
+        let (ok, out, err) = edgeopt(&[
+            "l2o",
+            "apply",
+            "--model",
+            m.to_str().unwrap(),
+            "--data",
+            NB201,
+            "--target",
+            "latency_ms_fpga",
+            "--lambda",
+            lambda,
+        ]);
+        assert!(ok, "{err}");
+        let v = last_json(&out);
+        assert_eq!(v["measurements_used"], 4, "{v}");
+        assert!(v["arch"].as_str().unwrap().starts_with('|'), "{v}");
+        assert!(v["predicted_latency"].as_f64().unwrap() > 0.0, "{v}");
+        assert!(v["predicted_accuracy"].as_f64().unwrap().is_finite(), "{v}");
+    }
+    let (ok, out, err) = edgeopt(&[
+        "l2o",
+        "apply",
+        "--model",
+        model.to_str().unwrap(),
+        "--data",
+        NB201,
+        "--target",
+        "latency_ms_fpga",
+        "--max-latency",
+        "1000",
+    ]);
+    assert!(ok, "{err}");
+    assert!(last_json(&out)["predicted_latency"].as_f64().unwrap() <= 1000.0);
+}

@@ -460,3 +460,32 @@ fn a_layer_failing_late_prints_no_partial_table() {
         "`bad`",
     );
 }
+
+#[test]
+fn l2o_refuses_bad_columns_values_and_model_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.json");
+    let out = out.to_str().unwrap();
+    let train = "l2o train --data data/nb201_hwnasbench_cifar10.csv.gz --accuracy test_acc_cifar10";
+    for (extra, needle) in [
+        ("--devices latency_ms_pixel3,no_such_column", "no_such_column"),
+        ("--devices latency_ms_pixel3 --references 11", "11"),
+        ("--devices latency_ms_pixel3 --method 3", "3"),
+        ("--devices latency_ms_pixel3 --synthetic -1", "-1"),
+        ("--devices latency_ms_pixel3 --initial 99999", "99999"),
+    ] {
+        assert_refused(&words(&format!("{train} {extra} --out {out}")), needle);
+    }
+    assert!(!dir.path().join("m.json").exists());
+    assert_refused(
+        &words(&format!("{train} --devices latency_ms_pixel3 --out data/nb201_hwnasbench_cifar10.csv.gz")),
+        "is the input",
+    );
+    let apply = "l2o apply --data data/nb201_hwnasbench_cifar10.csv.gz --target latency_ms_fpga";
+    assert_refused(&words(&format!("{apply} --model {out} --lambda -1")), "-1");
+    assert_refused(&words(&format!("{apply} --model {out} --lambda NaN")), "NaN");
+    assert_refused(&words(&format!("{apply} --model {out} --lambda 1")), "m.json");
+    assert_refused(&words(&format!("{apply} --model data/networks/vgg16.csv --lambda 1")), "not a valid l2o model");
+    std::fs::write(dir.path().join("m.json"), r#"{"version": 9}"#).unwrap();
+    assert_refused(&words(&format!("{apply} --model {out} --lambda 1")), "not a valid l2o model");
+}

@@ -32,6 +32,15 @@ pub fn finite(s: &str) -> Result<f64, String> {
     Ok(v)
 }
 
+/// A finite number of at least zero.
+pub fn non_negative(s: &str) -> Result<f64, String> {
+    let v = finite(s)?;
+    if v < 0.0 {
+        return Err(format!("{v} must be at least 0"));
+    }
+    Ok(v)
+}
+
 /// A finite number greater than zero.
 pub fn positive(s: &str) -> Result<f64, String> {
     let v = finite(s)?;
@@ -73,6 +82,7 @@ mod tests {
         for bad in ["NaN", "inf", "-inf", "1e999", "x"] {
             assert!(finite(bad).is_err(), "{bad}");
         }
+        assert!(non_negative("-0.5").is_err() && non_negative("0") == Ok(0.0));
         assert!(positive("0").is_err() && positive("-1").is_err() && positive("2.5") == Ok(2.5));
         assert!(correlation("1.1").is_err() && correlation("-1") == Ok(-1.0));
         assert!(probability("1.01").is_err() && probability("0") == Ok(0.0));

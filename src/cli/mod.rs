@@ -7,6 +7,7 @@ mod bisect;
 mod codesign;
 mod demo;
 mod import;
+mod l2o;
 mod nas;
 pub mod output;
 mod plots;
@@ -143,6 +144,12 @@ enum Command {
     /// the total target measurements last.
     #[command(allow_negative_numbers = true)]
     Bisect(bisect::BisectArgs),
+    /// Learning to optimize (sec. 1.5): train one optimizer network on some devices, then design
+    /// for a new device from a few reference measurements; prints JSON.
+    L2o {
+        #[command(subcommand)]
+        command: l2o::L2oCommand,
+    },
     /// Hardware-aware NAS with one proxy device (alg. 5); prints JSON.
     #[command(allow_negative_numbers = true)]
     OneProxy {
@@ -189,6 +196,7 @@ pub fn run(cli: Cli) -> CliResult<Out> {
         Command::Codesign(args) => codesign::run(&args).map(|text| o.push(text.as_str())),
         Command::Search(args) => search::run(args, o),
         Command::Bisect(args) => bisect::run(&args, o),
+        Command::L2o { command } => l2o::run(command, o),
         Command::OneProxy { pt, accuracy, samples, threshold } => {
             workflows::one_proxy_cmd(&pt, &accuracy, samples, threshold, o)
         }

@@ -11,6 +11,9 @@
 //! * [`TwoStage`] — alg. 6 measuring only what it needs: every candidate on one proxy device,
 //!   then only the proxy's Pareto set on every admissible device.
 //! * [`adapt`] — the proxy's linear predictor and AdaProxy adaptation to a target.
+//! * [`l2o`] — learning to optimize (sec. 1.5, alg. 2): device-conditioned performance
+//!   networks, an optimizer network trained by Method 1 or 2, applied to a new device from a few
+//!   reference measurements.
 //! * [`pool`] — adaptation and one-proxy NAS from a pool of proxies ([`ProxyPool`]), with
 //!   measurements chosen by a [`Selection`] strategy.
 #![deny(missing_docs)]
@@ -19,6 +22,7 @@ pub mod adapt;
 mod bisection;
 mod device;
 mod error;
+pub mod l2o;
 pub mod monotonicity;
 pub mod one_proxy;
 pub mod pool;

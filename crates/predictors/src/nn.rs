@@ -292,8 +292,14 @@ impl Mlp {
         Ok(acts.pop().unwrap_or_default())
     }
 
-    /// Backpropagate `dout` (gradient w.r.t. the output) for one input; calls `sink(layer, dW, db)`.
-    fn backward(&self, x: ArrayView1<f64>, dout: &Array1<f64>, mut sink: impl FnMut(usize, Array2<f64>, Array1<f64>)) {
+    /// Backpropagate `dout` (gradient w.r.t. the output) for one input; calls `sink(layer, dW, db)`
+    /// and returns the gradient with respect to the input.
+    fn backward(
+        &self,
+        x: ArrayView1<f64>,
+        dout: &Array1<f64>,
+        mut sink: impl FnMut(usize, Array2<f64>, Array1<f64>),
+    ) -> Array1<f64> {
         let (pre, acts) = self.forward_all(x);
         let mut delta = dout.clone();
         for l in (0..self.layers.len()).rev() {
@@ -304,11 +310,43 @@ impl Mlp {
                 .map(|(d, (z, a))| d * layer.act.grad(*z, *a))
                 .collect();
             let dw = dz.view().insert_axis(Axis(1)).dot(&acts[l].view().insert_axis(Axis(0)));
-            if l > 0 {
-                delta = layer.w.t().dot(&dz);
-            }
+            delta = layer.w.t().dot(&dz);
             sink(l, dw, dz);
         }
+        delta
+    }
+
+    /// Vector–Jacobian products for one input: given `dout` (the gradient of a loss with respect to
+    /// the outputs), the gradient of that loss with respect to every parameter (layout of
+    /// [`Mlp::params`]; zero for frozen layers) and with respect to the input. This is what a
+    /// caller needs to train through a network with its own loss, or to differentiate through a
+    /// frozen network with respect to its input.
+    ///
+    /// ```
+    /// use edgeopt_predictors::nn::{Activation, Mlp};
+    /// use edgeopt_predictors::ndarray::array;
+    /// use edgeopt_predictors::rand::{SeedableRng, rngs::ChaCha8Rng};
+    /// let net = Mlp::new(&[2, 1], Activation::Identity, Activation::Identity, &mut ChaCha8Rng::seed_from_u64(1)).unwrap();
+    /// let (_, dx) = net.backprop(array![0.3, -1.0].view(), array![1.0].view()).unwrap();
+    /// // A linear network's input gradient is its weight row.
+    /// assert!((dx[0] - net.layers()[0].w[[0, 0]]).abs() < 1e-12);
+    /// ```
+    pub fn backprop(&self, x: ArrayView1<f64>, dout: ArrayView1<f64>) -> Result<(Array1<f64>, Array1<f64>)> {
+        self.check_input(x)?;
+        check_len("output gradient", self.n_outputs(), dout.len())?;
+        check_finite("output gradient", dout.iter().copied())?;
+        let mut parts: Vec<Option<(Array2<f64>, Array1<f64>)>> = vec![None; self.layers.len()];
+        let dx = self.backward(x, &dout.to_owned(), |l, dw, db| parts[l] = Some((dw, db)));
+        let mut g = Vec::with_capacity(self.n_params());
+        for (l, (dw, db)) in parts.into_iter().flatten().enumerate() {
+            if self.layers[l].frozen {
+                g.extend(std::iter::repeat_n(0.0, dw.len() + db.len()));
+            } else {
+                g.extend(dw.iter());
+                g.extend(db.iter());
+            }
+        }
+        Ok((Array1::from(g), dx))
     }
 
     /// Gradient of the first output with respect to every parameter, for one input, in the layout
@@ -463,5 +501,57 @@ impl InferenceMlp {
             a = z.mapv(|v| act.apply(f64::from(v)) as f32);
         }
         Ok(a)
+    }
+}
+
+/// Adam over a flat parameter vector (the layout of [`Mlp::params`]), for callers that train a
+/// network with their own loss through [`Mlp::backprop`].
+///
+/// ```
+/// use edgeopt_predictors::nn::AdamState;
+/// use edgeopt_predictors::ndarray::array;
+/// let mut p = array![3.0];
+/// let mut adam = AdamState::new(1, 0.1).unwrap();
+/// for _ in 0..300 {
+///     let g = &p * 2.0; // d/dp p²
+///     adam.step(&mut p, g.view()).unwrap();
+/// }
+/// assert!(p[0].abs() < 0.05);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdamState {
+    lr: f64,
+    m: Array1<f64>,
+    v: Array1<f64>,
+    step: i32,
+}
+
+impl AdamState {
+    /// Zero moments for `n` parameters, learning rate `lr` (β₁ = 0.9, β₂ = 0.999).
+    pub fn new(n: usize, lr: f64) -> Result<AdamState> {
+        if !(lr > 0.0 && lr.is_finite()) {
+            return Err(PredictorError::InvalidParam {
+                name: "lr",
+                value: lr.to_string(),
+                reason: "must be finite and > 0",
+            });
+        }
+        Ok(AdamState { lr, m: Array1::zeros(n), v: Array1::zeros(n), step: 0 })
+    }
+
+    /// One update of `params` along the gradient `grad`.
+    pub fn step(&mut self, params: &mut Array1<f64>, grad: ArrayView1<f64>) -> Result<()> {
+        check_len("parameters", self.m.len(), params.len())?;
+        check_len("gradient", self.m.len(), grad.len())?;
+        check_finite("gradient", grad.iter().copied())?;
+        let (beta1, beta2, eps) = (0.9, 0.999, 1e-8);
+        self.step = self.step.saturating_add(1);
+        let (c1, c2) = (1.0 - f64::powi(beta1, self.step), 1.0 - f64::powi(beta2, self.step));
+        for (((p, g), m), v) in params.iter_mut().zip(grad).zip(self.m.iter_mut()).zip(self.v.iter_mut()) {
+            *m = beta1 * *m + (1.0 - beta1) * g;
+            *v = beta2 * *v + (1.0 - beta2) * g * g;
+            *p -= self.lr * (*m / c1) / ((*v / c2).sqrt() + eps);
+        }
+        Ok(())
     }
 }

@@ -175,3 +175,35 @@ fn flattened_graphs_of_the_wrong_size_are_errors_not_panics() {
         assert!(Graph::from_flat(x.view(), nodes).is_err(), "{nodes} nodes");
     }
 }
+
+#[test]
+fn backprop_matches_finite_differences_for_parameters_and_inputs() {
+    use edgeopt_predictors::ndarray::array;
+    use edgeopt_predictors::nn::{Activation, Mlp};
+    use edgeopt_predictors::rand::{SeedableRng, rngs::ChaCha8Rng};
+    let mut net =
+        Mlp::new(&[3, 5, 2], Activation::Tanh, Activation::Identity, &mut ChaCha8Rng::seed_from_u64(9)).unwrap();
+    let x = array![0.4, -0.7, 1.1];
+    let dout = array![0.5, -2.0];
+    let loss = |n: &Mlp, x: &edgeopt_predictors::ndarray::Array1<f64>| n.forward(x.view()).unwrap().dot(&dout);
+    let (gp, gx) = net.backprop(x.view(), dout.view()).unwrap();
+    let h = 1e-6;
+    for j in 0..3 {
+        let mut up = x.clone();
+        up[j] += h;
+        assert!(((loss(&net, &up) - loss(&net, &x)) / h - gx[j]).abs() < 1e-4, "input {j}");
+    }
+    let p0 = net.params();
+    for k in (0..p0.len()).step_by(3) {
+        let mut p = p0.clone();
+        p[k] += h;
+        let mut moved = net.clone();
+        moved.set_params(p.view()).unwrap();
+        assert!(((loss(&moved, &x) - loss(&net, &x)) / h - gp[k]).abs() < 1e-4, "parameter {k}");
+    }
+    // Frozen layers get no gradient.
+    net.freeze_first(1);
+    let (gp, _) = net.backprop(x.view(), dout.view()).unwrap();
+    assert!(gp.iter().take(3 * 5 + 5).all(|g| *g == 0.0));
+    assert!(net.backprop(x.view(), array![1.0].view()).is_err());
+}

@@ -1,0 +1,36 @@
+//! Learning to optimize (thesis sec. 1.5, alg. 2, eqs. 1.8–1.10): one network that designs the
+//! architecture for a device it has never seen.
+//!
+//! * [`DeviceFeatures`] — what a new device costs: its latency on `k` reference architectures
+//!   chosen at training time, as a log-shape (normalised by the log-mean, so a fast and a slow
+//!   device with the same relative costs look alike) and a log-scale.
+//! * Stage 1 ([`train_performance`], alg. 2 lines 4–12) — an accuracy network `Acc(x)` and a
+//!   device-conditioned latency network `Latency(x; d)` (each a small ensemble), trained on real
+//!   devices with an exploration loop that adds the designs the ensemble disagrees on most
+//!   ([`Exploration::Disagreement`]) or random ones ([`Exploration::Random`]).
+//! * [`Synthetic`] devices — geometric mixtures of two measured devices with per-choice
+//!   perturbations, widening the device distribution of both stages at no measurement cost.
+//! * Stage 2 ([`OptimizerNet::train`]) — the optimizer network `x̂_Θ(d, λ)` (per-choice logits,
+//!   projected by argmax to a valid design) trained by Method 1 (eq. 1.9: labels `x*(d, λ)`
+//!   from an exhaustive search of the *predicted* objective) or Method 2 (eq. 1.10: minimise the
+//!   predicted objective through the frozen performance networks with a softmax relaxation).
+//! * [`L2oModel`] — everything `apply` needs, serde with validation on load.
+//!
+//! The objective is eq. 1.8 with latency only: `f(x; d, λ) = −accuracy(x) + λ·latency(x; d)`,
+//! accuracy in the table's unit and latency in the device's unit.
+
+mod choices;
+mod explore;
+mod features;
+mod model;
+mod optimizer;
+mod performance;
+mod synthetic;
+
+pub use choices::{Categorical, ChoiceSpace};
+pub use explore::{Exploration, Stage1, Stage1Config, train_performance};
+pub use features::{DeviceFeatures, choose_references};
+pub use model::{Applied, L2oModel, MODEL_VERSION};
+pub use optimizer::{Method, OptimizerConfig, OptimizerNet, lambda_grid};
+pub use performance::{Ensemble, PerformanceNets};
+pub use synthetic::Synthetic;

@@ -1,0 +1,265 @@
+//! Stage 2 of alg. 2: the optimizer network `x̂_Θ(d, λ)`, trained by Method 1 (eq. 1.9) or
+//! Method 2 (eq. 1.10).
+
+use edgeopt_predictors::nn::{Activation, AdamState, Mlp};
+use ndarray::{Array1, ArrayView1};
+use rand::Rng;
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+use super::choices::ChoiceSpace;
+use super::features::DeviceFeatures;
+use super::performance::PerformanceNets;
+use crate::error::{CodesignError, Result};
+
+/// Added to the relative λ before its logarithm, so λ = 0 (accuracy only) is a valid input.
+const LAMBDA_FLOOR: f64 = 1e-3;
+
+/// How the optimizer network is trained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Method {
+    /// Method 1 (eq. 1.9): supervised on `x*(d, λ) = argmin_x f̂(x; d, λ)`, found by exhaustive
+    /// search of the predicted objective over the candidates; squared error between the
+    /// per-position softmax and the one-hot label.
+    Supervised,
+    /// Method 2 (eq. 1.10): minimise `f̂(softmax(logits / τ); d, λ)` through the frozen
+    /// performance networks, τ annealed so the relaxation approaches a one-hot design.
+    Unsupervised,
+}
+
+/// Settings of stage 2.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptimizerConfig {
+    /// Method 1 or 2.
+    pub method: Method,
+    /// Hidden widths.
+    pub hidden: Vec<usize>,
+    /// Training set `Λ_T` of relative weights ([`DeviceFeatures::relative_lambda`]).
+    pub lambdas: Vec<f64>,
+    /// Passes over `D_T × Λ_T`.
+    pub epochs: usize,
+    /// Mini-batch size.
+    pub batch: usize,
+    /// Adam learning rate.
+    pub lr: f64,
+    /// Weight `μ` of the regulariser `μ/2 · ‖Θ‖²`.
+    pub mu: f64,
+    /// Method 2's softmax temperature at the first and the last epoch (geometric in between).
+    pub temperature: (f64, f64),
+    /// Fraction of Method 2's last epochs that evaluate the objective at the projected (argmax)
+    /// design and pass its gradient back through the softmax (straight-through): the frozen
+    /// networks then only see valid designs, as at inference.
+    pub straight_through: f64,
+}
+
+impl Default for OptimizerConfig {
+    fn default() -> Self {
+        OptimizerConfig {
+            method: Method::Supervised,
+            hidden: vec![64, 64],
+            lambdas: lambda_grid(0.1, 100.0, 16),
+            epochs: 200,
+            batch: 32,
+            lr: 3e-3,
+            mu: 1e-5,
+            temperature: (1.0, 0.1),
+            straight_through: 0.5,
+        }
+    }
+}
+
+/// `n` log-spaced values from `lo` to `hi` (both > 0).
+///
+/// ```
+/// let g = edgeopt_codesign::l2o::lambda_grid(0.1, 10.0, 3);
+/// assert!((g[1] - 1.0).abs() < 1e-12);
+/// ```
+pub fn lambda_grid(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    let (a, b) = (lo.ln(), hi.ln());
+    (0..n).map(|i| (a + (b - a) * i as f64 / (n.max(2) - 1) as f64).exp()).collect()
+}
+
+/// `x̂_Θ(d, λ)`: input `[d.shape, ln(λ_rel + 10⁻³)]`, output one logit per option; the design is
+/// the argmax at each position.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OptimizerNet {
+    /// The network.
+    pub net: Mlp,
+    /// The design space.
+    pub choices: ChoiceSpace,
+    /// Length of `d.shape`.
+    pub references: usize,
+}
+
+impl OptimizerNet {
+    pub(crate) fn validate(&self) -> Result<()> {
+        if self.net.n_inputs() != self.references + 1 || self.net.n_outputs() != self.choices.width() {
+            return Err(CodesignError::InvalidParam {
+                name: "model",
+                value: format!("optimizer network {} → {}", self.net.n_inputs(), self.net.n_outputs()),
+                reason: format!("needs {} inputs and {} outputs", self.references + 1, self.choices.width()),
+            });
+        }
+        Ok(())
+    }
+
+    fn input(&self, d: &DeviceFeatures, lambda_rel: f64) -> Result<Array1<f64>> {
+        if d.shape.len() != self.references {
+            return Err(CodesignError::InvalidParam {
+                name: "device features",
+                value: format!("{} values", d.shape.len()),
+                reason: format!("need {}", self.references),
+            });
+        }
+        if !(lambda_rel.is_finite() && lambda_rel >= 0.0) {
+            return Err(CodesignError::InvalidParam {
+                name: "lambda",
+                value: lambda_rel.to_string(),
+                reason: "must be finite and ≥ 0".into(),
+            });
+        }
+        let mut v = d.shape.clone();
+        v.push((lambda_rel + LAMBDA_FLOOR).ln());
+        Ok(Array1::from(v))
+    }
+
+    /// Per-option logits for a device and a relative weight.
+    pub fn logits(&self, d: &DeviceFeatures, lambda_rel: f64) -> Result<Array1<f64>> {
+        Ok(self.net.forward(self.input(d, lambda_rel)?.view())?)
+    }
+
+    /// The designed architecture (choices) for a device and a relative weight: one inference.
+    pub fn design(&self, d: &DeviceFeatures, lambda_rel: f64) -> Result<Vec<usize>> {
+        Ok(self.choices.argmax(self.logits(d, lambda_rel)?.as_slice().unwrap_or_default()))
+    }
+
+    /// Train on `D_T × Λ_T` (`devices × cfg.lambdas`) through the frozen `perf`; Method 1 searches
+    /// `candidates` exhaustively for its labels. Returns the network and the mean loss of every
+    /// epoch (at the parameters the epoch started from when full-batch).
+    pub fn train<R: Rng + ?Sized>(
+        perf: &PerformanceNets,
+        devices: &[DeviceFeatures],
+        candidates: &[Vec<usize>],
+        cfg: &OptimizerConfig,
+        rng: &mut R,
+    ) -> Result<(OptimizerNet, Vec<f64>)> {
+        let bad = |name, value: String, reason: &str| {
+            Err(CodesignError::InvalidParam { name, value, reason: reason.to_string() })
+        };
+        if devices.is_empty() || cfg.lambdas.is_empty() {
+            return bad(
+                "devices/lambdas",
+                format!("{}/{}", devices.len(), cfg.lambdas.len()),
+                "need at least one of each",
+            );
+        }
+        if let Some(l) = cfg.lambdas.iter().find(|l| !(l.is_finite() && **l >= 0.0)) {
+            return bad("lambda", l.to_string(), "training weights must be finite and ≥ 0");
+        }
+        if cfg.batch == 0 || !(cfg.mu.is_finite() && cfg.mu >= 0.0) {
+            return bad("batch/mu", format!("{}/{}", cfg.batch, cfg.mu), "need batch ≥ 1 and a finite μ ≥ 0");
+        }
+        let (t0, t1) = cfg.temperature;
+        if !(t0 > 0.0 && t1 > 0.0 && t0.is_finite() && t1.is_finite()) {
+            return bad("temperature", format!("{t0}/{t1}"), "must be finite and > 0");
+        }
+        if !(0.0..=1.0).contains(&cfg.straight_through) {
+            return bad("straight_through", cfg.straight_through.to_string(), "must be in [0, 1]");
+        }
+        let hard_from = cfg.epochs - (cfg.straight_through * cfg.epochs as f64).round() as usize;
+        let choices = perf.choices.clone();
+        let mut widths = vec![perf.references + 1];
+        widths.extend(&cfg.hidden);
+        widths.push(choices.width());
+        let net = Mlp::new(&widths, Activation::Tanh, Activation::Identity, rng)?;
+        let mut me = OptimizerNet { net, choices, references: perf.references };
+        let samples: Vec<(usize, f64)> =
+            (0..devices.len()).flat_map(|d| cfg.lambdas.iter().map(move |l| (d, *l))).collect();
+        let labels = match cfg.method {
+            Method::Supervised => Some(labels(perf, devices, candidates, &cfg.lambdas)?),
+            Method::Unsupervised => None,
+        };
+        let mut theta = me.net.params();
+        let mut adam = AdamState::new(theta.len(), cfg.lr)?;
+        let mut order: Vec<usize> = (0..samples.len()).collect();
+        let mut losses = Vec::with_capacity(cfg.epochs);
+        for epoch in 0..cfg.epochs {
+            let frac = if cfg.epochs > 1 { epoch as f64 / (cfg.epochs - 1) as f64 } else { 0.0 };
+            let temp = t0 * (t1 / t0).powf(frac);
+            if cfg.batch < samples.len() {
+                order.shuffle(rng);
+            }
+            let mut total = 0.0;
+            for chunk in order.chunks(cfg.batch) {
+                let mut grad = Array1::zeros(theta.len());
+                for &s in chunk {
+                    let (d, lam) = samples[s];
+                    let input = me.input(&devices[d], lam)?;
+                    let logits = me.net.forward(input.view())?;
+                    let (loss, dp, t) = match &labels {
+                        Some(y) => {
+                            let p = me.choices.softmax(logits.view(), 1.0);
+                            let target = me.choices.one_hot(&y[s])?;
+                            let diff = &p - &target;
+                            (diff.dot(&diff), diff * 2.0, 1.0)
+                        }
+                        None => {
+                            // Straight-through passes the gradient back through an unsaturated
+                            // softmax (τ = 1) so a confidently wrong choice can still move.
+                            let (p, t) = if epoch >= hard_from {
+                                (me.choices.one_hot(&me.choices.argmax(logits.as_slice().unwrap_or_default()))?, 1.0)
+                            } else {
+                                (me.choices.softmax(logits.view(), temp), temp)
+                            };
+                            // Every trade-off weighs alike: divide by the objective's λ scale.
+                            let (f, g) = perf.objective_and_grad(p.view(), &devices[d], lam)?;
+                            (f / (1.0 + lam), g / (1.0 + lam), t)
+                        }
+                    };
+                    total += loss;
+                    let p = me.choices.softmax(logits.view(), t);
+                    let dlogits = me.choices.softmax_backward(p.view(), dp.view(), t);
+                    let (g, _) = me.net.backprop(input.view(), (dlogits / chunk.len() as f64).view())?;
+                    grad += &g;
+                }
+                grad.scaled_add(cfg.mu, &theta);
+                adam.step(&mut theta, grad.view())?;
+                me.net.set_params(theta.view())?;
+            }
+            losses.push(total / samples.len() as f64 + 0.5 * cfg.mu * theta.dot(&theta));
+        }
+        Ok((me, losses))
+    }
+}
+
+/// `x*(d, λ)` for every (device, λ) in sample order: the candidate minimising the predicted
+/// objective.
+fn labels(
+    perf: &PerformanceNets,
+    devices: &[DeviceFeatures],
+    candidates: &[Vec<usize>],
+    lambdas: &[f64],
+) -> Result<Vec<Vec<usize>>> {
+    if candidates.is_empty() {
+        return Err(CodesignError::InvalidParam {
+            name: "candidates",
+            value: "0".into(),
+            reason: "Method 1 searches at least one candidate".into(),
+        });
+    }
+    let x = perf.one_hots(candidates)?;
+    let mut out = Vec::with_capacity(devices.len() * lambdas.len());
+    for d in devices {
+        let (acc, rel) = perf.predict_relative(x.view(), d)?;
+        for &lam in lambdas {
+            out.push(candidates[argmin_objective(acc.view(), rel.view(), lam)].clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Index minimising `−acc + λ·latency` (ties: lowest index).
+pub(crate) fn argmin_objective(acc: ArrayView1<f64>, lat: ArrayView1<f64>, lambda: f64) -> usize {
+    let f = |i: usize| -acc[i] + lambda * lat[i];
+    (0..acc.len()).fold(0, |best, i| if f(i) < f(best) { i } else { best })
+}

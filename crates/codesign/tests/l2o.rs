@@ -1,0 +1,245 @@
+//! Learning to optimize on a toy space where the optimum is analytic: accuracy and latency are
+//! sums of per-position costs, so `argmin −accuracy + λ·latency` separates by position.
+
+use edgeopt_codesign::l2o::{
+    ChoiceSpace, Exploration, L2oModel, Method, OptimizerConfig, OptimizerNet, Stage1, Stage1Config, lambda_grid,
+    train_performance,
+};
+use edgeopt_codesign::{Device, FnDevice, Measurement};
+use edgeopt_nas::Nb201;
+use edgeopt_predictors::nn::TrainConfig;
+use edgeopt_predictors::rand::SeedableRng;
+use edgeopt_predictors::rand::rngs::ChaCha8Rng;
+
+const ACC: [[f64; 3]; 3] = [[0.0, 3.0, 5.0], [0.0, 2.0, 6.0], [1.0, 0.0, 4.0]];
+/// Per-option latency on device j: BASE[p][c] · SPEED[j][c].
+const BASE: [[f64; 3]; 3] = [[1.0, 2.0, 4.0], [1.0, 3.0, 5.0], [2.0, 1.0, 3.0]];
+const SPEED: [[f64; 3]; 3] = [[1.0, 1.0, 1.0], [2.0, 1.0, 3.0], [0.5, 2.0, 1.5]];
+
+fn accuracy(x: &[usize]) -> f64 {
+    x.iter().enumerate().map(|(p, c)| ACC[p][*c]).sum()
+}
+fn latency(j: usize, x: &[usize]) -> f64 {
+    x.iter().enumerate().map(|(p, c)| BASE[p][*c] * SPEED[j][*c]).sum()
+}
+fn optimum(j: usize, lambda: f64) -> Vec<usize> {
+    (0..3)
+        .map(|p| {
+            (0..3)
+                .min_by(|&a, &b| {
+                    (-ACC[p][a] + lambda * BASE[p][a] * SPEED[j][a])
+                        .total_cmp(&(-ACC[p][b] + lambda * BASE[p][b] * SPEED[j][b]))
+                })
+                .unwrap()
+        })
+        .collect()
+}
+fn objective(j: usize, x: &[usize], lambda: f64) -> f64 {
+    -accuracy(x) + lambda * latency(j, x)
+}
+
+fn stage1() -> (ChoiceSpace, Vec<Vec<usize>>, Stage1) {
+    let space = ChoiceSpace::new(vec![3, 3, 3]).unwrap();
+    let all = space.enumerate(100).unwrap();
+    let devices: Vec<Box<dyn Device<Vec<usize>>>> = (0..3)
+        .map(|j| {
+            Box::new(FnDevice::new("toy", move |x: &Vec<usize>| {
+                Ok::<_, std::convert::Infallible>(Measurement { latency: latency(j, x), energy: 0.0 })
+            })) as Box<dyn Device<Vec<usize>>>
+        })
+        .collect();
+    let refs: Vec<&dyn Device<Vec<usize>>> = devices.iter().map(|d| d.as_ref()).collect();
+    let cfg = Stage1Config {
+        initial: 20,
+        per_round: 7,
+        rounds: 2,
+        references: 3,
+        exploration: Exploration::Disagreement,
+        pool: 27,
+        accuracy_designs: 0,
+        pretrained_accuracy: None,
+        synthetic: 0,
+        perturbation: 0.0,
+        members: 2,
+        hidden: vec![32],
+        train: TrainConfig {
+            epochs: 400,
+            batch_size: None,
+            ..TrainConfig { optimizer: edgeopt_predictors::nn::Optimizer::adam(0.01), ..TrainConfig::default() }
+        },
+    };
+    let acc = |x: &[usize]| Ok(accuracy(x));
+    let s1 = train_performance(&space, &all, &acc, &refs, &cfg, &mut ChaCha8Rng::seed_from_u64(3)).unwrap();
+    (space, all, s1)
+}
+
+fn optimizer(s1: &Stage1, all: &[Vec<usize>], method: Method, cfg: OptimizerConfig) -> (OptimizerNet, Vec<f64>) {
+    let cfg = OptimizerConfig { method, ..cfg };
+    OptimizerNet::train(&s1.nets, &s1.devices, all, &cfg, &mut ChaCha8Rng::seed_from_u64(5)).unwrap()
+}
+
+fn toy_config() -> OptimizerConfig {
+    OptimizerConfig {
+        hidden: vec![32],
+        lambdas: lambda_grid(0.05, 20.0, 12),
+        epochs: 300,
+        batch: 12,
+        lr: 0.01,
+        ..OptimizerConfig::default()
+    }
+}
+
+#[test]
+fn stage1_measures_every_explored_design_once_and_predicts_latency() {
+    let (_, _, s1) = stage1();
+    assert_eq!(s1.measured.len(), 27);
+    let mut uniq = s1.measured.clone();
+    uniq.sort();
+    uniq.dedup();
+    assert_eq!(uniq.len(), 27);
+    for (j, d) in s1.devices.iter().enumerate() {
+        let (_, lat) = s1.nets.predict(&s1.measured, d).unwrap();
+        for (x, l) in s1.measured.iter().zip(&lat) {
+            let truth = latency(j, x);
+            assert!((l / truth - 1.0).abs() < 0.25, "device {j} {x:?}: {l} vs {truth}");
+        }
+    }
+}
+
+#[test]
+fn method2_lowers_the_predicted_objective_monotonically() {
+    let (_, all, s1) = stage1();
+    let lambdas = lambda_grid(0.05, 20.0, 6);
+    let n = s1.devices.len() * lambdas.len();
+    let cfg = OptimizerConfig {
+        lambdas,
+        epochs: 40,
+        batch: n,
+        lr: 1e-3,
+        temperature: (1.0, 1.0),
+        straight_through: 0.0,
+        ..toy_config()
+    };
+    let (_, losses) = optimizer(&s1, &all, Method::Unsupervised, cfg);
+    for w in losses.windows(2) {
+        assert!(w[1] <= w[0] + 1e-12, "{losses:?}");
+    }
+    assert!(losses[losses.len() - 1] < losses[0] - 1e-3, "{losses:?}");
+}
+
+#[test]
+fn both_methods_recover_the_analytic_optimum() {
+    let (_, all, s1) = stage1();
+    for method in [Method::Supervised, Method::Unsupervised] {
+        let (net, _) = optimizer(&s1, &all, method, toy_config());
+        let mut regrets = Vec::new();
+        for (j, d) in s1.devices.iter().enumerate() {
+            for lam_rel in lambda_grid(0.07, 15.0, 9) {
+                let lambda = lam_rel / d.scale.exp();
+                let x = net.design(d, lam_rel).unwrap();
+                let best = optimum(j, lambda);
+                regrets.push(objective(j, &x, lambda) - objective(j, &best, lambda));
+            }
+        }
+        let mean = regrets.iter().sum::<f64>() / regrets.len() as f64;
+        let exact = regrets.iter().filter(|r| **r < 1e-9).count();
+        assert!(regrets.iter().all(|r| *r > -1e-9));
+        assert!(
+            mean < 0.3 && exact * 10 >= regrets.len() * 7,
+            "{method:?}: mean {mean}, exact {exact}/{} {regrets:?}",
+            regrets.len()
+        );
+    }
+}
+
+fn model() -> L2oModel {
+    let (_, all, s1) = stage1();
+    let (net, _) = optimizer(&s1, &all, Method::Supervised, OptimizerConfig { epochs: 20, ..toy_config() });
+    L2oModel::new(&ToySpace, Method::Supervised, &s1, net).unwrap()
+}
+
+#[test]
+fn model_save_load_gives_the_same_designs() {
+    let m = model();
+    let text = serde_json::to_string(&m).unwrap();
+    let back: L2oModel = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, m);
+    let dev = FnDevice::new("d1", |x: &Vec<usize>| {
+        Ok::<_, std::convert::Infallible>(Measurement { latency: latency(1, x), energy: 0.0 })
+    });
+    for lambda in [0.0, 0.1, 1.0] {
+        assert_eq!(back.apply(&ToySpace, &dev, lambda).unwrap(), m.apply(&ToySpace, &dev, lambda).unwrap());
+    }
+    assert_eq!(m.apply(&ToySpace, &dev, 1.0).unwrap().1.measurements_used, 3);
+}
+
+#[test]
+fn bad_inputs_are_clear_errors() {
+    let m = model();
+    let d = edgeopt_codesign::l2o::DeviceFeatures::from_latencies(&[1.0, 2.0, 3.0]).unwrap();
+    for bad in [-1.0, f64::NAN, f64::INFINITY] {
+        let e = m.apply_features(&d, bad).unwrap_err().to_string();
+        assert!(e.contains("lambda"), "{e}");
+    }
+    assert!(edgeopt_codesign::l2o::DeviceFeatures::from_latencies(&[1.0, f64::NAN]).is_err());
+    let e = m.apply(
+        &Nb201::cifar10(),
+        &FnDevice::new("x", |_: &edgeopt_nas::Nb201Arch| Ok::<_, std::convert::Infallible>(Measurement::default())),
+        1.0,
+    );
+    assert!(e.unwrap_err().to_string().contains("trained on `toy`"));
+    let text = serde_json::to_string(&m).unwrap();
+    let v2 = text.replacen("\"version\":1", "\"version\":2", 1);
+    assert!(serde_json::from_str::<L2oModel>(&v2).unwrap_err().to_string().contains("model version"));
+    let fewer = text.replacen("\"references\":[", "\"references\":[\"0-0-0\",", 1);
+    assert!(serde_json::from_str::<L2oModel>(&fewer).unwrap_err().to_string().contains("reference"));
+    let nan = text.replacen("\"y_std\":", "\"y_std\":null,\"_\":", 1);
+    assert!(serde_json::from_str::<L2oModel>(&nan).is_err());
+    assert!(serde_json::from_str::<L2oModel>(&text[..text.len() / 2]).is_err());
+}
+
+/// The toy space as a [`edgeopt_nas::SearchSpace`], for keys.
+struct ToySpace;
+
+impl edgeopt_nas::SearchSpace for ToySpace {
+    type Arch = Vec<usize>;
+    fn name(&self) -> &'static str {
+        "toy"
+    }
+    fn sample<R: edgeopt_nas::rand::Rng + ?Sized>(&self, _: &mut R) -> Vec<usize> {
+        vec![0; 3]
+    }
+    fn mutate<R: edgeopt_nas::rand::Rng + ?Sized>(&self, a: &Vec<usize>, _: f64, _: &mut R) -> Vec<usize> {
+        a.clone()
+    }
+    fn crossover<R: edgeopt_nas::rand::Rng + ?Sized>(&self, a: &Vec<usize>, _: &Vec<usize>, _: &mut R) -> Vec<usize> {
+        a.clone()
+    }
+    fn key(&self, a: &Vec<usize>) -> String {
+        a.iter().map(|c| c.to_string()).collect::<Vec<_>>().join("-")
+    }
+    fn parse_key(&self, key: &str) -> edgeopt_nas::Result<Vec<usize>> {
+        key.split('-')
+            .map(|s| {
+                s.parse().map_err(|_| edgeopt_nas::NasError::BadKey {
+                    space: "toy",
+                    key: key.into(),
+                    reason: "digits".into(),
+                })
+            })
+            .collect()
+    }
+}
+
+impl edgeopt_codesign::l2o::Categorical for ToySpace {
+    fn choice_counts(&self) -> Vec<usize> {
+        vec![3, 3, 3]
+    }
+    fn to_choices(&self, a: &Vec<usize>) -> Vec<usize> {
+        a.clone()
+    }
+    fn arch_of_choices(&self, c: &[usize]) -> edgeopt_codesign::Result<Vec<usize>> {
+        ChoiceSpace::new(self.choice_counts())?.check(c)?;
+        Ok(c.to_vec())
+    }
+}
