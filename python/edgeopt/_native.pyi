@@ -380,6 +380,7 @@ def NeuralUCB(
     retrain_steps: int = 100,
     confidence: str = "diagonal",
     z_on_arrival: bool = False,
+    depth: int = 2,
     seed: int = 0,
 ) -> Bandit: ...
 def NeuralTS(
@@ -393,6 +394,7 @@ def NeuralTS(
     retrain_steps: int = 100,
     confidence: str = "diagonal",
     z_on_arrival: bool = False,
+    depth: int = 2,
     seed: int = 0,
 ) -> Bandit: ...
 def NeuralEpsilonGreedy(
@@ -404,6 +406,7 @@ def NeuralEpsilonGreedy(
     lr: float = 0.01,
     retrain_every: int = 100,
     retrain_steps: int = 100,
+    depth: int = 2,
     seed: int = 0,
 ) -> Bandit: ...
 def LinUCB(d: int, *, lambda_: float = 1.0, alpha: float = 0.1, seed: int = 0) -> Bandit: ...
@@ -439,3 +442,14 @@ def simulate_synthetic(
     loss: float = 0.0,
     seed: int = 0,
 ) -> SimulationResult: ...
+def simulate_devices(
+    policy: Bandit,
+    rounds: int,
+    *,
+    arms: int = 10,
+    noise: float = 0.05,
+    max_delay: int = 0,
+    loss: float = 0.0,
+    seed: int = 0,
+) -> SimulationResult: ...
+def devices_context_len() -> int: ...

@@ -3,8 +3,8 @@
 
 use edgeopt::bandit::ndarray::Array2;
 use edgeopt::bandit::{
-    Classification, Confidence, Delay, Exploration, LinUcb, NeuralBandit, NeuralConfig, Policy, RandomPolicy,
-    SimConfig, Synthetic, SyntheticReward, ZUpdate, simulate,
+    Classification, Confidence, Delay, DeviceWorld, Exploration, LinUcb, NeuralBandit, NeuralConfig, Policy,
+    RandomPolicy, SimConfig, Synthetic, SyntheticReward, ZUpdate, simulate,
 };
 use numpy::{PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -69,9 +69,11 @@ fn neural_config(
     retrain_steps: usize,
     confidence: &str,
     z_on_arrival: bool,
+    depth: usize,
     seed: u64,
 ) -> PyResult<NeuralConfig> {
     Ok(NeuralConfig {
+        depth,
         width,
         lambda,
         gamma,
@@ -88,7 +90,7 @@ fn neural_config(
 
 /// NeuralUCB over `d`-dimensional contexts (the reference protocol's defaults).
 #[pyfunction(name = "NeuralUCB")]
-#[pyo3(signature = (d, *, width = 100, lambda_ = 1e-3, gamma = 0.1, lr = 0.01, retrain_every = 100, retrain_steps = 100, confidence = "diagonal", z_on_arrival = false, seed = 0))]
+#[pyo3(signature = (d, *, width = 100, lambda_ = 1e-3, gamma = 0.1, lr = 0.01, retrain_every = 100, retrain_steps = 100, confidence = "diagonal", z_on_arrival = false, depth = 2, seed = 0))]
 #[allow(clippy::too_many_arguments)]
 pub fn neural_ucb(
     d: usize,
@@ -100,6 +102,7 @@ pub fn neural_ucb(
     retrain_steps: usize,
     confidence: &str,
     z_on_arrival: bool,
+    depth: usize,
     seed: u64,
 ) -> PyResult<PyBandit> {
     let cfg = neural_config(
@@ -112,6 +115,7 @@ pub fn neural_ucb(
         retrain_steps,
         confidence,
         z_on_arrival,
+        depth,
         seed,
     )?;
     neural(d, cfg)
@@ -119,7 +123,7 @@ pub fn neural_ucb(
 
 /// NeuralTS: Thompson sampling with the same network and confidence matrix.
 #[pyfunction(name = "NeuralTS")]
-#[pyo3(signature = (d, *, width = 100, lambda_ = 1e-3, gamma = 0.1, lr = 0.01, retrain_every = 100, retrain_steps = 100, confidence = "diagonal", z_on_arrival = false, seed = 0))]
+#[pyo3(signature = (d, *, width = 100, lambda_ = 1e-3, gamma = 0.1, lr = 0.01, retrain_every = 100, retrain_steps = 100, confidence = "diagonal", z_on_arrival = false, depth = 2, seed = 0))]
 #[allow(clippy::too_many_arguments)]
 pub fn neural_ts(
     d: usize,
@@ -131,6 +135,7 @@ pub fn neural_ts(
     retrain_steps: usize,
     confidence: &str,
     z_on_arrival: bool,
+    depth: usize,
     seed: u64,
 ) -> PyResult<PyBandit> {
     let cfg = neural_config(
@@ -143,6 +148,7 @@ pub fn neural_ts(
         retrain_steps,
         confidence,
         z_on_arrival,
+        depth,
         seed,
     )?;
     neural(d, cfg)
@@ -150,7 +156,7 @@ pub fn neural_ts(
 
 /// Neural ε-greedy: a random arm with probability `epsilon`, else the network's best.
 #[pyfunction(name = "NeuralEpsilonGreedy")]
-#[pyo3(signature = (d, epsilon = 0.1, *, width = 100, lambda_ = 1e-3, lr = 0.01, retrain_every = 100, retrain_steps = 100, seed = 0))]
+#[pyo3(signature = (d, epsilon = 0.1, *, width = 100, lambda_ = 1e-3, lr = 0.01, retrain_every = 100, retrain_steps = 100, depth = 2, seed = 0))]
 #[allow(clippy::too_many_arguments)]
 pub fn neural_epsilon_greedy(
     d: usize,
@@ -160,6 +166,7 @@ pub fn neural_epsilon_greedy(
     lr: f64,
     retrain_every: usize,
     retrain_steps: usize,
+    depth: usize,
     seed: u64,
 ) -> PyResult<PyBandit> {
     if !(0.0..=1.0).contains(&epsilon) {
@@ -175,6 +182,7 @@ pub fn neural_epsilon_greedy(
         retrain_steps,
         "diagonal",
         false,
+        depth,
         seed,
     )?;
     neural(d, cfg)
@@ -344,6 +352,41 @@ pub fn simulate_classification<'py>(
     let curve = py.detach(|| simulate(&mut env, state.policy.policy(), &cfg)).py()?;
     state.round = state.round.max(rounds);
     curve_dict(py, &curve)
+}
+
+/// Simulate `policy` in the measured-device QoE world: `arms` NAS-Bench-201 models from the
+/// accuracy–compute front with their real accuracies and real latencies on the six HW-NAS-Bench
+/// devices, devices arriving idle, busy or throttled, users with different latency tolerances
+/// (build the policy for `devices_context_len()` features).
+#[pyfunction]
+#[pyo3(signature = (policy, rounds, *, arms = 10, noise = 0.05, max_delay = 0, loss = 0.0, seed = 0))]
+#[allow(clippy::too_many_arguments)]
+pub fn simulate_devices<'py>(
+    py: Python<'py>,
+    policy: &mut PyBandit,
+    rounds: u64,
+    arms: usize,
+    noise: f64,
+    max_delay: u64,
+    loss: f64,
+    seed: u64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let table = edgeopt::zoo::nb201_hwnasbench().py()?;
+    let models = DeviceWorld::pareto_models(&table, arms).py()?;
+    let mut env = DeviceWorld::new(models, noise, seed).py()?;
+    let cfg = SimConfig::new(rounds, delay_of(max_delay, loss)?, seed ^ 0x5EED);
+    let state = &mut policy.state;
+    let curve = py.detach(|| simulate(&mut env, state.policy.policy(), &cfg)).py()?;
+    state.round = state.round.max(rounds);
+    curve_dict(py, &curve)
+}
+
+/// Context length `d` of the measured-device world (build the policy with it).
+#[pyfunction]
+pub fn devices_context_len() -> PyResult<usize> {
+    let table = edgeopt::zoo::nb201_hwnasbench().py()?;
+    let world = DeviceWorld::new(DeviceWorld::pareto_models(&table, 2).py()?, 0.0, 0).py()?;
+    Ok(edgeopt::bandit::Environment::dim(&world))
 }
 
 /// Simulate `policy` on a synthetic bandit (sec. 2.5.3's h1/h2/h3 rewards over `arms` arms with

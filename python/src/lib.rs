@@ -63,6 +63,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bandit::random_policy, m)?)?;
     m.add_function(wrap_pyfunction!(bandit::simulate_classification, m)?)?;
     m.add_function(wrap_pyfunction!(bandit::simulate_synthetic, m)?)?;
+    m.add_function(wrap_pyfunction!(bandit::simulate_devices, m)?)?;
+    m.add_function(wrap_pyfunction!(bandit::devices_context_len, m)?)?;
 
     m.add_function(wrap_pyfunction!(data::nb201_table, m)?)?;
     Ok(())

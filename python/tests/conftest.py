@@ -20,10 +20,10 @@ def _cli_command():
     exe = os.environ.get("EDGEOPT_BIN")
     if exe:
         return [exe]
-    for profile in ("release", "debug"):
-        candidate = ROOT / "target" / profile / "edgeopt"
-        if candidate.exists():
-            return [str(candidate)]
+    built = [ROOT / "target" / p / "edgeopt" for p in ("release", "debug")]
+    built = [b for b in built if b.exists()]
+    if built:  # the most recently built, so a stale profile is not compared against
+        return [str(max(built, key=lambda b: b.stat().st_mtime))]
     cargo = shutil.which("cargo")
     assert cargo, "neither EDGEOPT_BIN, a built target/*/edgeopt nor cargo is available"
     return [cargo, "run", "--quiet", "--manifest-path", str(ROOT / "Cargo.toml"), "--bin", "edgeopt", "--"]

@@ -105,3 +105,28 @@ def test_synthetic_simulator():
     assert res["reward"].shape == (200,)
     with pytest.raises(edgeopt.EdgeoptError, match="h4"):
         edgeopt.simulate_synthetic(edgeopt.LinUCB(8), "h4", 4, 8, 10)
+
+
+def test_the_thesis_four_layer_network_serves_and_pickles():
+    rng = np.random.default_rng(5)
+    policy = edgeopt.NeuralUCB(6, width=16, depth=4, retrain_every=10, retrain_steps=5, seed=2)
+    for _ in range(30):
+        ctx = _contexts(rng)
+        ticket, arm = policy.select(ctx)
+        policy.feedback(ticket, float(ctx[arm].sum()))
+    copy = pickle.loads(pickle.dumps(policy))
+    ctx = _contexts(rng)
+    assert copy.select(ctx) == policy.select(ctx)
+    with pytest.raises(edgeopt.EdgeoptError, match="depth"):
+        edgeopt.NeuralUCB(6, depth=1)
+
+
+def test_measured_device_world():
+    d = edgeopt.devices_context_len()
+    run = lambda: edgeopt.simulate_devices(edgeopt.LinUCB(d, seed=1), 300, max_delay=20, seed=3)  # noqa: E731
+    first, again = run(), run()
+    assert first["reward"].shape == (300,) and first["regret"] >= 0.0
+    assert (np.diff(first["cumulative_regret"]) >= -1e-12).all()  # regret against the best arm only grows
+    np.testing.assert_array_equal(first["arm"], again["arm"])
+    with pytest.raises(edgeopt.EdgeoptError):
+        edgeopt.simulate_devices(edgeopt.LinUCB(d + 1), 10)
