@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The record of a run: totals always, per-round vectors when [`SimConfig::per_round`] asks.
+/// The record of a run: totals always, per-round vectors when [`SimConfig::per_round`](crate::SimConfig::per_round) asks.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Curve {
     /// Reward of the chosen arm in each round (empty unless per-round curves were asked for).
