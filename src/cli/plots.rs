@@ -39,22 +39,19 @@ fn range(vals: impl Iterator<Item = f64>, log: bool) -> (f64, f64) {
     }
 }
 
-/// A value in engineering notation with an SI prefix: 25M, 1.5k, 320m.
+/// A tick label: plain below 10,000 (0.95, 250, 1500), engineering notation with an SI prefix
+/// above (25k, 2.5M, 1G) and for tiny values (20µ).
 pub fn si(v: f64) -> String {
     if v == 0.0 || !v.is_finite() {
         return format!("{v}");
     }
-    const PREFIXES: [(f64, &str); 9] = [
-        (1e15, "P"),
-        (1e12, "T"),
-        (1e9, "G"),
-        (1e6, "M"),
-        (1e3, "k"),
-        (1.0, ""),
-        (1e-3, "m"),
-        (1e-6, "µ"),
-        (1e-9, "n"),
-    ];
+    let trim = |t: String| if t.contains('.') { t.trim_end_matches('0').trim_end_matches('.').to_string() } else { t };
+    if (1e-3..1e4).contains(&v.abs()) {
+        let decimals = (3 - v.abs().log10().floor() as i32).clamp(0, 4) as usize;
+        return trim(format!("{v:.decimals$}"));
+    }
+    const PREFIXES: [(f64, &str); 8] =
+        [(1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1e-3, "m"), (1e-6, "µ"), (1e-9, "n")];
     let (scale, prefix) = PREFIXES.iter().copied().find(|(s, _)| v.abs() >= *s * 0.9995).unwrap_or((1e-9, "n"));
     let x = v / scale;
     let text = if x.abs() >= 100.0 {
@@ -64,8 +61,7 @@ pub fn si(v: f64) -> String {
     } else {
         format!("{x:.2}")
     };
-    let text = if text.contains('.') { text.trim_end_matches('0').trim_end_matches('.').to_string() } else { text };
-    format!("{text}{prefix}")
+    format!("{}{prefix}", trim(text))
 }
 
 /// Tick values for a log axis over `[lo, hi]`: 1-2-5 steps (or only powers of ten over many
@@ -328,11 +324,17 @@ pub fn lines_logy(path: &Path, title: &str, x_label: &str, y_label: &str, series
         let color = COLORS[i % COLORS.len()];
         // Dashes as well as colours tell the lines apart in grey-scale print.
         let style = color.stroke_width(if i % 2 == 0 { 3 } else { 2 });
-        chart
-            .draw_series(LineSeries::new(s.points.iter().copied(), style))
-            .map_err(|e| perr(e.to_string()))?
-            .label(s.name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style));
+        let drawn = if i % 2 == 0 {
+            chart.draw_series(LineSeries::new(s.points.iter().copied(), style))
+        } else {
+            chart.draw_series(DashedLineSeries::new(s.points.iter().copied(), 8, 5, style))
+        };
+        let dashed = i % 2 == 1;
+        drawn.map_err(|e| perr(e.to_string()))?.label(s.name.clone()).legend(move |(x, y)| {
+            // The legend shows a dash gap for dashed lines.
+            let end = if dashed { x + 8 } else { x + 20 };
+            PathElement::new(vec![(x, y), (end, y)], style)
+        });
     }
     chart
         .configure_series_labels()
@@ -435,10 +437,9 @@ mod tests {
 
     #[test]
     fn si_labels_and_log_ticks_are_readable() {
-        assert_eq!(
-            (si(25_000_000.0), si(1500.0), si(0.32), si(999.0), si(1e9)),
-            ("25M".into(), "1.5k".into(), "320m".into(), "999".into(), "1G".into())
-        );
+        let labels: Vec<String> =
+            [25e6, 1500.0, 0.32, 0.955, 999.0, 1e9, 25_000.0, 2e-5].iter().map(|&v| si(v)).collect();
+        assert_eq!(labels, ["25M", "1500", "0.32", "0.955", "999", "1G", "25k", "20µ"]);
         // Within one decade: several ticks; over many decades: powers of ten; never crowded.
         for (lo, hi) in [(7e7, 1e8), (2e6, 9e6), (1.0, 1e9), (3e4, 4e4), (12.0, 95.0)] {
             let t = log_ticks(lo, hi);
