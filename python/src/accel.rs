@@ -320,14 +320,31 @@ pub fn matrices<'py>(py: Python<'py>, nets: &[Vec<Layer>], space: &PyHardwareSpa
     let m = py.detach(|| space.0.cost_matrix(nets, &EnergyModel::maestro()));
     let (n, h) = (nets.len(), space.0.len());
     let (cycles, energy): (Vec<f64>, Vec<f64>) = py.detach(|| {
-        rayon::join(
-            || m.cycles.par_iter().flat_map_iter(|r| r.iter().map(|c| c.map_or(f64::NAN, |c| c as f64))).collect(),
-            || m.energy_nj.par_iter().flat_map_iter(|r| r.iter().map(|e| e.unwrap_or(f64::NAN))).collect(),
-        )
+        // Row by row into preallocated buffers (numpy then owns them without a copy).
+        let fill = |rows: &[Vec<Option<f64>>]| -> Vec<f64> { flat(rows, h, |v| v) };
+        let cycles = || flat(&m.cycles, h, |c: Option<u64>| c.map(|c| c as f64));
+        rayon::join(cycles, || fill(&m.energy_nj))
     });
     let cycles = ndarray::Array2::from_shape_vec((n, h), cycles).py()?;
     let energy = ndarray::Array2::from_shape_vec((n, h), energy).py()?;
     Ok((PyArray2::from_owned_array(py, cycles), PyArray2::from_owned_array(py, energy)))
+}
+
+/// `rows` (each of length `h`) as one row-major buffer, NaN for `None`, filled in parallel.
+fn flat<T: Copy + Sync>(
+    rows: &[Vec<Option<T>>],
+    h: usize,
+    to_f64: impl Fn(Option<T>) -> Option<f64> + Sync,
+) -> Vec<f64> {
+    let mut out = vec![f64::NAN; rows.len() * h];
+    if h > 0 {
+        out.par_chunks_mut(h).zip(rows.par_iter()).for_each(|(dst, src)| {
+            for (d, &v) in dst.iter_mut().zip(src) {
+                *d = to_f64(v).unwrap_or(f64::NAN);
+            }
+        });
+    }
+    out
 }
 
 /// Read our layer CSV (`name,type,k,c,r,s,y,x,stride[,groups][,batch]`).
