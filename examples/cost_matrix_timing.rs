@@ -61,6 +61,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::hint::black_box(m.cycles.len());
     });
     println!("cost_matrix_nb201_x_thesis_s,wall {wall:.3},cpu {cpu:.3}");
+    // The dense form Python's `cost_matrix` returns (NaN-filled f64 buffers).
+    let (wall, cpu) = time(3, || {
+        let m = grid.cost_matrix_dense(std::hint::black_box(&nets), &EnergyModel::maestro());
+        std::hint::black_box(m.cycles.len());
+    });
+    println!("cost_matrix_dense_nb201_x_thesis_s,wall {wall:.3},cpu {cpu:.3}");
     println!("pairs,{}", nets.len() * grid.len());
     Ok(())
 }

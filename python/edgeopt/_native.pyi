@@ -170,10 +170,21 @@ class HardwareSpace:
     @property
     def dataflows(self) -> list[str]: ...
 
-def cost_matrix(networks: Sequence[Sequence[Layer]], space: HardwareSpace) -> tuple[F64Array, F64Array]:
+class Networks:
+    """Networks held in Rust: build once, cost on many grids without per-call conversion."""
+
+    def __init__(self, networks: Sequence[Sequence[Layer]]) -> None: ...
+    @staticmethod
+    def lower(space: Space, keys: Sequence[str]) -> Networks: ...
+    def __len__(self) -> int: ...
+    def __getitem__(self, i: int) -> list[Layer]: ...
+    @property
+    def layers(self) -> int: ...
+
+def cost_matrix(networks: Networks | Sequence[Sequence[Layer]], space: HardwareSpace) -> tuple[F64Array, F64Array]:
     """(cycles, energy_nj), each (networks × accelerators); NaN where a layer cannot run."""
 
-def pack_networks(networks: Sequence[Sequence[Layer]]) -> tuple[U64Array, npt.NDArray[np.int64]]:
+def pack_networks(networks: Networks | Sequence[Sequence[Layer]]) -> tuple[U64Array, npt.NDArray[np.int64]]:
     """(table, offsets): network i is rows offsets[i]:offsets[i+1] of the (layers, 11) table."""
 
 def packed_columns() -> list[str]: ...

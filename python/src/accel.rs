@@ -10,10 +10,9 @@ use edgeopt::accel_sim::{
 use numpy::{PyArray1, PyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use rayon::prelude::*;
 
 use crate::errors::{IntoPy, bad_arg, readable};
-pub use crate::layer::{PyLayer, layer_seq, layer_seq_with};
+pub use crate::layer::{PyLayer, layer_seq};
 
 /// A validated hardware configuration (MAESTRO's defaults for buffers, hops and vector width).
 #[pyclass(module = "edgeopt", name = "Hardware", frozen, from_py_object)]
@@ -295,18 +294,16 @@ pub type LatencyEnergy<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f6
 
 /// Latency (cycles) and energy (nJ) of every network on every accelerator of `space`, as two
 /// `(networks × accelerators)` float64 arrays with NaN where a layer cannot run; computed in
-/// parallel with the GIL released. Cycles are exact integers below 2^53.
+/// parallel with the GIL released. Cycles are exact integers below 2^53. `networks` is a
+/// `Networks` handle (fastest when costing the same networks repeatedly) or a sequence of
+/// layer lists.
 #[pyfunction]
 pub fn cost_matrix<'py>(
     py: Python<'py>,
     networks: Bound<'py, PyAny>,
     space: &PyHardwareSpace,
 ) -> PyResult<LatencyEnergy<'py>> {
-    let nets: Vec<Vec<Layer>> = networks
-        .try_iter()?
-        .enumerate()
-        .map(|(i, net)| layer_seq_with(&net?, &|| format!("networks[{i}]"), false))
-        .collect::<PyResult<_>>()?;
+    let nets = crate::networks::networks_of(&networks, false)?;
     matrices(py, &nets, space)
 }
 
@@ -317,34 +314,10 @@ pub fn matrices<'py>(py: Python<'py>, nets: &[Vec<Layer>], space: &PyHardwareSpa
             return Err(bad_arg(&format!("networks[{i}]"), "[]", "a network needs at least one layer"));
         }
     }
-    let m = py.detach(|| space.0.cost_matrix(nets, &EnergyModel::maestro()));
-    let (n, h) = (nets.len(), space.0.len());
-    let (cycles, energy): (Vec<f64>, Vec<f64>) = py.detach(|| {
-        // Row by row into preallocated buffers (numpy then owns them without a copy).
-        let fill = |rows: &[Vec<Option<f64>>]| -> Vec<f64> { flat(rows, h, |v| v) };
-        let cycles = || flat(&m.cycles, h, |c: Option<u64>| c.map(|c| c as f64));
-        rayon::join(cycles, || fill(&m.energy_nj))
-    });
-    let cycles = ndarray::Array2::from_shape_vec((n, h), cycles).py()?;
-    let energy = ndarray::Array2::from_shape_vec((n, h), energy).py()?;
+    let m = py.detach(|| space.0.cost_matrix_dense(nets, &EnergyModel::maestro()));
+    let cycles = ndarray::Array2::from_shape_vec((m.rows, m.cols), m.cycles).py()?;
+    let energy = ndarray::Array2::from_shape_vec((m.rows, m.cols), m.energy_nj).py()?;
     Ok((PyArray2::from_owned_array(py, cycles), PyArray2::from_owned_array(py, energy)))
-}
-
-/// `rows` (each of length `h`) as one row-major buffer, NaN for `None`, filled in parallel.
-fn flat<T: Copy + Sync>(
-    rows: &[Vec<Option<T>>],
-    h: usize,
-    to_f64: impl Fn(Option<T>) -> Option<f64> + Sync,
-) -> Vec<f64> {
-    let mut out = vec![f64::NAN; rows.len() * h];
-    if h > 0 {
-        out.par_chunks_mut(h).zip(rows.par_iter()).for_each(|(dst, src)| {
-            for (d, &v) in dst.iter_mut().zip(src) {
-                *d = to_f64(v).unwrap_or(f64::NAN);
-            }
-        });
-    }
-    out
 }
 
 /// Read our layer CSV (`name,type,k,c,r,s,y,x,stride[,groups][,batch]`).

@@ -8,6 +8,7 @@ mod errors;
 mod json;
 mod layer;
 mod nas;
+mod networks;
 mod packed;
 mod predictors;
 mod search;
@@ -26,6 +27,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<accel::PyAccelerator>()?;
     m.add_class::<accel::PyCost>()?;
     m.add_class::<accel::PyHardwareSpace>()?;
+    m.add_class::<networks::PyNetworks>()?;
     m.add_function(wrap_pyfunction!(accel::cost_matrix, m)?)?;
     m.add_function(wrap_pyfunction!(accel::read_layers, m)?)?;
     m.add_function(wrap_pyfunction!(accel::read_maestro, m)?)?;

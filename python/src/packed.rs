@@ -6,7 +6,7 @@ use edgeopt::accel_sim::{Layer, LayerType};
 use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-use crate::accel::{LatencyEnergy, PyHardwareSpace, layer_seq_with};
+use crate::accel::{LatencyEnergy, PyHardwareSpace};
 use crate::errors::{IntoPy, bad_arg};
 
 /// Layer types by their code in column 0 of a packed table.
@@ -52,9 +52,9 @@ type Packed<'py> = (Bound<'py, PyArray2<u64>>, Bound<'py, PyArray1<i64>>);
 pub fn pack_networks<'py>(py: Python<'py>, networks: Bound<'py, PyAny>) -> PyResult<Packed<'py>> {
     let mut rows: Vec<u64> = Vec::new();
     let mut offsets: Vec<i64> = vec![0];
-    for (i, net) in networks.try_iter()?.enumerate() {
-        for l in layer_seq_with(&net?, &|| format!("networks[{i}]"), false)? {
-            rows.extend(row_of(&l));
+    for net in crate::networks::networks_of(&networks, false)?.iter() {
+        for l in net {
+            rows.extend(row_of(l));
         }
         offsets.push((rows.len() / COLUMNS.len()) as i64);
     }

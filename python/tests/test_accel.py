@@ -158,3 +158,21 @@ def test_packed_networks_cost_the_same():
         edgeopt.cost_matrix_packed(bad, offsets, grid)
     with pytest.raises(edgeopt.EdgeoptError, match="0..5"):
         edgeopt.cost_matrix_packed(table, offsets, grid, 3, 9)
+
+
+def test_networks_handle_costs_like_layer_lists():
+    space = edgeopt.Space("nb201")
+    keys = space.sample(20, seed=9)
+    lists = [space.layers(k) for k in keys]
+    held = edgeopt.Networks.lower(space, keys)
+    assert len(held) == 20 and held.layers == sum(map(len, lists))
+    assert held[3] == lists[3] and held[-1] == lists[-1]
+    grid = edgeopt.HardwareSpace.calibration()
+    want = edgeopt.cost_matrix(lists, grid)
+    for got in (edgeopt.cost_matrix(held, grid), edgeopt.cost_matrix(edgeopt.Networks(lists), grid)):
+        assert all(a.tobytes() == b.tobytes() for a, b in zip(want, got))
+    assert edgeopt.pack_networks(held)[0].tobytes() == edgeopt.pack_networks(lists)[0].tobytes()
+    with pytest.raises(edgeopt.EdgeoptError, match="not-a-key"):
+        edgeopt.Networks.lower(space, ["not-a-key"])
+    with pytest.raises(IndexError):
+        held[20]

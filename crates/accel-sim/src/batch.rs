@@ -120,6 +120,79 @@ impl HardwareSpace {
     /// assert_eq!(m.cycles[0][5], Some(space.get(5).unwrap().evaluate(&a).unwrap().cycles));
     /// ```
     pub fn cost_matrix(&self, networks: &[Vec<Layer>], energy: &EnergyModel) -> CostMatrix {
+        let ShapeCosts { nets, costs, points, distinct } = self.shape_costs(networks, energy);
+        type Row = (Vec<Option<u64>>, Vec<Option<f64>>);
+        let rows: Vec<Row> = nets
+            .par_iter()
+            .map(|net| {
+                (0..points)
+                    .map(|j| {
+                        let mut cyc = 0u64;
+                        let mut en = 0f64;
+                        for &(s, n) in net {
+                            let (c, e) = costs[s][j]?;
+                            cyc = cyc.saturating_add(c.saturating_mul(n));
+                            en += e * n as f64;
+                        }
+                        Some((cyc, en))
+                    })
+                    .map(|o| (o.map(|p| p.0), o.map(|p| p.1)))
+                    .unzip()
+            })
+            .collect();
+        let (cycles, energy_nj) = rows.into_iter().unzip();
+        CostMatrix { cycles, energy_nj, distinct_layers: distinct }
+    }
+
+    /// [`HardwareSpace::cost_matrix`] as two dense row-major `networks × accelerators` buffers of
+    /// f64, NaN where a layer cannot run: half the memory of the `Option` form, and what array
+    /// libraries (numpy) take without conversion. Values are bit-identical to the `Option` form's
+    /// (cycles exact below 2^53).
+    ///
+    /// ```
+    /// use edgeopt_accel_sim::{EnergyModel, HardwareSpace, Layer};
+    /// let nets = vec![vec![Layer::conv("c", 8, 8, 3, 3, 10, 10, 1)]];
+    /// let space = HardwareSpace::calibration();
+    /// let dense = space.cost_matrix_dense(&nets, &EnergyModel::maestro());
+    /// let nested = space.cost_matrix(&nets, &EnergyModel::maestro());
+    /// assert_eq!(dense.cycles[7], nested.cycles[0][7].unwrap() as f64);
+    /// assert_eq!((dense.rows, dense.cols), (1, 162));
+    /// ```
+    pub fn cost_matrix_dense(&self, networks: &[Vec<Layer>], energy: &EnergyModel) -> DenseCostMatrix {
+        let ShapeCosts { nets, costs, points, distinct } = self.shape_costs(networks, energy);
+        let mut cycles = vec![f64::NAN; nets.len() * points];
+        let mut energy_nj = vec![f64::NAN; nets.len() * points];
+        if points > 0 {
+            cycles.par_chunks_mut(points).zip(energy_nj.par_chunks_mut(points)).zip(nets.par_iter()).for_each(
+                |((cyc_row, en_row), net)| {
+                    for j in 0..points {
+                        let mut cyc = 0u64;
+                        let mut en = 0f64;
+                        let mut runs = true;
+                        for &(s, n) in net {
+                            match costs[s][j] {
+                                Some((c, e)) => {
+                                    cyc = cyc.saturating_add(c.saturating_mul(n));
+                                    en += e * n as f64;
+                                }
+                                None => {
+                                    runs = false;
+                                    break;
+                                }
+                            }
+                        }
+                        if runs {
+                            cyc_row[j] = cyc as f64;
+                            en_row[j] = en;
+                        }
+                    }
+                },
+            );
+        }
+        DenseCostMatrix { rows: nets.len(), cols: points, cycles, energy_nj, distinct_layers: distinct }
+    }
+
+    fn shape_costs(&self, networks: &[Vec<Layer>], energy: &EnergyModel) -> ShapeCosts {
         // Distinct shapes (name ignored) and each network as (shape, count) pairs in the order the
         // shapes first occur in that network: a network's row is then summed in an order that
         // does not depend on the other networks of the batch, so any sharding of a sweep gives
@@ -157,26 +230,29 @@ impl HardwareSpace {
             .iter()
             .map(|row| row.iter().map(|r| r.as_ref().ok().map(|c| (c.cycles, c.energy_nj))).collect())
             .collect();
-        type Row = (Vec<Option<u64>>, Vec<Option<f64>>);
-        let rows: Vec<Row> = nets
-            .par_iter()
-            .map(|net| {
-                (0..points)
-                    .map(|j| {
-                        let mut cyc = 0u64;
-                        let mut en = 0f64;
-                        for &(s, n) in net {
-                            let (c, e) = costs[s][j]?;
-                            cyc = cyc.saturating_add(c.saturating_mul(n));
-                            en += e * n as f64;
-                        }
-                        Some((cyc, en))
-                    })
-                    .map(|o| (o.map(|p| p.0), o.map(|p| p.1)))
-                    .unzip()
-            })
-            .collect();
-        let (cycles, energy_nj) = rows.into_iter().unzip();
-        CostMatrix { cycles, energy_nj, distinct_layers: shapes.len() }
+        ShapeCosts { nets, costs, points, distinct: shapes.len() }
     }
+}
+
+/// Each network as (distinct shape, count) pairs, and every shape's cost on every accelerator.
+struct ShapeCosts {
+    nets: Vec<Vec<(usize, u64)>>,
+    costs: Vec<Vec<Option<(u64, f64)>>>,
+    points: usize,
+    distinct: usize,
+}
+
+/// [`HardwareSpace::cost_matrix_dense`]'s result: row-major `rows × cols` buffers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DenseCostMatrix {
+    /// Networks.
+    pub rows: usize,
+    /// Accelerators.
+    pub cols: usize,
+    /// `cycles[i * cols + j]`: network `i` on accelerator `j`, NaN where a layer cannot run.
+    pub cycles: Vec<f64>,
+    /// Energy in nJ, laid out as `cycles`.
+    pub energy_nj: Vec<f64>,
+    /// Distinct layer shapes that were actually costed.
+    pub distinct_layers: usize,
 }

@@ -48,7 +48,7 @@ mod space;
 pub mod testing;
 
 pub use accelerator::{Accel, Accelerator, CompiledNetwork, LayerCost, MixedAccelerator, NetworkCost, NetworkReport};
-pub use batch::{CostMatrix, evaluate_batch};
+pub use batch::{CostMatrix, DenseCostMatrix, evaluate_batch};
 pub use cached::CachedAccel;
 pub use dataflow::{Dataflow, Dim, Directive, Extent, Mapping, depthwise_template};
 pub use energy::EnergyModel;

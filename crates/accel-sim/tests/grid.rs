@@ -150,3 +150,30 @@ fn leakage_energy_is_static_power_times_run_time_and_opens_a_latency_energy_trad
     // with static energy, faster-through-bandwidth designs pay for it and a front appears.
     assert!(front_size(&leaky) > front_size(&dynamic).max(2), "{} vs {}", front_size(&leaky), front_size(&dynamic));
 }
+
+#[test]
+fn the_dense_cost_matrix_equals_the_nested_one_bit_for_bit() {
+    use edgeopt_accel_sim::{EnergyModel, Layer};
+    // The second network cannot run on YR-P with fewer than 21 PEs (NaN there).
+    let wide = vec![Layer::conv("big", 8, 8, 21, 21, 40, 40, 1), Layer::fc("f", 10, 64)];
+    let nets = vec![mobilenet(), wide];
+    let space = HardwareSpace::calibration();
+    let e = EnergyModel::with_leakage();
+    let nested = space.cost_matrix(&nets, &e);
+    let dense = space.cost_matrix_dense(&nets, &e);
+    assert_eq!((dense.rows, dense.cols, dense.distinct_layers), (2, space.len(), nested.distinct_layers));
+    let mut missing = 0;
+    for i in 0..2 {
+        for j in 0..space.len() {
+            let (c, en) = (dense.cycles[i * dense.cols + j], dense.energy_nj[i * dense.cols + j]);
+            match (nested.cycles[i][j], nested.energy_nj[i][j]) {
+                (Some(nc), Some(ne)) => assert_eq!((c, en.to_bits()), (nc as f64, ne.to_bits()), "({i}, {j})"),
+                _ => {
+                    assert!(c.is_nan() && en.is_nan(), "({i}, {j})");
+                    missing += 1;
+                }
+            }
+        }
+    }
+    assert!(missing > 0, "the test must cover pairs that cannot run");
+}
