@@ -12,6 +12,7 @@ mod networks;
 mod packed;
 mod predictors;
 mod search;
+mod simulate;
 
 use pyo3::prelude::*;
 
@@ -63,10 +64,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bandit::neural_epsilon_greedy, m)?)?;
     m.add_function(wrap_pyfunction!(bandit::lin_ucb, m)?)?;
     m.add_function(wrap_pyfunction!(bandit::random_policy, m)?)?;
-    m.add_function(wrap_pyfunction!(bandit::simulate_classification, m)?)?;
-    m.add_function(wrap_pyfunction!(bandit::simulate_synthetic, m)?)?;
-    m.add_function(wrap_pyfunction!(bandit::simulate_devices, m)?)?;
-    m.add_function(wrap_pyfunction!(bandit::devices_context_len, m)?)?;
+    m.add_function(wrap_pyfunction!(simulate::simulate_classification, m)?)?;
+    m.add_function(wrap_pyfunction!(simulate::simulate_synthetic, m)?)?;
+    m.add_function(wrap_pyfunction!(simulate::simulate_devices, m)?)?;
+    m.add_function(wrap_pyfunction!(simulate::devices_context_len, m)?)?;
 
     m.add_function(wrap_pyfunction!(data::nb201_table, m)?)?;
     Ok(())
