@@ -225,7 +225,8 @@ def cost_matrix(
             for ref in done:
                 shard = pending.pop(ref)
                 index, block = ray.get(ref)
-                assert index == shard.index
+                if index != shard.index:  # a task answered for another shard: never assemble it
+                    raise _native.EdgeoptError(f"shard {shard.index}: the task returned shard {index}")
                 ckpt.save(index, block)
                 place(shard, block)
                 bar.update()

@@ -98,6 +98,23 @@ fn draw_points<'a, DB: DrawingBackend + 'a, X: Ranged<ValueType = f64>, Y: Range
     Ok(())
 }
 
+/// The common frame of the charts: a title, margins and room for the axis labels.
+fn frame<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    title: &str,
+    title_size: u32,
+    y_label_area: u32,
+) -> ChartBuilder<'a, 'b, SVGBackend<'b>> {
+    let mut builder = ChartBuilder::on(root);
+    builder.caption(title, ("sans-serif", title_size)).margin(16).x_label_area_size(52).y_label_area_size(y_label_area);
+    builder
+}
+
+/// The mesh style every chart shares: 15 px tick labels, 16 px axis titles, no minor grid.
+fn style_mesh<X: Ranged, Y: Ranged>(mesh: &mut plotters::chart::MeshStyle<'_, '_, X, Y, SVGBackend<'_>>) {
+    mesh.label_style(("sans-serif", 15)).axis_desc_style(("sans-serif", 16)).max_light_lines(0);
+}
+
 /// A scatter plot with log-scaled axes: 1-2-5 ticks labelled in SI notation, dense clouds thinned
 /// to one point per pixel cell.
 pub fn scatter_loglog(path: &Path, title: &str, x_label: &str, y_label: &str, series: &[Series]) -> CliResult<()> {
@@ -125,22 +142,15 @@ pub fn scatter_loglog(path: &Path, title: &str, x_label: &str, y_label: &str, se
         })
         .collect();
     let legend = legend_corner(&logged, (x0.log10(), x1.log10()), (y0.log10(), y1.log10()), (false, false));
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 22))
-        .margin(16)
-        .x_label_area_size(52)
-        .y_label_area_size(72)
+    let mut chart = frame(&root, title, 22, 72)
         .build_cartesian_2d(log_axis(x0, x1), log_axis(y0, y1))
         .map_err(|e| perr(e.to_string()))?;
-    chart
-        .configure_mesh()
-        .x_desc(format!("{x_label} (log scale)"))
+    let mut mesh = chart.configure_mesh();
+    style_mesh(&mut mesh);
+    mesh.x_desc(format!("{x_label} (log scale)"))
         .y_desc(format!("{y_label} (log scale)"))
         .x_label_formatter(&|v| si(10f64.powf(*v)))
         .y_label_formatter(&|v| si(10f64.powf(*v)))
-        .label_style(("sans-serif", 15))
-        .axis_desc_style(("sans-serif", 16))
-        .max_light_lines(0)
         .draw()
         .map_err(|e| perr(e.to_string()))?;
     draw_points(&mut chart, &logged, 4, legend, &perr)?;
@@ -164,22 +174,14 @@ pub fn lines_logy(path: &Path, title: &str, x_label: &str, y_label: &str, series
         })
         .collect();
     let legend = legend_corner(&logged, (x0, x1), (y0.log10(), y1.log10()), (false, false));
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 22))
-        .margin(16)
-        .x_label_area_size(52)
-        .y_label_area_size(72)
-        .build_cartesian_2d(x0..x1, log_axis(y0, y1))
-        .map_err(|e| perr(e.to_string()))?;
-    chart
-        .configure_mesh()
-        .x_desc(x_label)
+    let mut chart =
+        frame(&root, title, 22, 72).build_cartesian_2d(x0..x1, log_axis(y0, y1)).map_err(|e| perr(e.to_string()))?;
+    let mut mesh = chart.configure_mesh();
+    style_mesh(&mut mesh);
+    mesh.x_desc(x_label)
         .y_desc(format!("{y_label} (log scale)"))
         .x_label_formatter(&|v| si(*v))
         .y_label_formatter(&|v| si(10f64.powf(*v)))
-        .label_style(("sans-serif", 15))
-        .axis_desc_style(("sans-serif", 16))
-        .max_light_lines(0)
         .draw()
         .map_err(|e| perr(e.to_string()))?;
     for (i, s) in logged.iter().enumerate() {
@@ -270,22 +272,13 @@ pub fn scatter(path: &Path, title: &str, x_label: &str, y_label: &str, series: &
         .collect();
     let title = if below > 0 { format!("{title} ({below} outliers at the lower edge)") } else { title.to_string() };
     let legend = legend_corner(&shown, (x0, x1), (y0, y1), (false, false));
-    let mut chart = ChartBuilder::on(&root)
-        .caption(title, ("sans-serif", 20))
-        .margin(16)
-        .x_label_area_size(52)
-        .y_label_area_size(64)
-        .build_cartesian_2d(x0..x1, y0..y1)
-        .map_err(|e| perr(e.to_string()))?;
-    chart
-        .configure_mesh()
-        .x_desc(x_label)
+    let mut chart = frame(&root, &title, 20, 64).build_cartesian_2d(x0..x1, y0..y1).map_err(|e| perr(e.to_string()))?;
+    let mut mesh = chart.configure_mesh();
+    style_mesh(&mut mesh);
+    mesh.x_desc(x_label)
         .y_desc(y_label)
         .x_label_formatter(&|v| si(*v))
         .y_label_formatter(&|v| si(*v))
-        .label_style(("sans-serif", 15))
-        .axis_desc_style(("sans-serif", 16))
-        .max_light_lines(0)
         .draw()
         .map_err(|e| perr(e.to_string()))?;
     draw_points(&mut chart, &shown, 3, legend, &perr)?;
