@@ -637,6 +637,12 @@ fn a_sharded_grid_merges_into_the_unsharded_table() {
     assert!(edgeopt(&args).0);
     let (ok, _, err) = edgeopt(&["merge", &part(0), &part(1), &other, &part(3)]);
     assert!(!ok && err.contains("different sweeps"), "{err}");
+    // A part cut short (a job killed while writing without --out) is refused, naming the file.
+    let text = std::fs::read_to_string(part(2)).unwrap();
+    let cut: String = text.lines().take(5).map(|l| format!("{l}\n")).collect();
+    std::fs::write(part(2), cut).unwrap();
+    let (ok, _, err) = edgeopt(&["merge", &part(0), &part(1), &part(2), &part(3)]);
+    assert!(!ok && err.contains("truncated") && err.contains("part-2.csv"), "{err}");
 }
 
 #[test]

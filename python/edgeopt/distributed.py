@@ -314,9 +314,9 @@ def _evaluate_chunk(objective: Callable[[str], Any], keys: list[str]) -> list[An
 
 
 def _batched(objective: Callable[[str], Any], chunk: int, max_retries: int) -> Callable[[list[str]], list[Any]]:
-    ray = _ray()
     if chunk < 1:
         raise _native.EdgeoptError(f"chunk = {chunk}: must be ≥ 1")
+    ray = _ray()
     remote = ray.remote(max_retries=max_retries)(_evaluate_chunk)
     objective_ref = ray.put(objective)
 

@@ -58,6 +58,17 @@ def test_plan_covers_every_pair_once(study):
     assert (cover == 1).all()
 
 
+def test_bad_sweep_settings_are_named(study):
+    _, _, nets, hw = study
+    for kwargs, needle in [({"arch_chunk": 0}, "arch_chunk"), ({"pe_chunk": -1}, "pe_chunk")]:
+        with pytest.raises(edgeopt.EdgeoptError, match=needle):
+            dist.plan_shards(len(nets), hw, **kwargs)
+    with pytest.raises(edgeopt.EdgeoptError, match="at least one network"):
+        dist.plan_shards(0, hw)
+    with pytest.raises(edgeopt.EdgeoptError, match="chunk"):
+        dist.evolution(edgeopt.Space("nb201"), _objective, chunk=0)
+
+
 def test_resume_recomputes_only_missing_shards(local_ray, study, tmp_path):
     space, keys, nets, hw = study
     first = dist.cost_matrix(nets, hw, arch_chunk=40, checkpoint_dir=tmp_path, progress=False)
