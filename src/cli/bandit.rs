@@ -10,6 +10,7 @@ use edgeopt::bandit::{
 };
 
 use super::output::{refuse_overwriting_inputs, write_atomic};
+use super::progress::Progress;
 use super::{CliError, CliResult, Out, args};
 
 #[derive(Debug, Args)]
@@ -80,6 +81,22 @@ pub struct BanditArgs {
     out: Option<PathBuf>,
 }
 
+/// An environment that advances the horizon's progress bar once per round it deals.
+struct Ticking {
+    env: Box<dyn Environment>,
+    progress: Progress,
+}
+
+impl Environment for Ticking {
+    fn dim(&self) -> usize {
+        self.env.dim()
+    }
+    fn next_round(&mut self) -> edgeopt::bandit::Round {
+        self.progress.tick();
+        self.env.next_round()
+    }
+}
+
 fn make_env(a: &BanditArgs) -> CliResult<Box<dyn Environment>> {
     let synthetic = |k| Synthetic::new(k, 4, 20, 0.1, a.seed).map(|e| Box::new(e) as Box<dyn Environment>);
     Ok(match a.env.as_str() {
@@ -128,7 +145,7 @@ pub fn run(a: BanditArgs, out: &mut Out) -> CliResult<()> {
     if let Some(path) = &a.out {
         refuse_overwriting_inputs(path, &inputs)?;
     }
-    let mut env = make_env(&a)?;
+    let mut env = Ticking { env: make_env(&a)?, progress: Progress::new("rounds", a.rounds as usize) };
     let d = env.dim();
     let confidence = match a.confidence.as_str() {
         "diagonal" => Confidence::Diagonal,
@@ -183,6 +200,7 @@ pub fn run(a: BanditArgs, out: &mut Out) -> CliResult<()> {
             simulate(&mut env, p.as_mut(), &cfg)?
         }
     };
+    env.progress.finish();
     out.line("policy,rounds,mean_reward,top1_hit_ratio,top3_hit_ratio,cumulative_regret");
     out.line(format_args!(
         "{},{},{:.6},{:.6},{:.6},{}",

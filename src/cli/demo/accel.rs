@@ -5,13 +5,18 @@ use std::path::Path;
 use std::time::Instant;
 
 use edgeopt::accel_sim::{
-    Accel, Accelerator, Dataflow, EnergyModel, HardwareConfig, HardwareSpace, Layer, MixedAccelerator, NetworkCost,
+    Accel, Accelerator, AreaModel, Dataflow, EnergyModel, HardwareConfig, HardwareSpace, Layer, MixedAccelerator,
+    NetworkCost,
 };
 use edgeopt::zoo;
 
 use super::Report;
 use crate::cli::CliResult;
 use crate::cli::plots::{Series, lines_logy, scatter_loglog};
+
+/// The area budget of the demo's eq. 4.4 example, mm² (between the grid's smallest accelerator,
+/// about 4.4 mm², and its largest, about 6.7 mm², at 45 nm).
+const AREA_BUDGET_MM2: f64 = 5.0;
 
 struct NetResult {
     name: &'static str,
@@ -110,6 +115,28 @@ pub fn section(r: &mut Report) -> CliResult<(String, u64)> {
             accs.len(),
             leaky_front
         );
+        // The area model (published 45 nm figures) turns eq. 4.4's HardwareResource(h) ≤ H into mm².
+        let area = AreaModel::cmos_45nm();
+        let fastest = (0..accs.len()).min_by_key(|&i| (r.costs[i].cycles, i)).expect("a non-empty grid");
+        let within = (0..accs.len())
+            .filter(|&i| area.area_mm2(&accs[i].hardware) <= AREA_BUDGET_MM2)
+            .min_by_key(|&i| (r.costs[i].cycles, i));
+        let mm2 = |i: usize| area.area_mm2(&accs[i].hardware);
+        let budget_line = match within {
+            Some(b) => format!(
+                "Under an area budget of {AREA_BUDGET_MM2} mm² (`AreaModel::cmos_45nm`: published 45 nm MAC and SRAM-cell \
+                 areas, so the 1 MiB L2 alone is 4.4 mm²), the fastest accelerator is {} ({:.2} mm², {} cycles), \
+                 {:.2}× slower than the fastest overall, {} ({:.2} mm², {} cycles).",
+                accs[b].label(),
+                mm2(b),
+                r.costs[b].cycles,
+                r.costs[b].cycles as f64 / r.costs[fastest].cycles as f64,
+                accs[fastest].label(),
+                mm2(fastest),
+                r.costs[fastest].cycles
+            ),
+            None => format!("No accelerator of the grid fits an area budget of {AREA_BUDGET_MM2} mm²."),
+        };
         let series: Vec<Series> = Dataflow::BUILT_IN
             .iter()
             .map(|df| Series {
@@ -137,7 +164,8 @@ pub fn section(r: &mut Report) -> CliResult<(String, u64)> {
              PE and 0.05 per unit of bandwidth, per cycle — stated assumptions) makes PEs and wide interfaces cost \
              energy for as long as a layer runs, and {leaky_front} accelerators form the front.\n\n\
              ![{name} on the thesis grid with leakage energy: the lower-left edge of the cloud is the \
-             latency–energy front ({leaky_front} accelerators); each dataflow forms its own band]({file})\n",
+             latency–energy front ({leaky_front} accelerators); each dataflow forms its own band]({file})\n\n\
+             {budget_line}\n",
             name = r.name,
         );
     }

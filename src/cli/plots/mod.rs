@@ -224,10 +224,14 @@ pub fn heatmap(path: &Path, title: &str, labels: &[String], m: &[Vec<f64>], lo: 
     let root = SVGBackend::new(path, (w, h)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| perr(e.to_string()))?;
     root.draw(&Text::new(title.to_string(), (10, 20), ("sans-serif", 20))).map_err(|e| perr(e.to_string()))?;
+    // White (lo) to blue (hi): the lightness alone orders the values, so grey-scale prints keep it.
+    let shade = |v: f64| {
+        let f = ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
+        RGBColor((255.0 * (1.0 - f)) as u8, (255.0 * (1.0 - 0.6 * f)) as u8, 255)
+    };
     for i in 0..n {
         for (j, &v) in m[i].iter().enumerate().take(n) {
-            let f = ((v - lo) / (hi - lo)).clamp(0.0, 1.0);
-            let color = RGBColor((255.0 * (1.0 - f)) as u8, (255.0 * (1.0 - 0.6 * f)) as u8, 255);
+            let color = shade(v);
             let (x0, y0) = (left + cell * j as i32, top + cell * i as i32);
             root.draw(&Rectangle::new([(x0, y0), (x0 + cell, y0 + cell)], color.filled()))
                 .map_err(|e| perr(e.to_string()))?;
@@ -243,6 +247,26 @@ pub fn heatmap(path: &Path, title: &str, labels: &[String], m: &[Vec<f64>], lo: 
             ("sans-serif", 13),
         ))
         .map_err(|e| perr(e.to_string()))?;
+    }
+    // Colour bar under the matrix: the scale from lo to hi with five labelled ticks.
+    let (bar_x, bar_w, bar_y) = (left, cell * n as i32, top + cell * n as i32 + 70);
+    // 5-pixel steps: smooth to the eye, a few dozen SVG rectangles.
+    for px in (0..bar_w).step_by(5) {
+        let v = lo + (hi - lo) * (f64::from(px) + 2.5) / f64::from(bar_w.max(1));
+        root.draw(&Rectangle::new(
+            [(bar_x + px, bar_y), ((bar_x + px + 5).min(bar_x + bar_w), bar_y + 18)],
+            shade(v).filled(),
+        ))
+        .map_err(|e| perr(e.to_string()))?;
+    }
+    root.draw(&Rectangle::new([(bar_x, bar_y), (bar_x + bar_w, bar_y + 18)], BLACK.stroke_width(1)))
+        .map_err(|e| perr(e.to_string()))?;
+    for k in 0..=4 {
+        let x = bar_x + bar_w * k / 4;
+        let v = lo + (hi - lo) * f64::from(k) / 4.0;
+        root.draw(&PathElement::new(vec![(x, bar_y + 18), (x, bar_y + 24)], BLACK)).map_err(|e| perr(e.to_string()))?;
+        root.draw(&Text::new(format!("{v:.2}"), (x - 14, bar_y + 28), ("sans-serif", 13)))
+            .map_err(|e| perr(e.to_string()))?;
     }
     root.present().map_err(|e| perr(e.to_string()))?;
     Ok(())
