@@ -71,26 +71,71 @@ pub fn hypervolume(points: &[Vec<f64>], reference: &[f64]) -> Result<f64> {
     let inside: Vec<&Vec<f64>> = points.iter().filter(|p| p.iter().zip(reference).all(|(a, r)| a < r)).collect();
     match d {
         2 => Ok(hv2(inside.iter().map(|p| (p[0], p[1])).collect(), reference[0], reference[1])),
-        3 => {
-            // Slice along the third objective: between consecutive z levels the dominated area is
-            // the 2-D hypervolume of the points at or below that level.
-            let mut zs: Vec<f64> = inside.iter().map(|p| p[2]).collect();
-            zs.sort_by(f64::total_cmp);
-            zs.dedup();
-            let mut total = 0.0;
-            for (i, &z) in zs.iter().enumerate() {
-                let next = zs.get(i + 1).copied().unwrap_or(reference[2]);
-                let slice: Vec<(f64, f64)> = inside.iter().filter(|p| p[2] <= z).map(|p| (p[0], p[1])).collect();
-                total += hv2(slice, reference[0], reference[1]) * (next - z);
-            }
-            Ok(total)
-        }
+        3 => Ok(hv3(inside, reference)),
         _ => Err(NasError::InvalidParam {
             name: "objectives",
             value: d.to_string(),
             reason: "hypervolume supports 2 or 3",
         }),
     }
+}
+
+/// A finite `f64` ordered by `total_cmp`, as a map key.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Key(f64);
+impl Eq for Key {}
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
+}
+
+/// 3-D hypervolume by a sweep along z in O(n log n) (the dimension-sweep idea of Beume et al.,
+/// IEEE TEC 2009): the points seen so far project to a 2-D staircase (x ascending, y strictly
+/// descending) kept in an ordered map with its dominated area; each point, in z order, adds the
+/// area it newly dominates and removes the staircase steps it covers, each step at most once.
+fn hv3(mut pts: Vec<&Vec<f64>>, reference: &[f64]) -> f64 {
+    use std::collections::BTreeMap;
+    pts.sort_by(|a, b| a[2].total_cmp(&b[2]));
+    let (rx, ry, rz) = (reference[0], reference[1], reference[2]);
+    let mut stairs: BTreeMap<Key, f64> = BTreeMap::new();
+    let (mut area, mut volume) = (0.0, 0.0);
+    let mut z_prev = pts.first().map_or(rz, |p| p[2]);
+    let mut covered = Vec::new();
+    for p in pts {
+        let (x, y) = (p[0], p[1]);
+        volume += area * (p[2] - z_prev);
+        z_prev = p[2];
+        // The step at or left of x sets the covered height there; at or below y, p adds nothing.
+        let left = stairs.range(..=Key(x)).next_back().map_or(ry, |(_, &h)| h);
+        if left <= y {
+            continue;
+        }
+        // Walk right over the steps p covers (y ≥ p's), adding the strip each one leaves uncovered.
+        let (mut cur_x, mut cur_y) = (x, left);
+        covered.clear();
+        let mut end = rx;
+        for (&k, &h) in stairs.range(Key(x)..) {
+            if h < y {
+                end = k.0;
+                break;
+            }
+            area += (k.0 - cur_x) * (cur_y - y);
+            (cur_x, cur_y) = (k.0, h);
+            covered.push(k);
+        }
+        area += (end - cur_x) * (cur_y - y);
+        for k in &covered {
+            stairs.remove(k);
+        }
+        stairs.insert(Key(x), y);
+    }
+    volume + area * (rz - z_prev)
 }
 
 fn hv2(mut pts: Vec<(f64, f64)>, rx: f64, ry: f64) -> f64 {

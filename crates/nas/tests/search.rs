@@ -35,6 +35,17 @@ proptest! {
         let front: Vec<Vec<f64>> = non_dominated(&pts).unwrap().into_iter().map(|i| pts[i].clone()).collect();
         prop_assert!((hypervolume(&front, &reference).unwrap() - before).abs() < 1e-9);
     }
+
+    #[test]
+    fn hypervolume_3d_counts_the_dominated_unit_cells(pts in points(3)) {
+        // Integer points and reference 20: the volume is the number of unit cells [i, i+1)³ whose
+        // lower corner some point weakly dominates — an oracle independent of any sweep.
+        let cells = (0..20)
+            .flat_map(|i| (0..20).flat_map(move |j| (0..20).map(move |k| [i, j, k].map(f64::from))))
+            .filter(|c| pts.iter().any(|p| p.iter().zip(c).all(|(a, b)| a <= b)))
+            .count();
+        prop_assert_eq!(hypervolume(&pts, &[20.0; 3]).unwrap(), cells as f64);
+    }
 }
 
 #[test]
