@@ -102,10 +102,10 @@ impl SearchSpace for Zdt1 {
 }
 
 /// ZDT1's two objectives, both minimised.
-fn zdt1(a: &Vec<u64>) -> std::result::Result<Vec<f64>, Infallible> {
+fn zdt1(a: &[u64]) -> Vec<f64> {
     let x: Vec<f64> = reals(a).collect();
     let g = 1.0 + 9.0 * x[1..].iter().sum::<f64>() / (N - 1) as f64;
-    Ok(vec![x[0], g * (1.0 - (x[0] / g).sqrt())])
+    vec![x[0], g * (1.0 - (x[0] / g).sqrt())]
 }
 
 fn main() -> Result<()> {
@@ -117,7 +117,8 @@ fn main() -> Result<()> {
         mutation_prob: 1.0 / N as f64,
     };
     let start = Instant::now();
-    let mut nsga = Nsga2::new(&Zdt1, &zdt1, cfg)?;
+    let objective = |a: &Vec<u64>| Ok::<_, Infallible>(zdt1(a));
+    let mut nsga = Nsga2::new(&Zdt1, &objective, cfg)?;
     let state = nsga.run(None)?;
     let seconds = start.elapsed().as_secs_f64();
     let front: Vec<Vec<f64>> = nsga.front(&state).into_iter().map(|(_, v)| v).collect();
