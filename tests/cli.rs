@@ -215,6 +215,21 @@ fn codesign_summary_on_the_calibration_grid() {
 }
 
 #[test]
+fn codesign_over_layer_wise_dataflow_mixtures() {
+    let base = "codesign --space nb201 --data data/nb201_hwnasbench_cifar10.csv.gz --accuracy test_acc_cifar10 --grid calibration --accelerators 12 --archs 60 --proxy 0";
+    let (ok, out, err) = edgeopt_words(&format!("{base} --mixed 30"));
+    assert!(ok, "{err}");
+    let v = last_json(&out);
+    assert_eq!((v["accelerators"].as_u64(), v["mixed"].as_bool()), (Some(30), Some(true)), "{v}");
+    assert!(v["same_optimum_fraction"].as_f64().is_some(), "{v}");
+    let results: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert!(results["results"][0]["proxy"].as_str().unwrap().starts_with("mixture"));
+    // A PE budget below every mixture's largest part admits nothing: a clear error.
+    let (ok, _, err) = edgeopt_words(&format!("{base} --mixed 30 --max-pes 8"));
+    assert!(!ok && err.contains("--max-pes 8"), "{err}");
+}
+
+#[test]
 fn nas_describe_and_sample() {
     let (ok, out, err) = edgeopt_words(
         "nas describe --space mbv2-1.0 --arch d2,3,4,3,3:k3,3,0,0,3,3,3,0,3,3,3,3,3,3,3,0,3,3,3,0,3:e6,6,0,0,6,6,6,0,6,6,6,6,6,6,6,0,6,6,6,0,6",

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use clap::Args;
-use edgeopt::accel_sim::{EnergyModel, HardwareSpace};
+use edgeopt::accel_sim::{EnergyModel, HardwareSpace, cost_mixtures, sample_mixtures};
 use edgeopt::codesign::ArchTable;
 use edgeopt::codesign::semi_decoupled::{Design, Problem};
 use edgeopt::nas::rand::SeedableRng;
@@ -53,14 +53,26 @@ pub struct CodesignArgs {
     /// Largest proxy Pareto set kept in stage 1 (K).
     #[arg(long, default_value_t = 100, value_parser = super::args::count::<1, { super::args::MAX_COUNT }>)]
     max_set: usize,
+    /// Co-design over this many layer-wise dataflow mixtures instead of single accelerators (thesis
+    /// sec. 4.5.3): each network is split into 22 parts (first layer, 20 groups, last layer) and
+    /// each part runs on an accelerator drawn (seeded) from the grid or its --accelerators sample.
+    /// --max-pes then bounds every part's accelerator.
+    #[arg(long, value_parser = super::args::count::<1, { super::args::MAX_COUNT }>)]
+    mixed: Option<usize>,
     /// Seed of the architecture and accelerator samples.
     #[arg(long, default_value_t = 0)]
     seed: u64,
 }
 
+/// Middle groups of the thesis's layer-wise split (22 parts with the first and last layer).
+const MIX_GROUPS: usize = 20;
+
 /// Inputs of a co-design study: accuracies and the latency/energy matrices.
 pub struct Study {
-    pub space: Vec<edgeopt::accel_sim::Accel>,
+    /// Label of every hardware column (an accelerator, or a mixture).
+    pub labels: Vec<String>,
+    /// PEs of every column (a mixture's largest part).
+    pub pes: Vec<u64>,
     pub accuracy: Vec<f64>,
     pub latency: Vec<Vec<Option<f64>>>,
     pub energy: Vec<Vec<Option<f64>>>,
@@ -153,15 +165,35 @@ fn study_of<S: Lower>(space: &S, a: &CodesignArgs) -> CliResult<Study> {
     };
     let start = Instant::now();
     let nets: Vec<_> = rows.par_iter().map(|(arch, _)| space.layers(arch)).collect();
-    let m = hw.cost_matrix(&nets, &EnergyModel::maestro());
-    let pick = |r: &Vec<Option<f64>>| all.iter().map(|&h| r[h]).collect::<Vec<_>>();
-    let latency: Vec<Vec<Option<f64>>> =
-        m.cycles.iter().map(|r| all.iter().map(|&h| r[h].map(|v| v as f64)).collect()).collect();
-    let energy: Vec<Vec<Option<f64>>> = m.energy_nj.iter().map(pick).collect();
+    let accs = all.iter().map(|&h| hw.get(h)).collect::<Result<Vec<_>, _>>()?;
+    let (latency, energy, labels, pes) = match a.mixed {
+        None => {
+            let m = hw.cost_matrix(&nets, &EnergyModel::maestro());
+            let pick = |r: &Vec<Option<f64>>| all.iter().map(|&h| r[h]).collect::<Vec<_>>();
+            let latency: Vec<Vec<Option<f64>>> =
+                m.cycles.iter().map(|r| all.iter().map(|&h| r[h].map(|v| v as f64)).collect()).collect();
+            let energy: Vec<Vec<Option<f64>>> = m.energy_nj.iter().map(pick).collect();
+            let labels = accs.iter().map(|acc| acc.label()).collect();
+            (latency, energy, labels, accs.iter().map(|acc| acc.hardware.num_pes()).collect())
+        }
+        Some(n) => {
+            let mut rng = ChaCha8Rng::seed_from_u64(a.seed ^ 0x3131);
+            let mixtures = sample_mixtures(accs.len(), MIX_GROUPS + 2, n, &mut rng)?;
+            let m = cost_mixtures(&nets, &accs, &mixtures, MIX_GROUPS)?;
+            let rows_of = |v: &[f64]| -> Vec<Vec<Option<f64>>> {
+                v.chunks(m.cols.max(1)).map(|r| r.iter().map(|x| (!x.is_nan()).then_some(*x)).collect()).collect()
+            };
+            let labels = (0..n).map(|k| format!("mixture{k}")).collect();
+            let pes =
+                mixtures.iter().map(|mix| mix.iter().map(|&p| accs[p].hardware.num_pes()).max().unwrap_or(0)).collect();
+            (rows_of(&m.cycles), rows_of(&m.energy_nj), labels, pes)
+        }
+    };
     let cost_seconds = start.elapsed().as_secs_f64();
     Ok(Study {
         keys: rows.iter().map(|(arch, _)| space.key(arch)).collect(),
-        space: all.iter().map(|&h| hw.get(h)).collect::<Result<Vec<_>, _>>()?,
+        labels,
+        pes,
         accuracy: rows.iter().map(|r| r.1).collect(),
         latency,
         energy,
@@ -208,7 +240,7 @@ impl Study {
 fn design_json(s: &Study, d: Option<Design>) -> Value {
     match d {
         Some(d) => {
-            json!({"arch": s.keys[d.arch], "accelerator": s.space.get(d.accel).map(|a| a.label()).unwrap_or_default(), "accuracy": d.accuracy})
+            json!({"arch": s.keys[d.arch], "accelerator": s.labels.get(d.accel).cloned().unwrap_or_default(), "accuracy": d.accuracy})
         }
         None => Value::Null,
     }
@@ -219,13 +251,11 @@ pub fn run(a: &CodesignArgs) -> CliResult<Out> {
     let mut out = Out::default();
     let total = Instant::now();
     let s = study(a)?;
-    let n_hw = s.space.len();
-    let admissible: Vec<bool> = (0..n_hw)
-        .map(|h| max_pes.is_none_or(|m| s.space.get(h).map(|acc| acc.hardware.num_pes() <= m).unwrap_or(false)))
-        .collect();
+    let n_hw = s.labels.len();
+    let admissible: Vec<bool> = s.pes.iter().map(|&p| max_pes.is_none_or(|m| p <= m)).collect();
     let admitted = admissible.iter().filter(|a| **a).count();
     if admitted == 0 {
-        let smallest = (0..n_hw).filter_map(|h| s.space.get(h).map(|a| a.hardware.num_pes())).min().unwrap_or(0);
+        let smallest = s.pes.iter().copied().min().unwrap_or(0);
         return Err(CliError::Usage(format!(
             "--max-pes {}: admits none of the {n_hw} accelerators (the smallest has {smallest} PEs)",
             max_pes.unwrap_or(0)
@@ -266,7 +296,7 @@ pub fn run(a: &CodesignArgs) -> CliResult<Out> {
                         (None, _) => None,
                     };
                     let v = json!({
-                        "proxy": s.space.get(h0).map(|acc| acc.label()).unwrap_or_default(), "proxy_index": h0,
+                        "proxy": s.labels.get(h0).cloned().unwrap_or_default(), "proxy_index": h0,
                         "latency_bound": l, "energy_bound": e,
                         "coupled": design_json(&s, c.design), "semi_decoupled": design_json(&s, semi.design),
                         "fully_decoupled_accuracy": acc(dec.design), "accuracy_gap": gap,
@@ -293,7 +323,7 @@ pub fn run(a: &CodesignArgs) -> CliResult<Out> {
     let results: Vec<&Value> = flat.iter().map(|r| &r.1).collect();
     out.line(json!({"results": results}));
     out.line(json!({
-            "architectures": s.accuracy.len(), "accelerators": n_hw, "constraints": constraints.len(), "proxies": proxies.len(),
+            "architectures": s.accuracy.len(), "accelerators": n_hw, "mixed": a.mixed.is_some(), "constraints": constraints.len(), "proxies": proxies.len(),
             "cases_with_coupled_optimum": gaps.len(), "same_optimum_fraction": same, "mean_gap": mean_gap,
             "evaluations_coupled": eval_coupled, "evaluations_semi_decoupled": eval_semi,
             "seconds_cost_model": s.cost_seconds, "seconds_coupled_search": coupled_seconds, "seconds_total": total.elapsed().as_secs_f64(),

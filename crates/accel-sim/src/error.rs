@@ -135,6 +135,14 @@ pub enum SimError {
         /// What is wrong.
         message: String,
     },
+    /// A layer-wise dataflow mixture does not fit the sweep it is part of.
+    #[error("mixture {index}: {reason}")]
+    InvalidMixture {
+        /// Position of the mixture in the list.
+        index: usize,
+        /// What is wrong.
+        reason: String,
+    },
     /// A design-space definition is empty or inconsistent.
     #[error("hardware design space: {0}")]
     InvalidSpace(String),

@@ -1,0 +1,76 @@
+//! Mixture sweeps agree with costing each mixture as a `MixedAccelerator`.
+
+use edgeopt_accel_sim::rand::SeedableRng;
+use edgeopt_accel_sim::rand::rngs::ChaCha8Rng;
+use edgeopt_accel_sim::{
+    Accel, Accelerator, Dataflow, HardwareConfig, Layer, MixedAccelerator, SimError, cost_mixtures, sample_mixtures,
+    thesis_partition,
+};
+use proptest::prelude::*;
+
+fn shapes() -> Vec<Layer> {
+    vec![
+        Layer::conv("a", 16, 8, 3, 3, 18, 18, 1),
+        Layer::conv("b", 32, 16, 1, 1, 16, 16, 1),
+        Layer::depthwise("c", 16, 3, 3, 18, 18, 1),
+        Layer::conv("d", 64, 64, 3, 3, 10, 10, 2),
+    ]
+}
+
+fn accelerators() -> Vec<Accel> {
+    let mut out = Vec::new();
+    for (pes, noc, off) in [(16, 300, 50), (64, 600, 150), (256, 900, 350)] {
+        for df in Dataflow::BUILT_IN {
+            out.push(Accel::new(HardwareConfig::new(pes, noc, off).build().unwrap(), df));
+        }
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn a_sweep_equals_one_mixed_accelerator_per_mixture(
+        nets in proptest::collection::vec(proptest::collection::vec(0usize..4, 1..30), 1..4),
+        groups in 0usize..5,
+        seed in 0u64..1000,
+    ) {
+        let shapes = shapes();
+        let nets: Vec<Vec<Layer>> = nets.iter().map(|n| n.iter().map(|&s| shapes[s].clone()).collect()).collect();
+        let accs = accelerators();
+        let mixtures = sample_mixtures(accs.len(), groups + 2, 6, &mut ChaCha8Rng::seed_from_u64(seed)).unwrap();
+        let m = cost_mixtures(&nets, &accs, &mixtures, groups).unwrap();
+        prop_assert_eq!((m.rows, m.cols), (nets.len(), mixtures.len()));
+        for (i, net) in nets.iter().enumerate() {
+            let sizes = thesis_partition(net.len(), groups);
+            prop_assert_eq!(sizes.iter().sum::<usize>(), net.len());
+            for (k, mix) in mixtures.iter().enumerate() {
+                // MixedAccelerator takes non-empty parts only.
+                let parts: Vec<(usize, Accel)> =
+                    sizes.iter().zip(mix).filter(|(n, _)| **n > 0).map(|(&n, &a)| (n, accs[a].clone())).collect();
+                let want = MixedAccelerator::new(parts).unwrap().evaluate(net);
+                let (c, e) = (m.cycles[i * m.cols + k], m.energy_nj[i * m.cols + k]);
+                match want {
+                    Ok(w) => {
+                        prop_assert_eq!(c, w.cycles as f64);
+                        prop_assert!((e - w.energy_nj).abs() <= 1e-9 * w.energy_nj.abs().max(1.0));
+                    }
+                    Err(_) => prop_assert!(c.is_nan() && e.is_nan()),
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn bad_mixtures_are_named() {
+    let accs = accelerators();
+    let nets = vec![shapes()];
+    let err = cost_mixtures(&nets, &accs, &[vec![0, 0, 0], vec![0, 99, 0]], 1).unwrap_err();
+    assert!(matches!(err, SimError::InvalidMixture { index: 1, .. }), "{err}");
+    assert!(err.to_string().contains("99"), "{err}");
+    let err = cost_mixtures(&nets, &accs, &[vec![0, 0]], 1).unwrap_err();
+    assert!(err.to_string().contains("mixture 0") && err.to_string().contains("3"), "{err}");
+    // No mixtures: an empty matrix, not an error.
+    assert_eq!(cost_mixtures(&nets, &accs, &[], 1).unwrap().cycles.len(), 0);
+}
