@@ -281,12 +281,13 @@ pub fn run(a: &CodesignArgs) -> CliResult<Out> {
         .map(|&h0| -> CliResult<Vec<(Option<f64>, Value, usize)>> {
             progress.tick();
             let set = p.pareto_set(h0, max_set)?;
+            let decoupled = p.fully_decoupled_all(h0, &constraints)?;
             constraints
                 .iter()
                 .zip(&coupled)
-                .map(|(&(l, e), c)| {
+                .zip(decoupled)
+                .map(|((&(l, e), c), dec)| {
                     let semi = p.semi_decoupled(&set, l, e)?;
-                    let dec = p.fully_decoupled(h0, l, e)?;
                     let acc = |o: Option<Design>| o.map_or(f64::NAN, |d| d.accuracy);
                     // Without a coupled optimum there is nothing to match: such cases are
                     // reported but left out of the summary (`None`), never counted as matches.

@@ -100,22 +100,10 @@ impl Problem<'_> {
 
     /// The set P of stage 1 on proxy `h0`: the most accurate architecture under each constraint pair.
     pub fn proxy_set(&self, h0: usize, pairs: &[(f64, f64)]) -> Result<Vec<usize>> {
-        let (na, nh) = self.check()?;
-        if h0 >= nh {
-            return Err(CodesignError::InvalidParam {
-                name: "proxy",
-                value: h0.to_string(),
-                reason: format!("must be < {nh}"),
-            });
-        }
-        let mut set: Vec<usize> = pairs
-            .iter()
-            .filter_map(|&(l, e)| {
-                (0..na)
-                    .filter(|&a| self.meets(a, h0, l, e))
-                    .max_by(|&x, &y| self.accuracy[x].total_cmp(&self.accuracy[y]).then(y.cmp(&x)))
-            })
-            .collect();
+        self.check()?;
+        let column = self.column(h0)?;
+        let mut set: Vec<usize> =
+            pairs.iter().filter_map(|&(l, e)| best_on_column(&column, self.accuracy, l, e)).collect();
         set.sort_unstable();
         set.dedup();
         Ok(set)
@@ -153,13 +141,19 @@ impl Problem<'_> {
 
     /// Stage 2 over a proxy set.
     pub fn semi_decoupled(&self, set: &[usize], l: f64, e: f64) -> Result<Outcome> {
-        let (na, nh) = self.check()?;
+        let (na, _) = self.check()?;
         self.check_archs(set.iter().copied())?;
-        let mut best = None;
-        for h in (0..nh).filter(|&h| self.admissible[h]) {
-            for &a in set {
+        // Accuracy depends on the architecture only, so each member's best pair is its first
+        // admissible accelerator meeting (L, E) (the lowest index wins ties): scanning a member's
+        // row is contiguous, and members that cannot beat the best so far are skipped.
+        let mut best: Option<Design> = None;
+        for &a in set {
+            if best.is_some_and(|b| self.accuracy[a] < b.accuracy) {
+                continue;
+            }
+            if let Some(h) = self.first_meeting(a, l, e) {
                 let d = Design { arch: a, accel: h, accuracy: self.accuracy[a] };
-                if self.meets(a, h, l, e) && self.better(d, best) {
+                if self.better(d, best) {
                     best = Some(d);
                 }
             }
@@ -168,19 +162,46 @@ impl Problem<'_> {
         Ok(Outcome { design: best, evaluations: na + set.len() * admissible })
     }
 
+    /// The lowest-index admissible accelerator on which `a` meets (L, E).
+    fn first_meeting(&self, a: usize, l: f64, e: f64) -> Option<usize> {
+        let (lat, en) = (&self.latency[a], &self.energy[a]);
+        (0..self.admissible.len())
+            .find(|&h| self.admissible[h] && matches!((lat[h], en[h]), (Some(x), Some(y)) if x <= l && y <= e))
+    }
+
     /// Fully decoupled: the architecture is fixed on the proxy `h0` for (L, E) first.
     pub fn fully_decoupled(&self, h0: usize, l: f64, e: f64) -> Result<Outcome> {
-        let set = self.proxy_set(h0, &[(l, e)])?;
-        let (na, nh) = self.check()?;
-        let design = set.first().and_then(|&a| {
-            (0..nh).find(|&h| self.admissible[h] && self.meets(a, h, l, e)).map(|h| Design {
-                arch: a,
-                accel: h,
-                accuracy: self.accuracy[a],
-            })
-        });
+        Ok(self.fully_decoupled_all(h0, &[(l, e)])?.remove(0))
+    }
+
+    /// [`Problem::fully_decoupled`] for several constraint pairs on one proxy, reading the proxy's
+    /// column once.
+    pub fn fully_decoupled_all(&self, h0: usize, pairs: &[(f64, f64)]) -> Result<Vec<Outcome>> {
+        let (na, _) = self.check()?;
+        let column = self.column(h0)?;
         let admissible = self.admissible.iter().filter(|&&x| x).count();
-        Ok(Outcome { design, evaluations: na + admissible })
+        Ok(pairs
+            .iter()
+            .map(|&(l, e)| {
+                let design = best_on_column(&column, self.accuracy, l, e).and_then(|a| {
+                    self.first_meeting(a, l, e).map(|h| Design { arch: a, accel: h, accuracy: self.accuracy[a] })
+                });
+                Outcome { design, evaluations: na + admissible }
+            })
+            .collect())
+    }
+
+    /// Latency and energy of every architecture on accelerator `h0`.
+    fn column(&self, h0: usize) -> Result<Vec<(Option<f64>, Option<f64>)>> {
+        let nh = self.admissible.len();
+        if h0 >= nh {
+            return Err(CodesignError::InvalidParam {
+                name: "proxy",
+                value: h0.to_string(),
+                reason: format!("must be < {nh}"),
+            });
+        }
+        Ok(self.latency.iter().zip(self.energy).map(|(l, e)| (l[h0], e[h0])).collect())
     }
 
     /// Nested (fully coupled, search-based) baseline: for every admissible accelerator run a
@@ -223,6 +244,14 @@ impl Problem<'_> {
         let (ls, es) = (quantiles(&lat, k_latency), quantiles(&en, k_energy));
         Ok(ls.iter().flat_map(|&l| es.iter().map(move |&e| (l, e))).collect())
     }
+}
+
+/// The most accurate architecture meeting (L, E) on one accelerator's column (the lowest index
+/// wins ties).
+fn best_on_column(column: &[(Option<f64>, Option<f64>)], accuracy: &[f64], l: f64, e: f64) -> Option<usize> {
+    (0..column.len())
+        .filter(|&a| matches!(column[a], (Some(x), Some(y)) if x <= l && y <= e))
+        .max_by(|&x, &y| accuracy[x].total_cmp(&accuracy[y]).then(y.cmp(&x)))
 }
 
 /// Whether `cand` beats `cur`: higher accuracy, then the lower (architecture, accelerator) index.

@@ -53,7 +53,45 @@ pub fn non_dominated(points: &[Vec<f64>]) -> Result<Vec<usize>> {
         }
         return Ok((0..points.len()).filter(|&i| keep[i]).collect());
     }
+    if d == 3 {
+        return Ok(non_dominated3(points));
+    }
     Ok((0..points.len()).filter(|&i| !points.iter().any(|q| dominates(q, &points[i]))).collect())
+}
+
+/// O(n log n) for three objectives: in lexicographic order every dominator of a point comes
+/// before it, so a sweep keeps the (y, z) staircase of the points seen (y ascending, z strictly
+/// descending, each step with the smallest x that reached it) and asks it whether an earlier
+/// point is no worse in y and z — strictly better somewhere, or equal there with a smaller x.
+fn non_dominated3(points: &[Vec<f64>]) -> Vec<usize> {
+    use std::collections::BTreeMap;
+    // `+ 0.0` maps −0 to +0, so the map's total order agrees with `<=` on the values.
+    let mut sorted: Vec<(f64, f64, f64, usize)> =
+        points.iter().enumerate().map(|(i, p)| (p[0] + 0.0, p[1] + 0.0, p[2] + 0.0, i)).collect();
+    sorted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.total_cmp(&b.2)));
+    // y → (z, smallest x with this (y, z)).
+    let mut stairs: BTreeMap<Key, (f64, f64)> = BTreeMap::new();
+    let mut keep = vec![false; points.len()];
+    for (x, y, z, i) in sorted {
+        let dominated = stairs
+            .range(..=Key(y))
+            .next_back()
+            .is_some_and(|(&sy, &(sz, sx))| sz < z || (sz == z && (sy.0 < y || sx < x)));
+        if dominated {
+            continue;
+        }
+        keep[i] = true;
+        if stairs.get(&Key(y)).is_some_and(|&(sz, _)| sz == z) {
+            continue; // A duplicate in (y, z): the step keeps its smaller x.
+        }
+        // Drop the steps p covers (y ≥ p's and z ≥ p's); they all lie right of p.
+        let covered: Vec<Key> = stairs.range(Key(y)..).take_while(|&(_, &(sz, _))| sz >= z).map(|(&k, _)| k).collect();
+        for k in covered {
+            stairs.remove(&k);
+        }
+        stairs.insert(Key(y), (z, x));
+    }
+    (0..points.len()).filter(|&i| keep[i]).collect()
 }
 
 /// Exact hypervolume dominated by `points` and bounded by `reference` (minimisation), for 2 or 3
