@@ -34,6 +34,50 @@ fn accel_eval_prints_one_row_per_layer_with_maestros_cycles() {
 }
 
 #[test]
+fn accel_eval_rows_of_repeated_shapes_and_quoted_names() {
+    // Three copies of MobileNetV2, one layer renamed with a comma and a quote: every copy's rows
+    // equal the first's (shapes are analysed once), and the odd name is quoted as CSV requires.
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/data/networks/mobilenetv2.csv")).unwrap();
+    let (header, body) = text.split_once('\n').unwrap();
+    let mut table = format!("{header}\n");
+    for copy in 0..3 {
+        for (i, line) in body.lines().enumerate() {
+            let (_, rest) = line.split_once(',').unwrap();
+            let name = if copy == 2 && i == 0 { "\"odd, \"\"name\"\"\"".to_string() } else { format!("L{i}") };
+            table.push_str(&format!("{name},{rest}\n"));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("three.csv");
+    std::fs::write(&path, table).unwrap();
+    let (ok, out, err) = edgeopt(&[
+        "accel",
+        "eval",
+        "--layers",
+        path.to_str().unwrap(),
+        "--dataflow",
+        "x-p",
+        "--pes",
+        "128",
+        "--noc-bw",
+        "300",
+        "--offchip-bw",
+        "50",
+    ]);
+    assert!(ok, "{err}");
+    let mut rdr = csv::Reader::from_reader(out.as_bytes());
+    let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 3 * 56 + 1);
+    for i in 0..56 {
+        for copy in 1..3 {
+            let (a, b) = (&rows[i], &rows[copy * 56 + i]);
+            assert_eq!(a.iter().skip(1).collect::<Vec<_>>(), b.iter().skip(1).collect::<Vec<_>>(), "layer {i}");
+        }
+    }
+    assert_eq!(&rows[112][0], "odd, \"name\"");
+}
+
+#[test]
 fn accel_eval_reads_a_maestro_mapping_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("xp.m");

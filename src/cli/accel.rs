@@ -1,9 +1,14 @@
 //! `edgeopt accel ...`
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
-use edgeopt::accel_sim::{Accel, Dataflow, EnergyModel, HardwareConfig, HardwareSpace, Layer, layer_csv, maestro_file};
+use edgeopt::accel_sim::{
+    Accel, Dataflow, EnergyModel, HardwareConfig, HardwareSpace, Layer, LayerReport, layer_csv, maestro_file,
+};
 use edgeopt::onnx::InputShapes;
 
 use super::{CliError, CliResult, Out};
@@ -114,14 +119,16 @@ fn eval(a: EvalArgs, out: &mut Out) -> CliResult<()> {
     .build()?;
     let energy = a.energy.model();
     // (layer, accelerator) pairs: a mapping file may carry one dataflow per layer.
-    let mut work: Vec<(Layer, Accel)> = Vec::new();
+    // Layers with their accelerator's index in `accels`.
+    let mut accels: Vec<Accel> = Vec::new();
+    let mut work: Vec<(Layer, usize)> = Vec::new();
     let given = given_layers(&a)?;
     if let Some(df) = Dataflow::parse(&a.dataflow) {
         let Some(layers) = given else {
             return Err(CliError::Usage("--layers or --onnx is required with a built-in dataflow".into()));
         };
-        let acc = Accel::new(hw, df).with_energy(energy);
-        work.extend(layers.into_iter().map(|l| (l, acc.clone())));
+        accels.push(Accel::new(hw, df).with_energy(energy));
+        work.extend(layers.into_iter().map(|l| (l, 0)));
     } else {
         let path = PathBuf::from(&a.dataflow);
         if !path.exists() {
@@ -153,31 +160,58 @@ fn eval(a: EvalArgs, out: &mut Out) -> CliResult<()> {
             )));
         }
         for l in layers {
-            let df = custom(&l.name)?;
-            work.push((l, Accel::new(hw.clone(), df).with_energy(energy)));
+            let acc = Accel::new(hw.clone(), custom(&l.name)?).with_energy(energy);
+            let i = accels.iter().position(|a| *a == acc).unwrap_or_else(|| {
+                accels.push(acc);
+                accels.len() - 1
+            });
+            work.push((l, i));
         }
     }
     out.line("name,type,cycles,energy_nj,macs,avg_utilized_pes,l1_elems,l2_elems,noc_traffic,offchip_traffic");
+    // Networks repeat layer shapes (and tables repeat networks): each (shape, accelerator) is
+    // analysed once, and rows are formatted straight into the output.
+    let mut memo: HashMap<([u64; 11], usize), LayerReport> = HashMap::new();
     let mut total = Totals::default();
-    for (layer, acc) in &work {
-        let c = acc.evaluate_layer(layer)?;
-        out.record([
-            c.name.clone(),
-            layer.kind.to_string(),
-            c.cycles.to_string(),
-            c.energy_nj.to_string(),
-            c.macs.to_string(),
-            c.avg_utilized_pes.to_string(),
-            c.l1_elems.to_string(),
-            c.l2_elems.to_string(),
-            c.accesses.noc_traffic().to_string(),
-            c.accesses.offchip_traffic().to_string(),
-        ]);
+    let mut row = String::with_capacity(160);
+    for (layer, i) in &work {
+        let c = match memo.entry((layer.shape_key(), *i)) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => e.insert(accels[*i].evaluate_layer(layer)?),
+        };
+        row.clear();
+        push_csv_field(&mut row, &layer.name);
+        let _ = writeln!(
+            row,
+            ",{},{},{},{},{},{},{},{},{}",
+            layer.kind,
+            c.cycles,
+            c.energy_nj,
+            c.macs,
+            c.avg_utilized_pes,
+            c.l1_elems,
+            c.l2_elems,
+            c.accesses.noc_traffic(),
+            c.accesses.offchip_traffic()
+        );
+        out.push(&row);
         total.add(c.cycles, c.energy_nj, c.macs);
     }
     let Totals { cycles, energy_nj, macs } = total;
     out.line(format_args!("TOTAL,,{cycles},{energy_nj},{macs},,,,,"));
     Ok(())
+}
+
+/// Append `field` as one CSV field, quoted (quotes doubled) when it holds a comma, a quote or a
+/// line break, as the csv crate writes it.
+fn push_csv_field(row: &mut String, field: &str) {
+    if field.contains([',', '"', '\n', '\r']) {
+        row.push('"');
+        row.push_str(&field.replace('"', "\"\""));
+        row.push('"');
+    } else {
+        row.push_str(field);
+    }
 }
 
 /// Layers from `--layers` or `--onnx` (the import summary goes to stderr), if either is given.

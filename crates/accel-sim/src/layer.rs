@@ -199,8 +199,16 @@ impl Layer {
         out_size(self.y, self.r, self.stride_y)
     }
 
-    /// Everything the cost model reads (not the name): layers with equal keys cost the same.
-    pub(crate) fn shape_key(&self) -> [u64; 11] {
+    /// Everything the cost model reads (not the name): layers with equal keys cost the same on
+    /// any accelerator, so a caller costing many layers can analyse each key once.
+    ///
+    /// ```
+    /// use edgeopt_accel_sim::Layer;
+    /// let a = Layer::conv("a", 16, 8, 3, 3, 18, 18, 1);
+    /// assert_eq!(a.shape_key(), Layer::conv("b", 16, 8, 3, 3, 18, 18, 1).shape_key());
+    /// assert_ne!(a.shape_key(), Layer::conv("a", 16, 8, 3, 3, 18, 18, 2).shape_key());
+    /// ```
+    pub fn shape_key(&self) -> [u64; 11] {
         [
             self.kind as u64,
             self.batch,
