@@ -605,6 +605,20 @@ fn adapt_and_one_proxy_take_a_pool_of_proxies_and_a_selection() {
     assert!(v["measurements_used"].as_u64().unwrap() <= 80, "{v}");
     assert!(v["mean_gap_to_oracle"].as_f64().unwrap() <= 0.3, "{v}");
     assert!(v["weights"].as_object().is_some_and(|w| !w.is_empty()), "{v}");
+    // A cap on the target measurements holds (the Pareto set is thinned to fit), and a cap
+    // below the first samples is refused.
+    for proxy in [pool, "latency_ms_pixel3"] {
+        let line = format!(
+            "one-proxy --data {NB201} --proxy {proxy} --target latency_ms_edgegpu --accuracy test_acc_cifar10 --samples 20 --select stratified --seed 2"
+        );
+        let (ok, out, err) = edgeopt_words(&format!("{line} --max-measurements 30"));
+        assert!(ok, "{err}");
+        let v = last_json(&out);
+        assert!(v["measurements_used"].as_u64().unwrap() <= 30, "{v}");
+        assert!(!v["set"].as_array().unwrap().is_empty(), "{v}");
+        let (ok, _, err) = edgeopt_words(&format!("{line} --max-measurements 10"));
+        assert!(!ok && err.contains("max measurements") && err.contains("10"), "{err}");
+    }
 }
 
 #[test]

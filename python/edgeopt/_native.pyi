@@ -363,6 +363,7 @@ def one_proxy(
     max_extra: int = 20,
     select: str = "random",
     seed: int = 0,
+    max_measurements: int | None = None,
 ) -> dict[str, Any]: ...
 
 # ---------------------------------------------------------------- bandits

@@ -289,9 +289,9 @@ pub fn bisection<'py>(
 /// One-proxy NAS (thesis alg. 5): measure a sample of `candidates` on `target` (a callable
 /// `f(key) -> latency | (latency, energy)`), adapt `proxy` (a fitted `Predictor` on the space's
 /// encoding) with AdaProxy if its SRCC is below `threshold`, and return the target's
-/// Pareto-optimal set with every measurement counted.
+/// Pareto-optimal set with every measurement counted (at most `max_measurements` when given).
 #[pyfunction]
-#[pyo3(signature = (space, candidates, accuracy, proxy, target, *, samples = 40, threshold = 0.9, extra_step = 10, max_extra = 20, select = "random", seed = 0))]
+#[pyo3(signature = (space, candidates, accuracy, proxy, target, *, samples = 40, threshold = 0.9, extra_step = 10, max_extra = 20, select = "random", seed = 0, max_measurements = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn one_proxy<'py>(
     py: Python<'py>,
@@ -306,6 +306,7 @@ pub fn one_proxy<'py>(
     max_extra: usize,
     select: &str,
     seed: u64,
+    max_measurements: Option<usize>,
 ) -> PyResult<Bound<'py, PyAny>> {
     if accuracy.len() != candidates.len() {
         return Err(bad_arg("accuracy", format!("{} values", accuracy.len()), "need one per candidate"));
@@ -315,7 +316,14 @@ pub fn one_proxy<'py>(
     }
     let select: edgeopt::codesign::Selection =
         select.parse().map_err(|_| bad_arg("select", select, "expected random or stratified"))?;
-    let cfg = edgeopt::codesign::one_proxy::OneProxyConfig { samples, threshold, extra_step, max_extra, select };
+    let cfg = edgeopt::codesign::one_proxy::OneProxyConfig {
+        samples,
+        threshold,
+        extra_step,
+        max_extra,
+        select,
+        max_measurements,
+    };
     let result = space.inner.one_proxy(py, &candidates, &accuracy, &proxy.0, target.unbind(), &cfg, seed)?;
     to_python(py, &result)
 }

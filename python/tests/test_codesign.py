@@ -117,6 +117,14 @@ def test_one_proxy_adapts_and_counts_measurements(nb201):
     assert out["set"] and all(m["arch"] in lookup for m in out["set"])
     lat = [m["latency"] for m in out["set"]]
     assert lat == sorted(lat)
+    # A cap on the target measurements holds; below the first samples it is an error.
+    calls.clear()
+    capped = edgeopt.one_proxy(
+        space, cand, list(table["test_acc_cifar10"][rows]), proxy, target, samples=30, seed=1, max_measurements=36
+    )
+    assert capped["measurements_used"] <= 36 and len(set(calls)) <= 36 and capped["set"]
+    with pytest.raises(edgeopt.EdgeoptError, match="max measurements"):
+        edgeopt.one_proxy(space, cand, list(table["test_acc_cifar10"][rows]), proxy, target, samples=30, max_measurements=20)
 
 
 @pytest.mark.parametrize(

@@ -164,6 +164,10 @@ enum Command {
         /// SRCC threshold in [-1, 1].
         #[arg(long, default_value_t = 0.9, value_parser = args::correlation)]
         threshold: f64,
+        /// Most target measurements in all (samples, extra samples and the Pareto set); a larger
+        /// predicted front is thinned evenly by predicted latency.
+        #[arg(long, value_parser = args::count::<1, { usize::MAX }>)]
+        max_measurements: Option<usize>,
     },
 }
 
@@ -197,8 +201,8 @@ pub fn run(cli: Cli) -> CliResult<Out> {
         Command::Search(args) => search::run(args, o),
         Command::Bisect(args) => bisect::run(&args, o),
         Command::L2o { command } => l2o::run(command, o),
-        Command::OneProxy { pt, accuracy, samples, threshold } => {
-            workflows::one_proxy_cmd(&pt, &accuracy, samples, threshold, o)
+        Command::OneProxy { pt, accuracy, samples, threshold, max_measurements } => {
+            workflows::one_proxy_cmd(&pt, &accuracy, (samples, max_measurements), threshold, o)
         }
     }?;
     Ok(out)

@@ -188,7 +188,7 @@ fn best_single_srcc(pool: &ProxyPool, idx: &[usize], measured: &[(Nb201Arch, f64
 pub fn one_proxy_cmd(
     a: &ProxyTarget,
     accuracy: &str,
-    samples: usize,
+    (samples, max_measurements): (usize, Option<usize>),
     threshold: f64,
     stdout: &mut Out,
 ) -> CliResult<()> {
@@ -198,7 +198,7 @@ pub fn one_proxy_cmd(
     let acc_of: std::collections::HashMap<Nb201Arch, f64> = t.archs.iter().copied().zip(acc.iter().copied()).collect();
     let dev = t.device(&a.target, None)?;
     let cands: Vec<Nb201Arch> = t.archs.iter().filter(|x| dev.has(x)).copied().collect();
-    let cfg = OneProxyConfig { samples, threshold, select, ..OneProxyConfig::default() };
+    let cfg = OneProxyConfig { samples, threshold, select, max_measurements, ..OneProxyConfig::default() };
     let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
     let accuracy_fn = |x: &Nb201Arch| acc_of[x];
     let all: Vec<(f64, f64)> = cands.iter().map(|x| (acc_of[x], dev.peek(x).map_or(f64::NAN, |m| m.latency))).collect();

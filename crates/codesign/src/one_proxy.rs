@@ -37,11 +37,47 @@ pub struct OneProxyConfig {
     /// How the samples (and extra samples) are chosen.
     #[serde(default)]
     pub select: Selection,
+    /// Most target measurements in all (samples, extra samples and the Pareto set); `None`: no
+    /// cap. Extra samples use at most half of what the cap leaves after the samples, and a
+    /// predicted Pareto set with more unmeasured members than the cap then leaves is thinned to
+    /// that many, evenly spaced by predicted latency.
+    #[serde(default)]
+    pub max_measurements: Option<usize>,
+}
+
+impl OneProxyConfig {
+    /// Check the settings against a pool of `pool` candidates; returns the extra-sample cap.
+    pub(crate) fn checked_max_extra(&self, pool: usize) -> Result<usize> {
+        if self.samples < 6 || self.samples > pool {
+            return Err(CodesignError::InvalidParam {
+                name: "samples",
+                value: self.samples.to_string(),
+                reason: format!("need 6 ≤ samples ≤ {pool} (the candidates)"),
+            });
+        }
+        match self.max_measurements {
+            Some(cap) if cap < self.samples => Err(CodesignError::InvalidParam {
+                name: "max measurements",
+                value: cap.to_string(),
+                reason: format!("must be at least the {} samples", self.samples),
+            }),
+            // Half of what the cap leaves after the samples stays for the Pareto set.
+            Some(cap) => Ok(self.max_extra.min((cap - self.samples) / 2)),
+            None => Ok(self.max_extra),
+        }
+    }
 }
 
 impl Default for OneProxyConfig {
     fn default() -> Self {
-        OneProxyConfig { samples: 40, threshold: 0.9, extra_step: 10, max_extra: 20, select: Selection::Random }
+        OneProxyConfig {
+            samples: 40,
+            threshold: 0.9,
+            extra_step: 10,
+            max_extra: 20,
+            select: Selection::Random,
+            max_measurements: None,
+        }
     }
 }
 
@@ -89,13 +125,7 @@ where
     D: Device<S::Arch> + ?Sized,
     R: Rng + ?Sized,
 {
-    if cfg.samples < 6 || cfg.samples > pool.len() {
-        return Err(CodesignError::InvalidParam {
-            name: "samples",
-            value: cfg.samples.to_string(),
-            reason: format!("need 6 ≤ samples ≤ {} (the pool)", pool.len()),
-        });
-    }
+    let max_extra = cfg.checked_max_extra(pool.len())?;
     // Random selection keeps one shuffled order; other strategies are guided by the proxy.
     let mut order: Vec<usize> = (0..pool.len()).collect();
     let guide = match cfg.select {
@@ -154,10 +184,10 @@ where
             let s = spearman(&predict_all(space, &pred, &held)?, &held_lat).unwrap_or(f64::NEG_INFINITY);
             adapted_predictor = Some(pred);
             srcc_adapted = Some(s);
-            if s >= cfg.threshold || extra >= cfg.max_extra {
+            if s >= cfg.threshold || extra >= max_extra {
                 break;
             }
-            let step = cfg.extra_step.max(1).min(cfg.max_extra - extra);
+            let step = cfg.extra_step.max(1).min(max_extra - extra);
             measure_more(step, &mut sample, &mut measured, rng)?;
             extra += step;
         }
@@ -166,7 +196,7 @@ where
         Some(p) => predict_all(space, p, pool)?,
         None => predict_all(space, proxy, pool)?,
     };
-    let set = measured_front(pool, accuracy, &predicted, target, &mut measured)?;
+    let set = measured_front(pool, accuracy, &predicted, target, &mut measured, cfg.max_measurements)?;
     Ok(OneProxyResult {
         srcc_estimate,
         adapted: adapted_predictor.is_some(),
@@ -178,13 +208,16 @@ where
 
 /// Alg. 5, lines 9–11: the predicted latency–accuracy Pareto set of `pool`, each member measured
 /// on `target` (once: `measured` holds what is already known and receives the new measurements),
-/// pruned to those Pareto-optimal by measurement, by increasing latency.
+/// pruned to those Pareto-optimal by measurement, by increasing latency. With a cap on the
+/// measurements in all, the unmeasured members are thinned to what the cap leaves, evenly spaced
+/// by predicted latency (the front's two ends kept first).
 pub(crate) fn measured_front<A, D>(
     pool: &[A],
     accuracy: &(dyn Fn(&A) -> f64 + Sync),
     predicted: &[f64],
     target: &D,
     measured: &mut HashMap<A, f64>,
+    cap: Option<usize>,
 ) -> Result<Vec<Member<A>>>
 where
     A: Clone + Eq + std::hash::Hash,
@@ -192,7 +225,18 @@ where
 {
     let acc: Vec<f64> = pool.iter().map(accuracy).collect();
     let points: Vec<Vec<f64>> = predicted.iter().zip(&acc).map(|(l, a)| vec![*l, -a]).collect();
-    let front = non_dominated(&points)?;
+    let mut front = non_dominated(&points)?;
+    front.sort_by(|&x, &y| predicted[x].total_cmp(&predicted[y]).then(x.cmp(&y)));
+    if let Some(cap) = cap {
+        let left = cap.saturating_sub(measured.len());
+        let unmeasured: Vec<usize> = front.iter().copied().filter(|&i| !measured.contains_key(&pool[i])).collect();
+        if unmeasured.len() > left {
+            let n = unmeasured.len();
+            let keep: std::collections::HashSet<usize> =
+                (0..left).map(|k| unmeasured[if left == 1 { 0 } else { k * (n - 1) / (left - 1) }]).collect();
+            front.retain(|i| measured.contains_key(&pool[*i]) || keep.contains(i));
+        }
+    }
     let mut members = Vec::with_capacity(front.len());
     for i in front {
         let a = pool[i].clone();

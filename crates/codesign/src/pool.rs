@@ -190,13 +190,7 @@ where
     R: Rng + ?Sized,
 {
     check_pool(candidates, proxies)?;
-    if cfg.samples < 6 || cfg.samples > candidates.len() {
-        return Err(invalid(
-            "samples",
-            cfg.samples.to_string(),
-            format!("need 6 ≤ samples ≤ {} (the candidates)", candidates.len()),
-        ));
-    }
+    let max_extra = cfg.checked_max_extra(candidates.len())?;
     let mut taken = vec![false; candidates.len()];
     let mut indices: Vec<usize> = Vec::new();
     let mut sample: Vec<(S::Arch, f64)> = Vec::new();
@@ -225,10 +219,10 @@ where
             let model = fit_measured(space, proxies, fitter, &indices, &sample)?;
             let good = model.cv_srcc >= cfg.threshold;
             adapted = Some(model);
-            if good || extra >= cfg.max_extra {
+            if good || extra >= max_extra {
                 break;
             }
-            let step = cfg.extra_step.max(1).min(cfg.max_extra - extra);
+            let step = cfg.extra_step.max(1).min(max_extra - extra);
             measure_more(step, rng, &mut indices, &mut sample)?;
             extra += step;
         }
@@ -238,6 +232,6 @@ where
         None => proxies.values.column(best_proxy).to_vec(),
     };
     let mut measured: HashMap<S::Arch, f64> = sample.into_iter().collect();
-    let set = measured_front(candidates, accuracy, &predicted, target, &mut measured)?;
+    let set = measured_front(candidates, accuracy, &predicted, target, &mut measured, cfg.max_measurements)?;
     Ok(PoolOneProxyResult { srcc_estimate, best_proxy, adapted, measurements_used: measured.len(), set })
 }
