@@ -12,6 +12,7 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:60rem;margi
 line-height:1.45;color:#222}table{border-collapse:collapse;margin:1rem 0;display:block;overflow-x:auto;max-width:100%}\
 th,td{border:1px solid #ccc;padding:.25rem .5rem}td.r,th.r{text-align:right}figure{margin:1.5rem 0}\
 figure svg{max-width:100%;height:auto;display:block}figcaption{font-size:.9rem;color:#555}\
+.hover{font:.8rem monospace;color:#555;min-height:1.2em}\
 code{background:#f3f3f3;padding:0 .2rem;overflow-wrap:anywhere}";
 
 /// Records the layout of every figure in `document.body.dataset.check` (JSON) once loaded.
@@ -20,6 +21,18 @@ const figs=[...document.querySelectorAll('figure')].map(f=>{const s=f.querySelec
 const r=s?s.getBoundingClientRect():{width:0,height:0,right:0};\
 return{id:f.id,width:r.width,height:r.height,right:r.right,shapes:s?s.querySelectorAll('path,line,rect,circle,polyline,polygon,text').length:0}});\
 document.body.dataset.check=JSON.stringify({page_width:w,scroll_width:document.documentElement.scrollWidth,figures:figs});});";
+
+/// Hover values: under the pointer, a chart's data coordinates (from the `data-axes` mapping the
+/// plots write on their SVG root) are shown in a line under the figure.
+const HOVER: &str = "addEventListener('load',()=>{document.querySelectorAll('svg[data-axes]').forEach(s=>{\
+const[a,b,c,d,x0,x1,y0,y1,lx,ly]=s.dataset.axes.split(' ').map(Number);\
+const o=document.createElement('div');o.className='hover';o.textContent='\u{a0}';s.after(o);\
+const f=v=>Math.abs(v)>=1e4||(v!==0&&Math.abs(v)<1e-2)?v.toExponential(2):String(+v.toPrecision(3));\
+s.addEventListener('mousemove',e=>{const p=new DOMPoint(e.clientX,e.clientY).matrixTransform(s.getScreenCTM().inverse());\
+if(p.x<a||p.x>b||p.y<c||p.y>d){o.textContent='\u{a0}';return}\
+let x=x0+(p.x-a)/(b-a)*(x1-x0),y=y1-(p.y-c)/(d-c)*(y1-y0);if(lx)x=10**x;if(ly)y=10**y;\
+o.textContent='x ≈ '+f(x)+', y ≈ '+f(y)});\
+s.addEventListener('mouseleave',()=>{o.textContent='\u{a0}'})})});";
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
@@ -80,7 +93,7 @@ pub fn render(md: &str, dir: &Path) -> CliResult<String> {
         out,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{}</title><style>{STYLE}</style><script>{CHECK}</script></head>\n<body>\n",
+         <title>{}</title><style>{STYLE}</style><script>{CHECK}{HOVER}</script></head>\n<body>\n",
         escape(title)
     );
     let lines: Vec<&str> = md.lines().collect();

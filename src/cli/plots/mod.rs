@@ -98,6 +98,40 @@ fn draw_points<'a, DB: DrawingBackend + 'a, X: Ranged<ValueType = f64>, Y: Range
     Ok(())
 }
 
+/// How a chart maps its plot area to data, written on the SVG root as `data-axes` so the HTML
+/// report can show the values under the pointer: the plot area's pixel box (x from, x to, y top,
+/// y bottom), the chart coordinates at its edges (x left, x right, y bottom, y top), and whether
+/// each axis is log10 (coordinates are then log10 of the values).
+struct AxesMeta {
+    pixels: ((i32, i32), (i32, i32)),
+    x: (f64, f64),
+    y: (f64, f64),
+    log: (bool, bool),
+}
+
+/// Write `meta` on the root `<svg` element of the finished file at `path`.
+fn mark_axes(path: &Path, meta: &AxesMeta) -> CliResult<()> {
+    let text = std::fs::read_to_string(path).map_err(crate::cli::io_err(path))?;
+    let ((px0, px1), (py0, py1)) = meta.pixels;
+    let attr = format!(
+        "<svg data-axes=\"{px0} {px1} {py0} {py1} {} {} {} {} {} {}\"",
+        meta.x.0,
+        meta.x.1,
+        meta.y.0,
+        meta.y.1,
+        u8::from(meta.log.0),
+        u8::from(meta.log.1)
+    );
+    let marked = text.replacen("<svg", &attr, 1);
+    std::fs::write(path, marked).map_err(crate::cli::io_err(path))
+}
+
+/// The plot area's pixel box of a chart.
+fn pixel_box<DB: DrawingBackend, CT: CoordTranslate>(chart: &ChartContext<'_, DB, CT>) -> ((i32, i32), (i32, i32)) {
+    let (x, y) = chart.plotting_area().get_pixel_range();
+    ((x.start, x.end), (y.start, y.end))
+}
+
 /// The common frame of the charts: a title, margins and room for the axis labels.
 fn frame<'a, 'b>(
     root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
@@ -154,8 +188,9 @@ pub fn scatter_loglog(path: &Path, title: &str, x_label: &str, y_label: &str, se
         .draw()
         .map_err(|e| perr(e.to_string()))?;
     draw_points(&mut chart, &logged, 4, legend, &perr)?;
+    let pixels = pixel_box(&chart);
     root.present().map_err(|e| perr(e.to_string()))?;
-    Ok(())
+    mark_axes(path, &AxesMeta { pixels, x: (x0.log10(), x1.log10()), y: (y0.log10(), y1.log10()), log: (true, true) })
 }
 
 /// Lines over a shared x axis (e.g. layer index or round), linear x and log y with 1-2-5 ticks
@@ -208,8 +243,9 @@ pub fn lines_logy(path: &Path, title: &str, x_label: &str, y_label: &str, series
         .label_font(("sans-serif", 15))
         .draw()
         .map_err(|e| perr(e.to_string()))?;
+    let pixels = pixel_box(&chart);
     root.present().map_err(|e| perr(e.to_string()))?;
-    Ok(())
+    mark_axes(path, &AxesMeta { pixels, x: (x0, x1), y: (y0.log10(), y1.log10()), log: (false, true) })
 }
 
 /// A labelled heatmap of a square matrix (e.g. SRCC between devices), values in [lo, hi].
@@ -306,6 +342,7 @@ pub fn scatter(path: &Path, title: &str, x_label: &str, y_label: &str, series: &
         .draw()
         .map_err(|e| perr(e.to_string()))?;
     draw_points(&mut chart, &shown, 3, legend, &perr)?;
+    let pixels = pixel_box(&chart);
     root.present().map_err(|e| perr(e.to_string()))?;
-    Ok(())
+    mark_axes(path, &AxesMeta { pixels, x: (x0, x1), y: (y0, y1), log: (false, false) })
 }
