@@ -184,6 +184,24 @@ class Networks:
 def cost_matrix(networks: Networks | Sequence[Sequence[Layer]], space: HardwareSpace) -> tuple[F64Array, F64Array]:
     """(cycles, energy_nj), each (networks × accelerators); NaN where a layer cannot run."""
 
+def thesis_partition(layers: int, groups: int = 20) -> list[int]:
+    """Part sizes of the thesis's split: first layer, ``groups`` even middle groups, last layer."""
+
+def sample_mixtures(accelerators: int, count: int, *, groups: int = 20, seed: int = 0) -> npt.NDArray[np.int64]:
+    """(count, groups + 2) accelerator indices, each drawn uniformly below ``accelerators``."""
+
+def cost_mixtures(
+    networks: Networks | Sequence[Sequence[Layer]],
+    accelerators: Sequence[Accelerator],
+    mixtures: npt.NDArray[np.int64],
+    *,
+    groups: int = 20,
+) -> tuple[F64Array, F64Array]:
+    """(cycles, energy_nj), each (networks × mixtures); NaN where a part's accelerator cannot run a layer."""
+
+def area_mm2(hardware: Hardware) -> float:
+    """Silicon area in mm² under the published-45-nm area model."""
+
 def pack_networks(networks: Networks | Sequence[Sequence[Layer]]) -> tuple[U64Array, npt.NDArray[np.int64]]:
     """(table, offsets): network i is rows offsets[i]:offsets[i+1] of the (layers, 11) table."""
 

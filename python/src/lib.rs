@@ -7,6 +7,7 @@ mod codesign;
 mod errors;
 mod json;
 mod layer;
+mod mixture;
 mod nas;
 mod networks;
 mod packed;
@@ -69,6 +70,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(simulate::simulate_devices, m)?)?;
     m.add_function(wrap_pyfunction!(simulate::devices_context_len, m)?)?;
 
+    m.add_function(wrap_pyfunction!(mixture::partition, m)?)?;
+    m.add_function(wrap_pyfunction!(mixture::sample_mixtures, m)?)?;
+    m.add_function(wrap_pyfunction!(mixture::cost_mixtures, m)?)?;
+    m.add_function(wrap_pyfunction!(mixture::area_mm2, m)?)?;
     m.add_function(wrap_pyfunction!(data::nb201_table, m)?)?;
     Ok(())
 }

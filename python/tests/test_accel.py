@@ -176,3 +176,34 @@ def test_networks_handle_costs_like_layer_lists():
         edgeopt.Networks.lower(space, ["not-a-key"])
     with pytest.raises(IndexError):
         held[20]
+
+
+def test_mixture_sweep_equals_costing_each_part_on_its_accelerator():
+    space = edgeopt.Space("nb201")
+    nets = [space.layers(k) for k in space.sample(3, seed=4)]
+    hw = edgeopt.Hardware(64, 300, 50)
+    accs = [edgeopt.Accelerator(hardware=hw, dataflow=d) for d in ("kc-p", "yr-p", "x-p")]
+    groups = 4
+    mixtures = edgeopt.sample_mixtures(len(accs), 5, groups=groups, seed=1)
+    assert mixtures.shape == (5, groups + 2) and mixtures.dtype == np.int64
+    cycles, energy = edgeopt.cost_mixtures(nets, accs, mixtures, groups=groups)
+    assert cycles.shape == energy.shape == (3, 5)
+    for i, net in enumerate(nets):
+        sizes = edgeopt.thesis_partition(len(net), groups)
+        assert sum(sizes) == len(net) and len(sizes) == groups + 2
+        for k, mix in enumerate(mixtures):
+            start, want = 0, 0
+            for size, a in zip(sizes, mix):
+                if size:
+                    want += accs[a].evaluate(net[start : start + size]).cycles
+                start += size
+            assert cycles[i, k] == want
+    with pytest.raises(edgeopt.EdgeoptError, match="mixture 0"):
+        edgeopt.cost_mixtures(nets, accs, np.array([[0, 1]]), groups=groups)
+    with pytest.raises(edgeopt.EdgeoptError, match="≥ 0"):
+        edgeopt.cost_mixtures(nets, accs, np.full((1, groups + 2), -1), groups=groups)
+
+
+def test_area_of_the_45nm_model():
+    small, big = edgeopt.Hardware(16, 300, 50), edgeopt.Hardware(512, 300, 50)
+    assert 4.0 < edgeopt.area_mm2(small) < edgeopt.area_mm2(big) < 8.0

@@ -276,18 +276,20 @@ pub fn run(a: &CodesignArgs) -> CliResult<Out> {
         ],
     };
     let progress = super::progress::Progress::new("proxies", proxies.len());
+    // Stage 1 on every proxy at once (one accuracy sort shared by all).
+    let sets = p.pareto_sets(&proxies, max_set)?;
     let per_proxy: Vec<Vec<(Option<f64>, Value, usize)>> = proxies
         .par_iter()
-        .map(|&h0| -> CliResult<Vec<(Option<f64>, Value, usize)>> {
+        .zip(&sets)
+        .map(|(&h0, set)| -> CliResult<Vec<(Option<f64>, Value, usize)>> {
             progress.tick();
-            let set = p.pareto_set(h0, max_set)?;
             let decoupled = p.fully_decoupled_all(h0, &constraints)?;
             constraints
                 .iter()
                 .zip(&coupled)
                 .zip(decoupled)
                 .map(|((&(l, e), c), dec)| {
-                    let semi = p.semi_decoupled(&set, l, e)?;
+                    let semi = p.semi_decoupled(set, l, e)?;
                     let acc = |o: Option<Design>| o.map_or(f64::NAN, |d| d.accuracy);
                     // Without a coupled optimum there is nothing to match: such cases are
                     // reported but left out of the summary (`None`), never counted as matches.

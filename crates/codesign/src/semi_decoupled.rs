@@ -113,18 +113,53 @@ impl Problem<'_> {
     /// no other beats in all three on `h0`. When the front has more than `max` members, `max` of them
     /// are kept, evenly spaced by latency (K constraint pairs of alg. 6, one per kept member).
     pub fn pareto_set(&self, h0: usize, max: usize) -> Result<Vec<usize>> {
-        let (na, nh) = self.check()?;
-        if h0 >= nh || max == 0 {
+        Ok(self.pareto_sets(&[h0], max)?.remove(0))
+    }
+
+    /// [`Problem::pareto_set`] for every proxy in `proxies` (in parallel), sharing one sort of the
+    /// architectures by accuracy: each proxy's front is then a sweep over its column in that
+    /// order, O(n log n) without a sort per proxy.
+    pub fn pareto_sets(&self, proxies: &[usize], max: usize) -> Result<Vec<Vec<usize>>> {
+        let (_, nh) = self.check()?;
+        if let Some(&h0) = proxies.iter().find(|&&h| h >= nh).or(if max == 0 { proxies.first() } else { None }) {
             return Err(CodesignError::InvalidParam {
                 name: "proxy/max",
                 value: format!("{h0}/{max}"),
                 reason: format!("need proxy < {nh} and max ≥ 1"),
             });
         }
-        let lat: Vec<Option<f64>> = self.latency.iter().map(|r| r[h0]).collect();
-        let en: Vec<Option<f64>> = self.energy.iter().map(|r| r[h0]).collect();
-        debug_assert_eq!(lat.len(), na);
-        pareto_subset(&lat, &en, self.accuracy, max)
+        // Descending accuracy is ascending in the minimised objective −accuracy.
+        let mut order: Vec<usize> = (0..self.accuracy.len()).collect();
+        order.sort_by(|&a, &b| self.accuracy[b].total_cmp(&self.accuracy[a]).then(a.cmp(&b)));
+        proxies
+            .par_iter()
+            .map(|&h0| {
+                let column = self.column(h0)?;
+                let mut sorted: Vec<(f64, f64, f64, usize)> = Vec::with_capacity(order.len());
+                for &a in &order {
+                    if let (Some(l), Some(e)) = column[a] {
+                        let acc = self.accuracy[a];
+                        if let Some(v) = [l, e, acc].into_iter().find(|v| !v.is_finite()) {
+                            return Err(CodesignError::InvalidParam {
+                                name: "proxy front",
+                                value: v.to_string(),
+                                reason: format!(
+                                    "architecture {a} on proxy {h0}: latency, energy and accuracy must be finite"
+                                ),
+                            });
+                        }
+                        sorted.push((-acc + 0.0, l + 0.0, e + 0.0, a));
+                    }
+                }
+                // Equal accuracies: order the run by (latency, energy) to make it lexicographic.
+                for run in sorted.chunk_by_mut(|p, q| p.0 == q.0) {
+                    run.sort_unstable_by(|p, q| p.1.total_cmp(&q.1).then(p.2.total_cmp(&q.2)));
+                }
+                let front = edgeopt_nas::pareto::non_dominated_sorted3(&sorted);
+                let lat: Vec<Option<f64>> = column.iter().map(|c| c.0).collect();
+                Ok(thin_by_latency(front, &lat, max))
+            })
+            .collect()
     }
 
     fn check_archs(&self, archs: impl IntoIterator<Item = usize>) -> Result<()> {
@@ -274,7 +309,13 @@ pub(crate) fn pareto_subset(
         .iter()
         .map(|&a| vec![latency[a].unwrap_or(f64::INFINITY), energy[a].unwrap_or(f64::INFINITY), -accuracy[a]])
         .collect();
-    let mut front: Vec<usize> = edgeopt_nas::pareto::non_dominated(&pts)?.into_iter().map(|i| runnable[i]).collect();
+    let front: Vec<usize> = edgeopt_nas::pareto::non_dominated(&pts)?.into_iter().map(|i| runnable[i]).collect();
+    Ok(thin_by_latency(front, latency, max))
+}
+
+/// A front sorted by latency (index on ties), thinned to `max` members evenly spaced by latency
+/// when larger, returned in ascending index order.
+fn thin_by_latency(mut front: Vec<usize>, latency: &[Option<f64>], max: usize) -> Vec<usize> {
     front.sort_by(|&x, &y| latency[x].partial_cmp(&latency[y]).unwrap_or(std::cmp::Ordering::Equal).then(x.cmp(&y)));
     if front.len() > max {
         let n = front.len();
@@ -282,5 +323,5 @@ pub(crate) fn pareto_subset(
         front.dedup();
     }
     front.sort_unstable();
-    Ok(front)
+    front
 }

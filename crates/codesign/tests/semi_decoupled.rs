@@ -65,5 +65,25 @@ proptest! {
             prop_assert_eq!(o.design, p.fully_decoupled(h0, l, e).unwrap().design);
         }
         prop_assert_eq!(p.proxy_set(h0, &[(l, e)]).unwrap(), on_proxy.map(|d| d.arch).into_iter().collect::<Vec<_>>());
+        // Stage 1's Pareto set: every runnable architecture no other beats in latency, energy and
+        // accuracy on the proxy, thinned evenly by latency when larger than `max`.
+        let runs = |a: usize| lat[a][h0].is_some() && en[a][h0].is_some();
+        let beats = |b: usize, a: usize| {
+            let (lb, eb, la, ea) = (lat[b][h0].unwrap(), en[b][h0].unwrap(), lat[a][h0].unwrap(), en[a][h0].unwrap());
+            lb <= la && eb <= ea && acc[b] >= acc[a] && (lb < la || eb < ea || acc[b] > acc[a])
+        };
+        let mut front: Vec<usize> = (0..acc.len()).filter(|&a| runs(a) && !(0..acc.len()).any(|b| runs(b) && beats(b, a))).collect();
+        front.sort_by(|&x, &y| lat[x][h0].unwrap().total_cmp(&lat[y][h0].unwrap()).then(x.cmp(&y)));
+        for max in [1usize, 2, 3, 100] {
+            let mut want = front.clone();
+            if want.len() > max {
+                let n = want.len();
+                want = (0..max).map(|k| want[if max == 1 { n - 1 } else { k * (n - 1) / (max - 1) }]).collect();
+                want.dedup();
+            }
+            want.sort_unstable();
+            prop_assert_eq!(p.pareto_set(h0, max).unwrap(), want.clone());
+            prop_assert_eq!(p.pareto_sets(&[h0, h0], max).unwrap(), vec![want.clone(), want]);
+        }
     }
 }

@@ -59,20 +59,38 @@ pub fn non_dominated(points: &[Vec<f64>]) -> Result<Vec<usize>> {
     Ok((0..points.len()).filter(|&i| !points.iter().any(|q| dominates(q, &points[i]))).collect())
 }
 
-/// O(n log n) for three objectives: in lexicographic order every dominator of a point comes
-/// before it, so a sweep keeps the (y, z) staircase of the points seen (y ascending, z strictly
-/// descending, each step with the smallest x that reached it) and asks it whether an earlier
-/// point is no worse in y and z — strictly better somewhere, or equal there with a smaller x.
+/// O(n log n) for three objectives: sort, then [`non_dominated_sorted3`].
 fn non_dominated3(points: &[Vec<f64>]) -> Vec<usize> {
-    use std::collections::BTreeMap;
-    // `+ 0.0` maps −0 to +0, so the map's total order agrees with `<=` on the values.
+    // `+ 0.0` maps −0 to +0, so the total order agrees with `<=` on the values.
     let mut sorted: Vec<(f64, f64, f64, usize)> =
         points.iter().enumerate().map(|(i, p)| (p[0] + 0.0, p[1] + 0.0, p[2] + 0.0, i)).collect();
     sorted.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.total_cmp(&b.2)));
+    let mut keep = non_dominated_sorted3(&sorted);
+    keep.sort_unstable();
+    keep
+}
+
+/// The non-dominated members of three-objective points `(x, y, z, id)` given in lexicographic
+/// order of `(x, y, z)` (finite, no −0), as their ids in that order: O(n log n), for callers that
+/// already hold the points sorted (e.g. by a shared first objective). Duplicates of a
+/// non-dominated point are all kept.
+///
+/// In lexicographic order every dominator of a point comes before it, so a sweep keeps the
+/// (y, z) staircase of the points seen (y ascending, z strictly descending, each step with the
+/// smallest x that reached it) and asks it whether an earlier point is no worse in y and z —
+/// strictly better somewhere, or equal there with a smaller x.
+///
+/// ```
+/// use edgeopt_nas::pareto::non_dominated_sorted3;
+/// let pts = [(1.0, 5.0, 1.0, 7), (1.0, 5.0, 1.0, 8), (2.0, 1.0, 1.0, 9), (3.0, 5.0, 2.0, 10)];
+/// assert_eq!(non_dominated_sorted3(&pts), vec![7, 8, 9]);
+/// ```
+pub fn non_dominated_sorted3(sorted: &[(f64, f64, f64, usize)]) -> Vec<usize> {
+    use std::collections::BTreeMap;
     // y → (z, smallest x with this (y, z)).
     let mut stairs: BTreeMap<Key, (f64, f64)> = BTreeMap::new();
-    let mut keep = vec![false; points.len()];
-    for (x, y, z, i) in sorted {
+    let mut keep = Vec::new();
+    for &(x, y, z, id) in sorted {
         let dominated = stairs
             .range(..=Key(y))
             .next_back()
@@ -80,18 +98,18 @@ fn non_dominated3(points: &[Vec<f64>]) -> Vec<usize> {
         if dominated {
             continue;
         }
-        keep[i] = true;
+        keep.push(id);
         if stairs.get(&Key(y)).is_some_and(|&(sz, _)| sz == z) {
             continue; // A duplicate in (y, z): the step keeps its smaller x.
         }
-        // Drop the steps p covers (y ≥ p's and z ≥ p's); they all lie right of p.
+        // Drop the steps this point covers (y ≥ its y and z ≥ its z); they all lie right of it.
         let covered: Vec<Key> = stairs.range(Key(y)..).take_while(|&(_, &(sz, _))| sz >= z).map(|(&k, _)| k).collect();
         for k in covered {
             stairs.remove(&k);
         }
         stairs.insert(Key(y), (z, x));
     }
-    (0..points.len()).filter(|&i| keep[i]).collect()
+    keep
 }
 
 /// Exact hypervolume dominated by `points` and bounded by `reference` (minimisation), for 2 or 3
