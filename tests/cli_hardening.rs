@@ -521,5 +521,4 @@ fn l2o_refuses_bad_energy_and_accelerator_inputs() {
     {
         assert_refused(&words(&format!("{apply} --accelerators {bad}")), needle);
     }
-    assert_refused(&words(&format!("{apply} --accelerators calibration {table}")), "--data");
 }
