@@ -125,7 +125,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let d = features(&s1, &tables[ti])?;
                 let row = &mut rows[vi * 2 + mi];
                 for &lambda in &lambdas {
-                    let x = net.design(&d, d.relative_lambda(lambda))?;
+                    let x = net.design(&d, d.relative_lambda(lambda), 0.0)?;
                     let i = all.iter().position(|a| *a == x).ok_or("designed key not in table")?;
                     match f(&acc, truth, i, lambda) {
                         Some(v) => row.regrets.push(v - best(&acc, truth, lambda)),
@@ -258,7 +258,7 @@ fn time_apply_vs_evolution(
     let t0 = Instant::now();
     let reps = 200;
     for _ in 0..reps {
-        std::hint::black_box(net.design(d, rel)?);
+        std::hint::black_box(net.design(d, rel, 0.0)?);
     }
     let apply = t0.elapsed().as_secs_f64() / reps as f64;
     let objective = |a: &edgeopt::nas::Nb201Arch| -> Result<Evaluation, edgeopt::codesign::CodesignError> {

@@ -802,3 +802,118 @@ fn l2o_trains_a_model_and_designs_for_an_unseen_device_from_its_reference_measur
     assert!(ok, "{err}");
     assert!(last_json(&out)["predicted_latency"].as_f64().unwrap() <= 1000.0);
 }
+
+/// Small settings so the debug build trains in seconds.
+const L2O_SMALL: [&str; 12] = [
+    "--initial",
+    "20",
+    "--per-round",
+    "10",
+    "--rounds",
+    "1",
+    "--accuracy-designs",
+    "50",
+    "--perf-epochs",
+    "2",
+    "--epochs",
+    "2",
+];
+
+#[test]
+fn l2o_with_energy_designs_under_an_energy_weight() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.json");
+    let mut args = vec![
+        "l2o",
+        "train",
+        "--data",
+        NB201,
+        "--accuracy",
+        "test_acc_cifar10",
+        "--devices",
+        "latency_ms_edgegpu,latency_ms_fpga",
+        "--energy",
+        "energy_mj_edgegpu,energy_mj_fpga",
+        "--references",
+        "3",
+        "--out",
+        model.to_str().unwrap(),
+    ];
+    args.extend(L2O_SMALL);
+    let (ok, out, err) = edgeopt(&args);
+    assert!(ok, "{err}");
+    assert_eq!(last_json(&out)["energy"], true);
+    let apply = |l2: &str| {
+        let (ok, out, err) = edgeopt(&[
+            "l2o",
+            "apply",
+            "--model",
+            model.to_str().unwrap(),
+            "--data",
+            NB201,
+            "--target",
+            "latency_ms_eyeriss",
+            "--target-energy",
+            "energy_mj_eyeriss",
+            "--lambda",
+            "0.1",
+            "--energy-lambda",
+            l2,
+        ]);
+        assert!(ok, "{err}");
+        last_json(&out)
+    };
+    let v = apply("0.5");
+    assert_eq!(v["measurements_used"], 3);
+    assert_eq!(v["energy_lambda"], 0.5);
+    assert!(v["predicted_energy"].as_f64().unwrap() > 0.0, "{v}");
+}
+
+#[test]
+fn l2o_accelerators_train_on_the_thesis_grid_and_design_from_the_hardware_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.json");
+    let mut args = vec![
+        "l2o",
+        "train",
+        "--accelerators",
+        "2",
+        "--synthetic",
+        "1",
+        "--references",
+        "0",
+        "--data",
+        NB201,
+        "--accuracy",
+        "test_acc_cifar10",
+        "--out",
+        model.to_str().unwrap(),
+    ];
+    args.extend(L2O_SMALL);
+    let (ok, out, err) = edgeopt(&args);
+    assert!(ok, "{err}");
+    let v = last_json(&out);
+    assert_eq!(v["devices"].as_array().unwrap().len(), 3, "{v}");
+    assert_eq!(v["measurements_per_device"][0], 20);
+    let (ok, out, err) = edgeopt(&[
+        "l2o",
+        "apply",
+        "--model",
+        model.to_str().unwrap(),
+        "--accelerators",
+        "kc-p/64pe/noc300/off50,x-p/512pe/noc900/off350",
+        "--lambda",
+        "1e-6",
+        "--energy-lambda",
+        "1e-7",
+    ]);
+    assert!(ok, "{err}");
+    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1]["accelerator"], "x-p/512pe/noc900/off350");
+    for v in &lines {
+        assert_eq!(v["measurements_used"], 0);
+        assert!(v["arch"].as_str().unwrap().starts_with('|'), "{v}");
+        assert!(v["predicted_cycles"].as_f64().unwrap() > 0.0 && v["predicted_energy_nj"].as_f64().unwrap() > 0.0);
+    }
+}

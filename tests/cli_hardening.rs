@@ -489,3 +489,36 @@ fn l2o_refuses_bad_columns_values_and_model_files() {
     std::fs::write(dir.path().join("m.json"), r#"{"version": 9}"#).unwrap();
     assert_refused(&words(&format!("{apply} --model {out} --lambda 1")), "not a valid l2o model");
 }
+
+#[test]
+fn l2o_refuses_bad_energy_and_accelerator_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.json");
+    let out = out.to_str().unwrap();
+    let data = "--data data/nb201_hwnasbench_cifar10.csv.gz --accuracy test_acc_cifar10";
+    let small = "--initial 20 --per-round 10 --rounds 1 --accuracy-designs 0 --perf-epochs 1 --epochs 1";
+    let train = format!("l2o train {data} {small} --out {out}");
+    assert_refused(
+        &words(&format!("{train} --devices latency_ms_fpga,latency_ms_pixel3 --energy energy_mj_fpga")),
+        "--energy has 1 columns for 2",
+    );
+    assert_refused(&words(&format!("{train} --devices latency_ms_fpga --references 0")), "references");
+    assert_refused(&words(&format!("{train} --accelerators 2000")), "2000");
+    assert_refused(&words(&format!("{train} --accelerators 2 --devices latency_ms_fpga")), "--devices");
+    assert!(!dir.path().join("m.json").exists());
+    // A latency-only model: λ₂ > 0 is an error, not a silently ignored weight.
+    let (code, _, err) = run(&words(&format!("{train} --devices latency_ms_fpga,latency_ms_pixel3 --references 2")));
+    assert_eq!(code, Some(0), "{err}");
+    let apply = format!("l2o apply --model {out} --lambda 1");
+    let table = "--data data/nb201_hwnasbench_cifar10.csv.gz --target latency_ms_raspi4";
+    assert_refused(&words(&format!("{apply} {table} --energy-lambda 0.5")), "trained without energy");
+    assert_refused(&words(&format!("{apply} {table} --energy-lambda -1")), "-1");
+    assert_refused(&words(&format!("{apply} --accelerators kc-p/64pe/noc300/off50")), "without hardware features");
+    let (code, _, err) = run(&words(&format!("{train} --accelerators 2 --references 0")));
+    assert_eq!(code, Some(0), "{err}");
+    for (bad, needle) in
+        [("kc-p/64pe/noc300", "four"), ("systolic/64pe/noc300/off50", "dataflow"), ("kc-p/0pe/noc300/off50", "0")]
+    {
+        assert_refused(&words(&format!("{apply} --accelerators {bad}")), needle);
+    }
+}

@@ -1,17 +1,18 @@
 //! `edgeopt l2o train` / `edgeopt l2o apply`: learning to optimize (thesis sec. 1.5). Training
-//! runs alg. 2 on the table's training device columns and writes a model file; applying it to a
-//! new device measures only the model's reference architectures on it.
+//! runs alg. 2 on the table's training device columns (or, with `--accelerators`, on accel-sim
+//! accelerators: see `l2o_accel.rs`) and writes a model file; applying it to a new device
+//! measures only the model's reference architectures on it.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use edgeopt::codesign::l2o::{
-    Categorical, ChoiceSpace, Exploration, L2oModel, Method, OptimizerConfig, OptimizerNet, Stage1Config,
-    train_performance,
+    Applied, Categorical, ChoiceSpace, DeviceFeatures, Exploration, HardwareDescription, L2oModel, Method,
+    OptimizerConfig, OptimizerNet, Stage1Config, train_performance,
 };
-use edgeopt::codesign::{Counted, Device, TableDevice};
-use edgeopt::nas::SearchSpace;
+use edgeopt::codesign::{ArchTable, Counted, Device, TableDevice};
+use edgeopt::nas::{Nb201, Nb201Arch, SearchSpace};
 use edgeopt::predictors::nn::TrainConfig;
 use edgeopt::predictors::rand::SeedableRng;
 use edgeopt::predictors::rand::rngs::ChaCha8Rng;
@@ -62,17 +63,28 @@ pub struct TrainArgs {
     #[arg(long)]
     accuracy: String,
     /// Latency columns of the real training devices, comma-separated.
-    #[arg(long, value_delimiter = ',', required = true)]
+    #[arg(long, value_delimiter = ',', required_unless_present = "accelerators")]
     devices: Vec<String>,
-    /// Synthetic devices (mixtures of two training devices with perturbed per-option costs).
+    /// Energy columns of the same devices, in the same order: also trains `Energy(x; d)` and the
+    /// optimizer over a λ₂ grid, so `apply --energy-lambda` can weigh energy.
+    #[arg(long, value_delimiter = ',', conflicts_with = "accelerators")]
+    energy: Vec<String>,
+    /// Instead of --devices: train on this many accelerators of the thesis grid (none of the
+    /// calibration grid, kept for testing), described by their hardware and costed by accel-sim
+    /// (latency in cycles, energy in nJ).
+    #[arg(long, conflicts_with = "devices", value_parser = args::count::<1, 1000>)]
+    pub(super) accelerators: Option<usize>,
+    /// Synthetic devices: mixtures of two training devices with perturbed per-option costs (with
+    /// --accelerators: accelerators drawn off-grid from the box the thesis grid spans).
     #[arg(long, default_value_t = 0, value_parser = args::count::<0, 10_000>)]
-    synthetic: usize,
+    pub(super) synthetic: usize,
     /// Training method of the optimizer network.
     #[arg(long, value_enum, default_value = "1")]
     method: MethodArg,
-    /// Reference architectures (the measurements a new device costs), 1 to 10.
-    #[arg(long, default_value_t = 8, value_parser = args::count::<1, 10>)]
-    references: usize,
+    /// Reference architectures (the measurements a new device costs), 1 to 10 (0 with
+    /// --accelerators: the hardware description alone).
+    #[arg(long, default_value_t = 8, value_parser = args::count::<0, 10>)]
+    pub(super) references: usize,
     /// Designs measured on every training device before the first round.
     #[arg(long, default_value_t = 200, value_parser = args::count::<2, { args::MAX_COUNT }>)]
     initial: usize,
@@ -108,19 +120,29 @@ pub struct TrainArgs {
 pub struct ApplyArgs {
     /// Model file written by `l2o train`.
     #[arg(long)]
-    model: PathBuf,
+    pub(super) model: PathBuf,
     /// Table holding the target device's latency column.
-    #[arg(long)]
-    data: PathBuf,
+    #[arg(long, required_unless_present = "accelerators", requires = "target")]
+    data: Option<PathBuf>,
     /// The target's latency column (only its reference architectures are read).
-    #[arg(long)]
-    target: String,
-    /// Weight of latency in `−accuracy + λ·latency` (the target's unit), ≥ 0.
+    #[arg(long, requires = "data")]
+    target: Option<String>,
+    /// The target's energy column (its reference energies; needed for --energy-lambda > 0).
+    #[arg(long, requires = "target")]
+    target_energy: Option<String>,
+    /// Instead of --data/--target: accel-sim targets, `calibration` or `thesis` (every point of
+    /// the grid) or comma-separated labels such as `kc-p/256pe/noc600/off150`; one line each.
+    #[arg(long, conflicts_with_all = ["data", "target"])]
+    pub(super) accelerators: Option<String>,
+    /// Weight of latency in `−accuracy + λ·latency + λ₂·energy` (the target's unit), ≥ 0.
     #[arg(long, value_parser = args::non_negative, allow_negative_numbers = true, required_unless_present = "max_latency")]
-    lambda: Option<f64>,
+    pub(super) lambda: Option<f64>,
+    /// Weight λ₂ of energy (the target's energy unit), ≥ 0; > 0 needs a model trained with energy.
+    #[arg(long, default_value_t = 0.0, value_parser = args::non_negative, allow_negative_numbers = true)]
+    pub(super) energy_lambda: f64,
     /// Instead of --lambda: the most accurate design whose predicted latency meets this bound.
     #[arg(long, value_parser = args::positive, conflicts_with = "lambda")]
-    max_latency: Option<f64>,
+    pub(super) max_latency: Option<f64>,
 }
 
 pub fn run(cmd: L2oCommand, out: &mut Out) -> CliResult<()> {
@@ -130,29 +152,31 @@ pub fn run(cmd: L2oCommand, out: &mut Out) -> CliResult<()> {
     }
 }
 
+/// A training device of either form, counting its measurements.
+pub(super) type TrainingDevice<'a> = Counted<Box<dyn Device<Vec<usize>> + 'a>>;
+
+/// What stage 1 trains on: candidate designs with their accuracy, the devices, their names, and
+/// (accelerators only) their hardware descriptions.
+pub(super) struct TrainingSet<'a> {
+    pub candidates: Vec<(Vec<usize>, f64)>,
+    pub devices: Vec<TrainingDevice<'a>>,
+    pub names: Vec<String>,
+    pub hardware: Vec<HardwareDescription>,
+}
+
 fn train(a: &TrainArgs, out: &mut Out) -> CliResult<()> {
     super::output::refuse_overwriting_inputs(&a.out, &[&a.data])?;
     let (nb, t) = nb201_table(&a.data, &a.space)?;
     let acc = t.column(&a.accuracy)?;
-    let cols = a.devices.iter().map(|d| t.column(d)).collect::<Result<Vec<_>, _>>()?;
-    // Candidates: rows with an accuracy and a latency on every training device.
-    let mut candidates = Vec::new();
-    let mut acc_of = HashMap::new();
-    let mut rows: Vec<Vec<(Vec<usize>, f64, f64)>> = vec![Vec::new(); cols.len()];
-    for (i, arch) in t.archs.iter().enumerate() {
-        let (Some(y), Some(lat)) = (acc[i], cols.iter().map(|c| c[i]).collect::<Option<Vec<f64>>>()) else {
-            continue;
-        };
-        let c = nb.to_choices(arch);
-        for (r, l) in rows.iter_mut().zip(lat) {
-            r.push((c.clone(), l, 0.0));
-        }
-        acc_of.insert(c.clone(), y);
-        candidates.push(c);
-    }
-    let devices: Vec<Counted<TableDevice<Vec<usize>>>> =
-        a.devices.iter().zip(rows).map(|(n, r)| Counted::new(TableDevice::new(n, r))).collect();
-    let refs: Vec<&dyn Device<Vec<usize>>> = devices.iter().map(|d| d as &dyn Device<Vec<usize>>).collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
+    let set = match a.accelerators {
+        Some(n) => super::l2o_accel::training_set(&nb, &t, &acc, n, a.synthetic, &mut rng)?,
+        None => table_training_set(a, &nb, &t, &acc)?,
+    };
+    let energy = a.accelerators.is_some() || !a.energy.is_empty();
+    let acc_of: HashMap<Vec<usize>, f64> = set.candidates.iter().cloned().collect();
+    let candidates: Vec<Vec<usize>> = set.candidates.into_iter().map(|(c, _)| c).collect();
+    let refs: Vec<&dyn Device<Vec<usize>>> = set.devices.iter().map(|d| d as &dyn Device<Vec<usize>>).collect();
     let accuracy = |x: &[usize]| {
         acc_of.get(x).copied().ok_or_else(|| edgeopt::codesign::CodesignError::InvalidParam {
             name: "design",
@@ -169,19 +193,22 @@ fn train(a: &TrainArgs, out: &mut Out) -> CliResult<()> {
             ExploreArg::Disagreement => Exploration::Disagreement,
             ExploreArg::Random => Exploration::Random,
         },
-        synthetic: a.synthetic,
+        // Synthetic accelerators are devices of their own; mixtures apply to measured devices.
+        synthetic: if a.accelerators.is_some() { 0 } else { a.synthetic },
         accuracy_designs: a.accuracy_designs,
         train: TrainConfig { epochs: a.perf_epochs, batch_size: Some(64), ..TrainConfig::default() },
+        energy,
+        hardware: set.hardware,
         ..Stage1Config::default()
     };
     let choices = ChoiceSpace::new(nb.choice_counts())?;
-    let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
     let s1 = train_performance(&choices, &candidates, &accuracy, &refs, &cfg, &mut rng)?;
     let method = match a.method {
         MethodArg::One => Method::Supervised,
         MethodArg::Two => Method::Unsupervised,
     };
-    let ocfg = OptimizerConfig { method, epochs: a.epochs, ..OptimizerConfig::default() };
+    let energy_lambdas = if energy { vec![0.0, 0.5, 2.0, 8.0] } else { vec![0.0] };
+    let ocfg = OptimizerConfig { method, epochs: a.epochs, energy_lambdas, ..OptimizerConfig::default() };
     let (net, losses) = OptimizerNet::train(&s1.nets, &s1.devices, &candidates, &ocfg, &mut rng)?;
     let model = L2oModel::new(&nb, method, &s1, net)?;
     let text = serde_json::to_string(&model).map_err(|e| CliError::Usage(format!("serialising the model: {e}")))?;
@@ -189,38 +216,98 @@ fn train(a: &TrainArgs, out: &mut Out) -> CliResult<()> {
     out.line(json!({
         "model": a.out.display().to_string(),
         "method": format!("{method:?}"),
-        "devices": a.devices,
+        "devices": set.names,
         "synthetic": a.synthetic,
+        "energy": energy,
         "references": model.references,
         "measured_designs": s1.measured.len(),
-        "measurements_per_device": devices.iter().map(|d| d.count()).collect::<Vec<_>>(),
+        "measurements_per_device": set.devices.iter().map(|d| d.count()).collect::<Vec<_>>(),
         "final_loss": losses.last(),
     }));
     Ok(())
+}
+
+/// The table's device columns (and energy columns) over the rows that have all of them.
+fn table_training_set<'a>(
+    a: &TrainArgs,
+    nb: &Nb201,
+    t: &ArchTable<Nb201Arch>,
+    acc: &[Option<f64>],
+) -> CliResult<TrainingSet<'a>> {
+    if !a.energy.is_empty() && a.energy.len() != a.devices.len() {
+        return Err(CliError::Usage(format!(
+            "--energy has {} columns for {} --devices (one per device, same order)",
+            a.energy.len(),
+            a.devices.len()
+        )));
+    }
+    let cols = a.devices.iter().map(|d| t.column(d)).collect::<Result<Vec<_>, _>>()?;
+    let en_cols = a.energy.iter().map(|d| t.column(d)).collect::<Result<Vec<_>, _>>()?;
+    let mut candidates = Vec::new();
+    let mut rows: Vec<Vec<(Vec<usize>, f64, f64)>> = vec![Vec::new(); cols.len()];
+    for (i, arch) in t.archs.iter().enumerate() {
+        let (Some(y), Some(lat)) = (acc[i], cols.iter().map(|c| c[i]).collect::<Option<Vec<f64>>>()) else {
+            continue;
+        };
+        let Some(en) = en_cols.iter().map(|c| c[i]).collect::<Option<Vec<f64>>>() else { continue };
+        let c = nb.to_choices(arch);
+        for (j, (r, l)) in rows.iter_mut().zip(lat).enumerate() {
+            r.push((c.clone(), l, en.get(j).copied().unwrap_or(0.0)));
+        }
+        candidates.push((c, y));
+    }
+    let devices = a
+        .devices
+        .iter()
+        .zip(rows)
+        .map(|(n, r)| Counted::new(Box::new(TableDevice::new(n, r)) as Box<dyn Device<Vec<usize>>>))
+        .collect();
+    Ok(TrainingSet { candidates, devices, names: a.devices.clone(), hardware: Vec::new() })
 }
 
 fn apply(a: &ApplyArgs, out: &mut Out) -> CliResult<()> {
     let text = std::fs::read_to_string(&a.model).map_err(io_err(&a.model))?;
     let model: L2oModel = serde_json::from_str(&text)
         .map_err(|e| CliError::Usage(format!("{}: not a valid l2o model: {e}", a.model.display())))?;
-    let (nb, t) = nb201_table(&a.data, &model.space)?;
-    let target = Counted::new(t.device(&a.target, None)?);
-    let d = model.features(&nb, &target)?;
-    let applied = match (a.lambda, a.max_latency) {
-        (Some(l), _) => model.apply_features(&d, l)?,
-        (None, Some(c)) => model
-            .apply_constraint(&d, c)?
-            .ok_or_else(|| CliError::Usage(format!("--max-latency {c}: no design is predicted to meet it")))?,
-        (None, None) => return Err(CliError::Usage("give --lambda or --max-latency".into())),
+    if a.energy_lambda > 0.0 && model.performance.energy.is_none() {
+        // Refused before any measurement is spent on the target.
+        return Err(CliError::Usage(format!(
+            "--energy-lambda {}: {} was trained without energy (train with --energy or --accelerators)",
+            a.energy_lambda,
+            a.model.display()
+        )));
+    }
+    if let Some(spec) = &a.accelerators {
+        return super::l2o_accel::apply(a, &model, spec, out);
+    }
+    let (Some(data), Some(target)) = (&a.data, &a.target) else {
+        return Err(CliError::Usage("give --data and --target, or --accelerators".into()));
     };
+    let (nb, t) = nb201_table(data, &model.space)?;
+    let device = Counted::new(t.device(target, a.target_energy.as_deref())?);
+    let d = model.features(&nb, &device)?;
+    let applied = design(a, &model, &d)?;
     let arch = nb.arch_of_choices(&applied.choices)?;
     out.line(json!({
-        "target": a.target,
+        "target": target,
         "arch": nb.key(&arch),
         "lambda": applied.lambda,
-        "measurements_used": target.count(),
+        "energy_lambda": applied.energy_lambda,
+        "measurements_used": device.count(),
         "predicted_accuracy": applied.predicted_accuracy,
         "predicted_latency": applied.predicted_latency,
+        "predicted_energy": applied.predicted_energy,
     }));
     Ok(())
+}
+
+/// The design for `--lambda` or `--max-latency`, weighing energy by `--energy-lambda`.
+pub(super) fn design(a: &ApplyArgs, model: &L2oModel, d: &DeviceFeatures) -> CliResult<Applied> {
+    Ok(match (a.lambda, a.max_latency) {
+        (Some(l), _) => model.apply_features(d, l, a.energy_lambda)?,
+        (None, Some(c)) => model
+            .apply_constraint(d, c, a.energy_lambda)?
+            .ok_or_else(|| CliError::Usage(format!("--max-latency {c}: no design is predicted to meet it")))?,
+        (None, None) => return Err(CliError::Usage("give --lambda or --max-latency".into())),
+    })
 }

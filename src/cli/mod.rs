@@ -8,6 +8,7 @@ mod codesign;
 mod demo;
 mod import;
 mod l2o;
+mod l2o_accel;
 mod nas;
 pub mod output;
 mod plots;

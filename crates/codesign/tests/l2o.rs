@@ -2,8 +2,8 @@
 //! sums of per-position costs, so `argmin −accuracy + λ·latency` separates by position.
 
 use edgeopt_codesign::l2o::{
-    ChoiceSpace, Exploration, L2oModel, Method, OptimizerConfig, OptimizerNet, Stage1, Stage1Config, lambda_grid,
-    train_performance,
+    ChoiceSpace, Exploration, HardwareDescription, L2oModel, Method, OptimizerConfig, OptimizerNet, Stage1,
+    Stage1Config, lambda_grid, train_performance,
 };
 use edgeopt_codesign::{Device, FnDevice, Measurement};
 use edgeopt_nas::Nb201;
@@ -37,14 +37,35 @@ fn optimum(j: usize, lambda: f64) -> Vec<usize> {
 fn objective(j: usize, x: &[usize], lambda: f64) -> f64 {
     -accuracy(x) + lambda * latency(j, x)
 }
+/// Energy on device j: relative option costs unlike latency's.
+fn energy(j: usize, x: &[usize]) -> f64 {
+    x.iter().enumerate().map(|(p, c)| BASE[2 - p][*c] * SPEED[2 - j][2 - *c]).sum()
+}
+fn description(j: usize) -> HardwareDescription {
+    let pes = [16.0, 64.0, 256.0][j];
+    HardwareDescription {
+        pes,
+        l1_bytes: 1024.0,
+        l2_bytes: 1e6,
+        noc_bw: 300.0,
+        offchip_bw: 50.0,
+        dataflow: "kc-p".into(),
+    }
+}
 
 fn stage1() -> (ChoiceSpace, Vec<Vec<usize>>, Stage1) {
+    stage1_with(false, false)
+}
+
+/// Stage 1 on the toy devices, with their energy and/or their hardware descriptions (then with
+/// no reference architecture).
+fn stage1_with(with_energy: bool, with_hardware: bool) -> (ChoiceSpace, Vec<Vec<usize>>, Stage1) {
     let space = ChoiceSpace::new(vec![3, 3, 3]).unwrap();
     let all = space.enumerate(100).unwrap();
     let devices: Vec<Box<dyn Device<Vec<usize>>>> = (0..3)
         .map(|j| {
             Box::new(FnDevice::new("toy", move |x: &Vec<usize>| {
-                Ok::<_, std::convert::Infallible>(Measurement { latency: latency(j, x), energy: 0.0 })
+                Ok::<_, std::convert::Infallible>(Measurement { latency: latency(j, x), energy: energy(j, x) })
             })) as Box<dyn Device<Vec<usize>>>
         })
         .collect();
@@ -53,7 +74,7 @@ fn stage1() -> (ChoiceSpace, Vec<Vec<usize>>, Stage1) {
         initial: 20,
         per_round: 7,
         rounds: 2,
-        references: 3,
+        references: if with_hardware { 0 } else { 3 },
         exploration: Exploration::Disagreement,
         pool: 27,
         accuracy_designs: 0,
@@ -67,6 +88,8 @@ fn stage1() -> (ChoiceSpace, Vec<Vec<usize>>, Stage1) {
             batch_size: None,
             ..TrainConfig { optimizer: edgeopt_predictors::nn::Optimizer::adam(0.01), ..TrainConfig::default() }
         },
+        energy: with_energy,
+        hardware: if with_hardware { (0..3).map(description).collect() } else { Vec::new() },
     };
     let acc = |x: &[usize]| Ok(accuracy(x));
     let s1 = train_performance(&space, &all, &acc, &refs, &cfg, &mut ChaCha8Rng::seed_from_u64(3)).unwrap();
@@ -136,7 +159,7 @@ fn both_methods_recover_the_analytic_optimum() {
         for (j, d) in s1.devices.iter().enumerate() {
             for lam_rel in lambda_grid(0.07, 15.0, 9) {
                 let lambda = lam_rel / d.scale.exp();
-                let x = net.design(d, lam_rel).unwrap();
+                let x = net.design(d, lam_rel, 0.0).unwrap();
                 let best = optimum(j, lambda);
                 regrets.push(objective(j, &x, lambda) - objective(j, &best, lambda));
             }
@@ -153,9 +176,60 @@ fn both_methods_recover_the_analytic_optimum() {
 }
 
 fn model() -> L2oModel {
-    let (_, all, s1) = stage1();
-    let (net, _) = optimizer(&s1, &all, Method::Supervised, OptimizerConfig { epochs: 20, ..toy_config() });
+    model_with(false, false)
+}
+
+fn model_with(with_energy: bool, with_hardware: bool) -> L2oModel {
+    let (_, all, s1) = stage1_with(with_energy, with_hardware);
+    let energy_lambdas = if with_energy { vec![0.0, 0.5, 5.0] } else { vec![0.0] };
+    let cfg = OptimizerConfig { epochs: 20, energy_lambdas, ..toy_config() };
+    let (net, _) = optimizer(&s1, &all, Method::Supervised, cfg);
     L2oModel::new(&ToySpace, Method::Supervised, &s1, net).unwrap()
+}
+
+#[test]
+fn energy_and_hardware_models_round_trip_and_predict_energy() {
+    let dev = FnDevice::new("d1", |x: &Vec<usize>| {
+        Ok::<_, std::convert::Infallible>(Measurement { latency: latency(1, x), energy: energy(1, x) })
+    });
+    let m = model_with(true, false);
+    let back: L2oModel = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+    for (l, l2) in [(0.1, 0.0), (0.1, 0.3), (0.0, 2.0)] {
+        let (_, a) = back.apply(&ToySpace, &dev, l, l2).unwrap();
+        assert_eq!(a, m.apply(&ToySpace, &dev, l, l2).unwrap().1);
+        let (e, truth) = (a.predicted_energy.unwrap(), energy(1, &a.choices));
+        assert!((e / truth - 1.0).abs() < 0.3, "{e} vs {truth}");
+    }
+    let h = model_with(true, true);
+    assert!(h.references.is_empty());
+    let back: L2oModel = serde_json::from_str(&serde_json::to_string(&h).unwrap()).unwrap();
+    let d = h.hardware_features(&description(2)).unwrap();
+    assert_eq!(back.hardware_features(&description(2)).unwrap(), d);
+    for (l, l2) in [(0.0, 0.0), (0.05, 0.05), (1.0, 0.0)] {
+        let a = h.apply_features(&d, l, l2).unwrap();
+        assert_eq!(a, back.apply_features(&d, l, l2).unwrap());
+        assert_eq!(a.measurements_used, 0);
+    }
+    let bad = HardwareDescription { noc_bw: -1.0, ..description(0) };
+    assert!(h.hardware_features(&bad).unwrap_err().to_string().contains("noc_bw"));
+    assert!(m.hardware_features(&description(0)).unwrap_err().to_string().contains("no hardware features"));
+}
+
+#[test]
+fn energy_without_measured_energy_is_a_clear_error() {
+    let space = ChoiceSpace::new(vec![3, 3, 3]).unwrap();
+    let all = space.enumerate(100).unwrap();
+    let dev = FnDevice::new("no-energy", |x: &Vec<usize>| {
+        Ok::<_, std::convert::Infallible>(Measurement { latency: latency(0, x), energy: 0.0 })
+    });
+    let cfg = Stage1Config { initial: 10, rounds: 1, references: 2, energy: true, ..Stage1Config::default() };
+    let acc = |x: &[usize]| Ok(accuracy(x));
+    let e = train_performance(&space, &all, &acc, &[&dev], &cfg, &mut ChaCha8Rng::seed_from_u64(0)).unwrap_err();
+    assert!(e.to_string().contains("non-positive energy"), "{e}");
+    let (_, all, s1) = stage1();
+    let cfg = OptimizerConfig { energy_lambdas: vec![0.0, 1.0], epochs: 1, ..toy_config() };
+    let e = OptimizerNet::train(&s1.nets, &s1.devices, &all, &cfg, &mut ChaCha8Rng::seed_from_u64(0)).unwrap_err();
+    assert!(e.to_string().contains("no energy"), "{e}");
 }
 
 #[test]
@@ -168,9 +242,9 @@ fn model_save_load_gives_the_same_designs() {
         Ok::<_, std::convert::Infallible>(Measurement { latency: latency(1, x), energy: 0.0 })
     });
     for lambda in [0.0, 0.1, 1.0] {
-        assert_eq!(back.apply(&ToySpace, &dev, lambda).unwrap(), m.apply(&ToySpace, &dev, lambda).unwrap());
+        assert_eq!(back.apply(&ToySpace, &dev, lambda, 0.0).unwrap(), m.apply(&ToySpace, &dev, lambda, 0.0).unwrap());
     }
-    assert_eq!(m.apply(&ToySpace, &dev, 1.0).unwrap().1.measurements_used, 3);
+    assert_eq!(m.apply(&ToySpace, &dev, 1.0, 0.0).unwrap().1.measurements_used, 3);
 }
 
 #[test]
@@ -178,19 +252,25 @@ fn bad_inputs_are_clear_errors() {
     let m = model();
     let d = edgeopt_codesign::l2o::DeviceFeatures::from_latencies(&[1.0, 2.0, 3.0]).unwrap();
     for bad in [-1.0, f64::NAN, f64::INFINITY] {
-        let e = m.apply_features(&d, bad).unwrap_err().to_string();
+        let e = m.apply_features(&d, bad, 0.0).unwrap_err().to_string();
         assert!(e.contains("lambda"), "{e}");
+        let e = m.apply_features(&d, 1.0, bad).unwrap_err().to_string();
+        assert!(e.contains("energy lambda"), "{e}");
     }
+    let e = m.apply_features(&d, 1.0, 0.5).unwrap_err().to_string();
+    assert!(e.contains("trained without energy"), "{e}");
     assert!(edgeopt_codesign::l2o::DeviceFeatures::from_latencies(&[1.0, f64::NAN]).is_err());
     let e = m.apply(
         &Nb201::cifar10(),
         &FnDevice::new("x", |_: &edgeopt_nas::Nb201Arch| Ok::<_, std::convert::Infallible>(Measurement::default())),
         1.0,
+        0.0,
     );
     assert!(e.unwrap_err().to_string().contains("trained on `toy`"));
     let text = serde_json::to_string(&m).unwrap();
-    let v2 = text.replacen("\"version\":1", "\"version\":2", 1);
-    assert!(serde_json::from_str::<L2oModel>(&v2).unwrap_err().to_string().contains("model version"));
+    let v1 = text.replacen("\"version\":2", "\"version\":1", 1);
+    let e = serde_json::from_str::<L2oModel>(&v1).unwrap_err().to_string();
+    assert!(e.contains("model version") && e.contains("reads version 2"), "{e}");
     let fewer = text.replacen("\"references\":[", "\"references\":[\"0-0-0\",", 1);
     assert!(serde_json::from_str::<L2oModel>(&fewer).unwrap_err().to_string().contains("reference"));
     let nan = text.replacen("\"y_std\":", "\"y_std\":null,\"_\":", 1);

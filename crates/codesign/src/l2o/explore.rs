@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::choices::ChoiceSpace;
 use super::features::{DeviceFeatures, choose_references};
+use super::hardware::{HardwareDescription, HardwareNormaliser};
 use super::performance::{Ensemble, PerformanceNets};
 use super::synthetic::Synthetic;
 use crate::device::Device;
@@ -57,6 +58,11 @@ pub struct Stage1Config {
     pub hidden: Vec<usize>,
     /// Training of every performance network.
     pub train: TrainConfig,
+    /// Also train `Energy(x; d)` on the devices' measured energies (every one must be > 0).
+    pub energy: bool,
+    /// Hardware descriptions of the real devices, in order, as extra device features (empty:
+    /// none). With them `references` may be 0: a new device then costs no measurement.
+    pub hardware: Vec<HardwareDescription>,
 }
 
 impl Default for Stage1Config {
@@ -75,6 +81,8 @@ impl Default for Stage1Config {
             members: 2,
             hidden: vec![64, 64],
             train: TrainConfig { epochs: 60, batch_size: Some(64), ..TrainConfig::default() },
+            energy: false,
+            hardware: Vec::new(),
         }
     }
 }
@@ -125,31 +133,66 @@ pub fn train_performance<R: Rng + ?Sized>(
     let mut measured: Vec<Vec<usize>> = order[..cfg.initial].iter().map(|&i| candidates[i].clone()).collect();
     let mut acc = Vec::new();
     let mut lat: Vec<Vec<f64>> = vec![Vec::new(); devices.len()];
-    measure(&measured, accuracy, devices, &mut acc, &mut lat)?;
+    let mut en: Vec<Vec<f64>> = vec![Vec::new(); if cfg.energy { devices.len() } else { 0 }];
+    measure(&measured, accuracy, devices, &mut acc, &mut lat, &mut en)?;
     let n_extra = if cfg.pretrained_accuracy.is_some() { 0 } else { cfg.accuracy_designs.min(candidates.len()) };
     // Accuracy-only designs come from the far end of the order, away from the explored prefix.
     let extra: Vec<(Vec<usize>, f64)> = order[candidates.len() - n_extra..]
         .iter()
         .map(|&i| Ok((candidates[i].clone(), finite_accuracy(accuracy, &candidates[i])?)))
         .collect::<Result<_>>()?;
-    let refs = choose_references(&lat, cfg.references)?;
+    let hardware = match cfg.hardware.len() {
+        0 => None,
+        n if n == devices.len() && cfg.synthetic == 0 => Some(HardwareNormaliser::fit(&cfg.hardware)?),
+        n => {
+            return bad(
+                "hardware descriptions",
+                n.to_string(),
+                format!("need one per real device ({}) and no mixture synthetic devices", devices.len()),
+            );
+        }
+    };
+    let refs = match (cfg.references, &hardware) {
+        (0, Some(_)) => Vec::new(),
+        (k, _) => choose_references(&lat, k)?,
+    };
     let references: Vec<Vec<usize>> = refs.iter().map(|&i| measured[i].clone()).collect();
     let synthetic = Synthetic::sample(devices.len(), choices, cfg.synthetic, cfg.perturbation, rng)?;
-    let device_lat = |lat: &[Vec<f64>], i: usize| -> Result<Vec<f64>> {
-        let real: Vec<f64> = lat.iter().map(|d| d[i]).collect();
+    let device_values = |values: &[Vec<f64>], i: usize| -> Result<Vec<f64>> {
+        let real: Vec<f64> = values.iter().map(|d| d[i]).collect();
         let mut all = real.clone();
         for s in &synthetic {
             all.push(s.latency(&real, &measured[i])?);
         }
         Ok(all)
     };
-    let ref_lat: Vec<Vec<f64>> = refs.iter().map(|&i| device_lat(&lat, i)).collect::<Result<_>>()?;
+    let base = |values: &[Vec<f64>]| mean_log(values.iter().flatten());
+    let (base_scale, base_energy_scale) = (base(&lat), cfg.energy.then(|| base(&en)));
+    let ref_lat: Vec<Vec<f64>> = refs.iter().map(|&i| device_values(&lat, i)).collect::<Result<_>>()?;
+    let ref_en: Vec<Vec<f64>> = match cfg.energy {
+        true => refs.iter().map(|&i| device_values(&en, i)).collect::<Result<_>>()?,
+        false => Vec::new(),
+    };
+    let column = |rows: &[Vec<f64>], d: usize| rows.iter().map(|r| r[d]).collect::<Vec<_>>();
     let features: Vec<DeviceFeatures> = (0..devices.len() + synthetic.len())
-        .map(|d| DeviceFeatures::from_latencies(&ref_lat.iter().map(|r| r[d]).collect::<Vec<_>>()))
+        .map(|d| {
+            let hw = match &hardware {
+                Some(n) => n.features(&cfg.hardware[d])?,
+                None => Vec::new(),
+            };
+            if refs.is_empty() {
+                return DeviceFeatures::from_hardware(hw, base_scale, base_energy_scale);
+            }
+            let f = DeviceFeatures::from_latencies(&column(&ref_lat, d))?;
+            let f = if cfg.energy { f.with_energies(&column(&ref_en, d))? } else { f };
+            f.with_hardware(hw)
+        })
         .collect::<Result<_>>()?;
+    let units = Units { hardware, base_scale, base_energy_scale, references: references.len() };
     let mut round = 0;
     loop {
-        let nets = fit_round(choices, &measured, &acc, &extra, &lat, &synthetic, &features, &references, cfg, rng)?;
+        let data = Measured { designs: &measured, acc: &acc, extra: &extra, lat: &lat, en: &en };
+        let nets = fit_round(choices, &data, &synthetic, &features, &units, cfg, rng)?;
         round += 1;
         if round == cfg.rounds {
             return Ok(Stage1 { nets, references, devices: features, synthetic, measured });
@@ -163,8 +206,11 @@ pub fn train_performance<R: Rng + ?Sized>(
                 let x = nets.one_hots(&designs)?;
                 let mut score = nets.accuracy.predict_batch(x.view())?.1 / nets.accuracy.y_std;
                 for d in &features[..devices.len()] {
-                    let spread = nets.latency.predict_batch(nets.latency_rows(x.view(), d)?.view())?.1;
-                    score.scaled_add(1.0 / (devices.len() as f64 * nets.latency.y_std), &spread);
+                    let rows = nets.latency_rows(x.view(), d)?;
+                    for net in [Some(&nets.latency), nets.energy.as_ref()].into_iter().flatten() {
+                        let spread = net.predict_batch(rows.view())?.1;
+                        score.scaled_add(1.0 / (devices.len() as f64 * net.y_std), &spread);
+                    }
                 }
                 let mut by: Vec<usize> = (0..pool.len()).collect();
                 by.sort_by(|&a, &b| score[b].total_cmp(&score[a]).then(a.cmp(&b)));
@@ -178,7 +224,7 @@ pub fn train_performance<R: Rng + ?Sized>(
         order.extend(tail);
         next += chosen.len();
         let new: Vec<Vec<usize>> = chosen.iter().map(|&i| candidates[i].clone()).collect();
-        measure(&new, accuracy, devices, &mut acc, &mut lat)?;
+        measure(&new, accuracy, devices, &mut acc, &mut lat, &mut en)?;
         measured.extend(new);
     }
 }
@@ -195,49 +241,75 @@ fn finite_accuracy(accuracy: &(dyn Fn(&[usize]) -> Result<f64> + Sync), x: &[usi
     Ok(a)
 }
 
+fn mean_log<'a>(values: impl Iterator<Item = &'a f64>) -> f64 {
+    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v.ln(), n + 1));
+    sum / n.max(1) as f64
+}
+
+/// Measure `designs` on every device; energies too when `en` has one row per device.
 fn measure(
     designs: &[Vec<usize>],
     accuracy: &(dyn Fn(&[usize]) -> Result<f64> + Sync),
     devices: &[&dyn Device<Vec<usize>>],
     acc: &mut Vec<f64>,
     lat: &mut [Vec<f64>],
+    en: &mut [Vec<f64>],
 ) -> Result<()> {
+    let positive = |name: &'static str, v: f64, dev: &str, x: &[usize]| {
+        if v.is_finite() && v > 0.0 {
+            Ok(v)
+        } else {
+            Err(CodesignError::InvalidParam {
+                name,
+                value: v.to_string(),
+                reason: format!("device `{dev}` gave a non-positive {name} for {x:?}"),
+            })
+        }
+    };
     for x in designs {
         acc.push(finite_accuracy(accuracy, x)?);
-        for (dev, l) in devices.iter().zip(lat.iter_mut()) {
-            let m = dev.measure(x)?.latency;
-            if !(m.is_finite() && m > 0.0) {
-                return Err(CodesignError::InvalidParam {
-                    name: "latency",
-                    value: m.to_string(),
-                    reason: format!("device `{}` gave a non-positive latency for {x:?}", dev.name()),
-                });
+        for (j, dev) in devices.iter().enumerate() {
+            let m = dev.measure(x)?;
+            lat[j].push(positive("latency", m.latency, dev.name(), x)?);
+            if let Some(e) = en.get_mut(j) {
+                e.push(positive("energy", m.energy, dev.name(), x)?);
             }
-            l.push(m);
         }
     }
     Ok(())
 }
 
-/// Train both ensembles on every measured design, the latency one on real and synthetic devices.
-#[allow(clippy::too_many_arguments)]
+/// The measurements of stage 1 so far.
+struct Measured<'a> {
+    designs: &'a [Vec<usize>],
+    acc: &'a [f64],
+    extra: &'a [(Vec<usize>, f64)],
+    lat: &'a [Vec<f64>],
+    en: &'a [Vec<f64>],
+}
+
+/// What the networks' device inputs and outputs are relative to.
+struct Units {
+    hardware: Option<HardwareNormaliser>,
+    base_scale: f64,
+    base_energy_scale: Option<f64>,
+    references: usize,
+}
+
+/// Train the ensembles on every measured design, latency and energy on real and synthetic devices.
 fn fit_round<R: Rng + ?Sized>(
     choices: &ChoiceSpace,
-    measured: &[Vec<usize>],
-    acc: &[f64],
-    extra: &[(Vec<usize>, f64)],
-    lat: &[Vec<f64>],
+    data: &Measured,
     synthetic: &[Synthetic],
     features: &[DeviceFeatures],
-    references: &[Vec<usize>],
+    units: &Units,
     cfg: &Stage1Config,
     rng: &mut R,
 ) -> Result<PerformanceNets> {
     let w = choices.width();
-    let k = references.len();
-    let n = measured.len();
+    let n = data.designs.len();
     let mut x = Array2::zeros((n, w));
-    for (i, c) in measured.iter().enumerate() {
+    for (i, c) in data.designs.iter().enumerate() {
         x.row_mut(i).assign(&choices.one_hot(c)?);
     }
     let accuracy = match &cfg.pretrained_accuracy {
@@ -245,28 +317,54 @@ fn fit_round<R: Rng + ?Sized>(
             net.validate("pretrained accuracy network", w)?;
             net.clone()
         }
-        None => fit_accuracy(choices, &x, acc, extra, cfg, rng)?,
+        None => fit_accuracy(choices, &x, data.acc, data.extra, cfg, rng)?,
     };
+    let k = features.first().map_or(0, |d| d.inputs().len());
     let rows = n * features.len();
     let mut xl = Array2::zeros((rows, w + k));
-    let mut yl = Array1::zeros(rows);
     for i in 0..n {
-        let real: Vec<f64> = lat.iter().map(|d| d[i]).collect();
         for (j, d) in features.iter().enumerate() {
             let r = j * n + i;
-            let l = match j.checked_sub(lat.len()) {
-                None => real[j],
-                Some(s) => synthetic[s].latency(&real, &measured[i])?,
-            };
             xl.row_mut(r).slice_mut(ndarray::s![..w]).assign(&x.row(i));
-            for (q, v) in d.shape.iter().enumerate() {
+            for (q, v) in d.inputs().iter().enumerate() {
                 xl[[r, w + q]] = *v;
             }
-            yl[r] = l.ln() - d.scale;
         }
     }
+    // Targets: ln value − the device's scale, synthetic devices mixing the real values.
+    let targets = |values: &[Vec<f64>], scale: &dyn Fn(&DeviceFeatures) -> f64| -> Result<Array1<f64>> {
+        let mut y = Array1::zeros(rows);
+        for i in 0..n {
+            let real: Vec<f64> = values.iter().map(|d| d[i]).collect();
+            for (j, d) in features.iter().enumerate() {
+                let v = match j.checked_sub(values.len()) {
+                    None => real[j],
+                    Some(s) => synthetic[s].latency(&real, &data.designs[i])?,
+                };
+                y[j * n + i] = v.ln() - scale(d);
+            }
+        }
+        Ok(y)
+    };
+    let yl = targets(data.lat, &|d| d.scale)?;
     let latency = Ensemble::fit(xl.view(), yl.view(), cfg.members, &cfg.hidden, &cfg.train, rng)?;
-    Ok(PerformanceNets { choices: choices.clone(), references: k, accuracy, latency })
+    let energy = match cfg.energy {
+        true => {
+            let ye = targets(data.en, &|d| d.energy_scale.unwrap_or(0.0))?;
+            Some(Ensemble::fit(xl.view(), ye.view(), cfg.members, &cfg.hidden, &cfg.train, rng)?)
+        }
+        false => None,
+    };
+    Ok(PerformanceNets {
+        choices: choices.clone(),
+        references: units.references,
+        hardware: units.hardware.clone(),
+        accuracy,
+        latency,
+        energy,
+        base_scale: units.base_scale,
+        base_energy_scale: units.base_energy_scale,
+    })
 }
 
 fn fit_accuracy<R: Rng + ?Sized>(

@@ -4,8 +4,8 @@
 //! * [`DeviceFeatures`] — what a new device costs: its latency on `k` reference architectures
 //!   chosen at training time, as a log-shape (normalised by the log-mean, so a fast and a slow
 //!   device with the same relative costs look alike) and a log-scale.
-//! * Stage 1 ([`train_performance`], alg. 2 lines 4–12) — an accuracy network `Acc(x)` and a
-//!   device-conditioned latency network `Latency(x; d)` (each a small ensemble), trained on real
+//! * Stage 1 ([`train_performance`], alg. 2 lines 4–12) — an accuracy network `Acc(x)` and
+//!   device-conditioned `Latency(x; d)` and `Energy(x; d)` networks (each a small ensemble), trained on real
 //!   devices with an exploration loop that adds the designs the ensemble disagrees on most
 //!   ([`Exploration::Disagreement`]) or random ones ([`Exploration::Random`]).
 //! * [`Synthetic`] devices — geometric mixtures of two measured devices with per-choice
@@ -15,21 +15,30 @@
 //!   from an exhaustive search of the *predicted* objective) or Method 2 (eq. 1.10: minimise the
 //!   predicted objective through the frozen performance networks with a softmax relaxation).
 //! * [`L2oModel`] — everything `apply` needs, serde with validation on load.
+//! * The accelerator setting — devices described by their hardware ([`HardwareDescription`],
+//!   normalised by [`HardwareNormaliser`]), alone (no measurement on a new accelerator) or with
+//!   reference latencies; training accelerators from a grid ([`grid_sample_excluding`]) and
+//!   synthetic ones from the box it spans ([`sample_accelerators`]).
 //!
-//! The objective is eq. 1.8 with latency only: `f(x; d, λ) = −accuracy(x) + λ·latency(x; d)`,
-//! accuracy in the table's unit and latency in the device's unit.
+//! The objective is eq. 1.8: `f(x; d, λ, λ₂) = −accuracy(x) + λ·latency(x; d) + λ₂·energy(x; d)`,
+//! accuracy in the table's unit and latency and energy in the device's units; the energy term
+//! needs training devices with energy (`Energy(x; d)` is trained only then).
 
+mod accel;
 mod choices;
 mod explore;
 mod features;
+mod hardware;
 mod model;
 mod optimizer;
 mod performance;
 mod synthetic;
 
+pub use accel::{ChoicesDevice, grid_sample_excluding, sample_accelerators};
 pub use choices::{Categorical, ChoiceSpace};
 pub use explore::{Exploration, Stage1, Stage1Config, train_performance};
 pub use features::{DeviceFeatures, choose_references};
+pub use hardware::{HARDWARE_FEATURES, HardwareDescription, HardwareNormaliser};
 pub use model::{Applied, L2oModel, MODEL_VERSION};
 pub use optimizer::{Method, OptimizerConfig, OptimizerNet, lambda_grid};
 pub use performance::{Ensemble, PerformanceNets};

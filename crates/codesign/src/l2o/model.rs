@@ -6,13 +6,17 @@ use serde::{Deserialize, Serialize};
 use super::choices::Categorical;
 use super::explore::Stage1;
 use super::features::DeviceFeatures;
+use super::hardware::HardwareDescription;
 use super::optimizer::{Method, OptimizerNet};
 use super::performance::PerformanceNets;
 use crate::device::Device;
 use crate::error::{CodesignError, Result};
 
 /// Version of the model format this build reads and writes.
-pub const MODEL_VERSION: u32 = 1;
+///
+/// Version 2 added the energy network, the λ₂ input of the optimizer and hardware features;
+/// version-1 files are refused with the version named (retrain them).
+pub const MODEL_VERSION: u32 = 2;
 
 /// Everything `apply` needs. Deserialising checks the version, that the networks' widths agree
 /// with the space and the references, and (through the networks) that every weight is finite.
@@ -77,8 +81,12 @@ pub struct Applied {
     pub predicted_accuracy: f64,
     /// Predicted latency in the target's unit.
     pub predicted_latency: f64,
+    /// Predicted energy in the target's unit (when the model and the target have energy).
+    pub predicted_energy: Option<f64>,
     /// The weight λ used (the target's unit).
     pub lambda: f64,
+    /// The energy weight λ₂ used (the target's energy unit).
+    pub energy_lambda: f64,
 }
 
 impl L2oModel {
@@ -109,6 +117,8 @@ impl L2oModel {
         let k = self.references.len();
         if self.performance.references != k
             || self.optimizer.references != k
+            || self.optimizer.device_width != self.performance.device_width()
+            || self.optimizer.energy != self.performance.energy.is_some()
             || self.performance.choices != self.optimizer.choices
         {
             return Err(CodesignError::InvalidParam {
@@ -133,41 +143,119 @@ impl L2oModel {
     }
 
     /// Measure the reference architectures on `target`: the only measurements a new device costs.
+    /// Their energies are used when the model has an energy network and the target reports them.
     pub fn features<S: Categorical, D: Device<S::Arch> + ?Sized>(
         &self,
         space: &S,
         target: &D,
     ) -> Result<DeviceFeatures> {
-        let lat =
-            self.reference_archs(space)?.iter().map(|a| Ok(target.measure(a)?.latency)).collect::<Result<Vec<_>>>()?;
-        DeviceFeatures::from_latencies(&lat)
+        self.features_of(space, Some(target), None)
     }
 
-    /// The design for a device with features `d` and weight `lambda ≥ 0` (the device's unit):
-    /// one inference of the optimizer network, plus the performance networks' prediction of it.
-    pub fn apply_features(&self, d: &DeviceFeatures, lambda: f64) -> Result<Applied> {
-        if !(lambda.is_finite() && lambda >= 0.0) {
+    /// Device features from the reference measurements on `target` and/or the hardware
+    /// description: the model says which it needs (no references: `target` is not measured).
+    pub fn features_of<S: Categorical, D: Device<S::Arch> + ?Sized>(
+        &self,
+        space: &S,
+        target: Option<&D>,
+        hardware: Option<&HardwareDescription>,
+    ) -> Result<DeviceFeatures> {
+        let archs = self.reference_archs(space)?;
+        let hw = match (&self.performance.hardware, hardware) {
+            (Some(n), Some(h)) => n.features(h)?,
+            (None, None) => Vec::new(),
+            (needed, _) => {
+                return Err(CodesignError::InvalidParam {
+                    name: "hardware description",
+                    value: if needed.is_some() { "missing" } else { "given" }.into(),
+                    reason: format!(
+                        "the model was trained {} hardware features",
+                        if needed.is_some() { "with" } else { "without" }
+                    ),
+                });
+            }
+        };
+        if archs.is_empty() {
+            let p = &self.performance;
+            return DeviceFeatures::from_hardware(hw, p.base_scale, p.base_energy_scale);
+        }
+        let target = target.ok_or_else(|| CodesignError::InvalidParam {
+            name: "target",
+            value: "none".into(),
+            reason: format!("the model needs the latency of {} reference architectures", archs.len()),
+        })?;
+        let m = archs.iter().map(|a| target.measure(a)).collect::<Result<Vec<_>>>()?;
+        let lat: Vec<f64> = m.iter().map(|m| m.latency).collect();
+        let en: Vec<f64> = m.iter().map(|m| m.energy).collect();
+        let d = DeviceFeatures::from_latencies(&lat)?;
+        // A target without energy (zeros) can still be designed for with λ₂ = 0.
+        let d =
+            if self.performance.energy.is_some() && en.iter().all(|e| *e > 0.0) { d.with_energies(&en)? } else { d };
+        d.with_hardware(hw)
+    }
+
+    /// Features of an accelerator known by its description alone, for a model trained with
+    /// hardware features and no references: a new accelerator costs no measurement.
+    pub fn hardware_features(&self, hardware: &HardwareDescription) -> Result<DeviceFeatures> {
+        let p = &self.performance;
+        match (&p.hardware, self.references.len()) {
+            (Some(n), 0) => DeviceFeatures::from_hardware(n.features(hardware)?, p.base_scale, p.base_energy_scale),
+            (h, k) => Err(CodesignError::InvalidParam {
+                name: "hardware description",
+                value: format!("{k} references"),
+                reason: format!(
+                    "the model {}; measure its references with `features_of`",
+                    if h.is_some() { "also needs reference measurements" } else { "has no hardware features" }
+                ),
+            }),
+        }
+    }
+
+    /// The design for a device with features `d`, latency weight `lambda ≥ 0` and energy weight
+    /// `energy_lambda ≥ 0` (the device's units): one inference of the optimizer network, plus the
+    /// performance networks' prediction of it. `energy_lambda > 0` needs a model with an energy
+    /// network and a device whose energy is known.
+    pub fn apply_features(&self, d: &DeviceFeatures, lambda: f64, energy_lambda: f64) -> Result<Applied> {
+        for (name, l) in [("lambda", lambda), ("energy lambda", energy_lambda)] {
+            if !(l.is_finite() && l >= 0.0) {
+                return Err(CodesignError::InvalidParam {
+                    name,
+                    value: l.to_string(),
+                    reason: "must be finite and ≥ 0".into(),
+                });
+            }
+        }
+        if energy_lambda > 0.0 && self.performance.energy.is_none() {
             return Err(CodesignError::InvalidParam {
-                name: "lambda",
-                value: lambda.to_string(),
-                reason: "must be finite and ≥ 0".into(),
+                name: "energy lambda",
+                value: energy_lambda.to_string(),
+                reason: "the model was trained without energy: only 0 is possible".into(),
             });
         }
-        let choices = self.optimizer.design(d, d.relative_lambda(lambda))?;
-        let (acc, lat) = self.performance.predict(std::slice::from_ref(&choices), d)?;
+        let choices = self.optimizer.design(d, d.relative_lambda(lambda), d.relative_energy_lambda(energy_lambda)?)?;
+        let one = std::slice::from_ref(&choices);
+        let (acc, lat) = self.performance.predict(one, d)?;
         Ok(Applied {
-            choices,
             measurements_used: self.references.len(),
             predicted_accuracy: acc[0],
             predicted_latency: lat[0],
+            predicted_energy: self.performance.predict_energy(one, d)?.map(|e| e[0]),
+            choices,
             lambda,
+            energy_lambda,
         })
     }
 
     /// The most accurate design whose *predicted* latency meets `max_latency`: bisection on
     /// `ln λ` over the optimizer network (no further measurements). `None` if even the largest λ
     /// tried does not meet it.
-    pub fn apply_constraint(&self, d: &DeviceFeatures, max_latency: f64) -> Result<Option<Applied>> {
+    /// `energy_lambda` weighs energy throughout.
+    pub fn apply_constraint(
+        &self,
+        d: &DeviceFeatures,
+        max_latency: f64,
+        energy_lambda: f64,
+    ) -> Result<Option<Applied>> {
         if !(max_latency.is_finite() && max_latency > 0.0) {
             return Err(CodesignError::InvalidParam {
                 name: "max latency",
@@ -177,17 +265,17 @@ impl L2oModel {
         }
         let unit = (-d.scale).exp();
         let (mut lo, mut hi) = ((1e-4 * unit).ln(), (1e5 * unit).ln());
-        let first = self.apply_features(d, 0.0)?;
+        let first = self.apply_features(d, 0.0, energy_lambda)?;
         if first.predicted_latency <= max_latency {
             return Ok(Some(first));
         }
-        let mut best = self.apply_features(d, hi.exp())?;
+        let mut best = self.apply_features(d, hi.exp(), energy_lambda)?;
         if best.predicted_latency > max_latency {
             return Ok(None);
         }
         for _ in 0..40 {
             let mid = 0.5 * (lo + hi);
-            let a = self.apply_features(d, mid.exp())?;
+            let a = self.apply_features(d, mid.exp(), energy_lambda)?;
             if a.predicted_latency <= max_latency {
                 hi = mid;
                 best = a;
@@ -198,15 +286,16 @@ impl L2oModel {
         Ok(Some(best))
     }
 
-    /// Measure the references on `target` and design for `lambda`.
+    /// Measure the references on `target` and design for `lambda` and `energy_lambda`.
     pub fn apply<S: Categorical, D: Device<S::Arch> + ?Sized>(
         &self,
         space: &S,
         target: &D,
         lambda: f64,
+        energy_lambda: f64,
     ) -> Result<(S::Arch, Applied)> {
         let d = self.features(space, target)?;
-        let applied = self.apply_features(&d, lambda)?;
+        let applied = self.apply_features(&d, lambda, energy_lambda)?;
         Ok((space.arch_of_choices(&applied.choices)?, applied))
     }
 }

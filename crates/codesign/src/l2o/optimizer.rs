@@ -36,6 +36,9 @@ pub struct OptimizerConfig {
     pub hidden: Vec<usize>,
     /// Training set `Λ_T` of relative weights ([`DeviceFeatures::relative_lambda`]).
     pub lambdas: Vec<f64>,
+    /// Relative energy weights `λ₂` ([`DeviceFeatures::relative_energy_lambda`]) crossed with
+    /// `lambdas`; anything but `[0]` needs an energy network.
+    pub energy_lambdas: Vec<f64>,
     /// Passes over `D_T × Λ_T`.
     pub epochs: usize,
     /// Mini-batch size.
@@ -58,6 +61,7 @@ impl Default for OptimizerConfig {
             method: Method::Supervised,
             hidden: vec![64, 64],
             lambdas: lambda_grid(0.1, 100.0, 16),
+            energy_lambdas: vec![0.0],
             epochs: 200,
             batch: 32,
             lr: 3e-3,
@@ -79,61 +83,83 @@ pub fn lambda_grid(lo: f64, hi: f64, n: usize) -> Vec<f64> {
     (0..n).map(|i| (a + (b - a) * i as f64 / (n.max(2) - 1) as f64).exp()).collect()
 }
 
-/// `x̂_Θ(d, λ)`: input `[d.shape, ln(λ_rel + 10⁻³)]`, output one logit per option; the design is
-/// the argmax at each position.
+/// `x̂_Θ(d, λ, λ₂)`: input `[d.inputs(), ln(λ_rel + 10⁻³)]`, then `ln(1 + λ₂_rel / 10⁻³)` when
+/// trained with energy; output one logit per option; the design is the argmax at each position.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OptimizerNet {
     /// The network.
     pub net: Mlp,
     /// The design space.
     pub choices: ChoiceSpace,
-    /// Length of `d.shape`.
+    /// Number of reference architectures.
     pub references: usize,
+    /// Length of `d.inputs()` (references, then hardware features).
+    pub device_width: usize,
+    /// Whether the network takes λ₂ (trained with an energy network).
+    pub energy: bool,
 }
 
 impl OptimizerNet {
+    fn n_inputs(&self) -> usize {
+        self.device_width + 1 + usize::from(self.energy)
+    }
+
     pub(crate) fn validate(&self) -> Result<()> {
-        if self.net.n_inputs() != self.references + 1 || self.net.n_outputs() != self.choices.width() {
+        if self.net.n_inputs() != self.n_inputs() || self.net.n_outputs() != self.choices.width() {
             return Err(CodesignError::InvalidParam {
                 name: "model",
                 value: format!("optimizer network {} → {}", self.net.n_inputs(), self.net.n_outputs()),
-                reason: format!("needs {} inputs and {} outputs", self.references + 1, self.choices.width()),
+                reason: format!("needs {} inputs and {} outputs", self.n_inputs(), self.choices.width()),
             });
         }
         Ok(())
     }
 
-    fn input(&self, d: &DeviceFeatures, lambda_rel: f64) -> Result<Array1<f64>> {
-        if d.shape.len() != self.references {
+    fn input(&self, d: &DeviceFeatures, lambda_rel: f64, energy_rel: f64) -> Result<Array1<f64>> {
+        let mut v = d.inputs();
+        if v.len() != self.device_width || v.iter().any(|x| !x.is_finite()) {
             return Err(CodesignError::InvalidParam {
                 name: "device features",
-                value: format!("{} values", d.shape.len()),
-                reason: format!("need {}", self.references),
+                value: format!("{} values", v.len()),
+                reason: format!("need {} finite values", self.device_width),
             });
         }
-        if !(lambda_rel.is_finite() && lambda_rel >= 0.0) {
-            return Err(CodesignError::InvalidParam {
-                name: "lambda",
-                value: lambda_rel.to_string(),
-                reason: "must be finite and ≥ 0".into(),
-            });
+        for (name, l) in [("lambda", lambda_rel), ("energy lambda", energy_rel)] {
+            if !(l.is_finite() && l >= 0.0) {
+                return Err(CodesignError::InvalidParam {
+                    name,
+                    value: l.to_string(),
+                    reason: "must be finite and ≥ 0".into(),
+                });
+            }
         }
-        let mut v = d.shape.clone();
         v.push((lambda_rel + LAMBDA_FLOOR).ln());
+        match (self.energy, energy_rel) {
+            // 0 for λ₂ = 0: latency-only designs sit at the origin of this input.
+            (true, _) => v.push((energy_rel / LAMBDA_FLOOR).ln_1p()),
+            (false, 0.0) => {}
+            (false, _) => {
+                return Err(CodesignError::InvalidParam {
+                    name: "energy lambda",
+                    value: energy_rel.to_string(),
+                    reason: "the optimizer was trained without energy: only 0 is possible".into(),
+                });
+            }
+        }
         Ok(Array1::from(v))
     }
 
-    /// Per-option logits for a device and a relative weight.
-    pub fn logits(&self, d: &DeviceFeatures, lambda_rel: f64) -> Result<Array1<f64>> {
-        Ok(self.net.forward(self.input(d, lambda_rel)?.view())?)
+    /// Per-option logits for a device and relative weights of latency and energy.
+    pub fn logits(&self, d: &DeviceFeatures, lambda_rel: f64, energy_rel: f64) -> Result<Array1<f64>> {
+        Ok(self.net.forward(self.input(d, lambda_rel, energy_rel)?.view())?)
     }
 
-    /// The designed architecture (choices) for a device and a relative weight: one inference.
-    pub fn design(&self, d: &DeviceFeatures, lambda_rel: f64) -> Result<Vec<usize>> {
-        Ok(self.choices.argmax(self.logits(d, lambda_rel)?.as_slice().unwrap_or_default()))
+    /// The designed architecture (choices) for a device and relative weights: one inference.
+    pub fn design(&self, d: &DeviceFeatures, lambda_rel: f64, energy_rel: f64) -> Result<Vec<usize>> {
+        Ok(self.choices.argmax(self.logits(d, lambda_rel, energy_rel)?.as_slice().unwrap_or_default()))
     }
 
-    /// Train on `D_T × Λ_T` (`devices × cfg.lambdas`) through the frozen `perf`; Method 1 searches
+    /// Train on `D_T × Λ_T` (`devices × cfg.lambdas × cfg.energy_lambdas`) through the frozen `perf`; Method 1 searches
     /// `candidates` exhaustively for its labels. Returns the network and the mean loss of every
     /// epoch (at the parameters the epoch started from when full-batch).
     pub fn train<R: Rng + ?Sized>(
@@ -153,8 +179,14 @@ impl OptimizerNet {
                 "need at least one of each",
             );
         }
-        if let Some(l) = cfg.lambdas.iter().find(|l| !(l.is_finite() && **l >= 0.0)) {
+        if let Some(l) = cfg.lambdas.iter().chain(&cfg.energy_lambdas).find(|l| !(l.is_finite() && **l >= 0.0)) {
             return bad("lambda", l.to_string(), "training weights must be finite and ≥ 0");
+        }
+        if cfg.energy_lambdas.is_empty() {
+            return bad("energy lambdas", "[]".into(), "need at least one (0: latency only)");
+        }
+        if let (None, Some(l)) = (&perf.energy, cfg.energy_lambdas.iter().find(|l| **l > 0.0)) {
+            return bad("energy lambda", l.to_string(), "the training devices had no energy: only 0 is possible");
         }
         if cfg.batch == 0 || !(cfg.mu.is_finite() && cfg.mu >= 0.0) {
             return bad("batch/mu", format!("{}/{}", cfg.batch, cfg.mu), "need batch ≥ 1 and a finite μ ≥ 0");
@@ -168,15 +200,18 @@ impl OptimizerNet {
         }
         let hard_from = cfg.epochs - (cfg.straight_through * cfg.epochs as f64).round() as usize;
         let choices = perf.choices.clone();
-        let mut widths = vec![perf.references + 1];
+        let energy = perf.energy.is_some();
+        let mut widths = vec![perf.device_width() + 1 + usize::from(energy)];
         widths.extend(&cfg.hidden);
         widths.push(choices.width());
         let net = Mlp::new(&widths, Activation::Tanh, Activation::Identity, rng)?;
-        let mut me = OptimizerNet { net, choices, references: perf.references };
-        let samples: Vec<(usize, f64)> =
-            (0..devices.len()).flat_map(|d| cfg.lambdas.iter().map(move |l| (d, *l))).collect();
+        let mut me =
+            OptimizerNet { net, choices, references: perf.references, device_width: perf.device_width(), energy };
+        let samples: Vec<(usize, f64, f64)> = (0..devices.len())
+            .flat_map(|d| cfg.lambdas.iter().flat_map(move |l| cfg.energy_lambdas.iter().map(move |e| (d, *l, *e))))
+            .collect();
         let labels = match cfg.method {
-            Method::Supervised => Some(labels(perf, devices, candidates, &cfg.lambdas)?),
+            Method::Supervised => Some(labels(perf, devices, candidates, &samples)?),
             Method::Unsupervised => None,
         };
         let mut theta = me.net.params();
@@ -193,8 +228,8 @@ impl OptimizerNet {
             for chunk in order.chunks(cfg.batch) {
                 let mut grad = Array1::zeros(theta.len());
                 for &s in chunk {
-                    let (d, lam) = samples[s];
-                    let input = me.input(&devices[d], lam)?;
+                    let (d, lam, lam2) = samples[s];
+                    let input = me.input(&devices[d], lam, lam2)?;
                     let logits = me.net.forward(input.view())?;
                     let (loss, dp, t) = match &labels {
                         Some(y) => {
@@ -212,8 +247,9 @@ impl OptimizerNet {
                                 (me.choices.softmax(logits.view(), temp), temp)
                             };
                             // Every trade-off weighs alike: divide by the objective's λ scale.
-                            let (f, g) = perf.objective_and_grad(p.view(), &devices[d], lam)?;
-                            (f / (1.0 + lam), g / (1.0 + lam), t)
+                            let (f, g) = perf.objective_and_grad(p.view(), &devices[d], lam, lam2)?;
+                            let w = 1.0 + lam + lam2;
+                            (f / w, g / w, t)
                         }
                     };
                     total += loss;
@@ -232,13 +268,13 @@ impl OptimizerNet {
     }
 }
 
-/// `x*(d, λ)` for every (device, λ) in sample order: the candidate minimising the predicted
+/// `x*(d, λ, λ₂)` for every sample (device, λ, λ₂): the candidate minimising the predicted
 /// objective.
 fn labels(
     perf: &PerformanceNets,
     devices: &[DeviceFeatures],
     candidates: &[Vec<usize>],
-    lambdas: &[f64],
+    samples: &[(usize, f64, f64)],
 ) -> Result<Vec<Vec<usize>>> {
     if candidates.is_empty() {
         return Err(CodesignError::InvalidParam {
@@ -248,18 +284,25 @@ fn labels(
         });
     }
     let x = perf.one_hots(candidates)?;
-    let mut out = Vec::with_capacity(devices.len() * lambdas.len());
+    let mut predicted = Vec::with_capacity(devices.len());
     for d in devices {
         let (acc, rel) = perf.predict_relative(x.view(), d)?;
-        for &lam in lambdas {
-            out.push(candidates[argmin_objective(acc.view(), rel.view(), lam)].clone());
-        }
+        predicted.push((acc, rel, perf.energy_relative(x.view(), d)?));
     }
-    Ok(out)
+    let out = samples.iter().map(|&(d, lam, lam2)| {
+        let (acc, lat, en) = &predicted[d];
+        candidates[argmin_objective(acc.view(), lat.view(), en.as_ref().map(|e| (e.view(), lam2)), lam)].clone()
+    });
+    Ok(out.collect())
 }
 
-/// Index minimising `−acc + λ·latency` (ties: lowest index).
-pub(crate) fn argmin_objective(acc: ArrayView1<f64>, lat: ArrayView1<f64>, lambda: f64) -> usize {
-    let f = |i: usize| -acc[i] + lambda * lat[i];
+/// Index minimising `−acc + λ·latency (+ λ₂·energy)` (ties: lowest index).
+pub(crate) fn argmin_objective(
+    acc: ArrayView1<f64>,
+    lat: ArrayView1<f64>,
+    energy: Option<(ArrayView1<f64>, f64)>,
+    lambda: f64,
+) -> usize {
+    let f = |i: usize| -acc[i] + lambda * lat[i] + energy.as_ref().map_or(0.0, |(e, l2)| l2 * e[i]);
     (0..acc.len()).fold(0, |best, i| if f(i) < f(best) { i } else { best })
 }
