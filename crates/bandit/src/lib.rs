@@ -58,6 +58,7 @@
 #![deny(missing_docs)]
 
 mod barrier;
+mod batch_gradient;
 mod confidence;
 mod curve;
 mod deep;
