@@ -16,8 +16,9 @@ use crate::batch_gradient::{BLOCK, Real, Rows, Weights, block_gradient, padded};
 use crate::network::Network;
 use crate::observations::Observations;
 
-/// Rows per task: large enough to amortise a task's setup, small enough to share 2–8 cores.
-const TASK_ROWS: usize = 128;
+/// Rows per task: large enough to amortise summing a task's gradient into the step's, small
+/// enough to share 2–8 cores.
+const TASK_ROWS: usize = 512;
 
 /// Rows sharing one pattern of non-zeros, with their work buffers, in precision `T`.
 #[derive(Debug, Clone)]
@@ -48,11 +49,15 @@ const PARALLEL_WORK: usize = 100_000;
 struct Gradient {
     w1t: Vec<f64>,
     w2: Vec<f64>,
+    /// The step that last wrote each row of `w1t` (rows no task of this step touched have a
+    /// zero gradient without being cleared).
+    written: Vec<u64>,
+    step: u64,
 }
 
 impl Gradient {
     fn new(d: usize, m: usize) -> Gradient {
-        Gradient { w1t: vec![0.0; d * m], w2: vec![0.0; m] }
+        Gradient { w1t: vec![0.0; d * m], w2: vec![0.0; m], written: vec![0; d], step: 0 }
     }
 }
 
@@ -96,7 +101,7 @@ pub(crate) fn tasks<T: Real>(obs: &Observations, m: usize) -> Vec<Task<T>> {
         groups[g].1.push(r);
     }
     let rows: Vec<_> = obs.rows(0, obs.distinct()).collect();
-    let mp = padded(m);
+    let mp = padded::<T>(m);
     let mut out = Vec::new();
     for (cols, members) in groups {
         let k = cols.len();
@@ -161,11 +166,11 @@ fn task_gradient_avx2<T: Real>(t: &mut Task<T>, wt: &Weights<T>, n: f64) {
 
 #[inline(always)]
 fn task_gradient_body<T: Real>(t: &mut Task<T>, wt: &Weights<T>, n: f64) {
-    let (k, mp) = (t.cols.len(), padded(wt.m));
+    let (k, mp) = (t.cols.len(), padded::<T>(wt.m));
     let Task { cols, contiguous, x, count, sum, w, pre, gw, gw2 } = t;
-    gw.fill(T::ZERO);
     gw2.fill(T::ZERO);
     if k == 0 {
+        gw.fill(T::ZERO);
         // All-zero contexts: no active unit, no gradient.
         return;
     }
@@ -178,8 +183,8 @@ fn task_gradient_body<T: Real>(t: &mut Task<T>, wt: &Weights<T>, n: f64) {
         w
     };
     let blocks = x.chunks_exact(BLOCK * k).zip(count.chunks_exact(BLOCK)).zip(sum.chunks_exact(BLOCK));
-    for ((x, count), sum) in blocks {
-        block_gradient(&Rows { x, count, sum }, w, &wt.w2, wt.m, n, pre, gw, gw2);
+    for (b, ((x, count), sum)) in blocks.enumerate() {
+        block_gradient(&Rows { x, count, sum }, w, &wt.w2, wt.m, n, pre, gw, gw2, b == 0);
     }
 }
 
@@ -257,25 +262,124 @@ impl Network {
         lr: f64,
         weights: &mut Weights<T>,
     ) {
-        let (m, mp) = (self.m, padded(self.m));
-        crate::simd::dispatch(|| {
-            sums.w1t.fill(0.0);
-            sums.w2.fill(0.0);
-            for t in tasks {
-                for (row, &j) in t.gw.chunks_exact(mp).zip(&t.cols) {
-                    sums.w1t[j * m..(j + 1) * m].iter_mut().zip(row).for_each(|(g, v)| *g += v.wide());
-                }
-                sums.w2.iter_mut().zip(&t.gw2).for_each(|(g, v)| *g += v.wide());
-            }
-            let (w1t, w2, w1t_0, w2_0) = self.weights_mut();
-            for ((w, w0), g) in w1t.iter_mut().zip(w1t_0).zip(&sums.w1t) {
-                *w -= lr * (g + (*w - w0) * reg);
-            }
-            for ((w, w0), g) in w2.iter_mut().zip(w2_0).zip(&sums.w2) {
-                *w -= lr * (g + (*w - w0) * reg);
-            }
-        });
-        weights.load(self.w1t(), self.w2());
+        let m = self.m;
+        let (w1t, w2, w1t_0, w2_0) = self.weights_mut();
+        sums.step += 1;
+        sums.w2.fill(0.0);
+        for t in tasks {
+            sum_task(t, sums, m);
+        }
+        update(w1t, w2, w1t_0, w2_0, sums, reg, lr, weights);
+    }
+}
+
+/// Add one task's gradient to the step's.
+fn sum_task<T: Real>(t: &Task<T>, sums: &mut Gradient, m: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F, checked just above.
+            return unsafe { sum_task_avx512(t, sums, m) };
+        }
+    }
+    sum_task_body(t, sums, m)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn sum_task_avx512<T: Real>(t: &Task<T>, sums: &mut Gradient, m: usize) {
+    sum_task_body(t, sums, m)
+}
+
+#[inline(always)]
+fn sum_task_body<T: Real>(t: &Task<T>, sums: &mut Gradient, m: usize) {
+    for (row, &j) in t.gw.chunks_exact(padded::<T>(m)).zip(&t.cols) {
+        let sum = &mut sums.w1t[j * m..(j + 1) * m];
+        if sums.written[j] == sums.step {
+            sum.iter_mut().zip(row).for_each(|(g, v)| *g += v.wide());
+        } else {
+            sum.iter_mut().zip(row).for_each(|(g, v)| *g = v.wide());
+            sums.written[j] = sums.step;
+        }
+    }
+    add_wide(&mut sums.w2, &t.gw2);
+}
+
+/// The descent step on (W1ᵀ, w2) with the summed gradient, and the kernel's copy refreshed.
+#[allow(clippy::too_many_arguments)]
+fn update<T: Real>(
+    w1t: &mut [f64],
+    w2: &mut [f64],
+    w1t_0: &[f64],
+    w2_0: &[f64],
+    sums: &Gradient,
+    reg: f64,
+    lr: f64,
+    weights: &mut Weights<T>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the CPU supports AVX-512F, checked just above.
+            return unsafe { update_avx512(w1t, w2, w1t_0, w2_0, sums, reg, lr, weights) };
+        }
+    }
+    update_body(w1t, w2, w1t_0, w2_0, sums, reg, lr, weights)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[allow(clippy::too_many_arguments)]
+fn update_avx512<T: Real>(
+    w1t: &mut [f64],
+    w2: &mut [f64],
+    w1t_0: &[f64],
+    w2_0: &[f64],
+    sums: &Gradient,
+    reg: f64,
+    lr: f64,
+    weights: &mut Weights<T>,
+) {
+    update_body(w1t, w2, w1t_0, w2_0, sums, reg, lr, weights)
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn update_body<T: Real>(
+    w1t: &mut [f64],
+    w2: &mut [f64],
+    w1t_0: &[f64],
+    w2_0: &[f64],
+    sums: &Gradient,
+    reg: f64,
+    lr: f64,
+    weights: &mut Weights<T>,
+) {
+    let m = w2.len();
+    let rows = w1t.chunks_exact_mut(m).zip(w1t_0.chunks_exact(m)).zip(sums.w1t.chunks_exact(m));
+    for (((w, w0), g), &written) in rows.zip(&sums.written) {
+        if written == sums.step {
+            descend(w, w0, g, reg, lr);
+        } else {
+            // No gradient: the regulariser alone.
+            w.iter_mut().zip(w0).for_each(|(w, w0)| *w -= lr * ((*w - w0) * reg));
+        }
+    }
+    descend(w2, w2_0, &sums.w2, reg, lr);
+    weights.load(w1t, w2);
+}
+
+/// `sum += v` (widened), over `sum`'s length.
+#[inline(always)]
+fn add_wide<T: Real>(sum: &mut [f64], v: &[T]) {
+    sum.iter_mut().zip(v).for_each(|(g, v)| *g += v.wide());
+}
+
+/// `w −= lr·(g + (w − w0)·reg)`.
+#[inline(always)]
+fn descend(w: &mut [f64], w0: &[f64], g: &[f64], reg: f64, lr: f64) {
+    for ((w, w0), g) in w.iter_mut().zip(w0).zip(g) {
+        *w -= lr * (g + (*w - w0) * reg);
     }
 }
 
