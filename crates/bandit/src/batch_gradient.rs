@@ -18,7 +18,9 @@
 use std::fmt::Debug;
 use std::ops::{Add, Mul};
 
-/// Hidden units per register chunk (two AVX-512 registers of f64, one of f32).
+/// Hidden units per register chunk (two AVX-512 registers of f64, one of f32): a block is four
+/// or eight independent chains of multiply–adds. Larger blocks or chunks stop the compiler from
+/// keeping the accumulators in registers (measured: several times slower).
 const LANES: usize = 16;
 /// Partial sums of the output's dot product.
 const SUM_LANES: usize = 16;
@@ -31,9 +33,6 @@ pub(crate) trait Real:
 {
     /// Zero.
     const ZERO: Self;
-    /// Chunks of [`LANES`] units processed together: two AVX-512 registers' worth per row (one
-    /// chunk of f64, two of f32), so that a block forms eight independent chains of multiply–adds.
-    const CHUNKS: usize;
     /// Rounded from f64.
     fn of(v: f64) -> Self;
     /// Widened to f64.
@@ -45,7 +44,6 @@ pub(crate) trait Real:
 
 impl Real for f64 {
     const ZERO: f64 = 0.0;
-    const CHUNKS: usize = 1;
     fn of(v: f64) -> f64 {
         v
     }
@@ -59,7 +57,6 @@ impl Real for f64 {
 
 impl Real for f32 {
     const ZERO: f32 = 0.0;
-    const CHUNKS: usize = 2;
     fn of(v: f64) -> f32 {
         v as f32
     }
@@ -72,12 +69,11 @@ impl Real for f32 {
 }
 
 /// The hidden width `m` rounded up to whole chunks.
-pub(crate) fn padded<T: Real>(m: usize) -> usize {
-    let width = T::CHUNKS * LANES;
-    m.div_ceil(width) * width
+pub(crate) fn padded(m: usize) -> usize {
+    m.div_ceil(LANES) * LANES
 }
 
-/// The network's weights in the kernel's precision and padded layout (`W1ᵀ` is `d × padded::<T>(m)`).
+/// The network's weights in the kernel's precision and padded layout (`W1ᵀ` is `d × padded(m)`).
 #[derive(Debug, Clone)]
 pub(crate) struct Weights<T> {
     pub m: usize,
@@ -88,13 +84,13 @@ pub(crate) struct Weights<T> {
 impl<T: Real> Weights<T> {
     /// Zero weights for `d` inputs and `m` hidden units.
     pub fn new(d: usize, m: usize) -> Weights<T> {
-        Weights { m, w1t: vec![T::ZERO; d * padded::<T>(m)], w2: vec![T::ZERO; padded::<T>(m)] }
+        Weights { m, w1t: vec![T::ZERO; d * padded(m)], w2: vec![T::ZERO; padded(m)] }
     }
 
     /// Copy (and round) `W1ᵀ` (`d × m`, row-major) and `w2`.
     #[inline(always)]
     pub fn load(&mut self, w1t: &[f64], w2: &[f64]) {
-        let (m, mp) = (self.m, padded::<T>(self.m));
+        let (m, mp) = (self.m, padded(self.m));
         for (dst, src) in self.w1t.chunks_exact_mut(mp).zip(w1t.chunks_exact(m)) {
             dst.iter_mut().zip(src).for_each(|(a, b)| *a = T::of(*b));
         }
@@ -110,8 +106,8 @@ pub(crate) struct Rows<'a, T> {
     pub sum: &'a [f64],
 }
 
-/// Add the gradient of one block of rows to (for the `first` block: write it into) `gw` (`k × padded::<T>(m)`, over the weights `w`, the rows
-/// of `W1ᵀ` for the block's columns) and `gw2`; `pre` is a `BLOCK × padded::<T>(m)` work buffer.
+/// Add the gradient of one block of rows to (for the `first` block: write it into) `gw` (`k × padded(m)`, over the weights `w`, the rows
+/// of `W1ᵀ` for the block's columns) and `gw2`; `pre` is a `BLOCK × padded(m)` work buffer.
 /// `scale` is `√m`, `n` the number of rewards of the whole loss.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
@@ -126,13 +122,9 @@ pub(crate) fn block_gradient<T: Real>(
     gw2: &mut [T],
     first: bool,
 ) {
-    let mp = padded::<T>(m);
+    let mp = padded(m);
     let sm = (m as f64).sqrt();
-    if T::CHUNKS == 2 {
-        forward::<T, 2>(rows.x, w, mp, pre);
-    } else {
-        forward::<T, 1>(rows.x, w, mp, pre);
-    }
+    forward(rows.x, w, mp, pre);
     for (r, p) in pre.chunks_exact_mut(mp).enumerate() {
         let f = twin_relu_dot(&p[..m], &w2[..m]).wide() * sm;
         // c copies of x with rewards summing to S: ∂/∂f = c·f − S.
@@ -144,11 +136,7 @@ pub(crate) fn block_gradient<T: Real>(
             *p = if active { e * *w } else { T::ZERO };
         }
     }
-    if T::CHUNKS == 2 {
-        backward::<T, 2>(rows.x, pre, mp, gw, first);
-    } else {
-        backward::<T, 1>(rows.x, pre, mp, gw, first);
-    }
+    backward(rows.x, pre, mp, gw, first);
 }
 
 /// `acc[r, :] += x[r] · w` for the [`BLOCK`] rows of one chunk.
@@ -161,30 +149,22 @@ fn block_axpy<T: Real>(acc: &mut [[T; LANES]; BLOCK], x: &[T], w: &[T; LANES]) {
     }
 }
 
-/// `pre[r, :] = Σ_j x[r, j] · w[j, :]`, `CHUNKS` (1 or 2) chunks of [`LANES`] units of all
-/// [`BLOCK`] rows at a time in registers, `j` ascending.
+/// `pre[r, :] = Σ_j x[r, j] · w[j, :]`, a chunk of [`LANES`] units of all [`BLOCK`] rows at a
+/// time in registers, `j` ascending.
 #[inline(always)]
-fn forward<T: Real, const CHUNKS: usize>(x: &[T], w: &[T], mp: usize, pre: &mut [T]) {
-    for c in (0..mp).step_by(CHUNKS * LANES) {
-        // Separate arrays per chunk: the compiler keeps arrays of this size in registers, not larger.
-        let mut acc0 = [[T::ZERO; LANES]; BLOCK];
-        let mut acc1 = [[T::ZERO; LANES]; BLOCK];
+fn forward<T: Real>(x: &[T], w: &[T], mp: usize, pre: &mut [T]) {
+    for c in (0..mp).step_by(LANES) {
+        let mut acc = [[T::ZERO; LANES]; BLOCK];
         for (xj, wrow) in x.chunks_exact(BLOCK).zip(w.chunks_exact(mp)) {
-            block_axpy(&mut acc0, xj, wrow[c..c + LANES].try_into().expect("a whole chunk"));
-            if CHUNKS == 2 {
-                block_axpy(&mut acc1, xj, wrow[c + LANES..c + 2 * LANES].try_into().expect("a whole chunk"));
-            }
+            block_axpy(&mut acc, xj, wrow[c..c + LANES].try_into().expect("a whole chunk"));
         }
-        for (h, acc) in [acc0, acc1].iter().take(CHUNKS).enumerate() {
-            let at = c + h * LANES;
-            for (acc, p) in acc.iter().zip(pre.chunks_exact_mut(mp)) {
-                p[at..at + LANES].copy_from_slice(acc);
-            }
+        for (acc, p) in acc.iter().zip(pre.chunks_exact_mut(mp)) {
+            p[c..c + LANES].copy_from_slice(acc);
         }
     }
 }
 
-/// `g += Σ_r x[r] · d[r, :]` for one chunk.
+/// `g += Σ_r x[r] · d[r, :]` for one chunk (`g =` for the `first` block).
 #[inline(always)]
 fn chunk_rank_update<T: Real>(g: &mut [T; LANES], x: &[T], d: &[[T; LANES]; BLOCK], first: bool) {
     let mut acc = if first { [T::ZERO; LANES] } else { *g };
@@ -196,25 +176,17 @@ fn chunk_rank_update<T: Real>(g: &mut [T; LANES], x: &[T], d: &[[T; LANES]; BLOC
     *g = acc;
 }
 
-/// `gw[j, :] += Σ_r x[r, j] · delta[r, :]` (`=` for the `first` block), rows in order, `CHUNKS`
-/// chunks of the block's errors held in registers across all `j`.
+/// `gw[j, :] += Σ_r x[r, j] · delta[r, :]` (`=` for the `first` block), rows in order, each chunk
+/// of the block's errors held in registers across all `j`.
 #[inline(always)]
-fn backward<T: Real, const CHUNKS: usize>(x: &[T], delta: &[T], mp: usize, gw: &mut [T], first: bool) {
-    for c in (0..mp).step_by(CHUNKS * LANES) {
-        let mut d0 = [[T::ZERO; LANES]; BLOCK];
-        let mut d1 = [[T::ZERO; LANES]; BLOCK];
-        for ((d0, d1), row) in d0.iter_mut().zip(d1.iter_mut()).zip(delta.chunks_exact(mp)) {
-            d0.copy_from_slice(&row[c..c + LANES]);
-            if CHUNKS == 2 {
-                d1.copy_from_slice(&row[c + LANES..c + 2 * LANES]);
-            }
+fn backward<T: Real>(x: &[T], delta: &[T], mp: usize, gw: &mut [T], first: bool) {
+    for c in (0..mp).step_by(LANES) {
+        let mut d = [[T::ZERO; LANES]; BLOCK];
+        for (d, row) in d.iter_mut().zip(delta.chunks_exact(mp)) {
+            d.copy_from_slice(&row[c..c + LANES]);
         }
         for (xj, grow) in x.chunks_exact(BLOCK).zip(gw.chunks_exact_mut(mp)) {
-            chunk_rank_update((&mut grow[c..c + LANES]).try_into().expect("a whole chunk"), xj, &d0, first);
-            if CHUNKS == 2 {
-                let g = (&mut grow[c + LANES..c + 2 * LANES]).try_into().expect("a whole chunk");
-                chunk_rank_update(g, xj, &d1, first);
-            }
+            chunk_rank_update((&mut grow[c..c + LANES]).try_into().expect("a whole chunk"), xj, &d, first);
         }
     }
 }
@@ -228,17 +200,22 @@ pub(crate) fn twin_relu_dot<T: Real>(p: &[T], w: &[T]) -> T {
     let relu = |v: T| if v > T::ZERO { v } else { T::ZERO };
     let (p_lo, p_hi, w_lo, w_hi) = (&p[..half], &p[half..2 * half], &w[..half], &w[half..2 * half]);
     let mut acc = [T::ZERO; SUM_LANES];
-    let whole = half / SUM_LANES * SUM_LANES;
-    for c in (0..whole).step_by(SUM_LANES) {
+    let pairs = |(((a, b), c), d): (((&T, &T), &T), &T)| relu(*a) * *c + relu(*b) * *d;
+    let chunks = p_lo
+        .chunks_exact(SUM_LANES)
+        .zip(p_hi.chunks_exact(SUM_LANES))
+        .zip(w_lo.chunks_exact(SUM_LANES))
+        .zip(w_hi.chunks_exact(SUM_LANES));
+    for (((a, b), c), d) in chunks {
+        let whole = |v: &[T]| -> [T; SUM_LANES] { v.try_into().expect("a whole chunk") };
+        let (a, b, c, d) = (whole(a), whole(b), whole(c), whole(d));
         for l in 0..SUM_LANES {
-            let i = c + l;
-            acc[l] = acc[l] + (relu(p_lo[i]) * w_lo[i] + relu(p_hi[i]) * w_hi[i]);
+            acc[l] = acc[l] + (relu(a[l]) * c[l] + relu(b[l]) * d[l]);
         }
     }
-    let mut tail = T::ZERO;
-    for i in whole..half {
-        tail = tail + (relu(p_lo[i]) * w_lo[i] + relu(p_hi[i]) * w_hi[i]);
-    }
+    let whole = half / SUM_LANES * SUM_LANES;
+    let rest = p_lo[whole..].iter().zip(&p_hi[whole..]).zip(&w_lo[whole..]).zip(&w_hi[whole..]);
+    let tail = rest.map(pairs).fold(T::ZERO, |s, t| s + t);
     // A fixed pairwise tree, the same in every build.
     let mut width = SUM_LANES;
     while width > 1 {

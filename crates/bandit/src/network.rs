@@ -108,6 +108,21 @@ fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
     }
 }
 
+/// `out = Wᵀ·input` for `W` stored transposed (`in × out`, row-major, `width` outputs): one `axpy`
+/// per non-zero input, so every output sums its inputs in input order. The forward pass of every
+/// layer of both networks, which is what keeps the mirrored halves of the symmetric start
+/// bit-identical.
+#[inline(always)]
+pub(crate) fn forward_layer(w: &[f64], width: usize, input: impl Iterator<Item = f64>, out: &mut Vec<f64>) {
+    out.clear();
+    out.resize(width, 0.0);
+    for (row, a) in w.chunks_exact(width).zip(input) {
+        if a != 0.0 {
+            axpy(a, row, out);
+        }
+    }
+}
+
 /// A standard normal draw (Box–Muller). One implementation for the whole crate, so every
 /// seeded stream (initialisation, Thompson sampling, environments) draws the same way.
 pub(crate) fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
@@ -190,14 +205,7 @@ impl Network {
     /// Pre-activations `W1 x` into `pre`, skipping zero inputs.
     #[inline(always)]
     fn forward(&self, x: ArrayView1<f64>, pre: &mut Vec<f64>) {
-        let m = self.m;
-        pre.clear();
-        pre.resize(m, 0.0);
-        for (j, &v) in x.iter().enumerate() {
-            if v != 0.0 {
-                axpy(v, &self.w1t[j * m..(j + 1) * m], pre);
-            }
-        }
+        forward_layer(&self.w1t, self.m, x.iter().copied(), pre);
     }
 
     /// `√m · w2ᵀ ReLU(pre)`.

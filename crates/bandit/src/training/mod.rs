@@ -16,6 +16,9 @@ use crate::batch_gradient::{BLOCK, Real, Rows, Weights, block_gradient, padded};
 use crate::network::Network;
 use crate::observations::Observations;
 
+mod step;
+use step::{Gradient, sum_task, update};
+
 /// Rows per task: large enough to amortise summing a task's gradient into the step's, small
 /// enough to share 2–8 cores.
 const TASK_ROWS: usize = 512;
@@ -44,22 +47,6 @@ pub(crate) struct Task<T> {
 
 /// Multiply–adds per step below which one thread is faster than a rendezvous per step.
 const PARALLEL_WORK: usize = 100_000;
-
-/// The summed gradient of a step.
-struct Gradient {
-    w1t: Vec<f64>,
-    w2: Vec<f64>,
-    /// The step that last wrote each row of `w1t` (rows no task of this step touched have a
-    /// zero gradient without being cleared).
-    written: Vec<u64>,
-    step: u64,
-}
-
-impl Gradient {
-    fn new(d: usize, m: usize) -> Gradient {
-        Gradient { w1t: vec![0.0; d * m], w2: vec![0.0; m], written: vec![0; d], step: 0 }
-    }
-}
 
 /// Cut `ts` into at most `parts` contiguous runs of about equal work.
 fn split_balanced<T>(ts: &mut [Task<T>], parts: usize) -> Vec<&mut [Task<T>]> {
@@ -101,7 +88,7 @@ pub(crate) fn tasks<T: Real>(obs: &Observations, m: usize) -> Vec<Task<T>> {
         groups[g].1.push(r);
     }
     let rows: Vec<_> = obs.rows(0, obs.distinct()).collect();
-    let mp = padded::<T>(m);
+    let mp = padded(m);
     let mut out = Vec::new();
     for (cols, members) in groups {
         let k = cols.len();
@@ -166,7 +153,7 @@ fn task_gradient_avx2<T: Real>(t: &mut Task<T>, wt: &Weights<T>, n: f64) {
 
 #[inline(always)]
 fn task_gradient_body<T: Real>(t: &mut Task<T>, wt: &Weights<T>, n: f64) {
-    let (k, mp) = (t.cols.len(), padded::<T>(wt.m));
+    let (k, mp) = (t.cols.len(), padded(wt.m));
     let Task { cols, contiguous, x, count, sum, w, pre, gw, gw2 } = t;
     gw2.fill(T::ZERO);
     if k == 0 {
@@ -273,254 +260,5 @@ impl Network {
     }
 }
 
-/// Add one task's gradient to the step's.
-fn sum_task<T: Real>(t: &Task<T>, sums: &mut Gradient, m: usize) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F, checked just above.
-            return unsafe { sum_task_avx512(t, sums, m) };
-        }
-    }
-    sum_task_body(t, sums, m)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn sum_task_avx512<T: Real>(t: &Task<T>, sums: &mut Gradient, m: usize) {
-    sum_task_body(t, sums, m)
-}
-
-#[inline(always)]
-fn sum_task_body<T: Real>(t: &Task<T>, sums: &mut Gradient, m: usize) {
-    for (row, &j) in t.gw.chunks_exact(padded::<T>(m)).zip(&t.cols) {
-        let sum = &mut sums.w1t[j * m..(j + 1) * m];
-        if sums.written[j] == sums.step {
-            sum.iter_mut().zip(row).for_each(|(g, v)| *g += v.wide());
-        } else {
-            sum.iter_mut().zip(row).for_each(|(g, v)| *g = v.wide());
-            sums.written[j] = sums.step;
-        }
-    }
-    add_wide(&mut sums.w2, &t.gw2);
-}
-
-/// The descent step on (W1ᵀ, w2) with the summed gradient, and the kernel's copy refreshed.
-#[allow(clippy::too_many_arguments)]
-fn update<T: Real>(
-    w1t: &mut [f64],
-    w2: &mut [f64],
-    w1t_0: &[f64],
-    w2_0: &[f64],
-    sums: &Gradient,
-    reg: f64,
-    lr: f64,
-    weights: &mut Weights<T>,
-) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the CPU supports AVX-512F, checked just above.
-            return unsafe { update_avx512(w1t, w2, w1t_0, w2_0, sums, reg, lr, weights) };
-        }
-    }
-    update_body(w1t, w2, w1t_0, w2_0, sums, reg, lr, weights)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-#[allow(clippy::too_many_arguments)]
-fn update_avx512<T: Real>(
-    w1t: &mut [f64],
-    w2: &mut [f64],
-    w1t_0: &[f64],
-    w2_0: &[f64],
-    sums: &Gradient,
-    reg: f64,
-    lr: f64,
-    weights: &mut Weights<T>,
-) {
-    update_body(w1t, w2, w1t_0, w2_0, sums, reg, lr, weights)
-}
-
-#[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn update_body<T: Real>(
-    w1t: &mut [f64],
-    w2: &mut [f64],
-    w1t_0: &[f64],
-    w2_0: &[f64],
-    sums: &Gradient,
-    reg: f64,
-    lr: f64,
-    weights: &mut Weights<T>,
-) {
-    let m = w2.len();
-    let rows = w1t.chunks_exact_mut(m).zip(w1t_0.chunks_exact(m)).zip(sums.w1t.chunks_exact(m));
-    for (((w, w0), g), &written) in rows.zip(&sums.written) {
-        if written == sums.step {
-            descend(w, w0, g, reg, lr);
-        } else {
-            // No gradient: the regulariser alone.
-            w.iter_mut().zip(w0).for_each(|(w, w0)| *w -= lr * ((*w - w0) * reg));
-        }
-    }
-    descend(w2, w2_0, &sums.w2, reg, lr);
-    weights.load(w1t, w2);
-}
-
-/// `sum += v` (widened), over `sum`'s length.
-#[inline(always)]
-fn add_wide<T: Real>(sum: &mut [f64], v: &[T]) {
-    sum.iter_mut().zip(v).for_each(|(g, v)| *g += v.wide());
-}
-
-/// `w −= lr·(g + (w − w0)·reg)`.
-#[inline(always)]
-fn descend(w: &mut [f64], w0: &[f64], g: &[f64], reg: f64, lr: f64) {
-    for ((w, w0), g) in w.iter_mut().zip(w0).zip(g) {
-        *w -= lr * (g + (*w - w0) * reg);
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::batch_gradient::{Real, Weights};
-    use crate::simd;
-    use ndarray::Array1;
-    use rand::rngs::ChaCha8Rng;
-    use rand::{RngExt, SeedableRng};
-
-    fn set(rows: usize, d: usize, rng: &mut ChaCha8Rng) -> Observations {
-        let mut obs = Observations::new(d);
-        for _ in 0..rows {
-            // Disjoint blocks, dense rows and scattered non-zeros: contiguous and gathered patterns.
-            let kind = rng.random_range(0..3);
-            let x = Array1::from_shape_fn(d, |j| match kind {
-                0 if j < d / 2 => rng.random_range(-1.0..1.0),
-                1 => rng.random_range(-1.0..1.0),
-                2 if j % 3 == 1 => rng.random_range(-1.0..1.0),
-                _ => 0.0,
-            });
-            obs.push(x.view(), rng.random_range(0.0..1.0));
-        }
-        obs
-    }
-
-    #[test]
-    fn every_vector_build_gives_bit_identical_gradients() {
-        fn check<T: Real + PartialEq>(net: &Network, obs: &Observations) {
-            let mut weights = Weights::<T>::new(net.d(), net.m);
-            weights.load(net.w1t(), net.w2());
-            let mut a = tasks::<T>(obs, net.m);
-            let mut b = a.clone();
-            for (ta, tb) in a.iter_mut().zip(b.iter_mut()) {
-                task_gradient(ta, &weights, 300.0);
-                simd::baseline(|| task_gradient_body(tb, &weights, 300.0));
-                assert!(ta.gw.iter().any(|g| *g != T::ZERO) || ta.cols.is_empty());
-                assert_eq!(ta.gw, tb.gw);
-                assert_eq!(ta.gw2, tb.gw2);
-            }
-        }
-        let mut rng = ChaCha8Rng::seed_from_u64(3);
-        let mut net = Network::new(12, 40, &mut rng);
-        // Away from the symmetric start, so that the errors are not all equal.
-        let p = net.params().mapv(|v| v + 0.1 * crate::network::standard_normal(&mut rng));
-        net.set_params(p.view()).unwrap();
-        let obs = set(300, 12, &mut rng);
-        check::<f64>(&net, &obs);
-        check::<f32>(&net, &obs);
-    }
-
-    #[test]
-    fn training_does_not_depend_on_the_thread_count() {
-        let mut rng = ChaCha8Rng::seed_from_u64(4);
-        let start = Network::new(12, 40, &mut rng);
-        let obs = set(3000, 12, &mut rng);
-        let run = |threads, single| {
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
-            let mut net = start.clone();
-            pool.install(|| net.train_on(&obs, 1e-3, 0.01, 5, single));
-            net
-        };
-        for single in [false, true] {
-            let one = run(1, single);
-            assert_ne!(one.params(), start.params());
-            assert_eq!(one.params(), run(2, single).params());
-            assert_eq!(one.params(), run(3, single).params());
-        }
-    }
-
-    /// Single-precision products move the weights as f64 does, to f32 rounding.
-    #[test]
-    fn single_precision_training_follows_double_precision() {
-        let mut rng = ChaCha8Rng::seed_from_u64(8);
-        let start = Network::new(12, 40, &mut rng);
-        let obs = set(500, 12, &mut rng);
-        let (mut double, mut single) = (start.clone(), start.clone());
-        double.train_on(&obs, 1e-3, 0.01, 10, false);
-        single.train_on(&obs, 1e-3, 0.01, 10, true);
-        let (p0, p1, p2) = (start.params(), double.params(), single.params());
-        let moved: f64 = p1.iter().zip(&p0).map(|(a, b)| (a - b).abs()).sum();
-        let error: f64 = p1.iter().zip(&p2).map(|(a, b)| (a - b).abs()).sum();
-        assert!(moved > 0.0 && error < 1e-4 * moved, "moved {moved}, f32 error {error}");
-    }
-
-    /// Plain full-batch descent on the full, repeated, dense history (the textbook form).
-    fn naive(
-        net: &Network,
-        x: &ndarray::Array2<f64>,
-        y: &Array1<f64>,
-        lambda: f64,
-        lr: f64,
-        steps: usize,
-    ) -> Array1<f64> {
-        let (m, d, n) = (net.m, net.d(), x.nrows() as f64);
-        let sm = (m as f64).sqrt();
-        let theta0 = net.params();
-        let mut w1 = theta0.slice(ndarray::s![..m * d]).to_owned().into_shape_with_order((m, d)).unwrap();
-        let mut w2 = theta0.slice(ndarray::s![m * d..]).to_owned();
-        let (w1_0, w2_0) = (w1.clone(), w2.clone());
-        let reg = m as f64 * lambda / n;
-        for _ in 0..steps {
-            let pre = x.dot(&w1.t());
-            let h = pre.mapv(|v| v.max(0.0));
-            let err = (h.dot(&w2) * sm - y) / n;
-            let gw2 = h.t().dot(&err) * sm + (&w2 - &w2_0) * reg;
-            let mut delta = ndarray::Array2::from_shape_fn(pre.dim(), |(r, i)| err[r] * sm * w2[i]);
-            delta.zip_mut_with(&pre, |g, p| *g *= f64::from(u8::from(*p > 0.0)));
-            let gw1 = delta.t().dot(x) + (&w1 - &w1_0) * reg;
-            w1.scaled_add(-lr, &gw1);
-            w2.scaled_add(-lr, &gw2);
-        }
-        w1.iter().chain(w2.iter()).copied().collect()
-    }
-
-    proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
-        #[test]
-        fn deduplicated_sparse_training_equals_the_textbook_form(
-            seed in 0u64..1000, d in 1usize..7, half in 1usize..6, n in 1usize..60, distinct in 1usize..12,
-        ) {
-            let mut rng = ChaCha8Rng::seed_from_u64(seed);
-            let net = Network::new(d, 2 * half, &mut rng);
-            // `distinct` contexts, some all-zero or sparse, drawn with repetition, with noisy rewards.
-            let pool = ndarray::Array2::from_shape_fn((distinct, d), |_| {
-                if rng.random_bool(0.4) { 0.0 } else { rng.random_range(-1.0..1.0) }
-            });
-            let x = ndarray::Array2::from_shape_fn((n, d), |_| 0.0);
-            let mut x = x;
-            for mut row in x.rows_mut() {
-                row.assign(&pool.row(rng.random_range(0..distinct)));
-            }
-            let y = Array1::from_shape_fn(n, |_| rng.random_range(-1.0..2.0));
-            let mut fast = net.clone();
-            fast.train(x.view(), y.view(), 1e-2, 0.05, 4).unwrap();
-            let expected = naive(&net, &x, &y, 1e-2, 0.05, 4);
-            for (a, b) in fast.params().iter().zip(&expected) {
-                proptest::prop_assert!((a - b).abs() <= 1e-12 * (1.0 + b.abs()), "{a} vs {b}");
-            }
-        }
-    }
-}
+mod tests;
