@@ -70,6 +70,10 @@ pub struct BanditArgs {
     /// Confidence matrix Z of the neural policies: diagonal, full, last-layer.
     #[arg(long, default_value = "diagonal")]
     confidence: String,
+    /// Retrain the two-layer network's products in single precision (weights and updates stay
+    /// f64): 1.5–1.8× as fast on large training sets, regret within noise of f64.
+    #[arg(long)]
+    f32_training: bool,
     /// No geometric early retraining (1, 2, 4, ... rewards): the reference protocol's plain schedule.
     #[arg(long)]
     no_geometric: bool,
@@ -166,6 +170,7 @@ pub fn run(a: BanditArgs, out: &mut Out) -> CliResult<()> {
         retrain_every: a.retrain_every,
         retrain_steps: a.retrain_steps,
         geometric_start: !a.no_geometric,
+        f32_training: a.f32_training,
         confidence,
         exploration,
         ..defaults

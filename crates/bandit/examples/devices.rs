@@ -1,7 +1,7 @@
 //! The measured-device QoE world (NAS-Bench-201 models, HW-NAS-Bench latencies): regret and time
 //! of NeuralUCB (4 layers, as the thesis's QoE predictor) against the best fixed model.
 //!
-//! `cargo run --release -p edgeopt-bandit --example devices -- ROUNDS WIDTH DEPTH LR GAMMA [synthetic]`
+//! `cargo run --release -p edgeopt-bandit --example devices -- ROUNDS WIDTH DEPTH LR GAMMA [synthetic] [f32]`
 
 use std::time::Instant;
 
@@ -18,7 +18,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let depth: usize = args.get(2).map_or(Ok(4), |s| s.parse())?;
     let lr: f64 = args.get(3).map_or(Ok(0.01), |s| s.parse())?;
     let gamma: f64 = args.get(4).map_or(Ok(0.1), |s| s.parse())?;
-    let synthetic = args.get(5).is_some_and(|s| s == "synthetic");
+    let synthetic = args.iter().skip(5).any(|s| s == "synthetic");
+    let f32_training = args.iter().skip(5).any(|s| s == "f32");
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/nb201_hwnasbench_cifar10.csv.gz");
     let table = DeviceTable::parse_gz(&std::fs::read(path)?, path)?;
     let models = DeviceWorld::pareto_models(&table, 10)?;
@@ -34,14 +35,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let fixed = simulate_static(&mut world()?, &cfg)?;
     println!("static: regret {:.1} ({:.2} s)", fixed.regret(), start.elapsed().as_secs_f64());
     let mut env = world()?;
-    let ncfg = NeuralConfig { width, depth, lr, gamma, seed: 1, ..NeuralConfig::default() };
+    let ncfg = NeuralConfig { width, depth, lr, gamma, seed: 1, f32_training, ..NeuralConfig::default() };
     let mut policy = NeuralBandit::new(env.dim(), ncfg)?;
     let start = Instant::now();
     let curve = simulate(&mut env, &mut policy, &cfg)?;
     let late = |c: &edgeopt_bandit::Curve| c.regret() - c.cumulative_regret[c.cumulative_regret.len() / 2];
     println!("second half: static {:.1}, neural {:.1}", late(&fixed), late(&curve));
     println!(
-        "neural-ucb width {width} depth {depth}: regret {:.1} ({:.2} s); ahead of static from round {:?}",
+        "neural-ucb width {width} depth {depth}{}: regret {:.1} ({:.2} s); ahead of static from round {:?}",
+        if f32_training { " (f32 products)" } else { "" },
         curve.regret(),
         start.elapsed().as_secs_f64(),
         curve.overtakes(&fixed)

@@ -50,14 +50,16 @@
 //! gradient of the squared loss is unchanged), grouped by their pattern of non-zeros into dense
 //! blocks; large retrains share a fixed split of the blocks among rayon's thread budget
 //! (`RAYON_NUM_THREADS`), summed in a fixed order, so results do not depend on the thread count.
-//! Hot loops use AVX2 when the CPU has it, with bit-identical results. Tickets whose reward never
-//! comes can be dropped with [`Policy::expire`].
+//! Retraining runs one fused forward/backward kernel per block of rows (AVX-512 or AVX2 when the
+//! CPU has them), other hot loops use AVX2, all with bit-identical results in every build.
+//! Tickets whose reward never comes can be dropped with [`Policy::expire`].
 //!
 //! Policies are `serde` types without RNG state (each round's randomness derives from the seed and
 //! the round), so a saved and reloaded policy continues bit-identically.
 #![deny(missing_docs)]
 
 mod barrier;
+mod batch_gradient;
 mod confidence;
 mod curve;
 mod deep;

@@ -37,22 +37,6 @@ pub struct Network {
     w2: Vec<f64>,
     w1t_0: Vec<f64>,
     w2_0: Vec<f64>,
-    /// Single-precision copy of (W1ᵀ, w2) for f32 retraining (derived, never saved or compared).
-    #[serde(skip)]
-    mirror: Mirror,
-}
-
-/// See [`Network`]'s `mirror`.
-#[derive(Debug, Clone, Default)]
-struct Mirror {
-    w1t: Vec<f32>,
-    w2: Vec<f32>,
-}
-
-impl PartialEq for Mirror {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
 }
 
 #[derive(Deserialize)]
@@ -82,7 +66,7 @@ impl TryFrom<NetworkData> for Network {
                 message: "inconsistent or non-finite network parameters".into(),
             });
         }
-        Ok(Network { m: n.m, d: n.d, w1t: n.w1t, w2: n.w2, w1t_0: n.w1t_0, w2_0: n.w2_0, mirror: Mirror::default() })
+        Ok(Network { m: n.m, d: n.d, w1t: n.w1t, w2: n.w2, w1t_0: n.w1t_0, w2_0: n.w2_0 })
     }
 }
 
@@ -124,6 +108,21 @@ fn axpy(a: f64, x: &[f64], y: &mut [f64]) {
     }
 }
 
+/// `out = Wᵀ·input` for `W` stored transposed (`in × out`, row-major, `width` outputs): one `axpy`
+/// per non-zero input, so every output sums its inputs in input order. The forward pass of every
+/// layer of both networks, which is what keeps the mirrored halves of the symmetric start
+/// bit-identical.
+#[inline(always)]
+pub(crate) fn forward_layer(w: &[f64], width: usize, input: impl Iterator<Item = f64>, out: &mut Vec<f64>) {
+    out.clear();
+    out.resize(width, 0.0);
+    for (row, a) in w.chunks_exact(width).zip(input) {
+        if a != 0.0 {
+            axpy(a, row, out);
+        }
+    }
+}
+
 /// A standard normal draw (Box–Muller). One implementation for the whole crate, so every
 /// seeded stream (initialisation, Thompson sampling, environments) draws the same way.
 pub(crate) fn standard_normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
@@ -150,7 +149,7 @@ impl Network {
             }
         }
         let w2: Vec<f64> = v.iter().copied().chain(v.iter().map(|x| -x)).collect();
-        Network { m, d, w1t_0: w1t.clone(), w2_0: w2.clone(), w1t, w2, mirror: Mirror::default() }
+        Network { m, d, w1t_0: w1t.clone(), w2_0: w2.clone(), w1t, w2 }
     }
 
     /// Hidden width m.
@@ -206,14 +205,7 @@ impl Network {
     /// Pre-activations `W1 x` into `pre`, skipping zero inputs.
     #[inline(always)]
     fn forward(&self, x: ArrayView1<f64>, pre: &mut Vec<f64>) {
-        let m = self.m;
-        pre.clear();
-        pre.resize(m, 0.0);
-        for (j, &v) in x.iter().enumerate() {
-            if v != 0.0 {
-                axpy(v, &self.w1t[j * m..(j + 1) * m], pre);
-            }
-        }
+        forward_layer(&self.w1t, self.m, x.iter().copied(), pre);
     }
 
     /// `√m · w2ᵀ ReLU(pre)`.
@@ -353,22 +345,13 @@ impl Network {
     /// [`Network::train`] on a checked, deduplicated training set; with `f32`, the matrix products
     /// of each step run in single precision (weights and updates stay f64).
     pub(crate) fn train_on(&mut self, obs: &Observations, lambda: f64, lr: f64, steps: usize, f32: bool) {
-        let mut ts = crate::training::tasks(obs, self.m, f32);
-        self.train_tasks(obs, &mut ts, lambda, lr, steps);
-    }
-
-    /// Copy the weights into the single-precision mirror.
-    pub(crate) fn refresh_mirror(&mut self) {
-        let mirror = &mut self.mirror;
-        mirror.w1t.clear();
-        mirror.w1t.extend(self.w1t.iter().map(|v| *v as f32));
-        mirror.w2.clear();
-        mirror.w2.extend(self.w2.iter().map(|v| *v as f32));
-    }
-
-    /// The single-precision mirror (W1ᵀ, w2).
-    pub(crate) fn mirror(&self) -> (&[f32], &[f32]) {
-        (&self.mirror.w1t, &self.mirror.w2)
+        if f32 {
+            let mut ts = crate::training::tasks::<f32>(obs, self.m);
+            self.train_tasks(obs, &mut ts, lambda, lr, steps);
+        } else {
+            let mut ts = crate::training::tasks::<f64>(obs, self.m);
+            self.train_tasks(obs, &mut ts, lambda, lr, steps);
+        }
     }
 
     pub(crate) fn w1t(&self) -> &[f64] {

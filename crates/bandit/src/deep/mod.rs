@@ -6,7 +6,6 @@
 //! each unit then sums its inputs in the same order, which is what keeps the two mirrored halves of
 //! the symmetric start bit-identical (and `f(x; θ0)` exactly 0) at every depth.
 
-use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView1};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -97,19 +96,10 @@ impl PartialEq for DeepScratch {
     }
 }
 
-/// `out += a · w` for each non-zero `a` of `input` over the rows of `w` (`in × out`, row-major):
-/// `out = wᵀ·input`, every output summed in input order.
+/// `out = wᵀ·input` (see [`forward_layer`](crate::network::forward_layer)).
 #[inline(always)]
 fn forward_layer(w: &Array2<f64>, input: &[f64], out: &mut Vec<f64>) {
-    let cols = w.ncols();
-    out.clear();
-    out.resize(cols, 0.0);
-    let ws = w.as_slice().expect("row-major weights");
-    for (row, &a) in ws.chunks_exact(cols).zip(input) {
-        if a != 0.0 {
-            out.iter_mut().zip(row).for_each(|(o, wv)| *o += a * wv);
-        }
-    }
+    crate::network::forward_layer(w.as_slice().expect("row-major weights"), w.ncols(), input.iter().copied(), out);
 }
 
 fn relu(v: f64) -> f64 {
@@ -361,189 +351,9 @@ impl DeepNetwork {
         let mut s = DeepScratch::default();
         Ok(x.rows().into_iter().map(|row| self.forward(row, &mut s)).collect())
     }
-
-    /// `steps` full-batch gradient-descent steps on `L/n`, warm-started from the current θ, with
-    /// `L = ½Σ(f − y)² + (mλ/2)‖θ − θ0‖²`.
-    pub fn train(
-        &mut self,
-        x: ndarray::ArrayView2<f64>,
-        y: ArrayView1<f64>,
-        lambda: f64,
-        lr: f64,
-        steps: usize,
-    ) -> Result<()> {
-        if x.nrows() != y.len() {
-            return Err(BanditError::ContextLength { expected: x.nrows(), got: y.len() });
-        }
-        for row in x.rows() {
-            self.check_input(row)?;
-        }
-        if let Some(&v) = y.iter().find(|v| !v.is_finite()) {
-            return Err(BanditError::NonFinite { what: "a training target", value: v });
-        }
-        let ones = vec![1.0; y.len()];
-        self.train_rows(&x.to_owned(), &ones, y.as_slice().unwrap_or(&y.to_vec()), x.nrows() as f64, lambda, lr, steps);
-        Ok(())
-    }
-
-    /// Full-batch descent on distinct rows `x`, row `r` standing for `count[r]` rewards summing to
-    /// `sum[r]`, over `n` rewards in all: matrix products per layer, forward and back.
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn train_rows(
-        &mut self,
-        x: &Array2<f64>,
-        count: &[f64],
-        sum: &[f64],
-        n: f64,
-        lambda: f64,
-        lr: f64,
-        steps: usize,
-    ) {
-        if x.nrows() == 0 || steps == 0 {
-            return;
-        }
-        let (rows, m, hidden) = (x.nrows(), self.m, self.layers.len());
-        let sm = (m as f64).sqrt();
-        let reg = m as f64 * lambda / n;
-        let mut h: Vec<Array2<f64>> = (0..hidden).map(|_| Array2::zeros((rows, m))).collect();
-        let mut delta = Array2::zeros((rows, m));
-        let mut back = Array2::zeros((rows, m));
-        let mut grads: Vec<Array2<f64>> = self.layers.iter().map(|w| Array2::zeros(w.dim())).collect();
-        crate::simd::dispatch(|| {
-            for _ in 0..steps {
-                for l in 0..hidden {
-                    let (done, rest) = h.split_at_mut(l);
-                    let input = if l == 0 { x.view() } else { done[l - 1].view() };
-                    general_mat_mul(1.0, &input, &self.layers[l], 0.0, &mut rest[0]);
-                    rest[0].mapv_inplace(relu);
-                }
-                // e_r = (c_r·f_r − S_r)/n; ∂/∂w_L = √m Σ_r e_r h_r.
-                let f = h[hidden - 1].dot(&self.out) * sm;
-                let e: Array1<f64> = f.iter().zip(count).zip(sum).map(|((f, c), y)| (c * f - y) / n).collect();
-                let g_out = h[hidden - 1].t().dot(&e) * sm;
-                for ((mut d, hr), er) in delta.rows_mut().into_iter().zip(h[hidden - 1].rows()).zip(&e) {
-                    d.iter_mut().zip(hr).zip(&self.out).for_each(|((dv, hv), w)| {
-                        *dv = if *hv > 0.0 { sm * er * w } else { 0.0 };
-                    });
-                }
-                for l in (0..hidden).rev() {
-                    let input = if l == 0 { x.view() } else { h[l - 1].view() };
-                    general_mat_mul(1.0, &input.t(), &delta, 0.0, &mut grads[l]);
-                    if l > 0 {
-                        general_mat_mul(1.0, &delta, &self.layers[l].t(), 0.0, &mut back);
-                        back.zip_mut_with(&h[l - 1], |b, hv| *b *= f64::from(u8::from(*hv > 0.0)));
-                        std::mem::swap(&mut delta, &mut back);
-                    }
-                }
-                for ((w, w0), g) in self.layers.iter_mut().zip(&self.layers_0).zip(&grads) {
-                    ndarray::Zip::from(w).and(w0).and(g).for_each(|w, w0, g| *w -= lr * (g + (*w - w0) * reg));
-                }
-                ndarray::Zip::from(&mut self.out).and(&self.out_0).and(&g_out).for_each(|w, w0, g| {
-                    *w -= lr * (g + (*w - w0) * reg);
-                });
-            }
-        });
-    }
 }
+
+mod training;
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::network::Network;
-    use ndarray::Axis;
-    use rand::SeedableRng;
-    use rand::rngs::ChaCha8Rng;
-
-    #[test]
-    fn the_symmetric_start_is_exactly_zero_at_every_depth() {
-        let mut rng = ChaCha8Rng::seed_from_u64(6);
-        for depth in [2, 3, 4, 6] {
-            for m in [2, 10, 32] {
-                let net = DeepNetwork::new(7, m, depth, &mut rng).unwrap();
-                let x = Array2::from_shape_fn((20, 7), |_| standard_normal(&mut rng));
-                assert!(net.values(x.view()).unwrap().iter().all(|f| *f == 0.0), "depth {depth}, width {m}");
-            }
-        }
-        assert!(DeepNetwork::new(3, 8, 1, &mut rng).is_err());
-        assert!(DeepNetwork::new(3, 8, MAX_DEPTH + 1, &mut rng).is_err());
-    }
-
-    #[test]
-    fn two_layers_are_the_two_layer_network() {
-        let net = Network::new(5, 12, &mut ChaCha8Rng::seed_from_u64(3));
-        let deep = DeepNetwork::new(5, 12, 2, &mut ChaCha8Rng::seed_from_u64(3)).unwrap();
-        let x = ndarray::array![0.3, -0.2, 0.0, 0.9, 0.1];
-        let (f, g) = net.value_and_gradient(x.view()).unwrap();
-        let (fd, gd) = deep.value_and_gradient(x.view()).unwrap();
-        assert_eq!(f, fd);
-        // Same parameters, different layouts: compare as sorted multisets of gradient entries.
-        let sorted = |v: &Array1<f64>| {
-            let mut s = v.to_vec();
-            s.sort_by(f64::total_cmp);
-            s
-        };
-        assert_eq!(sorted(&g), sorted(&gd));
-        assert_eq!(sorted(&net.params()), sorted(&deep.params()));
-    }
-
-    /// ∂f/∂θ and the fused bonus and Z update against central finite differences and the
-    /// materialised gradient, away from the symmetric start (so every layer matters).
-    #[test]
-    fn gradients_match_finite_differences_at_every_depth() {
-        let mut rng = ChaCha8Rng::seed_from_u64(9);
-        for depth in [2, 3, 4] {
-            let mut net = DeepNetwork::new(4, 6, depth, &mut rng).unwrap();
-            let p = net.params().mapv(|v| v + 0.3 * standard_normal(&mut rng));
-            net.set_params(p.view()).unwrap();
-            let x = ndarray::array![0.5, -0.4, 0.0, 0.7];
-            let (f, g) = net.value_and_gradient(x.view()).unwrap();
-            let h = 1e-6;
-            for k in 0..net.n_params() {
-                let mut plus = p.clone();
-                plus[k] += h;
-                let mut minus = p.clone();
-                minus[k] -= h;
-                let mut a = net.clone();
-                a.set_params(plus.view()).unwrap();
-                let mut b = net.clone();
-                b.set_params(minus.view()).unwrap();
-                let fd = (a.values(x.view().insert_axis(Axis(0))).unwrap()[0]
-                    - b.values(x.view().insert_axis(Axis(0))).unwrap()[0])
-                    / (2.0 * h);
-                assert!((fd - g[k]).abs() < 1e-5 * (1.0 + g[k].abs()), "depth {depth}, θ_{k}: {fd} vs {}", g[k]);
-            }
-            let inv: Vec<f64> = (0..net.n_params()).map(|_| 0.5 + standard_normal(&mut rng).abs()).collect();
-            let mut s = DeepScratch::default();
-            let (f2, norm) = net.value_and_weighted_norm(x.view(), &inv, &mut s);
-            let direct: f64 = g.iter().zip(&inv).map(|(gk, i)| gk * gk * i).sum();
-            assert_eq!(f, f2);
-            assert!((norm - direct).abs() < 1e-10 * direct, "depth {depth}: {norm} vs {direct}");
-            let (mut z, mut zi) = (vec![1.0; inv.len()], vec![0.0; inv.len()]);
-            net.accumulate_squared_gradient(x.view(), &mut z, &mut zi, &mut s);
-            for k in 0..z.len() {
-                assert!((z[k] - 1.0 - g[k] * g[k] / 6.0).abs() < 1e-12, "depth {depth}, z_{k}");
-            }
-        }
-    }
-
-    /// Training descends the loss, and batching by distinct rows equals repeating them.
-    #[test]
-    fn training_on_counted_rows_equals_training_on_repeats() {
-        let mut rng = ChaCha8Rng::seed_from_u64(2);
-        let net = DeepNetwork::new(3, 32, 4, &mut rng).unwrap();
-        let x = ndarray::array![[1.0, 0.0, 0.5], [0.0, 1.0, -0.5], [1.0, 0.0, 0.5]];
-        let y = ndarray::array![1.0, 0.0, 0.6];
-        let mut repeated = net.clone();
-        repeated.train(x.view(), y.view(), 1e-2, 0.05, 30).unwrap();
-        let mut counted = net.clone();
-        counted.train_rows(&x.slice(ndarray::s![..2, ..]).to_owned(), &[2.0, 1.0], &[1.6, 0.0], 3.0, 1e-2, 0.05, 30);
-        for (a, b) in repeated.params().iter().zip(counted.params().iter()) {
-            assert!((a - b).abs() < 1e-12, "{a} vs {b}");
-        }
-        let loss = |n: &DeepNetwork| {
-            let f = n.values(x.view()).unwrap();
-            f.iter().zip(&y).map(|(f, y)| (f - y) * (f - y)).sum::<f64>()
-        };
-        assert!(loss(&repeated) < 0.5 * loss(&net), "{} vs {}", loss(&repeated), loss(&net));
-    }
-}
+mod tests;
