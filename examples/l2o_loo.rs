@@ -18,8 +18,8 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use edgeopt::codesign::l2o::{
-    Categorical, ChoiceSpace, Ensemble, Exploration, Method, OptimizerConfig, OptimizerNet, Stage1, Stage1Config,
-    train_performance,
+    Categorical, ChoiceSpace, DECODE_POSITIONS, Ensemble, Exploration, Method, OptimizerConfig, OptimizerNet, Stage1,
+    Stage1Config, train_performance,
 };
 use edgeopt::codesign::{ArchTable, Device, TableDevice, weighted_argmin};
 use edgeopt::nas::{Evaluation, Evolution, EvolutionConfig, Fitness, Nb201, Search, SearchSpace};
@@ -125,7 +125,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let d = features(&s1, &tables[ti])?;
                 let row = &mut rows[vi * 2 + mi];
                 for &lambda in &lambdas {
-                    let x = net.design(&d, d.relative_lambda(lambda), 0.0)?;
+                    // As `l2o apply` designs: the argmax decoded against the performance networks.
+                    let x = net.design_decoded(&s1.nets, &d, (d.relative_lambda(lambda), 0.0), DECODE_POSITIONS)?;
                     let i = all.iter().position(|a| *a == x).ok_or("designed key not in table")?;
                     match f(&acc, truth, i, lambda) {
                         Some(v) => row.regrets.push(v - best(&acc, truth, lambda)),
@@ -258,7 +259,7 @@ fn time_apply_vs_evolution(
     let t0 = Instant::now();
     let reps = 200;
     for _ in 0..reps {
-        std::hint::black_box(net.design(d, rel, 0.0)?);
+        std::hint::black_box(net.design_decoded(&s1.nets, d, (rel, 0.0), DECODE_POSITIONS)?);
     }
     let apply = t0.elapsed().as_secs_f64() / reps as f64;
     let objective = |a: &edgeopt::nas::Nb201Arch| -> Result<Evaluation, edgeopt::codesign::CodesignError> {

@@ -162,6 +162,14 @@ fn both_methods_recover_the_analytic_optimum() {
                 let x = net.design(d, lam_rel, 0.0).unwrap();
                 let best = optimum(j, lambda);
                 regrets.push(objective(j, &x, lambda) - objective(j, &best, lambda));
+                // Decoding never worsens the predicted objective of the argmax design.
+                let decoded = net.design_decoded(&s1.nets, d, (lam_rel, 0.0), 6).unwrap();
+                let predicted = |x: &Vec<usize>| {
+                    let (a, l) =
+                        s1.nets.predict_relative(s1.nets.one_hots(std::slice::from_ref(x)).unwrap().view(), d).unwrap();
+                    -a[0] + lam_rel * l[0]
+                };
+                assert!(predicted(&decoded) <= predicted(&x) + 1e-12);
             }
         }
         let mean = regrets.iter().sum::<f64>() / regrets.len() as f64;

@@ -139,6 +139,49 @@ impl ChoiceSpace {
             .collect()
     }
 
+    /// The argmax design of `logits` first, then its variants that take the runner-up option
+    /// at any subset of the `positions` positions where the two best logits are closest (all
+    /// `2^k` combinations, k ≤ `positions`): the nearest alternatives to score when a
+    /// per-position argmax may assemble a design that none of the training labels was.
+    ///
+    /// ```
+    /// use edgeopt_codesign::l2o::ChoiceSpace;
+    /// let space = ChoiceSpace::new(vec![3, 2, 1]).unwrap();
+    /// let v = space.runner_ups(&[0.0, 2.0, 1.9, 5.0, 0.0, 1.0], 1);
+    /// assert_eq!(v, vec![vec![1, 0, 0], vec![2, 0, 0]]);
+    /// assert_eq!(space.runner_ups(&[0.0, 2.0, 1.9, 5.0, 0.0, 1.0], 6).len(), 4);
+    /// ```
+    pub fn runner_ups(&self, logits: &[f64], positions: usize) -> Vec<Vec<usize>> {
+        let best = self.argmax(logits);
+        // (margin, position, runner-up option) of every position with a second option.
+        let mut seconds: Vec<(f64, usize, usize)> = Vec::new();
+        let mut off = 0;
+        for (p, &n) in self.counts.iter().enumerate() {
+            let seg = &logits[off..off + n];
+            off += n;
+            let second = (0..n).filter(|&j| j != best[p]).fold(None, |b: Option<usize>, j| match b {
+                Some(b) if seg[b] >= seg[j] => Some(b),
+                _ => Some(j),
+            });
+            if let Some(j) = second {
+                seconds.push((seg[best[p]] - seg[j], p, j));
+            }
+        }
+        seconds.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        seconds.truncate(positions.min(16));
+        (0..1usize << seconds.len())
+            .map(|mask| {
+                let mut d = best.clone();
+                for (bit, &(_, p, j)) in seconds.iter().enumerate() {
+                    if mask >> bit & 1 == 1 {
+                        d[p] = j;
+                    }
+                }
+                d
+            })
+            .collect()
+    }
+
     /// Every member, if there are at most `limit`.
     pub fn enumerate(&self, limit: usize) -> Result<Vec<Vec<usize>>> {
         let total = self.counts.iter().try_fold(1usize, |acc, &n| acc.checked_mul(n)).filter(|t| *t <= limit);

@@ -39,7 +39,7 @@ pub use choices::{Categorical, ChoiceSpace};
 pub use explore::{Exploration, Stage1, Stage1Config, train_performance};
 pub use features::{DeviceFeatures, choose_references};
 pub use hardware::{HARDWARE_FEATURES, HardwareDescription, HardwareNormaliser};
-pub use model::{Applied, L2oModel, MODEL_VERSION};
+pub use model::{Applied, DECODE_POSITIONS, L2oModel, MODEL_VERSION};
 pub use optimizer::{Method, OptimizerConfig, OptimizerNet, lambda_grid};
 pub use performance::{Ensemble, PerformanceNets};
 pub use synthetic::Synthetic;

@@ -70,6 +70,9 @@ impl TryFrom<ModelData> for L2oModel {
     }
 }
 
+/// Positions whose runner-up option `apply` also scores (at most 2^6 = 64 designs).
+pub const DECODE_POSITIONS: usize = 6;
+
 /// What [`L2oModel::apply`] designs for a device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Applied {
@@ -212,8 +215,10 @@ impl L2oModel {
     }
 
     /// The design for a device with features `d`, latency weight `lambda ≥ 0` and energy weight
-    /// `energy_lambda ≥ 0` (the device's units): one inference of the optimizer network, plus the
-    /// performance networks' prediction of it. `energy_lambda > 0` needs a model with an energy
+    /// `energy_lambda ≥ 0` (the device's units): one inference of the optimizer network, decoded
+    /// by scoring its argmax and nearest alternatives under the performance networks
+    /// ([`OptimizerNet::design_decoded`] over [`DECODE_POSITIONS`] positions), and the performance
+    /// networks' prediction of the result. `energy_lambda > 0` needs a model with an energy
     /// network and a device whose energy is known.
     pub fn apply_features(&self, d: &DeviceFeatures, lambda: f64, energy_lambda: f64) -> Result<Applied> {
         for (name, l) in [("lambda", lambda), ("energy lambda", energy_lambda)] {
@@ -232,7 +237,8 @@ impl L2oModel {
                 reason: "the model was trained without energy: only 0 is possible".into(),
             });
         }
-        let choices = self.optimizer.design(d, d.relative_lambda(lambda), d.relative_energy_lambda(energy_lambda)?)?;
+        let weights = (d.relative_lambda(lambda), d.relative_energy_lambda(energy_lambda)?);
+        let choices = self.optimizer.design_decoded(&self.performance, d, weights, DECODE_POSITIONS)?;
         let one = std::slice::from_ref(&choices);
         let (acc, lat) = self.performance.predict(one, d)?;
         Ok(Applied {

@@ -159,6 +159,32 @@ impl OptimizerNet {
         Ok(self.choices.argmax(self.logits(d, lambda_rel, energy_rel)?.as_slice().unwrap_or_default()))
     }
 
+    /// [`OptimizerNet::design`] decoded against `perf`: the argmax design and its nearest
+    /// alternatives ([`ChoiceSpace::runner_ups`] over the `positions` closest calls) are scored
+    /// by the predicted objective `−Acc + λ·Latency (+ λ₂·Energy)` in relative units, and the
+    /// best is kept (the argmax on ties). Still one optimizer inference plus one batched
+    /// prediction of at most `2^positions` designs.
+    pub fn design_decoded(
+        &self,
+        perf: &PerformanceNets,
+        d: &DeviceFeatures,
+        (lambda_rel, energy_rel): (f64, f64),
+        positions: usize,
+    ) -> Result<Vec<usize>> {
+        let logits = self.logits(d, lambda_rel, energy_rel)?;
+        let candidates = self.choices.runner_ups(logits.as_slice().unwrap_or_default(), positions);
+        let x = perf.one_hots(&candidates)?;
+        let (acc, lat) = perf.predict_relative(x.view(), d)?;
+        let mut f: Vec<f64> = acc.iter().zip(&lat).map(|(a, l)| -a + lambda_rel * l).collect();
+        if energy_rel > 0.0
+            && let Some(e) = perf.energy_relative(x.view(), d)?
+        {
+            f.iter_mut().zip(&e).for_each(|(v, e)| *v += energy_rel * e);
+        }
+        let best = (0..candidates.len()).fold(0, |b, i| if f[i] < f[b] { i } else { b });
+        Ok(candidates[best].clone())
+    }
+
     /// Train on `D_T × Λ_T` (`devices × cfg.lambdas × cfg.energy_lambdas`) through the frozen `perf`; Method 1 searches
     /// `candidates` exhaustively for its labels. Returns the network and the mean loss of every
     /// epoch (at the parameters the epoch started from when full-batch).
