@@ -7,6 +7,7 @@ a temporary file), never into the repository."""
 
 import html
 import json
+import math
 import pathlib
 import re
 import shutil
@@ -39,7 +40,7 @@ document.body.dataset.hover=JSON.stringify(r)});</script>"""
 
 def hover_values(common, page: pathlib.Path, tmp: str) -> list:
     probe = pathlib.Path(tmp) / "probe.html"
-    probe.write_text(page.read_text().replace("</body>", PROBE + "</body>"))
+    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")
     dom = subprocess.run(
         [*common, "--virtual-time-budget=5000", "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120
     ).stdout
@@ -54,7 +55,7 @@ def main() -> int:
     browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     assert browser, "no Chromium found (the CI script installs Debian's chromium package)"
     assert page.is_file(), f"{page} is missing"
-    text = page.read_text()
+    text = page.read_text(encoding="utf-8")
     assert "http://" not in text.replace("http://www.w3.org/", "") and "https://" not in text, "the page must be self-contained"
     with tempfile.TemporaryDirectory() as profile:
         common = [browser, *FLAGS, f"--user-data-dir={profile}"]
@@ -69,7 +70,7 @@ def main() -> int:
     assert found, "the page did not finish loading (no layout record)"
     check = json.loads(html.unescape(found.group(1)))
     figures = check["figures"]
-    expected = len(re.findall(r"!\[[^\]]*\]\([^)]*\.svg\)", (report / "report.md").read_text()))
+    expected = len(re.findall(r"!\[[^\]]*\]\([^)]*\.svg\)", (report / "report.md").read_text(encoding="utf-8")))
     assert len(figures) == expected > 0, f"{len(figures)} figures rendered, report.md has {expected}"
     for f in figures:
         assert f["width"] > 100 and f["height"] > 100, f"figure {f['id']} is collapsed: {f}"
@@ -78,7 +79,9 @@ def main() -> int:
     assert check["scroll_width"] <= check["page_width"], f"the page scrolls sideways: {check}"
     assert hovers, "no chart carries its axes mapping (data-axes)"
     for h in hovers:
-        assert re.fullmatch(r"x ≈ \S+, y ≈ \S+", h), f"a chart shows no value under the pointer: {h!r}"
+        found_xy = re.fullmatch(r"x ≈ (\S+), y ≈ (\S+)", h)
+        assert found_xy, f"a chart shows no value under the pointer: {h!r}"
+        assert all(math.isfinite(float(v)) for v in found_xy.groups()), f"a chart shows a non-finite value: {h!r}"
     print(
         f"report OK in {pathlib.Path(browser).name}: {len(figures)} figures, page width {check['page_width']} px, "
         f"hover values on {len(hovers)} charts (e.g. {hovers[0]})"

@@ -48,7 +48,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let checks = 20;
     for t in 0..checks {
         let (i, k) = ((t * 7919) % n_nets, (t * 104_729) % n_mix);
-        let parts: Vec<(usize, Accel)> = thesis_partition(nets[i].len(), GROUPS)
+        let parts: Vec<(usize, Accel)> = thesis_partition(nets[i].len(), GROUPS)?
             .into_iter()
             .zip(&mixtures[k])
             .filter(|(n, _)| *n > 0)

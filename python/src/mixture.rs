@@ -16,8 +16,8 @@ use crate::errors::{IntoPy, bad_arg};
 /// even groups of the middle layers, the last layer (`groups + 2` sizes summing to `layers`).
 #[pyfunction]
 #[pyo3(name = "thesis_partition", signature = (layers, groups = 20))]
-pub fn partition(layers: usize, groups: usize) -> Vec<usize> {
-    thesis_partition(layers, groups)
+pub fn partition(layers: usize, groups: usize) -> PyResult<Vec<usize>> {
+    thesis_partition(layers, groups).py()
 }
 
 /// `count` mixtures of `groups + 2` parts, each part's accelerator index drawn uniformly below

@@ -225,15 +225,25 @@ impl Study {
 
     /// Representative constraint pairs: quantiles of each architecture's best latency and energy
     /// over the grid.
-    pub fn constraints(&self, quantiles: &[f64]) -> Vec<(f64, f64)> {
+    /// An error when no architecture runs on any hardware column (e.g. every mixture has a part
+    /// whose accelerator cannot run some layer).
+    pub fn constraints(&self, quantiles: &[f64]) -> CliResult<Vec<(f64, f64)>> {
         let best = |m: &[Vec<Option<f64>>]| -> Vec<f64> {
             let mut v: Vec<f64> = m.iter().filter_map(|r| r.iter().flatten().copied().reduce(f64::min)).collect();
             v.sort_by(f64::total_cmp);
             v
         };
         let (l, e) = (best(&self.latency), best(&self.energy));
+        if l.is_empty() || e.is_empty() {
+            return Err(CliError::Usage(format!(
+                "none of the {} architectures runs on any of the {} {}: nothing to co-design",
+                self.accuracy.len(),
+                self.labels.len(),
+                if self.labels.first().is_some_and(|l| l.starts_with("mixture")) { "mixtures" } else { "accelerators" }
+            )));
+        }
         let q = |v: &[f64], p: f64| v[((p * (v.len() - 1) as f64).round() as usize).min(v.len() - 1)];
-        quantiles.iter().map(|&p| (q(&l, p), q(&e, p))).collect()
+        Ok(quantiles.iter().map(|&p| (q(&l, p), q(&e, p))).collect())
     }
 }
 
@@ -257,12 +267,14 @@ pub fn run(a: &CodesignArgs) -> CliResult<Out> {
     if admitted == 0 {
         let smallest = s.pes.iter().copied().min().unwrap_or(0);
         return Err(CliError::Usage(format!(
-            "--max-pes {}: admits none of the {n_hw} accelerators (the smallest has {smallest} PEs)",
-            max_pes.unwrap_or(0)
+            "--max-pes {}: admits none of the {n_hw} {} (the smallest has {smallest} PEs{})",
+            max_pes.unwrap_or(0),
+            if a.mixed.is_some() { "mixtures" } else { "accelerators" },
+            if a.mixed.is_some() { " in its largest part" } else { "" }
         )));
     }
     let p = s.problem(&admissible);
-    let constraints = s.constraints(&[0.1, 0.3, 0.5, 0.7, 0.9]);
+    let constraints = s.constraints(&[0.1, 0.3, 0.5, 0.7, 0.9])?;
     let coupled_start = Instant::now();
     let coupled = constraints.iter().map(|&(l, e)| p.fully_coupled(l, e)).collect::<Result<Vec<_>, _>>()?;
     let coupled_seconds = coupled_start.elapsed().as_secs_f64();

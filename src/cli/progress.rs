@@ -27,3 +27,11 @@ impl Progress {
         self.0.finish_and_clear();
     }
 }
+
+/// A run that stops early (an error) clears its bar too, so the message is not printed under a
+/// half-drawn bar.
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
+}

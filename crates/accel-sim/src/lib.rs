@@ -56,7 +56,7 @@ pub use energy::EnergyModel;
 pub use error::{ExternalError, Result, SimError};
 pub use hardware::{Hardware, HardwareConfig, MAX_PES};
 pub use layer::{Layer, LayerType, MAX_DIM, MAX_MACS};
-pub use mixture::{cost_mixtures, sample_mixtures, thesis_partition};
+pub use mixture::{MAX_MIXTURE_GROUPS, cost_mixtures, sample_mixtures, thesis_partition};
 pub use model::{AccessCounts, CompiledLayer, LayerReport, TensorAccesses, evaluate_layer};
 pub use rand;
 pub use space::{AreaModel, HardwareSpace, ResourceBudget};

@@ -14,18 +14,33 @@ use crate::batch::{DenseCostMatrix, evaluate_batch};
 use crate::error::{Result, SimError};
 use crate::layer::Layer;
 
+/// Most middle groups of a split ([`thesis_partition`]); the thesis uses 20.
+pub const MAX_MIXTURE_GROUPS: usize = 1 << 16;
+
+fn check_groups(groups: usize) -> Result<()> {
+    if groups > MAX_MIXTURE_GROUPS {
+        return Err(SimError::InvalidSpace(format!(
+            "{groups} mixture groups: at most {MAX_MIXTURE_GROUPS} (the thesis uses 20)"
+        )));
+    }
+    Ok(())
+}
+
 /// The thesis's split of a network of `layers` layers: the first layer, `groups` groups of the
 /// layers in between (consecutive, as even as possible, the larger ones first; empty when there are
 /// fewer middle layers than groups), and the last layer. Returns the `groups + 2` part sizes,
-/// which sum to `layers` (a one-layer network is all first part).
+/// which sum to `layers` (a one-layer network is all first part); more than
+/// [`MAX_MIXTURE_GROUPS`] groups is an error.
 ///
 /// ```
 /// use edgeopt_accel_sim::thesis_partition;
-/// assert_eq!(thesis_partition(25, 20), [&[1, 2, 2, 2][..], &[1; 17][..], &[1]].concat());
-/// assert_eq!(thesis_partition(25, 20).iter().sum::<usize>(), 25);
-/// assert_eq!(thesis_partition(1, 3), vec![1, 0, 0, 0, 0]);
+/// assert_eq!(thesis_partition(25, 20).unwrap(), [&[1, 2, 2, 2][..], &[1; 17][..], &[1]].concat());
+/// assert_eq!(thesis_partition(25, 20).unwrap().iter().sum::<usize>(), 25);
+/// assert_eq!(thesis_partition(1, 3).unwrap(), vec![1, 0, 0, 0, 0]);
+/// assert!(thesis_partition(10, usize::MAX).is_err());
 /// ```
-pub fn thesis_partition(layers: usize, groups: usize) -> Vec<usize> {
+pub fn thesis_partition(layers: usize, groups: usize) -> Result<Vec<usize>> {
+    check_groups(groups)?;
     let mut parts = vec![0; groups + 2];
     match layers {
         0 => {}
@@ -43,7 +58,7 @@ pub fn thesis_partition(layers: usize, groups: usize) -> Vec<usize> {
             }
         }
     }
-    parts
+    Ok(parts)
 }
 
 /// `count` mixtures of `parts` parts, each part's accelerator drawn uniformly from `accelerators`
@@ -62,11 +77,11 @@ pub fn sample_mixtures<R: Rng + ?Sized>(
     count: usize,
     rng: &mut R,
 ) -> Result<Vec<Vec<usize>>> {
-    if accelerators == 0 || parts == 0 {
-        return Err(SimError::InvalidMixture {
-            index: 0,
-            reason: format!("cannot draw mixtures of {parts} parts over {accelerators} accelerators"),
-        });
+    if accelerators == 0 || parts == 0 || parts > MAX_MIXTURE_GROUPS + 2 {
+        return Err(SimError::InvalidSpace(format!(
+            "cannot draw mixtures of {parts} parts over {accelerators} accelerators (need ≥ 1 of each, at most {} parts)",
+            MAX_MIXTURE_GROUPS + 2
+        )));
     }
     Ok((0..count).map(|_| (0..parts).map(|_| rng.random_range(0..accelerators)).collect()).collect())
 }
@@ -87,7 +102,7 @@ pub fn sample_mixtures<R: Rng + ?Sized>(
 /// let mixtures = vec![vec![0, 1, 0, 1], vec![1, 1, 1, 0]];
 /// let m = cost_mixtures(&[net.clone()], &accs, &mixtures, 2).unwrap();
 /// // The same as one MixedAccelerator per mixture.
-/// let parts = thesis_partition(net.len(), 2);
+/// let parts = thesis_partition(net.len(), 2).unwrap();
 /// let mixed = MixedAccelerator::new(parts.iter().zip(&mixtures[1]).map(|(&n, &a)| (n, accs[a].clone())).collect()).unwrap();
 /// assert_eq!(m.cycles[1], mixed.evaluate(&net).unwrap().cycles as f64);
 /// ```
@@ -97,6 +112,7 @@ pub fn cost_mixtures(
     mixtures: &[Vec<usize>],
     groups: usize,
 ) -> Result<DenseCostMatrix> {
+    check_groups(groups)?;
     let parts = groups + 2;
     for (index, m) in mixtures.iter().enumerate() {
         if m.len() != parts {
@@ -119,7 +135,9 @@ pub fn cost_mixtures(
         .iter()
         .map(|net| {
             let mut start = 0;
+            // `groups` is checked above, so the split cannot fail.
             thesis_partition(net.len(), groups)
+                .unwrap_or_default()
                 .into_iter()
                 .map(|size| {
                     let mut counts: Vec<(usize, u64)> = Vec::new();

@@ -42,7 +42,7 @@ proptest! {
         let m = cost_mixtures(&nets, &accs, &mixtures, groups).unwrap();
         prop_assert_eq!((m.rows, m.cols), (nets.len(), mixtures.len()));
         for (i, net) in nets.iter().enumerate() {
-            let sizes = thesis_partition(net.len(), groups);
+            let sizes = thesis_partition(net.len(), groups).unwrap();
             prop_assert_eq!(sizes.iter().sum::<usize>(), net.len());
             for (k, mix) in mixtures.iter().enumerate() {
                 // MixedAccelerator takes non-empty parts only.
@@ -71,6 +71,9 @@ fn bad_mixtures_are_named() {
     assert!(err.to_string().contains("99"), "{err}");
     let err = cost_mixtures(&nets, &accs, &[vec![0, 0]], 1).unwrap_err();
     assert!(err.to_string().contains("mixture 0") && err.to_string().contains("3"), "{err}");
+    // Absurd group counts are errors, not panics or huge allocations.
+    assert!(cost_mixtures(&nets, &accs, &[], usize::MAX).is_err());
+    assert!(sample_mixtures(accs.len(), usize::MAX, 1, &mut ChaCha8Rng::seed_from_u64(0)).is_err());
     // No mixtures: an empty matrix, not an error.
     assert_eq!(cost_mixtures(&nets, &accs, &[], 1).unwrap().cycles.len(), 0);
 }

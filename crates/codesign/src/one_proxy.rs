@@ -210,7 +210,8 @@ where
 /// on `target` (once: `measured` holds what is already known and receives the new measurements),
 /// pruned to those Pareto-optimal by measurement, by increasing latency. With a cap on the
 /// measurements in all, the unmeasured members are thinned to what the cap leaves, evenly spaced
-/// by predicted latency (the front's two ends kept first).
+/// by predicted latency (the front's two ends kept first; with one slot, the slowest and most
+/// accurate end, as co-design's `max = 1` keeps).
 pub(crate) fn measured_front<A, D>(
     pool: &[A],
     accuracy: &(dyn Fn(&A) -> f64 + Sync),
@@ -233,7 +234,7 @@ where
         if unmeasured.len() > left {
             let n = unmeasured.len();
             let keep: std::collections::HashSet<usize> =
-                (0..left).map(|k| unmeasured[if left == 1 { 0 } else { k * (n - 1) / (left - 1) }]).collect();
+                (0..left).map(|k| unmeasured[if left == 1 { n - 1 } else { k * (n - 1) / (left - 1) }]).collect();
             front.retain(|i| measured.contains_key(&pool[*i]) || keep.contains(i));
         }
     }

@@ -64,6 +64,15 @@ impl Problem<'_> {
         if let Some(r) = self.latency.iter().chain(self.energy).find(|r| r.len() != nh) {
             return Err(bad("a latency/energy row", r.len(), nh));
         }
+        // A NaN accuracy would compare as the best under `total_cmp` and make parallel reductions
+        // depend on scheduling.
+        if let Some((a, v)) = self.accuracy.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(CodesignError::InvalidParam {
+                name: "accuracy",
+                value: v.to_string(),
+                reason: format!("architecture {a}: accuracies must be finite"),
+            });
+        }
         if na == 0 || nh == 0 {
             return Err(CodesignError::InvalidParam {
                 name: "problem",

@@ -87,3 +87,13 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_nan_accuracy_is_an_error_naming_the_architecture() {
+    let acc = [90.0, f64::NAN];
+    let m = vec![vec![Some(1.0)]; 2];
+    let p = Problem { accuracy: &acc, latency: &m, energy: &m, admissible: &[true] };
+    let err = p.fully_coupled(2.0, 2.0).unwrap_err().to_string();
+    assert!(err.contains("architecture 1") && err.contains("NaN"), "{err}");
+    assert!(p.pareto_set(0, 5).is_err() && p.semi_decoupled(&[0], 2.0, 2.0).is_err());
+}

@@ -39,7 +39,9 @@ pub fn non_dominated(points: &[Vec<f64>]) -> Result<Vec<usize>> {
     if d == 2 {
         // O(n log n): sort by the first objective, sweep the second.
         let mut idx: Vec<usize> = (0..points.len()).collect();
-        idx.sort_by(|&a, &b| points[a][0].total_cmp(&points[b][0]).then(points[a][1].total_cmp(&points[b][1])));
+        // `+ 0.0` maps −0 to +0, so the sort agrees with `<=` on the values.
+        let key = |i: usize| (points[i][0] + 0.0, points[i][1] + 0.0);
+        idx.sort_by(|&a, &b| key(a).0.total_cmp(&key(b).0).then(key(a).1.total_cmp(&key(b).1)));
         let mut keep = vec![false; points.len()];
         let mut best = f64::INFINITY;
         let mut last: Option<&Vec<f64>> = None;

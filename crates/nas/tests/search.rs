@@ -49,6 +49,13 @@ proptest! {
 }
 
 #[test]
+fn negative_zero_is_zero_for_dominance() {
+    // (0, 3) dominates (−0, 5): −0 == 0, whatever order a sort puts them in.
+    assert_eq!(non_dominated(&[vec![-0.0, 5.0], vec![0.0, 3.0]]).unwrap(), vec![1]);
+    assert_eq!(non_dominated(&[vec![-0.0, 5.0, 1.0], vec![0.0, 3.0, 1.0]]).unwrap(), vec![1]);
+}
+
+#[test]
 fn hypervolume_3d_of_a_unit_cube_corner() {
     let hv = hypervolume(&[vec![0.0, 0.0, 0.0]], &[1.0, 2.0, 3.0]).unwrap();
     assert_eq!(hv, 6.0);

@@ -141,17 +141,26 @@ impl ChoiceSpace {
 
     /// The argmax design of `logits` first, then its variants that take the runner-up option
     /// at any subset of the `positions` positions where the two best logits are closest (all
-    /// `2^k` combinations, k ≤ `positions`): the nearest alternatives to score when a
-    /// per-position argmax may assemble a design that none of the training labels was.
+    /// `2^k` combinations, k ≤ `positions` and at most 16): the nearest alternatives to score when
+    /// a per-position argmax may assemble a design that none of the training labels was.
+    /// `logits` must have [`ChoiceSpace::width`] entries (an error otherwise).
     ///
     /// ```
     /// use edgeopt_codesign::l2o::ChoiceSpace;
     /// let space = ChoiceSpace::new(vec![3, 2, 1]).unwrap();
-    /// let v = space.runner_ups(&[0.0, 2.0, 1.9, 5.0, 0.0, 1.0], 1);
+    /// let v = space.runner_ups(&[0.0, 2.0, 1.9, 5.0, 0.0, 1.0], 1).unwrap();
     /// assert_eq!(v, vec![vec![1, 0, 0], vec![2, 0, 0]]);
-    /// assert_eq!(space.runner_ups(&[0.0, 2.0, 1.9, 5.0, 0.0, 1.0], 6).len(), 4);
+    /// assert_eq!(space.runner_ups(&[0.0, 2.0, 1.9, 5.0, 0.0, 1.0], 6).unwrap().len(), 4);
+    /// assert!(space.runner_ups(&[0.0, 2.0], 6).is_err());
     /// ```
-    pub fn runner_ups(&self, logits: &[f64], positions: usize) -> Vec<Vec<usize>> {
+    pub fn runner_ups(&self, logits: &[f64], positions: usize) -> Result<Vec<Vec<usize>>> {
+        if logits.len() != self.width() {
+            return Err(CodesignError::InvalidParam {
+                name: "logits",
+                value: format!("{} values", logits.len()),
+                reason: format!("need one per option ({})", self.width()),
+            });
+        }
         let best = self.argmax(logits);
         // (margin, position, runner-up option) of every position with a second option.
         let mut seconds: Vec<(f64, usize, usize)> = Vec::new();
@@ -169,7 +178,7 @@ impl ChoiceSpace {
         }
         seconds.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
         seconds.truncate(positions.min(16));
-        (0..1usize << seconds.len())
+        Ok((0..1usize << seconds.len())
             .map(|mask| {
                 let mut d = best.clone();
                 for (bit, &(_, p, j)) in seconds.iter().enumerate() {
@@ -179,7 +188,7 @@ impl ChoiceSpace {
                 }
                 d
             })
-            .collect()
+            .collect())
     }
 
     /// Every member, if there are at most `limit`.

@@ -171,8 +171,15 @@ impl OptimizerNet {
         (lambda_rel, energy_rel): (f64, f64),
         positions: usize,
     ) -> Result<Vec<usize>> {
+        if self.energy != perf.energy.is_some() || perf.choices != self.choices {
+            return Err(CodesignError::InvalidParam {
+                name: "performance networks",
+                value: format!("energy network: {}", perf.energy.is_some()),
+                reason: "must be the ones this optimizer was trained through (same space, same energy network)".into(),
+            });
+        }
         let logits = self.logits(d, lambda_rel, energy_rel)?;
-        let candidates = self.choices.runner_ups(logits.as_slice().unwrap_or_default(), positions);
+        let candidates = self.choices.runner_ups(logits.as_slice().unwrap_or_default(), positions)?;
         let x = perf.one_hots(&candidates)?;
         let (acc, lat) = perf.predict_relative(x.view(), d)?;
         let mut f: Vec<f64> = acc.iter().zip(&lat).map(|(a, l)| -a + lambda_rel * l).collect();
