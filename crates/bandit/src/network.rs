@@ -168,13 +168,7 @@ impl Network {
     }
 
     fn check_input(&self, x: ArrayView1<f64>) -> Result<()> {
-        if x.len() != self.d {
-            return Err(BanditError::ContextLength { expected: self.d, got: x.len() });
-        }
-        if let Some(&v) = x.iter().find(|v| !v.is_finite()) {
-            return Err(BanditError::NonFinite { what: "a network input", value: v });
-        }
-        Ok(())
+        check_context(self.d, x)
     }
 
     /// All parameters, W1 row-major (unit by unit) then w2.
@@ -366,6 +360,17 @@ impl Network {
     pub(crate) fn weights_mut(&mut self) -> (&mut [f64], &mut [f64], &[f64], &[f64]) {
         (&mut self.w1t, &mut self.w2, &self.w1t_0, &self.w2_0)
     }
+}
+
+/// A network input must have the network's `d` entries, all finite (shared by both networks).
+pub(crate) fn check_context(d: usize, x: ArrayView1<f64>) -> Result<()> {
+    if x.len() != d {
+        return Err(BanditError::ContextLength { expected: d, got: x.len() });
+    }
+    if let Some(&v) = x.iter().find(|v| !v.is_finite()) {
+        return Err(BanditError::NonFinite { what: "a network input", value: v });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

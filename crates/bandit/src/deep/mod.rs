@@ -175,13 +175,7 @@ impl DeepNetwork {
     }
 
     fn check_input(&self, x: ArrayView1<f64>) -> Result<()> {
-        if x.len() != self.d {
-            return Err(BanditError::ContextLength { expected: self.d, got: x.len() });
-        }
-        if let Some(&v) = x.iter().find(|v| !v.is_finite()) {
-            return Err(BanditError::NonFinite { what: "a network input", value: v });
-        }
-        Ok(())
+        crate::network::check_context(self.d, x)
     }
 
     /// All parameters: each `W_lᵀ` row-major (`in × out`), then `w_L`.
