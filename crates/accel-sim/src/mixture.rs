@@ -9,7 +9,7 @@ use rand::{Rng, RngExt};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::accelerator::Accel;
+use crate::accelerator::Accelerator;
 use crate::batch::{DenseCostMatrix, evaluate_batch};
 use crate::error::{Result, SimError};
 use crate::layer::Layer;
@@ -87,8 +87,9 @@ pub fn sample_mixtures<R: Rng + ?Sized>(
 }
 
 /// Cost every network under every mixture: `cycles[i * mixtures.len() + k]` is network `i` split
-/// by [`thesis_partition`]`(len, groups)` with part `p` on `accelerators[mixtures[k][p]]` (each
-/// accelerator with its own energy model), NaN where a layer cannot run on its part's accelerator.
+/// by [`thesis_partition`]`(len, groups)` with part `p` on `accelerators[mixtures[k][p]]` (any
+/// [`Accelerator`], a user's own included; each with its own energy model), NaN where a layer
+/// cannot run on its part's accelerator.
 /// Cycles equal [`MixedAccelerator`](crate::MixedAccelerator)'s exactly; energies up to rounding
 /// (a repeated shape's energy is multiplied by its count). Parallel and deterministic.
 ///
@@ -106,9 +107,9 @@ pub fn sample_mixtures<R: Rng + ?Sized>(
 /// let mixed = MixedAccelerator::new(parts.iter().zip(&mixtures[1]).map(|(&n, &a)| (n, accs[a].clone())).collect()).unwrap();
 /// assert_eq!(m.cycles[1], mixed.evaluate(&net).unwrap().cycles as f64);
 /// ```
-pub fn cost_mixtures(
+pub fn cost_mixtures<A: Accelerator + Sync>(
     networks: &[Vec<Layer>],
-    accelerators: &[Accel],
+    accelerators: &[A],
     mixtures: &[Vec<usize>],
     groups: usize,
 ) -> Result<DenseCostMatrix> {

@@ -77,3 +77,30 @@ fn bad_mixtures_are_named() {
     // No mixtures: an empty matrix, not an error.
     assert_eq!(cost_mixtures(&nets, &accs, &[], 1).unwrap().cycles.len(), 0);
 }
+
+/// A user's own accelerator: one cycle and one nJ per MAC, and no depthwise layers.
+struct PerMac;
+
+impl Accelerator for PerMac {
+    fn evaluate(&self, layers: &[Layer]) -> edgeopt_accel_sim::Result<edgeopt_accel_sim::NetworkCost> {
+        let mut costs = Vec::new();
+        for l in layers {
+            if l.kind == edgeopt_accel_sim::LayerType::DsConv {
+                return Err(SimError::InvalidLayer { layer: l.name.clone(), reason: "no depthwise support".into() });
+            }
+            costs.push(edgeopt_accel_sim::LayerCost::new(&l.name, l.macs(), l.macs() as f64, l.macs()));
+        }
+        Ok(edgeopt_accel_sim::NetworkCost::from_layers(costs))
+    }
+}
+
+#[test]
+fn a_users_own_accelerator_can_take_parts_of_a_mixture() {
+    let shapes = shapes();
+    let conv_only = vec![shapes[0].clone(), shapes[1].clone(), shapes[3].clone()];
+    let m = cost_mixtures(&[conv_only.clone(), shapes.clone()], &[PerMac], &[vec![0, 0, 0]], 1).unwrap();
+    let macs: u64 = conv_only.iter().map(Layer::macs).sum();
+    assert_eq!(m.cycles[0], macs as f64);
+    // The depthwise layer cannot run on it: NaN, not an error or a panic.
+    assert!(m.cycles[1].is_nan() && m.energy_nj[1].is_nan());
+}
