@@ -319,15 +319,7 @@ impl Network {
 
     /// `steps` full-batch gradient-descent steps on `L/n`, warm-started from the current θ.
     pub fn train(&mut self, x: ArrayView2<f64>, y: ArrayView1<f64>, lambda: f64, lr: f64, steps: usize) -> Result<()> {
-        if x.nrows() != y.len() {
-            return Err(BanditError::ContextLength { expected: x.nrows(), got: y.len() });
-        }
-        for row in x.rows() {
-            self.check_input(row)?;
-        }
-        if let Some(&v) = y.iter().find(|v| !v.is_finite()) {
-            return Err(BanditError::NonFinite { what: "a training target", value: v });
-        }
+        check_training(self.d, x, y)?;
         let mut obs = Observations::new(self.d);
         for (row, &v) in x.rows().into_iter().zip(y) {
             obs.push(row, v);
@@ -360,6 +352,21 @@ impl Network {
     pub(crate) fn weights_mut(&mut self) -> (&mut [f64], &mut [f64], &[f64], &[f64]) {
         (&mut self.w1t, &mut self.w2, &self.w1t_0, &self.w2_0)
     }
+}
+
+/// Training rows must each be a valid input and the targets finite, one per row (shared by both
+/// networks).
+pub(crate) fn check_training(d: usize, x: ArrayView2<f64>, y: ArrayView1<f64>) -> Result<()> {
+    if x.nrows() != y.len() {
+        return Err(BanditError::ContextLength { expected: x.nrows(), got: y.len() });
+    }
+    for row in x.rows() {
+        check_context(d, row)?;
+    }
+    if let Some(&v) = y.iter().find(|v| !v.is_finite()) {
+        return Err(BanditError::NonFinite { what: "a training target", value: v });
+    }
+    Ok(())
 }
 
 /// A network input must have the network's `d` entries, all finite (shared by both networks).

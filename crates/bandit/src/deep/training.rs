@@ -5,7 +5,7 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{Array1, Array2, ArrayView1};
 
 use super::{DeepNetwork, relu};
-use crate::error::{BanditError, Result};
+use crate::error::Result;
 
 impl DeepNetwork {
     /// `steps` full-batch gradient-descent steps on `L/n`, warm-started from the current θ, with
@@ -18,15 +18,7 @@ impl DeepNetwork {
         lr: f64,
         steps: usize,
     ) -> Result<()> {
-        if x.nrows() != y.len() {
-            return Err(BanditError::ContextLength { expected: x.nrows(), got: y.len() });
-        }
-        for row in x.rows() {
-            self.check_input(row)?;
-        }
-        if let Some(&v) = y.iter().find(|v| !v.is_finite()) {
-            return Err(BanditError::NonFinite { what: "a training target", value: v });
-        }
+        crate::network::check_training(self.d, x, y)?;
         let ones = vec![1.0; y.len()];
         self.train_rows(&x.to_owned(), &ones, y.as_slice().unwrap_or(&y.to_vec()), x.nrows() as f64, lambda, lr, steps);
         Ok(())
