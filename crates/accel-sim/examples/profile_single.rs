@@ -1,6 +1,9 @@
 //! Cost MobileNetV2 on one accelerator many times (for profilers).
 //!
-//! `cargo run --release -p edgeopt-accel-sim --example profile_single`
+//! `cargo run --release -p edgeopt-accel-sim --example profile_single [REPS]`
+//!
+//! Each repetition builds a new accelerator, so nothing analysed before is reused (a cold
+//! accelerator). The three built-in dataflows take turns.
 
 use edgeopt_accel_sim::{Accel, Accelerator, Dataflow, HardwareConfig, layer_csv};
 
@@ -8,7 +11,7 @@ fn main() {
     let net = layer_csv::parse(include_str!("../benches/mobilenetv2.csv"), "mobilenetv2.csv").expect("embedded table");
     let start = std::time::Instant::now();
     let mut total = 0u64;
-    let reps = 2000;
+    let reps: usize = std::env::args().nth(1).map_or(Ok(2000), |a| a.parse()).expect("REPS must be a whole number");
     for i in 0..reps {
         let df = Dataflow::BUILT_IN[i % 3].clone();
         let acc = Accel::new(HardwareConfig::new(256, 600, 150).build().expect("valid"), df);

@@ -6,7 +6,7 @@
 //! [`Program::runtime`] then prices that record at any bandwidth in a few nanoseconds per case,
 //! which is what makes sweeping a hardware grid cheap.
 
-use super::cases::{Case, St, states};
+use super::cases::{Case, Fold, St, states};
 use super::plan::{MAXD, NV, Plan, R, S, X, Y};
 
 /// Bandwidth-side parameters of a runtime evaluation.
@@ -148,38 +148,42 @@ impl<'p> Analyzer<'p> {
         for (i, d) in lv.dirs().iter().enumerate() {
             cnt[i] = states(d.spatial, d.m, d.o, dd[d.var], lv.n, &mut sts[i]);
         }
+        let fold = Fold::new(lv, &tz, &sts, &cnt);
+        let active = &fold.active[..fold.nact];
 
         let mut res = LevelResult::default();
         let (ri, rw_, ro) = (0usize, 1usize, 2usize);
         let mut util = 0f64;
         let mut occ_total = 0i64;
+        // Odometer over the active directives only; the others have one state.
         let mut odo = [0usize; MAXD];
         let mut first_case = true;
         let mut node = Node::default();
+        let mut st = [St::default(); MAXD];
+        for i in 0..nd {
+            st[i] = sts[i][0];
+        }
 
         loop {
-            let mut st = [St::default(); MAXD];
             let mut occ = 1i64;
-            for i in 0..nd {
-                st[i] = sts[i][odo[i]];
+            for (k, &i) in active.iter().enumerate() {
+                st[i] = sts[i][odo[k]];
                 occ = occ.saturating_mul(st[i].occ);
             }
-            let case = Case::new(lv, st);
-            let in_sum = case.spatial_summary(tz.input);
-            let w_sum = case.spatial_summary(tz.filter);
-            let o_sum = case.spatial_summary(tz.output);
-            let ing_i = case.aggregate(in_sum, |f, e| case.ingress(tz.input_mask, f, e));
-            let ing_w = case.aggregate(w_sum, |f, e| case.ingress(tz.filter_mask, f, e));
+            let case = Case::new(lv, &fold, st);
+            let in_sum = case.spatial_summary(0);
+            let w_sum = case.spatial_summary(1);
+            let o_sum = case.spatial_summary(2);
+            let ing_i = case.aggregate(in_sum, |f, e| case.ingress(0, f, e));
+            let ing_w = case.aggregate(w_sum, |f, e| case.ingress(1, f, e));
             // The same egress volumes recur in EGR, CPS and PSM: compute each once per case.
-            let memo = std::cell::Cell::new([i64::MIN; 16]);
-            let out = |psum: bool, first: bool, ee: bool, reuse: bool| -> i64 {
+            let mut memo = [i64::MIN; 16];
+            let mut out = |psum: bool, first: bool, ee: bool, reuse: bool| -> i64 {
                 let k = usize::from(psum) << 3 | usize::from(first) << 2 | usize::from(ee) << 1 | usize::from(reuse);
-                let mut m = memo.get();
-                if m[k] == i64::MIN {
-                    m[k] = case.egress(tz.output_mask, tz.output, psum, first, ee, reuse);
-                    memo.set(m);
+                if memo[k] == i64::MIN {
+                    memo[k] = case.egress(psum, first, ee, reuse);
                 }
-                m[k]
+                memo[k]
             };
             let egr = case.aggregate(o_sum, |f, e| out(false, f, e, true));
             let (_, ost, osp_edge) = o_sum;
@@ -282,7 +286,7 @@ impl<'p> Analyzer<'p> {
 
             first_case = false;
             // Advance the odometer (innermost directive fastest; sums do not depend on order).
-            let mut i = nd;
+            let mut i = active.len();
             loop {
                 if i == 0 {
                     res.avg_util = if occ_total > 0 { util / occ_total as f64 } else { 0.0 };
@@ -292,7 +296,7 @@ impl<'p> Analyzer<'p> {
                 }
                 i -= 1;
                 odo[i] += 1;
-                if odo[i] < cnt[i] {
+                if odo[i] < cnt[active[i]] {
                     break;
                 }
                 odo[i] = 0;

@@ -1,6 +1,6 @@
 //! Iteration states and the per-case data volumes of one cluster level (SPEC §4–§5).
 
-use super::plan::{Level, MAXD, NV, X, XO, Y, YO};
+use super::plan::{Level, MAXD, NV, Tables, Tensors, X, XO, Y, YO};
 
 /// Where a directive's loop is in its iteration space.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -65,43 +65,145 @@ fn nz(x: i64) -> i64 {
     if x == 0 { 1 } else { x }
 }
 
+/// What every case of a level shares.
+///
+/// A temporal directive with a single state covers its whole dimension, so it contributes the same
+/// factor to every volume of every case (its Init factor, whatever the flags or the changing
+/// directive). Those factors are multiplied once here, and the per-case products run only over the
+/// *active* directives (spatial, or with more than one state): usually two to four of up to nine.
+pub(crate) struct Fold {
+    /// Active directives, in directive order.
+    pub active: [usize; MAXD],
+    /// Number of active directives.
+    pub nact: usize,
+    /// Input and filter: the constant factor and the active directives on the tensor.
+    ingress: [Part; 2],
+    /// Reduction directives (not on the output), for partial sums.
+    psum: Part,
+    /// Output variables: the constant factor and the active (directive, variable, output slot) triples.
+    out_c: i64,
+    out: [(usize, usize, usize); NV],
+    nout: usize,
+    /// Spatial directives on the input, filter and output variables, in the tensor's variable order.
+    spatial: [([usize; NV], usize); 3],
+    /// Sub-level table entries of the single-state directives.
+    sub_fixed: [i64; NV],
+}
+
+#[derive(Clone, Copy)]
+struct Part {
+    c: i64,
+    idx: [usize; MAXD],
+    n: usize,
+    mask: u16,
+}
+
+impl Part {
+    fn idx(&self) -> &[usize] {
+        &self.idx[..self.n]
+    }
+}
+
+/// A single-state temporal directive's factor for variable slot `a`.
+fn fixed_factor(t: &Tables, s: St, a: usize) -> i64 {
+    if s.edge() { t.me[a] } else { t.m[a] }
+}
+
+impl Fold {
+    /// `sts[i][0]` is directive i's first state, `cnt[i]` its number of states.
+    pub fn new(lv: &Level, tz: &Tensors, sts: &[[St; 3]; MAXD], cnt: &[usize; MAXD]) -> Fold {
+        let t = &lv.tables;
+        let is_active = |i: usize| lv.dirs[i].spatial || cnt[i] > 1;
+        let mut active = [0usize; MAXD];
+        let mut nact = 0;
+        for i in 0..lv.len {
+            if is_active(i) {
+                active[nact] = i;
+                nact += 1;
+            }
+        }
+        let part = |mask: u16, inside: bool| -> Part {
+            let mut p = Part { c: 1, idx: [0; MAXD], n: 0, mask };
+            for (i, d) in lv.dirs().iter().enumerate() {
+                if (mask & (1 << d.var) != 0) != inside {
+                    continue;
+                }
+                if is_active(i) {
+                    p.idx[p.n] = i;
+                    p.n += 1;
+                } else {
+                    p.c = p.c.saturating_mul(fixed_factor(t, sts[i][0], d.var));
+                }
+            }
+            p
+        };
+        let ingress = [part(tz.input_mask, true), part(tz.filter_mask, true)];
+        let psum = part(tz.output_mask, false);
+        let mut out_c = 1i64;
+        let mut out = [(0usize, 0usize, 0usize); NV];
+        let mut nout = 0;
+        for &w in tz.output {
+            let i = lv.dir_of[w];
+            let a = match w {
+                Y => YO,
+                X => XO,
+                other => other,
+            };
+            if is_active(i) {
+                out[nout] = (i, w, a);
+                nout += 1;
+            } else {
+                out_c = out_c.saturating_mul(fixed_factor(t, sts[i][0], a));
+            }
+        }
+        let mut spatial = [([0usize; NV], 0usize); 3];
+        for (k, vars) in [tz.input, tz.filter, tz.output].into_iter().enumerate() {
+            for &w in vars {
+                let i = lv.dir_of[w];
+                if lv.dirs[i].spatial {
+                    let (list, n) = &mut spatial[k];
+                    list[*n] = i;
+                    *n += 1;
+                }
+            }
+        }
+        let mut sub_fixed = [0i64; NV];
+        for (i, d) in lv.dirs().iter().enumerate() {
+            if !is_active(i) {
+                sub_fixed[d.var] = fixed_factor(t, sts[i][0], d.var);
+            }
+        }
+        Fold { active, nact, ingress, psum, out_c, out, nout, spatial, sub_fixed }
+    }
+}
+
 /// One case of a level: every directive's state fixed.
 pub(crate) struct Case<'a> {
     pub lv: &'a Level,
+    fold: &'a Fold,
+    /// States by directive index; only the active directives' entries are read.
     pub st: [St; MAXD],
     /// Innermost directive that is not at Init, if any.
     pub chg: Option<usize>,
 }
 
 impl<'a> Case<'a> {
-    pub fn new(lv: &'a Level, st: [St; MAXD]) -> Case<'a> {
-        let chg = (0..lv.len).rev().find(|&i| st[i].pos != Pos::Init);
-        Case { lv, st, chg }
+    pub fn new(lv: &'a Level, fold: &'a Fold, st: [St; MAXD]) -> Case<'a> {
+        let chg = fold.active[..fold.nact].iter().rev().copied().find(|&i| st[i].pos != Pos::Init);
+        Case { lv, fold, st, chg }
     }
 
     pub fn all_init(&self) -> bool {
         self.chg.is_none()
     }
 
-    fn in_set(&self, i: usize, set: u16) -> bool {
-        set & (1 << self.lv.dirs[i].var) != 0
-    }
-
-    /// The tensor must be reloaded because an inner, not fully unrolled loop restarted.
-    fn inited(&self, set: u16) -> bool {
-        let start = self.chg.map_or(0, |c| c + 1);
-        (start..self.lv.len).any(|i| self.in_set(i, set) && self.st[i].pos == Pos::Init && !self.st[i].unrolled)
-    }
-
-    /// PE mapped volume.
-    fn mapped(&self, set: u16, first: bool, ee: bool) -> i64 {
+    /// PE mapped volume of input (`tensor` 0) or filter (1).
+    fn mapped(&self, p: &Part, first: bool, ee: bool) -> i64 {
         let t = &self.lv.tables;
         let nec = self.lv.nec;
-        let mut v = 1i64;
-        for (i, d) in self.lv.dirs().iter().enumerate() {
-            if !self.in_set(i, set) {
-                continue;
-            }
+        let mut v = p.c;
+        for &i in p.idx() {
+            let d = self.lv.dirs[i];
             let s = self.st[i];
             let f = if !d.spatial {
                 if s.edge() { t.me[d.var] } else { t.m[d.var] }
@@ -121,21 +223,21 @@ impl<'a> Case<'a> {
         v
     }
 
-    /// New data a PE receives for an input or filter tensor.
-    pub fn ingress(&self, set: u16, first: bool, ee: bool) -> i64 {
+    /// New data a PE receives for input (`tensor` 0) or filter (1).
+    pub fn ingress(&self, tensor: usize, first: bool, ee: bool) -> i64 {
+        let p = &self.fold.ingress[tensor];
         let Some(chg) = self.chg else {
-            return self.mapped(set, first, ee);
+            return self.mapped(p, first, ee);
         };
-        if !self.in_set(chg, set) {
+        if p.mask & (1 << self.lv.dirs[chg].var) == 0 {
             return 0;
         }
         let t = &self.lv.tables;
-        let inited = self.inited(set);
-        let mut v = 1i64;
-        for (i, d) in self.lv.dirs().iter().enumerate() {
-            if !self.in_set(i, set) {
-                continue;
-            }
+        // The tensor must be reloaded because an inner, not fully unrolled loop restarted.
+        let inited = p.idx().iter().any(|&i| i > chg && self.st[i].pos == Pos::Init && !self.st[i].unrolled);
+        let mut v = p.c;
+        for &i in p.idx() {
+            let d = self.lv.dirs[i];
             let s = self.st[i];
             let mx = if ee { t.me[d.var] } else { t.m[d.var] };
             let ux = if ee { t.ue[d.var] } else { t.u[d.var] };
@@ -177,15 +279,14 @@ impl<'a> Case<'a> {
     }
 
     /// Output volume a PE produces (`psum`: including the reduction dimensions).
-    pub fn egress(&self, out_mask: u16, out_vars: &[usize], psum: bool, first: bool, ee: bool, reuse: bool) -> i64 {
+    pub fn egress(&self, psum: bool, first: bool, ee: bool, reuse: bool) -> i64 {
         let t = &self.lv.tables;
         let nec = self.lv.nec;
         let mut v = 1i64;
         if psum {
-            for (i, d) in self.lv.dirs().iter().enumerate() {
-                if self.in_set(i, out_mask) {
-                    continue;
-                }
+            v = self.fold.psum.c;
+            for &i in self.fold.psum.idx() {
+                let d = self.lv.dirs[i];
                 let s = self.st[i];
                 let w = d.var;
                 let f = if !d.spatial {
@@ -221,15 +322,10 @@ impl<'a> Case<'a> {
                 v = v.saturating_mul(f);
             }
         }
-        for &w in out_vars {
-            let i = self.lv.dir_of[w];
+        v = v.saturating_mul(self.fold.out_c);
+        for &(i, w, a) in &self.fold.out[..self.fold.nout] {
             let d = self.lv.dirs[i];
             let s = self.st[i];
-            let a = match w {
-                Y => YO,
-                X => XO,
-                other => other,
-            };
             let f = if !d.spatial {
                 match s.pos {
                     Pos::Init => {
@@ -282,39 +378,38 @@ impl<'a> Case<'a> {
         v
     }
 
-    /// Spatial summary over the directives on `vars`: (any spatial, state of the last one, any edge).
-    pub fn spatial_summary(&self, vars: &[usize]) -> (bool, St, bool) {
-        let mut sp = false;
-        let mut st = St::default();
-        let mut sp_edge = false;
-        for &w in vars {
-            let i = self.lv.dir_of[w];
-            if self.lv.dirs[i].spatial {
-                sp = true;
-                st = self.st[i];
-                sp_edge |= st.edge();
-            }
-        }
-        (sp, st, sp_edge)
+    /// Spatial summary over the directives on tensor `k`'s variables (0 input, 1 filter,
+    /// 2 output): (any spatial, state of the last one, any edge).
+    pub fn spatial_summary(&self, k: usize) -> (bool, St, bool) {
+        let (list, n) = &self.fold.spatial[k];
+        self.summary(&list[..*n])
     }
 
     /// Spatial summary over every directive of the level.
     pub fn spatial_summary_all(&self) -> (bool, St, bool) {
-        let mut sp = false;
-        let mut st = St::default();
-        let mut sp_edge = false;
-        for (i, d) in self.lv.dirs().iter().enumerate() {
-            if d.spatial {
-                sp = true;
-                st = self.st[i];
-                sp_edge |= st.edge();
+        let mut list = [0usize; MAXD];
+        let mut n = 0;
+        for &i in &self.fold.active[..self.fold.nact] {
+            if self.lv.dirs[i].spatial {
+                list[n] = i;
+                n += 1;
             }
         }
-        (sp, st, sp_edge)
+        self.summary(&list[..n])
+    }
+
+    fn summary(&self, spatial: &[usize]) -> (bool, St, bool) {
+        let mut st = St::default();
+        let mut sp_edge = false;
+        for &i in spatial {
+            st = self.st[i];
+            sp_edge |= st.edge();
+        }
+        (!spatial.is_empty(), st, sp_edge)
     }
 
     /// Sum of a per-PE volume over the level's sub-clusters (SPEC §5, spatial aggregation).
-    pub fn aggregate(&self, summary: (bool, St, bool), f: impl Fn(bool, bool) -> i64) -> i64 {
+    pub fn aggregate(&self, summary: (bool, St, bool), mut f: impl FnMut(bool, bool) -> i64) -> i64 {
         let (sp, st, sp_edge) = summary;
         let n = self.lv.n;
         let nec = self.lv.nec;
@@ -339,8 +434,9 @@ impl<'a> Case<'a> {
         use super::plan::{R, S};
         let t = &self.lv.tables;
         let nec = self.lv.nec;
-        let mut out = [0i64; NV];
-        for (i, d) in self.lv.dirs().iter().enumerate() {
+        let mut out = self.fold.sub_fixed;
+        for &i in &self.fold.active[..self.fold.nact] {
+            let d = self.lv.dirs[i];
             let s = self.st[i];
             let w = d.var;
             out[w] = if !d.spatial {
