@@ -1,14 +1,11 @@
 //! `edgeopt accel ...`
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
-use edgeopt::accel_sim::{
-    Accel, Dataflow, EnergyModel, HardwareConfig, HardwareSpace, Layer, LayerReport, layer_csv, maestro_file,
-};
+use edgeopt::accel_sim::{Accel, Dataflow, EnergyModel, HardwareConfig, HardwareSpace, Layer, layer_csv, maestro_file};
 use edgeopt::onnx::InputShapes;
 
 use super::{CliError, CliResult, Out};
@@ -170,32 +167,38 @@ fn eval(a: EvalArgs, out: &mut Out) -> CliResult<()> {
     }
     out.line("name,type,cycles,energy_nj,macs,avg_utilized_pes,l1_elems,l2_elems,noc_traffic,offchip_traffic");
     // Networks repeat layer shapes (and tables repeat networks): each (shape, accelerator) is
-    // analysed once, and rows are formatted straight into the output.
-    let mut memo: HashMap<([u64; 11], usize), LayerReport> = HashMap::new();
+    // analysed and its row after the name formatted once; a repeat costs a lookup and a copy.
+    // Keys are layer shapes, not attacker-chosen: Fx hashing (SipHash showed in the profile).
+    let mut memo: rustc_hash::FxHashMap<([u64; 11], usize), (String, u64, f64, u64)> = Default::default();
     let mut total = Totals::default();
     let mut row = String::with_capacity(160);
     for (layer, i) in &work {
-        let c = match memo.entry((layer.shape_key(), *i)) {
+        let (rest, cycles, energy_nj, macs) = match memo.entry((layer.shape_key(), *i)) {
             Entry::Occupied(e) => e.into_mut(),
-            Entry::Vacant(e) => e.insert(accels[*i].evaluate_layer(layer)?),
+            Entry::Vacant(e) => {
+                let c = accels[*i].evaluate_layer(layer)?;
+                let mut rest = String::with_capacity(96);
+                let _ = writeln!(
+                    rest,
+                    ",{},{},{},{},{},{},{},{},{}",
+                    layer.kind,
+                    c.cycles,
+                    c.energy_nj,
+                    c.macs,
+                    c.avg_utilized_pes,
+                    c.l1_elems,
+                    c.l2_elems,
+                    c.accesses.noc_traffic(),
+                    c.accesses.offchip_traffic()
+                );
+                e.insert((rest, c.cycles, c.energy_nj, c.macs))
+            }
         };
         row.clear();
         push_csv_field(&mut row, &layer.name);
-        let _ = writeln!(
-            row,
-            ",{},{},{},{},{},{},{},{},{}",
-            layer.kind,
-            c.cycles,
-            c.energy_nj,
-            c.macs,
-            c.avg_utilized_pes,
-            c.l1_elems,
-            c.l2_elems,
-            c.accesses.noc_traffic(),
-            c.accesses.offchip_traffic()
-        );
+        row.push_str(rest);
         out.push(&row);
-        total.add(c.cycles, c.energy_nj, c.macs);
+        total.add(*cycles, *energy_nj, *macs);
     }
     let Totals { cycles, energy_nj, macs } = total;
     out.line(format_args!("TOTAL,,{cycles},{energy_nj},{macs},,,,,"));

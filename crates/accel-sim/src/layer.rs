@@ -42,15 +42,18 @@ impl LayerType {
 
     /// Parse a type keyword (case-insensitive): CONV, DSCONV, NGCONV, TRCONV, GEMM, FC.
     pub fn parse(s: &str) -> Option<LayerType> {
-        match s.trim().to_ascii_uppercase().as_str() {
-            "CONV" => Some(LayerType::Conv),
-            "DSCONV" => Some(LayerType::DsConv),
-            "NGCONV" => Some(LayerType::NgConv),
-            "TRCONV" => Some(LayerType::TrConv),
-            "GEMM" => Some(LayerType::Gemm),
-            "FC" => Some(LayerType::Fc),
-            _ => None,
-        }
+        // Compared in place: table readers call this once per row.
+        let s = s.trim();
+        [
+            ("CONV", LayerType::Conv),
+            ("DSCONV", LayerType::DsConv),
+            ("NGCONV", LayerType::NgConv),
+            ("TRCONV", LayerType::TrConv),
+            ("GEMM", LayerType::Gemm),
+            ("FC", LayerType::Fc),
+        ]
+        .into_iter()
+        .find_map(|(name, kind)| s.eq_ignore_ascii_case(name).then_some(kind))
     }
 }
 

@@ -205,3 +205,90 @@ fn duplicated_and_unknown_names_stay_errors_that_name_them() {
         .to_string();
     assert!(e.contains("P or L"), "{e}");
 }
+
+mod table_reading {
+    use edgeopt_accel_sim::layer_csv;
+    use proptest::prelude::*;
+
+    /// A field as users write them: numbers, padding, empty values, words, signs.
+    fn field() -> impl Strategy<Value = String> {
+        prop_oneof![
+            (0u64..300).prop_map(|v| v.to_string()),
+            (0u64..300).prop_map(|v| format!(" {v} ")),
+            Just(String::new()),
+            Just("conv".to_string()),
+            Just("CONV".to_string()),
+            Just("dsconv".to_string()),
+            Just("-3".to_string()),
+            Just("+7".to_string()),
+            Just("99999999999999999999".to_string()),
+            Just("é".to_string()),
+        ]
+    }
+
+    fn table() -> impl Strategy<Value = String> {
+        let headers = prop::sample::subsequence(
+            vec!["name", "type", "k", "c", "r", "s", "y", "x", "stride", "groups", "batch", "stride_y"],
+            7..=12,
+        )
+        .prop_shuffle();
+        let rows = prop::collection::vec((prop::collection::vec(field(), 6..=13), 1u64..4, any::<bool>()), 0..6);
+        (headers, rows, any::<bool>()).prop_map(|(headers, rows, blank_line)| {
+            let mut text = headers.join(",") + "\n";
+            for (i, (random, v, valid)) in rows.iter().enumerate() {
+                // Half the rows are valid layers, so both readers' successes are compared too.
+                let row: Vec<String> = if *valid {
+                    headers
+                        .iter()
+                        .map(|h| match *h {
+                            "name" => format!(" l{i}"),
+                            "type" => "conv".to_string(),
+                            "y" | "x" => (8 * v).to_string(),
+                            "groups" => "1".to_string(),
+                            _ => v.to_string(),
+                        })
+                        .collect()
+                } else {
+                    random.clone()
+                };
+                text.push_str(&row.join(","));
+                text.push('\n');
+                if blank_line && i == 0 {
+                    text.push('\n');
+                }
+            }
+            text
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Plain tables are split by hand and anything with `\r` or quotes by the csv crate: both
+        /// must read every table alike, including its errors (ragged rows, bad numbers, types).
+        #[test]
+        fn the_fast_reader_agrees_with_the_csv_crate(text in table()) {
+            // The csv crate's own position note differs between line ends (and counts `\r\n`
+            // lines differently), so it is left out of the comparison.
+            let words = |e: edgeopt_accel_sim::SimError| {
+                let e = e.to_string();
+                match (e.find(" (line: "), e.find("): ")) {
+                    (Some(a), Some(b)) if a < b => format!("{}{}", &e[..a], &e[b + 1..]),
+                    _ => e,
+                }
+            };
+            let unix = layer_csv::parse(&text, "t.csv").map_err(words);
+            let windows = layer_csv::parse(&text.replace('\n', "\r\n"), "t.csv").map_err(words);
+            prop_assert_eq!(unix, windows);
+        }
+    }
+
+    #[test]
+    fn quoted_names_and_windows_line_ends_are_read() {
+        let text = "name,type,k,c,r,s,y,x,stride\r\n\"a,b\",CONV,8,8,3,3,9,9,1\r\n";
+        let layers = layer_csv::parse(text, "q.csv").unwrap();
+        assert_eq!(layers[0].name, "a,b");
+        let plain = layer_csv::parse("name,type,k,c,r,s,y,x,stride\nab,CONV,8,8,3,3,9,9,1", "p.csv").unwrap();
+        assert_eq!(plain[0].k, 8, "a last line without a line break is read");
+    }
+}
