@@ -169,7 +169,7 @@ fn eval(a: EvalArgs, out: &mut Out) -> CliResult<()> {
     // Networks repeat layer shapes (and tables repeat networks): each (shape, accelerator) is
     // analysed and its row after the name formatted once; a repeat costs a lookup and a copy.
     // Keys are layer shapes, not attacker-chosen: Fx hashing (SipHash showed in the profile).
-    let mut memo: rustc_hash::FxHashMap<([u64; 11], usize), (String, u64, f64, u64)> = Default::default();
+    let mut memo: rustc_hash::FxHashMap<([u64; 11], usize), CostedRow> = Default::default();
     let mut total = Totals::default();
     let mut row = String::with_capacity(160);
     for (layer, i) in &work {
@@ -204,6 +204,9 @@ fn eval(a: EvalArgs, out: &mut Out) -> CliResult<()> {
     out.line(format_args!("TOTAL,,{cycles},{energy_nj},{macs},,,,,"));
     Ok(())
 }
+
+/// A costed layer: its row after the name, and what the TOTAL row sums.
+type CostedRow = (String, u64, f64, u64);
 
 /// Append `field` as one CSV field, quoted (quotes doubled) when it holds a comma, a quote or a
 /// line break, as the csv crate writes it.
