@@ -8,7 +8,7 @@ use edgeopt::codesign::adapt::{adapt_selected, fit_proxy, predict_all};
 use edgeopt::codesign::one_proxy::{Member, OneProxyConfig, mean_gap_to_oracle, one_proxy};
 use edgeopt::codesign::pool::{adapt_pool, one_proxy_pool, predict_pool};
 use edgeopt::codesign::{ArchTable, Counted, ProxyPool, Selection};
-use edgeopt::nas::{Nb201, Nb201Arch, SearchSpace};
+use edgeopt::nas::{AttentiveNas, Darts, Encode, FbNet, MobileNetSpace, Nb201, Nb201Arch, SearchSpace};
 use edgeopt::predictors::data::DeviceTable;
 use edgeopt::predictors::metrics::{spearman, srcc_matrix};
 use edgeopt::predictors::rand::SeedableRng;
@@ -26,6 +26,59 @@ pub fn nb201_table(data: &Path, space: &str) -> CliResult<(Nb201, ArchTable<Nb20
     let nb = Nb201::cifar10();
     let table = ArchTable::new(&nb, DeviceTable::read(data)?, "arch_str")?;
     Ok((nb, table))
+}
+
+/// A table keyed by architectures of `space` (`arch_str` column; each key must parse in the space).
+fn space_table<S: SearchSpace>(space: &S, data: &Path) -> CliResult<ArchTable<S::Arch>> {
+    Ok(ArchTable::new(space, DeviceTable::read(data)?, "arch_str")?)
+}
+
+/// Run `$body` with `$s` bound to the built-in space named `$name` (as `--space` spells it).
+macro_rules! with_space {
+    ($name:expr, |$s:ident| $body:expr) => {
+        match $name {
+            "nb201" => {
+                let $s = &Nb201::cifar10();
+                $body
+            }
+            "mbv2" => {
+                let $s = &MobileNetSpace::ofa_proxyless();
+                $body
+            }
+            "mbv2-1.0" => {
+                let $s = &MobileNetSpace::mobilenet_v2();
+                $body
+            }
+            "mbv3" => {
+                let $s = &MobileNetSpace::ofa_mobilenet_v3();
+                $body
+            }
+            "alphanet" => {
+                let $s = &MobileNetSpace::alphanet();
+                $body
+            }
+            "attentivenas" => {
+                let $s = &AttentiveNas::alphanet();
+                $body
+            }
+            "darts" => {
+                let $s = &Darts::cifar10();
+                $body
+            }
+            "fbnet" => {
+                let $s = &FbNet::imagenet();
+                $body
+            }
+            "fbnet-cifar" => {
+                let $s = &FbNet::cifar100();
+                $body
+            }
+            other => Err(CliError::Usage(format!(
+                "--space `{other}`: available spaces are nb201, mbv2, mbv2-1.0, mbv3, alphanet, attentivenas, \
+                 fbnet, fbnet-cifar, darts"
+            ))),
+        }
+    };
 }
 
 pub fn monotonicity(data: &Path, metric: &str, out: &mut Out) -> CliResult<()> {
@@ -54,11 +107,11 @@ pub fn monotonicity(data: &Path, metric: &str, out: &mut Out) -> CliResult<()> {
 }
 
 /// The proxy's linear predictor, fitted on every row that has the proxy column.
-fn proxy_predictor(nb: &Nb201, t: &ArchTable<Nb201Arch>, proxy: &str) -> CliResult<LinearPredictor> {
+fn proxy_predictor<S: Encode>(space: &S, t: &ArchTable<S::Arch>, proxy: &str) -> CliResult<LinearPredictor> {
     let col = t.column(proxy)?;
-    let (archs, lat): (Vec<Nb201Arch>, Vec<f64>) =
-        t.archs.iter().zip(&col).filter_map(|(a, l)| Some((*a, (*l)?))).unzip();
-    Ok(fit_proxy(nb, &archs, &lat)?)
+    let (archs, lat): (Vec<S::Arch>, Vec<f64>) =
+        t.archs.iter().zip(&col).filter_map(|(a, l)| Some((a.clone(), (*l)?))).unzip();
+    Ok(fit_proxy(space, &archs, &lat)?)
 }
 
 /// The arguments `adapt` and `one-proxy` share: the measurement table, its space, the proxy
@@ -131,18 +184,28 @@ fn merged(mut base: serde_json::Value, extra: serde_json::Value) -> serde_json::
 
 /// `edgeopt adapt`.
 pub fn adapt_cmd(a: &ProxyTarget, samples: usize, validation: Option<usize>, stdout: &mut Out) -> CliResult<()> {
+    with_space!(a.space.as_str(), |space| adapt_in(space, a, samples, validation, stdout))
+}
+
+fn adapt_in<S: Encode>(
+    nb: &S,
+    a: &ProxyTarget,
+    samples: usize,
+    validation: Option<usize>,
+    stdout: &mut Out,
+) -> CliResult<()> {
     let (names, select) = (a.proxies()?, a.selection()?);
-    let (nb, t) = nb201_table(&a.data, &a.space)?;
+    let t = space_table(nb, &a.data)?;
     let dev = Counted::new(t.device(&a.target, None)?);
-    let cands: Vec<Nb201Arch> = t.archs.iter().filter(|x| dev.inner().has(x)).copied().collect();
+    let cands: Vec<S::Arch> = t.archs.iter().filter(|x| dev.inner().has(x)).cloned().collect();
     let truth: Vec<f64> = cands.iter().map(|x| dev.inner().peek(x).map_or(f64::NAN, |m| m.latency)).collect();
     let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
     let common = json!({"proxies": names, "target": a.target, "select": select.name()});
     let out = if let [proxy] = names.as_slice() {
-        let w = proxy_predictor(&nb, &t, proxy)?;
-        let ad = adapt_selected(&nb, &w, &dev, &cands, samples, validation.unwrap_or(20), select, &mut rng)?;
-        let before = spearman(&predict_all(&nb, &w, &cands)?, &truth)?;
-        let after = spearman(&predict_all(&nb, &ad.predictor, &cands)?, &truth)?;
+        let w = proxy_predictor(nb, &t, proxy)?;
+        let ad = adapt_selected(nb, &w, &dev, &cands, samples, validation.unwrap_or(20), select, &mut rng)?;
+        let before = spearman(&predict_all(nb, &w, &cands)?, &truth)?;
+        let after = spearman(&predict_all(nb, &ad.predictor, &cands)?, &truth)?;
         json!({
             "proxy": proxy, "srcc_before": before, "srcc_after": after, "measurements_used": dev.count(),
             "weights": {proxy.as_str(): ad.predictor.alpha}, "lambda": ad.predictor.lambda,
@@ -156,10 +219,10 @@ pub fn adapt_cmd(a: &ProxyTarget, samples: usize, validation: Option<usize>, std
                  --validation applies to a single proxy"
             )));
         }
-        let pool = t.proxy_pool(&nb, &names, &cands)?;
-        let ad = adapt_pool(&nb, &cands, &pool, &dev, samples, select, &PoolAdaProxy::default(), &mut rng)?;
+        let pool = t.proxy_pool(nb, &names, &cands)?;
+        let ad = adapt_pool(nb, &cands, &pool, &dev, samples, select, &PoolAdaProxy::default(), &mut rng)?;
         let before = best_single_srcc(&pool, &ad.indices, &ad.measured, &truth)?;
-        let after = spearman(&predict_pool(&nb, &ad.predictor, &cands, &pool)?, &truth)?;
+        let after = spearman(&predict_pool(nb, &ad.predictor, &cands, &pool)?, &truth)?;
         merged(
             json!({"srcc_before": before, "srcc_after": after, "measurements_used": dev.count()}),
             pool_json(&pool.names, &ad.predictor),
@@ -171,7 +234,7 @@ pub fn adapt_cmd(a: &ProxyTarget, samples: usize, validation: Option<usize>, std
 
 /// The SRCC over all candidates of the proxy that ranks the measured samples best (what one would
 /// use without adapting).
-fn best_single_srcc(pool: &ProxyPool, idx: &[usize], measured: &[(Nb201Arch, f64)], truth: &[f64]) -> CliResult<f64> {
+fn best_single_srcc<A>(pool: &ProxyPool, idx: &[usize], measured: &[(A, f64)], truth: &[f64]) -> CliResult<f64> {
     let lat: Vec<f64> = measured.iter().map(|m| m.1).collect();
     let mut best = (0, f64::NEG_INFINITY);
     for k in 0..pool.values.ncols() {
@@ -192,31 +255,49 @@ pub fn one_proxy_cmd(
     threshold: f64,
     stdout: &mut Out,
 ) -> CliResult<()> {
+    with_space!(a.space.as_str(), |space| one_proxy_in(
+        space,
+        a,
+        accuracy,
+        (samples, max_measurements),
+        threshold,
+        stdout
+    ))
+}
+
+fn one_proxy_in<S: Encode>(
+    nb: &S,
+    a: &ProxyTarget,
+    accuracy: &str,
+    (samples, max_measurements): (usize, Option<usize>),
+    threshold: f64,
+    stdout: &mut Out,
+) -> CliResult<()> {
     let (names, select) = (a.proxies()?, a.selection()?);
-    let (nb, t) = nb201_table(&a.data, &a.space)?;
+    let t = space_table(nb, &a.data)?;
     let acc = t.complete(accuracy)?;
-    let acc_of: std::collections::HashMap<Nb201Arch, f64> = t.archs.iter().copied().zip(acc.iter().copied()).collect();
+    let acc_of: std::collections::HashMap<S::Arch, f64> = t.archs.iter().cloned().zip(acc.iter().copied()).collect();
     let dev = t.device(&a.target, None)?;
-    let cands: Vec<Nb201Arch> = t.archs.iter().filter(|x| dev.has(x)).copied().collect();
+    let cands: Vec<S::Arch> = t.archs.iter().filter(|x| dev.has(x)).cloned().collect();
     let cfg = OneProxyConfig { samples, threshold, select, max_measurements, ..OneProxyConfig::default() };
     let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
-    let accuracy_fn = |x: &Nb201Arch| acc_of[x];
+    let accuracy_fn = |x: &S::Arch| acc_of[x];
     let all: Vec<(f64, f64)> = cands.iter().map(|x| (acc_of[x], dev.peek(x).map_or(f64::NAN, |m| m.latency))).collect();
-    let set_json = |set: &[Member<Nb201Arch>]| -> Vec<serde_json::Value> {
+    let set_json = |set: &[Member<S::Arch>]| -> Vec<serde_json::Value> {
         set.iter().map(|m| json!({"arch": nb.key(&m.arch), "accuracy": m.accuracy, "latency": m.latency})).collect()
     };
     let common = json!({"proxies": names, "target": a.target, "select": select.name()});
     let out = if let [proxy] = names.as_slice() {
-        let w = proxy_predictor(&nb, &t, proxy)?;
-        let r = one_proxy(&nb, &cands, &accuracy_fn, &w, &dev, &cfg, &mut rng)?;
+        let w = proxy_predictor(nb, &t, proxy)?;
+        let r = one_proxy(nb, &cands, &accuracy_fn, &w, &dev, &cfg, &mut rng)?;
         json!({
             "proxy": proxy, "srcc_estimate": r.srcc_estimate, "adapted": r.adapted,
             "srcc_adapted": r.srcc_adapted, "measurements_used": r.measurements_used, "set": set_json(&r.set),
             "mean_gap_to_oracle": mean_gap_to_oracle(&r.set, &all, 20)?,
         })
     } else {
-        let pool = t.proxy_pool(&nb, &names, &cands)?;
-        let r = one_proxy_pool(&nb, &cands, &pool, &accuracy_fn, &dev, &cfg, &PoolAdaProxy::default(), &mut rng)?;
+        let pool = t.proxy_pool(nb, &names, &cands)?;
+        let r = one_proxy_pool(nb, &cands, &pool, &accuracy_fn, &dev, &cfg, &PoolAdaProxy::default(), &mut rng)?;
         let model = match &r.adapted {
             Some(m) => pool_json(&pool.names, m),
             None => {

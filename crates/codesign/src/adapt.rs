@@ -20,10 +20,22 @@ pub fn design_matrix<S: Encode>(space: &S, archs: &[S::Arch]) -> Array2<f64> {
     x
 }
 
+/// Relative ridge penalty of [`fit_proxy`] when the proxy has no more measured architectures than
+/// the space has features (DARTS has 224): least squares has no unique solution there.
+pub const SMALL_TABLE_RIDGE: f64 = 1e-3;
+
 /// Fit the proxy device's linear (operator-level) latency predictor on measured architectures.
+///
+/// Least squares when there are more architectures than features; otherwise ridge regression
+/// with [`SMALL_TABLE_RIDGE`], so a user's table of a hundred DARTS networks still gives a proxy.
 pub fn fit_proxy<S: Encode>(space: &S, archs: &[S::Arch], latency: &[f64]) -> Result<LinearPredictor> {
     let x = design_matrix(space, archs);
-    Ok(LinearRegression::default().fit(x.view(), Array1::from(latency.to_vec()).view())?)
+    let fit = if archs.len() > space.encoding_len() {
+        LinearRegression::default()
+    } else {
+        LinearRegression { ridge: SMALL_TABLE_RIDGE }
+    };
+    Ok(fit.fit(x.view(), Array1::from(latency.to_vec()).view())?)
 }
 
 /// Predictions of any latency predictor for many architectures.
