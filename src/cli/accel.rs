@@ -118,14 +118,17 @@ fn eval(a: EvalArgs, out: &mut Out) -> CliResult<()> {
     // (layer, accelerator) pairs: a mapping file may carry one dataflow per layer.
     // Layers with their accelerator's index in `accels`.
     let mut accels: Vec<Accel> = Vec::new();
-    let mut work: Vec<(Layer, usize)> = Vec::new();
+    // Kept as two vectors so a large table's layers are not copied again.
+    let mut work: Vec<Layer> = Vec::new();
+    let mut accel_of: Vec<usize> = Vec::new();
     let given = given_layers(&a)?;
     if let Some(df) = Dataflow::parse(&a.dataflow) {
         let Some(layers) = given else {
             return Err(CliError::Usage("--layers or --onnx is required with a built-in dataflow".into()));
         };
         accels.push(Accel::new(hw, df).with_energy(energy));
-        work.extend(layers.into_iter().map(|l| (l, 0)));
+        accel_of = vec![0; layers.len()];
+        work = layers;
     } else {
         let path = PathBuf::from(&a.dataflow);
         if !path.exists() {
@@ -162,7 +165,8 @@ fn eval(a: EvalArgs, out: &mut Out) -> CliResult<()> {
                 accels.push(acc);
                 accels.len() - 1
             });
-            work.push((l, i));
+            work.push(l);
+            accel_of.push(i);
         }
     }
     out.line("name,type,cycles,energy_nj,macs,avg_utilized_pes,l1_elems,l2_elems,noc_traffic,offchip_traffic");
@@ -172,7 +176,9 @@ fn eval(a: EvalArgs, out: &mut Out) -> CliResult<()> {
     let mut memo: rustc_hash::FxHashMap<([u64; 11], usize), CostedRow> = Default::default();
     let mut total = Totals::default();
     let mut row = String::with_capacity(160);
-    for (layer, i) in &work {
+    // About 80 bytes a row: one allocation for the whole table.
+    out.reserve(work.len().saturating_mul(80));
+    for (layer, i) in work.iter().zip(&accel_of) {
         let (rest, cycles, energy_nj, macs) = match memo.entry((layer.shape_key(), *i)) {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(e) => {

@@ -35,6 +35,11 @@ impl Out {
         self.text.push_str(&String::from_utf8_lossy(&bytes));
     }
 
+    /// Make room for `additional` more bytes (large tables: one allocation instead of doublings).
+    pub fn reserve(&mut self, additional: usize) {
+        self.text.reserve(additional);
+    }
+
     /// Append text as is.
     pub fn push(&mut self, text: &str) {
         self.text.push_str(text);

@@ -74,7 +74,8 @@ fn parse_plain(text: &str, file: &str) -> Result<Option<Vec<Layer>>> {
         return Ok(None);
     }
     let mut header: Option<(Vec<&str>, Columns)> = None;
-    let mut out = Vec::new();
+    // One allocation for the layers (a line per layer, at most), not a doubling series.
+    let mut out = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count());
     let mut fields: Vec<&str> = Vec::with_capacity(16);
     let bytes = text.as_bytes();
     let mut start = 0;
