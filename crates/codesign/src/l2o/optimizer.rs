@@ -168,8 +168,23 @@ impl OptimizerNet {
         &self,
         perf: &PerformanceNets,
         d: &DeviceFeatures,
+        weights: (f64, f64),
+        positions: usize,
+    ) -> Result<Vec<usize>> {
+        self.design_decoded_with(perf, d, weights, positions, &[])
+    }
+
+    /// [`OptimizerNet::design_decoded`] with `extra` designs scored alongside the argmax and its
+    /// runner-ups (e.g. designs known to be good on the training devices for this λ), so the
+    /// predicted objective of the result is never worse than that of `design_decoded`'s. Each
+    /// extra design must be valid in the space.
+    pub fn design_decoded_with(
+        &self,
+        perf: &PerformanceNets,
+        d: &DeviceFeatures,
         (lambda_rel, energy_rel): (f64, f64),
         positions: usize,
+        extra: &[Vec<usize>],
     ) -> Result<Vec<usize>> {
         if self.energy != perf.energy.is_some() || perf.choices != self.choices {
             return Err(CodesignError::InvalidParam {
@@ -179,7 +194,11 @@ impl OptimizerNet {
             });
         }
         let logits = self.logits(d, lambda_rel, energy_rel)?;
-        let candidates = self.choices.runner_ups(logits.as_slice().unwrap_or_default(), positions)?;
+        let mut candidates = self.choices.runner_ups(logits.as_slice().unwrap_or_default(), positions)?;
+        for x in extra {
+            self.choices.check(x)?;
+        }
+        candidates.extend(extra.iter().cloned());
         let x = perf.one_hots(&candidates)?;
         let (acc, lat) = perf.predict_relative(x.view(), d)?;
         let mut f: Vec<f64> = acc.iter().zip(&lat).map(|(a, l)| -a + lambda_rel * l).collect();
