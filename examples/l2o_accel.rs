@@ -7,24 +7,40 @@
 //! For every test accelerator and λ on a grid (relative to the geometric-mean latency over all
 //! test pairs, so one absolute λ per grid point: fast accelerators can afford larger designs) it
 //! reports the regret `f(x̂) − min_x f(x)` with `f = −accuracy + λ·cycles (+ λ₂·energy)`, the
-//! optimum exhaustive over all 15,625 NB201 architectures costed exactly, mean and worst, for
-//! Method 1 and Method 2 with features from the hardware alone (no measurement on the target),
-//! with and without synthetic accelerators (drawn off-grid from the box the grid spans), and from
-//! the hardware plus four reference latencies. The baseline is one design per λ chosen without
-//! the target: the exhaustive optimum of the mean objective over the training accelerators.
+//! optimum exhaustive over all 15,625 NB201 architectures costed exactly, mean and worst overall
+//! and per λ, for Method 1 and Method 2 with features from the hardware alone (no measurement on
+//! the target), with and without synthetic accelerators (drawn off-grid from the box the grid
+//! spans), with stage 1 exploring by ensemble disagreement or at random, and from the hardware
+//! plus four reference latencies. Every L2O row is also decoded two more ways: "+ training optima"
+//! adds the training accelerators' exact optima for the λ and the training-mean optimum to the
+//! argmax and its runner-ups as candidates scored by the predicted objective, and "table accuracy"
+//! scores the same candidates with their accuracy from the table instead of the accuracy network
+//! (latency and energy still predicted for the target); "table accuracy only" does the latter
+//! without the extra candidates. A last table gives how far the accuracy network over-predicts the
+//! designs plain L2O returns.
+//!
+//! Baselines: one design per λ chosen without the target (the exhaustive optimum of the mean
+//! objective over the training accelerators), and Approach 1 with a proxy: the four reference
+//! architectures (chosen as stage 1 chooses them) are measured on the target, the training
+//! accelerator whose cycles on them are the most nearly a constant multiple of the target's is the
+//! proxy, its exact costs rescaled by that multiple rank all designs under the λ-objective, and
+//! either its best design is taken (4 target measurements) or its best four per λ are measured on
+//! the target and the best measured design (references included) is kept.
 //!
 //! Then the time of one `apply` against the exhaustive search it replaces.
 //!
-//! `cargo run --release --example l2o_accel`
+//! `cargo run --release --example l2o_accel --features data` (about 15 min); `-- --quick` (or
+//! `L2O_ACCEL_QUICK=1`) tests on every sixth calibration accelerator with two exploration rounds
+//! (of three) and fewer epochs, a smoke run whose figures are not the reported ones.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use edgeopt::accel_sim::{Accel, EnergyModel, HardwareSpace};
 use edgeopt::codesign::l2o::{
-    Categorical, ChoiceSpace, ChoicesDevice, DeviceFeatures, Exploration, HardwareDescription, L2oModel, Method,
-    OptimizerConfig, OptimizerNet, Stage1Config, grid_sample_excluding, lambda_grid, sample_accelerators,
-    train_performance,
+    Categorical, ChoiceSpace, ChoicesDevice, DECODE_POSITIONS, DeviceFeatures, Exploration, HardwareDescription,
+    L2oModel, Method, OptimizerConfig, OptimizerNet, Stage1Config, choose_proxy, choose_references,
+    grid_sample_excluding, lambda_grid, proxy_shortlist, sample_accelerators, train_performance,
 };
 use edgeopt::codesign::{AcceleratorDevice, ArchTable, Device};
 use edgeopt::nas::{Lower, Nb201};
@@ -39,8 +55,13 @@ const LAMBDAS: [f64; 5] = [0.1, 0.5, 2.0, 8.0, 32.0];
 const ENERGY_LAMBDAS: [f64; 2] = [0.0, 2.0];
 const TRAIN_ACCELERATORS: usize = 16;
 const SYNTHETIC: usize = 32;
+/// Reference architectures of the reference-feature variant and of Approach 1's proxy choice.
+const K: usize = 4;
+/// Proxy designs Approach 1 measures on the target per λ.
+const SHORTLIST: usize = 4;
 
 type Choice = Vec<usize>;
+type BoxResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 /// Exact costs of every design on a set of accelerators, row-major designs × accelerators.
 struct Costs {
@@ -55,6 +76,14 @@ impl Costs {
     }
     fn best(&self, acc: &[f64], j: usize, lambda: f64, lambda2: f64) -> f64 {
         (0..acc.len()).map(|i| self.objective(acc, i, j, lambda, lambda2)).fold(f64::INFINITY, f64::min)
+    }
+    fn argmin(&self, acc: &[f64], j: usize, lambda: f64, lambda2: f64) -> usize {
+        (0..acc.len()).fold(0, |b, i| {
+            if self.objective(acc, i, j, lambda, lambda2) < self.objective(acc, b, j, lambda, lambda2) { i } else { b }
+        })
+    }
+    fn column(&self, v: &[f64], j: usize) -> Vec<f64> {
+        v.iter().skip(j).step_by(self.cols).copied().collect()
     }
 }
 
@@ -86,7 +115,25 @@ fn cost_list(nets: &[Vec<edgeopt::accel_sim::Layer>], accels: &[Accel]) -> Costs
     Costs { cols, cycles, energy }
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// One row of the tables: regrets per λ index (over test accelerators) for one λ₂.
+struct Row {
+    name: String,
+    r2: f64,
+    regrets: Vec<Vec<f64>>,
+    /// Mean target measurements per test accelerator, over all λ.
+    measurements: f64,
+    /// Predicted minus table accuracy of the designs (plain L2O rows only).
+    over_prediction: Vec<f64>,
+}
+
+impl Row {
+    fn new(name: String, r2: f64, measurements: f64) -> Row {
+        Row { name, r2, regrets: vec![Vec::new(); LAMBDAS.len()], measurements, over_prediction: Vec::new() }
+    }
+}
+
+fn main() -> BoxResult<()> {
+    let quick = std::env::args().any(|a| a == "--quick") || std::env::var_os("L2O_ACCEL_QUICK").is_some();
     let start = Instant::now();
     let nb = Nb201::cifar10();
     let t = ArchTable::new(&nb, edgeopt::zoo::nb201_hwnasbench()?, "arch_str")?;
@@ -95,36 +142,70 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let acc_of: HashMap<Choice, f64> = all.iter().cloned().zip(acc.iter().copied()).collect();
     let nets: Vec<_> = t.archs.par_iter().map(|a| nb.layers(a)).collect();
     let calibration = HardwareSpace::calibration();
-    let test_accels = calibration.enumerate()?;
     let dense = calibration.cost_matrix_dense(&nets, &EnergyModel::maestro());
-    let test = Costs { cols: dense.cols, cycles: dense.cycles, energy: dense.energy_nj };
-    if test.cycles.iter().chain(&test.energy).any(|v| !(v.is_finite() && *v > 0.0)) {
+    let full = Costs { cols: dense.cols, cycles: dense.cycles, energy: dense.energy_nj };
+    if full.cycles.iter().chain(&full.energy).any(|v| !(v.is_finite() && *v > 0.0)) {
         return Err("a design cannot run on a calibration accelerator".into());
     }
     let geo = |v: &[f64]| (v.iter().map(|x| x.ln()).sum::<f64>() / v.len() as f64).exp();
-    let (unit, unit_e) = (geo(&test.cycles), geo(&test.energy));
+    // λ's unit comes from all 162 test accelerators in both modes, so quick figures are comparable.
+    let (unit, unit_e) = (geo(&full.cycles), geo(&full.energy));
+    let (test_accels, test) = if quick {
+        let keep: Vec<usize> = (0..full.cols).step_by(6).collect();
+        let pick = |v: &[f64]| -> Vec<f64> {
+            (0..all.len()).flat_map(|i| keep.iter().map(move |&j| v[i * full.cols + j])).collect()
+        };
+        let accels = calibration.enumerate()?;
+        (
+            keep.iter().map(|&j| accels[j].clone()).collect::<Vec<_>>(),
+            Costs { cols: keep.len(), cycles: pick(&full.cycles), energy: pick(&full.energy) },
+        )
+    } else {
+        (calibration.enumerate()?, full)
+    };
     eprintln!(
-        "costed {} designs × {} test accelerators in {:.1} s",
+        "costed {} designs × {} test accelerators in {:.1} s{}",
         all.len(),
         test_accels.len(),
-        start.elapsed().as_secs_f64()
+        start.elapsed().as_secs_f64(),
+        if quick { " (quick mode)" } else { "" }
     );
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     let train_accels = grid_sample_excluding(&HardwareSpace::thesis(), &calibration, TRAIN_ACCELERATORS, &mut rng)?;
     let synthetic = sample_accelerators(&HardwareSpace::thesis(), SYNTHETIC, &mut rng)?;
     let choices = ChoiceSpace::new(nb.choice_counts())?;
-    let perf_train = TrainConfig { epochs: 25, batch_size: Some(64), ..TrainConfig::default() };
-    // Baseline: per (λ, λ₂) the design minimising the mean objective over the training accelerators.
+    let perf_train = TrainConfig { epochs: if quick { 8 } else { 25 }, batch_size: Some(64), ..TrainConfig::default() };
     let train_costs = cost_list(&nets, &train_accels);
-    let variants: [(&str, usize, usize); 3] = [
-        ("hardware only, no synthetic", 0, 0),
-        ("hardware only, 32 synthetic", 0, SYNTHETIC),
-        ("hardware + 4 references, 32 synthetic", 4, SYNTHETIC),
+    // Per (λ, λ₂): the training-mean optimum (the baseline's design), then every training
+    // accelerator's exact optimum — the extra decoding candidates of the "+ training optima" rows.
+    let mut train_optima: HashMap<(usize, usize), Vec<usize>> = HashMap::new();
+    for (ri, r) in LAMBDAS.iter().enumerate() {
+        for (qi, r2) in ENERGY_LAMBDAS.iter().enumerate() {
+            let (l, l2) = (r / unit, r2 / unit_e);
+            let mean = |i: usize| {
+                (0..train_costs.cols).map(|j| train_costs.objective(&acc, i, j, l, l2)).sum::<f64>()
+                    / train_costs.cols as f64
+            };
+            let base = (0..all.len()).min_by(|&a, &b| mean(a).total_cmp(&mean(b))).ok_or("no design")?;
+            let mut v = vec![base];
+            for j in 0..train_costs.cols {
+                let i = train_costs.argmin(&acc, j, l, l2);
+                if !v.contains(&i) {
+                    v.push(i);
+                }
+            }
+            train_optima.insert((ri, qi), v);
+        }
+    }
+    let mut rows: Vec<Row> = Vec::new();
+    let variants: [(&str, usize, usize, Exploration); 4] = [
+        ("hardware only, no synthetic", 0, 0, Exploration::Disagreement),
+        ("hardware only, 32 synthetic", 0, SYNTHETIC, Exploration::Disagreement),
+        ("hardware only, 32 synthetic, random exploration", 0, SYNTHETIC, Exploration::Random),
+        ("hardware + 4 references, 32 synthetic", K, SYNTHETIC, Exploration::Disagreement),
     ];
-    println!("| method | λ₂ | mean regret | worst regret | target measurements |");
-    println!("|---|---|---|---|---|");
     let mut timing = None;
-    for (name, k, n_syn) in variants {
+    for (name, k, n_syn, exploration) in variants {
         let accels: Vec<Accel> = train_accels.iter().chain(&synthetic[..n_syn]).cloned().collect();
         let devices: Vec<_> =
             accels.iter().map(|a| ChoicesDevice::new(&nb, AcceleratorDevice::cached(&nb, a.clone()))).collect();
@@ -132,10 +213,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let cfg = Stage1Config {
             initial: 200,
             per_round: 100,
-            rounds: 3,
+            rounds: if quick { 2 } else { 3 },
             references: k,
-            exploration: Exploration::Disagreement,
-            accuracy_designs: 4000,
+            exploration,
+            accuracy_designs: if quick { 1000 } else { 4000 },
             train: perf_train,
             energy: true,
             hardware: accels.iter().map(HardwareDescription::of).collect::<Result<_, _>>()?,
@@ -147,47 +228,76 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for method in [Method::Supervised, Method::Unsupervised] {
             let ocfg = OptimizerConfig {
                 method,
-                epochs: 60,
+                epochs: if quick { 10 } else { 60 },
                 lambdas: lambda_grid(0.05, 100.0, 12),
                 energy_lambdas: vec![0.0, 0.5, 2.0, 8.0],
                 ..OptimizerConfig::default()
             };
             let (net, _) = OptimizerNet::train(&s1.nets, &s1.devices, &all, &ocfg, &mut ChaCha8Rng::seed_from_u64(7))?;
             let model = L2oModel::new(&nb, method, &s1, net)?;
-            for r2 in ENERGY_LAMBDAS {
-                let mut regrets = Vec::new();
-                for (j, a) in test_accels.iter().enumerate() {
+            let features: Vec<DeviceFeatures> = test_accels
+                .iter()
+                .map(|a| {
                     let target = AcceleratorDevice::cached(&nb, a.clone());
-                    let d = model.features_of(&nb, Some(&target), Some(&HardwareDescription::of(a)?))?;
-                    for r in LAMBDAS {
-                        let (l, l2) = (r / unit, r2 / unit_e);
-                        let x = model.apply_features(&d, l, l2)?.choices;
-                        let i = all.iter().position(|c| *c == x).ok_or("designed key not in table")?;
-                        regrets.push(test.objective(&acc, i, j, l, l2) - test.best(&acc, j, l, l2));
+                    model.features_of(&nb, Some(&target), Some(&HardwareDescription::of(a)?))
+                })
+                .collect::<Result<_, _>>()?;
+            for (qi, r2) in ENERGY_LAMBDAS.into_iter().enumerate() {
+                let mut plain = Row::new(format!("L2O {method:?}, {name}"), r2, k as f64);
+                let mut plus = Row::new(format!("L2O {method:?}, {name}, + training optima"), r2, k as f64);
+                let mut exact =
+                    Row::new(format!("L2O {method:?}, {name}, + training optima, table accuracy"), r2, k as f64);
+                let mut table = Row::new(format!("L2O {method:?}, {name}, table accuracy only"), r2, k as f64);
+                for (ri, r) in LAMBDAS.into_iter().enumerate() {
+                    let (l, l2) = (r / unit, r2 / unit_e);
+                    let extra: Vec<Choice> = train_optima[&(ri, qi)].iter().map(|&i| all[i].clone()).collect();
+                    let known = |x: &[usize]| acc_of.get(x).copied();
+                    let designs: Vec<([Choice; 4], f64)> = features
+                        .par_iter()
+                        .map(|d| {
+                            let w = (d.relative_lambda(l), d.relative_energy_lambda(l2)?);
+                            let applied = model.apply_features(d, l, l2)?;
+                            let over = applied.predicted_accuracy - acc_of[&applied.choices];
+                            let x = applied.choices;
+                            let (perf, opt) = (&model.performance, &model.optimizer);
+                            let y = opt.design_decoded_with(perf, d, w, DECODE_POSITIONS, &extra, &|_| None)?;
+                            let z = opt.design_decoded_with(perf, d, w, DECODE_POSITIONS, &extra, &known)?;
+                            let t = opt.design_decoded_with(perf, d, w, DECODE_POSITIONS, &[], &known)?;
+                            Ok(([x, y, z, t], over))
+                        })
+                        .collect::<Result<_, edgeopt::codesign::CodesignError>>()?;
+                    for (j, ([x, y, z, t], over)) in designs.iter().enumerate() {
+                        let best = test.best(&acc, j, l, l2);
+                        plain.over_prediction.push(*over);
+                        for (row, c) in [(&mut plain, x), (&mut plus, y), (&mut exact, z), (&mut table, t)] {
+                            let i = all.iter().position(|a| a == c).ok_or("designed key not in table")?;
+                            row.regrets[ri].push(test.objective(&acc, i, j, l, l2) - best);
+                        }
                     }
                 }
-                report(&format!("L2O {method:?}, {name}"), r2, &regrets, k);
+                rows.push(plain);
+                rows.push(plus);
+                rows.push(exact);
+                rows.push(table);
             }
             if timing.is_none() && k == 0 {
-                timing = Some(time_apply(&model, &test_accels[80], &s1.nets, &all)?);
+                timing = Some(time_apply(&model, &test_accels[test_accels.len() / 2], &s1.nets, &all)?);
             }
         }
+        eprintln!("{name}: done at {:.0} s", start.elapsed().as_secs_f64());
     }
-    for r2 in ENERGY_LAMBDAS {
-        let mut regrets = Vec::new();
-        for r in LAMBDAS {
+    for (qi, r2) in ENERGY_LAMBDAS.into_iter().enumerate() {
+        let mut row = Row::new("one design per λ (training-mean optimum, target ignored)".into(), r2, 0.0);
+        for (ri, r) in LAMBDAS.into_iter().enumerate() {
             let (l, l2) = (r / unit, r2 / unit_e);
-            let mean = |i: usize| {
-                (0..train_costs.cols).map(|j| train_costs.objective(&acc, i, j, l, l2)).sum::<f64>()
-                    / train_costs.cols as f64
-            };
-            let i = (0..all.len()).min_by(|&a, &b| mean(a).total_cmp(&mean(b))).ok_or("no design")?;
-            for j in 0..test_accels.len() {
-                regrets.push(test.objective(&acc, i, j, l, l2) - test.best(&acc, j, l, l2));
-            }
+            let i = train_optima[&(ri, qi)][0];
+            row.regrets[ri] =
+                (0..test.cols).map(|j| test.objective(&acc, i, j, l, l2) - test.best(&acc, j, l, l2)).collect();
         }
-        report("one design per λ (training-mean optimum, target ignored)", r2, &regrets, 0);
+        rows.push(row);
     }
+    rows.extend(approach1(&acc, &train_costs, &test, unit, unit_e)?);
+    print_tables(&rows);
     if let Some((apply, predicted, exact)) = timing {
         println!(
             "\napply (hardware features + one inference): mean {:.1} µs; exhaustive search of the predicted \
@@ -202,10 +312,80 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn report(name: &str, r2: f64, regrets: &[f64], measurements: usize) {
-    let mean = regrets.iter().sum::<f64>() / regrets.len() as f64;
-    let worst = regrets.iter().copied().fold(0.0, f64::max);
-    println!("| {name} | {r2} | {mean:.3} | {worst:.3} | {measurements} |");
+/// Approach 1 with one proxy (see the module docs): rows for the proxy's best design alone and
+/// for its best [`SHORTLIST`] per λ measured on the target, for every λ₂.
+fn approach1(acc: &[f64], train: &Costs, test: &Costs, unit: f64, unit_e: f64) -> BoxResult<Vec<Row>> {
+    // The references as stage 1 chooses them: from the training accelerators' cycles.
+    let per_train: Vec<Vec<f64>> = (0..train.cols).map(|j| train.column(&train.cycles, j)).collect();
+    let refs = choose_references(&per_train, K)?;
+    let at = |c: &Costs, v: &[f64], j: usize| -> Vec<f64> { refs.iter().map(|&i| v[i * c.cols + j]).collect() };
+    let train_refs: Vec<Vec<f64>> = (0..train.cols).map(|j| at(train, &train.cycles, j)).collect();
+    let mut rows = Vec::new();
+    for r2 in ENERGY_LAMBDAS {
+        let mut alone = Row::new("Approach 1: proxy's best design (proxy by 4 references)".into(), r2, K as f64);
+        let mut listed =
+            Row::new(format!("Approach 1: proxy's best {SHORTLIST} per λ measured (proxy by 4 references)"), r2, 0.0);
+        let mut counts = Vec::new();
+        for j in 0..test.cols {
+            let proxy = choose_proxy(&train_refs, &at(test, &test.cycles, j))?;
+            let p = proxy.index;
+            let e_scale = choose_proxy(&[at(train, &train.energy, p)], &at(test, &test.energy, j))?.scale;
+            let lat: Vec<f64> = train.column(&train.cycles, p).iter().map(|v| v * proxy.scale).collect();
+            let en: Vec<f64> = train.column(&train.energy, p).iter().map(|v| v * e_scale).collect();
+            let mut measured: HashSet<usize> = refs.iter().copied().collect();
+            for (ri, r) in LAMBDAS.into_iter().enumerate() {
+                let (l, l2) = (r / unit, r2 / unit_e);
+                let best = test.best(acc, j, l, l2);
+                let list = proxy_shortlist(acc, &lat, Some(&en), l, l2, SHORTLIST)?;
+                alone.regrets[ri].push(test.objective(acc, list[0], j, l, l2) - best);
+                let kept =
+                    refs.iter().chain(&list).map(|&i| test.objective(acc, i, j, l, l2)).fold(f64::INFINITY, f64::min);
+                listed.regrets[ri].push(kept - best);
+                measured.extend(list);
+            }
+            counts.push(measured.len() as f64);
+        }
+        listed.measurements = counts.iter().sum::<f64>() / counts.len() as f64;
+        rows.push(alone);
+        rows.push(listed);
+    }
+    Ok(rows)
+}
+
+fn stats(v: &[f64]) -> (f64, f64) {
+    (v.iter().sum::<f64>() / v.len() as f64, v.iter().copied().fold(0.0, f64::max))
+}
+
+fn print_tables(rows: &[Row]) {
+    println!("| method | λ₂ | mean regret | worst regret | target measurements per accelerator (all λ) |");
+    println!("|---|---|---|---|---|");
+    for r in rows {
+        let (mean, worst) = stats(&r.regrets.concat());
+        println!("| {} | {} | {mean:.3} | {worst:.3} | {:.1} |", r.name, r.r2, r.measurements);
+    }
+    println!("\nper λ (λ_rel = λ × geometric-mean cycles): mean / worst regret");
+    let head: Vec<String> = LAMBDAS.iter().map(|r| format!("λ_rel {r}")).collect();
+    println!("| method | λ₂ | {} |", head.join(" | "));
+    println!("|---|---|{}", "---|".repeat(LAMBDAS.len()));
+    for r in rows {
+        let cells: Vec<String> = r
+            .regrets
+            .iter()
+            .map(|v| {
+                let (m, w) = stats(v);
+                format!("{m:.3} / {w:.3}")
+            })
+            .collect();
+        println!("| {} | {} | {} |", r.name, r.r2, cells.join(" | "));
+    }
+    println!("\naccuracy network on the designs plain L2O returns: predicted − table accuracy (points)");
+    println!("| method | λ₂ | mean | min | max |");
+    println!("|---|---|---|---|---|");
+    for r in rows.iter().filter(|r| !r.over_prediction.is_empty()) {
+        let v = &r.over_prediction;
+        let (lo, hi) = v.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| (a.min(*x), b.max(*x)));
+        println!("| {} | {} | {:.2} | {lo:.2} | {hi:.2} |", r.name, r.r2, v.iter().sum::<f64>() / v.len() as f64);
+    }
 }
 
 /// Seconds of one apply from the hardware description (features + inference), of an exhaustive

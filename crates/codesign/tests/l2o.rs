@@ -170,6 +170,21 @@ fn both_methods_recover_the_analytic_optimum() {
                     -a[0] + lam_rel * l[0]
                 };
                 assert!(predicted(&decoded) <= predicted(&x) + 1e-12);
+                // Extra candidates only ever help the predicted objective; with every design
+                // among them the result is the predicted optimum.
+                let with_all = net.design_decoded_with(&s1.nets, d, (lam_rel, 0.0), 6, &all, &|_| None).unwrap();
+                let exhaustive = all.iter().map(predicted).fold(f64::INFINITY, f64::min);
+                assert!(predicted(&with_all) <= predicted(&decoded) + 1e-12);
+                assert!((predicted(&with_all) - exhaustive).abs() < 1e-12);
+                // With the exact accuracy known, the score is −accuracy + λ·predicted latency.
+                let known = |x: &[usize]| Some(accuracy(x));
+                let hybrid = net.design_decoded_with(&s1.nets, d, (lam_rel, 0.0), 6, &all, &known).unwrap();
+                let score = |x: &Vec<usize>| {
+                    let (_, l) =
+                        s1.nets.predict_relative(s1.nets.one_hots(std::slice::from_ref(x)).unwrap().view(), d).unwrap();
+                    -accuracy(x) + lam_rel * l[0]
+                };
+                assert!((score(&hybrid) - all.iter().map(score).fold(f64::INFINITY, f64::min)).abs() < 1e-12);
             }
         }
         let mean = regrets.iter().sum::<f64>() / regrets.len() as f64;
@@ -253,6 +268,17 @@ fn model_save_load_gives_the_same_designs() {
         assert_eq!(back.apply(&ToySpace, &dev, lambda, 0.0).unwrap(), m.apply(&ToySpace, &dev, lambda, 0.0).unwrap());
     }
     assert_eq!(m.apply(&ToySpace, &dev, 1.0, 0.0).unwrap().1.measurements_used, 3);
+}
+
+#[test]
+fn extra_decoding_candidates_and_known_accuracies_must_be_valid() {
+    let (_, all, s1) = stage1();
+    let (net, _) = optimizer(&s1, &all, Method::Supervised, OptimizerConfig { epochs: 5, ..toy_config() });
+    let d = &s1.devices[0];
+    let none = |_: &[usize]| None;
+    assert!(net.design_decoded_with(&s1.nets, d, (1.0, 0.0), 6, &[vec![0, 3, 0]], &none).is_err());
+    assert!(net.design_decoded_with(&s1.nets, d, (1.0, 0.0), 6, &[vec![0, 1]], &none).is_err());
+    assert!(net.design_decoded_with(&s1.nets, d, (1.0, 0.0), 6, &[], &|_| Some(f64::NAN)).is_err());
 }
 
 #[test]

@@ -19,6 +19,8 @@
 //!   normalised by [`HardwareNormaliser`]), alone (no measurement on a new accelerator) or with
 //!   reference latencies; training accelerators from a grid ([`grid_sample_excluding`]) and
 //!   synthetic ones from the box it spans ([`sample_accelerators`]).
+//! * Approach 1 for comparison — one proxy chosen by its reference costs ([`choose_proxy`]) and
+//!   a short list of its best designs measured on the target ([`proxy_shortlist`]).
 //!
 //! The objective is eq. 1.8: `f(x; d, λ, λ₂) = −accuracy(x) + λ·latency(x; d) + λ₂·energy(x; d)`,
 //! accuracy in the table's unit and latency and energy in the device's units; the energy term
@@ -32,6 +34,7 @@ mod hardware;
 mod model;
 mod optimizer;
 mod performance;
+mod proxy;
 mod synthetic;
 
 pub use accel::{ChoicesDevice, grid_sample_excluding, sample_accelerators};
@@ -42,4 +45,5 @@ pub use hardware::{HARDWARE_FEATURES, HardwareDescription, HardwareNormaliser};
 pub use model::{Applied, DECODE_POSITIONS, L2oModel, MODEL_VERSION};
 pub use optimizer::{Method, OptimizerConfig, OptimizerNet, lambda_grid};
 pub use performance::{Ensemble, PerformanceNets};
+pub use proxy::{ProxyChoice, choose_proxy, proxy_shortlist};
 pub use synthetic::Synthetic;

@@ -168,8 +168,28 @@ impl OptimizerNet {
         &self,
         perf: &PerformanceNets,
         d: &DeviceFeatures,
+        weights: (f64, f64),
+        positions: usize,
+    ) -> Result<Vec<usize>> {
+        self.design_decoded_with(perf, d, weights, positions, &[], &|_| None)
+    }
+
+    /// [`OptimizerNet::design_decoded`] with `extra` designs scored alongside the argmax and its
+    /// runner-ups (e.g. designs known to be good on the training devices for this λ), and with
+    /// `known_accuracy(x)`, where it is `Some`, replacing the accuracy network's prediction in the
+    /// score (accuracy does not depend on the device, so a table of it is exact everywhere, while
+    /// the network can over-predict exactly the designs an optimizer trained through it favours).
+    /// With no known accuracy the predicted objective of the result is never worse than that of
+    /// `design_decoded`'s. Each extra design must be valid in the space and each known accuracy
+    /// finite.
+    pub fn design_decoded_with(
+        &self,
+        perf: &PerformanceNets,
+        d: &DeviceFeatures,
         (lambda_rel, energy_rel): (f64, f64),
         positions: usize,
+        extra: &[Vec<usize>],
+        known_accuracy: &dyn Fn(&[usize]) -> Option<f64>,
     ) -> Result<Vec<usize>> {
         if self.energy != perf.energy.is_some() || perf.choices != self.choices {
             return Err(CodesignError::InvalidParam {
@@ -179,9 +199,25 @@ impl OptimizerNet {
             });
         }
         let logits = self.logits(d, lambda_rel, energy_rel)?;
-        let candidates = self.choices.runner_ups(logits.as_slice().unwrap_or_default(), positions)?;
+        let mut candidates = self.choices.runner_ups(logits.as_slice().unwrap_or_default(), positions)?;
+        for x in extra {
+            self.choices.check(x)?;
+        }
+        candidates.extend(extra.iter().cloned());
         let x = perf.one_hots(&candidates)?;
-        let (acc, lat) = perf.predict_relative(x.view(), d)?;
+        let (mut acc, lat) = perf.predict_relative(x.view(), d)?;
+        for (a, c) in acc.iter_mut().zip(&candidates) {
+            if let Some(known) = known_accuracy(c) {
+                if !known.is_finite() {
+                    return Err(CodesignError::InvalidParam {
+                        name: "known accuracy",
+                        value: format!("{known} for {c:?}"),
+                        reason: "must be finite".into(),
+                    });
+                }
+                *a = known;
+            }
+        }
         let mut f: Vec<f64> = acc.iter().zip(&lat).map(|(a, l)| -a + lambda_rel * l).collect();
         if energy_rel > 0.0
             && let Some(e) = perf.energy_relative(x.view(), d)?
