@@ -232,7 +232,28 @@ impl Accelerator for Accel {
     }
 
     fn cycles(&self, layers: &[Layer]) -> Result<u64> {
-        self.compile(layers)?.cycles(&self.hardware)
+        // Only the total is wanted: each distinct shape is analysed and priced once, and no
+        // per-layer result (names, access counts) is kept.
+        let pes = self.hardware.num_pes();
+        let dense = self.dataflow.mapping_for(pes, false);
+        let depthwise = self.dataflow.mapping_for(pes, true);
+        let mut seen: FxHashMap<[u64; 11], u64> = FxHashMap::with_capacity_and_hasher(layers.len(), Default::default());
+        let mut scratch = Vec::new();
+        let mut total = 0u64;
+        for layer in layers {
+            let shape = layer.shape_key();
+            let cycles = match seen.get(&shape) {
+                Some(&c) => c,
+                None => {
+                    let mapping = if layer.kind == LayerType::DsConv { &depthwise } else { &dense };
+                    let c = CompiledLayer::new(layer, mapping, pes)?.cycles_with(&self.hardware, &mut scratch)?;
+                    seen.insert(shape, c);
+                    c
+                }
+            };
+            total = total.saturating_add(cycles);
+        }
+        Ok(total)
     }
 }
 

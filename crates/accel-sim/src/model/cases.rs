@@ -88,6 +88,8 @@ pub(crate) struct Fold {
     spatial: [([usize; NV], usize); 3],
     /// Sub-level table entries of the single-state directives.
     sub_fixed: [i64; NV],
+    /// Every spatial directive, in directive order.
+    spatial_all: ([usize; MAXD], usize),
 }
 
 #[derive(Clone, Copy)]
@@ -173,7 +175,14 @@ impl Fold {
                 sub_fixed[d.var] = fixed_factor(t, sts[i][0], d.var);
             }
         }
-        Fold { active, nact, ingress, psum, out_c, out, nout, spatial, sub_fixed }
+        let mut spatial_all = ([0usize; MAXD], 0usize);
+        for (i, d) in lv.dirs().iter().enumerate() {
+            if d.spatial {
+                spatial_all.0[spatial_all.1] = i;
+                spatial_all.1 += 1;
+            }
+        }
+        Fold { active, nact, ingress, psum, out_c, out, nout, spatial, sub_fixed, spatial_all }
     }
 }
 
@@ -387,15 +396,8 @@ impl<'a> Case<'a> {
 
     /// Spatial summary over every directive of the level.
     pub fn spatial_summary_all(&self) -> (bool, St, bool) {
-        let mut list = [0usize; MAXD];
-        let mut n = 0;
-        for &i in &self.fold.active[..self.fold.nact] {
-            if self.lv.dirs[i].spatial {
-                list[n] = i;
-                n += 1;
-            }
-        }
-        self.summary(&list[..n])
+        let (list, n) = &self.fold.spatial_all;
+        self.summary(&list[..*n])
     }
 
     fn summary(&self, spatial: &[usize]) -> (bool, St, bool) {
