@@ -315,7 +315,10 @@ pub fn one_proxy<'py>(
         return Err(bad_arg("target", &target, "must be callable"));
     }
     let select: edgeopt::codesign::Selection =
-        select.parse().map_err(|_| bad_arg("select", select, "expected random or stratified"))?;
+        select.parse().map_err(|_| {
+            let names = edgeopt::codesign::Selection::NAMES.join(", ");
+            bad_arg("select", select, &format!("expected one of {names}"))
+        })?;
     let cfg = edgeopt::codesign::one_proxy::OneProxyConfig {
         samples,
         threshold,

@@ -138,7 +138,12 @@ fn fit_measured<S: Encode>(
 ) -> Result<PoolAdapted> {
     let archs: Vec<S::Arch> = measured.iter().map(|m| m.0.clone()).collect();
     let y = Array1::from_iter(measured.iter().map(|m| m.1));
-    Ok(fitter.fit(proxies.rows(indices).view(), design_matrix(space, &archs).view(), y.view())?)
+    let x = design_matrix(space, &archs);
+    if fitter.feature_groups.is_empty() {
+        let fitter = PoolAdaProxy { feature_groups: space.feature_groups(), ..fitter.clone() };
+        return Ok(fitter.fit(proxies.rows(indices).view(), x.view(), y.view())?);
+    }
+    Ok(fitter.fit(proxies.rows(indices).view(), x.view(), y.view())?)
 }
 
 /// The pool model's predictions for every candidate.
