@@ -125,11 +125,14 @@ where
         .iter()
         .map(|&i| Ok((candidates[i].clone(), target.measure(&candidates[i])?.latency)))
         .collect::<Result<Vec<_>>>()?;
-    let predictor = fit_measured(space, proxies, fitter, &indices, &measured)?;
+    let predictor = fit_pool(space, proxies, fitter, &indices, &measured)?;
     Ok(PoolAdaptation { predictor, measured, indices })
 }
 
-fn fit_measured<S: Encode>(
+/// Fit `fitter` on architectures already measured on the target (`indices`: their rows in
+/// `proxies`). A fitter without feature groups takes the space's
+/// ([`Encode::feature_groups`]), so that few samples can correct whole operator types.
+pub fn fit_pool<S: Encode>(
     space: &S,
     proxies: &ProxyPool,
     fitter: &PoolAdaProxy,
@@ -221,7 +224,7 @@ where
     if srcc_estimate < cfg.threshold {
         let mut extra = 0;
         loop {
-            let model = fit_measured(space, proxies, fitter, &indices, &sample)?;
+            let model = fit_pool(space, proxies, fitter, &indices, &sample)?;
             let good = model.cv_srcc >= cfg.threshold;
             adapted = Some(model);
             if good || extra >= max_extra {

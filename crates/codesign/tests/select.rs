@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 
 use edgeopt_codesign::pool::adapt_pool;
-use edgeopt_codesign::{CodesignError, FnDevice, Measurement, ProxyPool, Selection};
+use edgeopt_codesign::{CodesignError, DISAGREEMENT_SUBSAMPLE, FnDevice, Measurement, ProxyPool, Selection};
 use edgeopt_nas::{Encode, Nb201, Nb201Arch, SearchSpace};
 use edgeopt_predictors::PoolAdaProxy;
 use edgeopt_predictors::ndarray::Array2;
@@ -56,24 +56,30 @@ fn stratified_spans_the_consensus_range_and_names_parse() {
 
 #[test]
 fn disagreement_picks_the_candidates_the_proxies_dispute() {
-    // Two proxies agree on the order of 1000 candidates except candidate 500, which proxy 1
-    // ranks fastest; a handful of picks must include it, and picks differ by seed only in where
-    // they start.
-    let guide = Array2::from_shape_fn((1000, 2), |(i, j)| if j == 1 && i == 500 { -1.0 } else { i as f64 });
-    for seed in 0..5 {
+    // Two proxies agree on the order of 60 candidates except candidate 30, which proxy 1 ranks
+    // fastest; six picks (drawn from all 60, as 6 × DISAGREEMENT_SUBSAMPLE ≥ 60) must include it.
+    assert!(6 * DISAGREEMENT_SUBSAMPLE >= 60);
+    let guide = Array2::from_shape_fn((60, 2), |(i, j)| if j == 1 && i == 30 { -1.0 } else { i as f64 });
+    for seed in 0..10 {
         let picked = Selection::Disagreement
-            .choose(guide.view(), &[false; 1000], 8, &mut ChaCha8Rng::seed_from_u64(seed))
+            .choose(guide.view(), &[false; 60], 6, &mut ChaCha8Rng::seed_from_u64(seed))
             .unwrap();
-        assert!(picked.contains(&500), "seed {seed}: {picked:?}");
-        // Both ends of the agreed range are covered too.
-        assert!(picked.iter().any(|&i| i < 100) && picked.iter().any(|&i| i >= 900), "seed {seed}: {picked:?}");
+        assert!(picked.contains(&30), "seed {seed}: {picked:?}");
+        // The picks also spread over the agreed range: at least three of its quarters.
+        let mut quarters: Vec<usize> = picked.iter().map(|i| i / 15).collect();
+        quarters.dedup();
+        quarters.sort();
+        quarters.dedup();
+        assert!(quarters.len() >= 3, "seed {seed}: {picked:?}");
     }
-    // Earlier measurements count as picked: the next pick is far from them.
-    let mut taken = vec![false; 1000];
-    taken[0] = true;
-    taken[999] = true;
-    let next = Selection::Disagreement.choose(guide.view(), &taken, 1, &mut ChaCha8Rng::seed_from_u64(0)).unwrap();
-    assert_eq!(next, vec![500]);
+    // Earlier measurements count as picked: with both ends and the middle of the agreed range
+    // measured, the disputed candidate is the farthest from them.
+    let mut taken = vec![false; 60];
+    for i in [0, 29, 59] {
+        taken[i] = true;
+    }
+    let next = Selection::Disagreement.choose(guide.view(), &taken, 6, &mut ChaCha8Rng::seed_from_u64(0)).unwrap();
+    assert_eq!(next[0], 30, "{next:?}");
 }
 
 /// Runs `adapt_pool` on 400 NAS-Bench-201 architectures with a synthetic pool and target.
