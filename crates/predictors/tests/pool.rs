@@ -96,6 +96,13 @@ fn bad_inputs_are_typed_errors() {
         bad.fit(s.view(), x.view(), y.view()),
         Err(PredictorError::InvalidParam { name: "pool_penalties", .. })
     ));
+    for fine in [vec![], vec![0.0], vec![1.0, f64::NAN]] {
+        let bad = PoolAdaProxy { fine_penalties: fine, ..PoolAdaProxy::default() };
+        assert!(matches!(
+            bad.fit(s.view(), x.view(), y.view()),
+            Err(PredictorError::InvalidParam { name: "fine_penalties", .. })
+        ));
+    }
     let fit = p.fit(s.view(), x.view(), y.view()).unwrap();
     assert!(matches!(fit.predict(s.row(0).slice(s![..2]), x.row(0)), Err(PredictorError::DimensionMismatch { .. })));
 }

@@ -85,6 +85,9 @@ pub struct PoolAdaProxy {
     /// count: a device whose cost depends on the operator but not its position is then corrected
     /// by one coefficient per operator, which few samples can fit, rather than one per position.
     pub feature_groups: Vec<Vec<usize>>,
+    /// With feature groups: multipliers of the correction penalty on the ungrouped features,
+    /// each tried by cross-validation (> 1 prefers per-operator to per-position corrections).
+    pub fine_penalties: Vec<f64>,
 }
 
 impl Default for PoolAdaProxy {
@@ -100,6 +103,7 @@ impl Default for PoolAdaProxy {
             tol: 1e-7,
             seed: 0,
             feature_groups: Vec::new(),
+            fine_penalties: vec![1.0],
         }
     }
 }
@@ -111,6 +115,8 @@ struct Family {
     scale: Scale,
     combination: bool,
     pool_rel: f64,
+    /// Multiplier of the correction penalty on the fine (ungrouped) features.
+    fine: f64,
 }
 
 /// One fitted member: intercept, coefficients of the base columns then of the features.
@@ -147,6 +153,13 @@ impl PoolAdaProxy {
                 "pool_penalties",
                 format!("{:?}", self.pool_penalties),
                 "need at least one, each finite and ≥ 0",
+            );
+        }
+        if self.fine_penalties.is_empty() || self.fine_penalties.iter().any(|p| !(p.is_finite() && *p > 0.0)) {
+            return bad(
+                "fine_penalties",
+                format!("{:?}", self.fine_penalties),
+                "need at least one, each finite and > 0",
             );
         }
         if self.max_iter == 0 {
@@ -193,12 +206,17 @@ impl PoolAdaProxy {
                 r: y.mapv(|v| transform(scale, v, 0.0)),
             })
             .collect();
+        // Without groups every feature is fine: one factor is enough.
+        let fine_factors: Vec<f64> =
+            if self.feature_groups.is_empty() { vec![1.0] } else { self.fine_penalties.clone() };
         let mut families = Vec::new();
         for (si, &scale) in scales.iter().enumerate() {
-            families.push((si, Family { scale, combination: false, pool_rel: 0.0 }));
-            if k > 1 {
-                for &pool_rel in &self.pool_penalties {
-                    families.push((si, Family { scale, combination: true, pool_rel }));
+            for &fine in &fine_factors {
+                families.push((si, Family { scale, combination: false, pool_rel: 0.0, fine }));
+                if k > 1 {
+                    for &pool_rel in &self.pool_penalties {
+                        families.push((si, Family { scale, combination: true, pool_rel, fine }));
+                    }
                 }
             }
         }
@@ -272,6 +290,7 @@ impl PoolAdaProxy {
         let base: Vec<usize> =
             if fam.combination { (0..sp.t.ncols()).collect() } else { vec![best_single(s, y, rows)] };
         let (nb, p) = (base.len(), x.ncols());
+        let p_fine = p - self.feature_groups.len();
         let cols = Array2::from_shape_fn((rows.len(), nb + p), |(i, j)| {
             if j < nb { sp.t[(rows[i], base[j])] } else { x[(rows[i], j - nb)] }
         });
@@ -286,8 +305,17 @@ impl PoolAdaProxy {
             .map(|step| {
                 let f = if steps == 1 { 0.0 } else { step as f64 / (steps - 1) as f64 };
                 let lambda_correction = lmax * self.lambda_range.powf(-f);
-                let penalty: Vec<f64> =
-                    (0..nb + p).map(|j| if j < nb { lambda_pool } else { lambda_correction }).collect();
+                let penalty: Vec<f64> = (0..nb + p)
+                    .map(|j| {
+                        if j < nb {
+                            lambda_pool
+                        } else if j < nb + p_fine {
+                            lambda_correction * fam.fine
+                        } else {
+                            lambda_correction
+                        }
+                    })
+                    .collect();
                 st.solve(&penalty, &nonneg, &mut theta, self.max_iter, self.tol);
                 let (intercept, coef) = st.original(&theta);
                 Member { intercept, coef, lambda_pool, lambda_correction }
