@@ -9,8 +9,10 @@
 //! over two families: the **best single proxy** (one `β_k`, chosen by SRCC on the training
 //! samples, unpenalised — AdaProxy's global scale) and a **sparse non-negative combination** of
 //! all proxies (L1 on `β` at a few relative strengths). `d` is the sparse per-feature correction
-//! (AdaProxy's `b`, on standardised features; `x` may be extended by sums of feature groups,
-//! see [`PoolAdaProxy::feature_groups`]). Family, space and both penalties are chosen by
+//! (AdaProxy's `b`, on standardised features). `x` may be extended by sums of feature groups
+//! ([`PoolAdaProxy::feature_groups`], e.g. operator counts), with the ungrouped features'
+//! penalty raised by a factor from [`PoolAdaProxy::fine_penalties`], so that few samples
+//! correct whole operator types before single positions. Family, space, factor and penalties are chosen by
 //! repeated K-fold cross-validation on the target samples only: every candidate's out-of-fold
 //! predictions of all N samples are pooled into one Spearman correlation per repeat, so N = 10
 //! still scores on 10 points while each fold trains on 8; the winner is then refitted on all N
@@ -103,7 +105,7 @@ impl Default for PoolAdaProxy {
             tol: 1e-7,
             seed: 0,
             feature_groups: Vec::new(),
-            fine_penalties: vec![1.0],
+            fine_penalties: vec![1.0, 3.0, 10.0],
         }
     }
 }
