@@ -6,7 +6,8 @@
 //!   device with the highest SRCC to it), with N split 2:1 into training and validation, and
 //! * the pool ([`PoolAdaProxy`], cross-validated on the same N),
 //!
-//! each with random and stratified sample selection; then alg. 5 (one-proxy NAS) with the single
+//! each with random, stratified and disagreement sample selection, plus the pool model's ceiling
+//! (fitted on every architecture the target has, so the only limit left is the model); then alg. 5 (one-proxy NAS) with the single
 //! proxy (40 samples) and with the pool (20 samples; also capped at 60 target measurements in all):
 //! mean gap to the oracle front and measurements.
 //!
@@ -16,7 +17,7 @@ use std::collections::HashMap;
 
 use edgeopt::codesign::adapt::{adapt_selected, fit_proxy, predict_all};
 use edgeopt::codesign::one_proxy::{OneProxyConfig, mean_gap_to_oracle, one_proxy};
-use edgeopt::codesign::pool::{adapt_pool, one_proxy_pool, predict_pool};
+use edgeopt::codesign::pool::{adapt_pool, fit_pool, one_proxy_pool, predict_pool};
 use edgeopt::codesign::{ArchTable, Counted, Selection};
 use edgeopt::nas::{Nb201, Nb201Arch};
 use edgeopt::predictors::PoolAdaProxy;
@@ -39,9 +40,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let accuracy = |a: &Nb201Arch| acc_of[a];
     let col = |d: &str| format!("latency_ms_{d}");
     let fitter = PoolAdaProxy::default();
-    println!("| target | N | single random | single stratified | pool random | pool stratified |");
-    println!("|---|---|---|---|---|---|");
+    const SELECTIONS: [Selection; 3] = [Selection::Random, Selection::Stratified, Selection::Disagreement];
+    println!(
+        "| target | N | single random | single stratified | single disagreement | pool random | pool stratified | \
+         pool disagreement |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
     let mut one_rows = Vec::new();
+    let mut ceiling_rows = Vec::new();
+    let mut summary: HashMap<(bool, usize, usize), Vec<f64>> = HashMap::new();
     for target in DEVICES {
         let dev = Counted::new(t.device(&col(target), None)?);
         let cands: Vec<Nb201Arch> = t.archs.iter().filter(|a| dev.inner().has(a)).copied().collect();
@@ -68,7 +75,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for n in [10usize, 20, 40] {
             let mut cells = Vec::new();
             for pool_based in [false, true] {
-                for select in [Selection::Random, Selection::Stratified] {
+                for (si, select) in SELECTIONS.into_iter().enumerate() {
                     let mut srcc = Vec::new();
                     for seed in 0..SEEDS {
                         let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -83,11 +90,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         srcc.push(spearman(&pred, &truth)?);
                     }
                     let (mean, worst) = stats(&srcc);
+                    summary.entry((pool_based, n, si)).or_default().push(mean);
                     cells.push(format!("{mean:.3} / {worst:.3}"));
                 }
             }
             println!("| {target} | {n} | {} |", cells.join(" | "));
         }
+        let every: Vec<usize> = (0..cands.len()).collect();
+        let measured: Vec<(Nb201Arch, f64)> = cands.iter().copied().zip(truth.iter().copied()).collect();
+        let ceiling = fit_pool(&nb, &pool, &PoolAdaProxy { repeats: 1, ..fitter.clone() }, &every, &measured)?;
+        let pred = predict_pool(&nb, &ceiling, &cands, &pool)?;
+        ceiling_rows.push(format!("| {target} | {:.3} | {:?} |", spearman(&pred, &truth)?, ceiling.scale));
         let all: Vec<(f64, f64)> = cands.iter().zip(&truth).map(|(a, l)| (acc_of[a], *l)).collect();
         let mut cells = Vec::new();
         for (pool_based, select, cap) in [
@@ -95,6 +108,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             (true, Selection::Random, None),
             (true, Selection::Stratified, None),
             (true, Selection::Stratified, Some(60)),
+            (true, Selection::Disagreement, None),
+            (true, Selection::Disagreement, Some(60)),
         ] {
             let (mut gaps, mut used) = (Vec::new(), Vec::new());
             for seed in 0..SEEDS {
@@ -119,12 +134,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         one_rows.push(format!("| {target} | {} |", cells.join(" | ")));
     }
+    println!("\nMean over the six targets of the mean SRCC over seeds\n");
+    println!(
+        "| N | single random | single stratified | single disagreement | pool random | pool stratified | pool disagreement |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for n in [10usize, 20, 40] {
+        let cells: Vec<String> = [false, true]
+            .iter()
+            .flat_map(|&p| (0..SELECTIONS.len()).map(move |si| (p, si)))
+            .map(|(p, si)| {
+                let v = &summary[&(p, n, si)];
+                format!("{:.3}", v.iter().sum::<f64>() / v.len() as f64)
+            })
+            .collect();
+        println!("| {n} | {} |", cells.join(" | "));
+    }
+    println!("\nCeiling: the pool model fitted on every architecture the target has (SRCC over the same)\n");
+    println!("| target | SRCC | space |");
+    println!("|---|---|---|");
+    for r in ceiling_rows {
+        println!("{r}");
+    }
     println!("\nOne-proxy NAS (alg. 5): mean / worst gap to the oracle front (mean / most target measurements)\n");
     println!(
         "| target | single proxy, 40 samples | pool random, 20 samples | pool stratified, 20 samples | \
-         pool stratified, 20 samples, ≤ 60 measurements |"
+         pool stratified, 20 samples, ≤ 60 measurements | pool disagreement, 20 samples | \
+         pool disagreement, 20 samples, ≤ 60 measurements |"
     );
-    println!("|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     for r in one_rows {
         println!("{r}");
     }

@@ -314,8 +314,10 @@ pub fn one_proxy<'py>(
     if !target.is_callable() {
         return Err(bad_arg("target", &target, "must be callable"));
     }
-    let select: edgeopt::codesign::Selection =
-        select.parse().map_err(|_| bad_arg("select", select, "expected random or stratified"))?;
+    let select: edgeopt::codesign::Selection = select.parse().map_err(|_| {
+        let names = edgeopt::codesign::Selection::NAMES.join(", ");
+        bad_arg("select", select, &format!("expected one of {names}"))
+    })?;
     let cfg = edgeopt::codesign::one_proxy::OneProxyConfig {
         samples,
         threshold,

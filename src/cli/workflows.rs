@@ -131,8 +131,8 @@ pub struct ProxyTarget {
     /// Target column.
     #[arg(long)]
     pub target: String,
-    /// Which architectures to measure on the target: random, or stratified over the proxies'
-    /// latency ranking.
+    /// Which architectures to measure on the target: random, stratified over the proxies'
+    /// latency ranking, or disagreement (greedy max-min over the proxies' normalised ranks).
     #[arg(long, default_value = "random")]
     pub select: String,
     /// Seed.

@@ -35,6 +35,6 @@ pub use bisection::{Bisection, Bisection2, Bisection2Result, BisectionResult, we
 pub use device::{AcceleratorDevice, Counted, Device, FnDevice, Measurement, TableDevice};
 pub use error::{BoxError, CodesignError, Result};
 pub use pool::ProxyPool;
-pub use select::Selection;
+pub use select::{DISAGREEMENT_SUBSAMPLE, Selection};
 pub use table::ArchTable;
 pub use two_stage::{HardwareStage, ProxyStage, TwoStage};

@@ -125,11 +125,14 @@ where
         .iter()
         .map(|&i| Ok((candidates[i].clone(), target.measure(&candidates[i])?.latency)))
         .collect::<Result<Vec<_>>>()?;
-    let predictor = fit_measured(space, proxies, fitter, &indices, &measured)?;
+    let predictor = fit_pool(space, proxies, fitter, &indices, &measured)?;
     Ok(PoolAdaptation { predictor, measured, indices })
 }
 
-fn fit_measured<S: Encode>(
+/// Fit `fitter` on architectures already measured on the target (`indices`: their rows in
+/// `proxies`). A fitter without feature groups takes the space's
+/// ([`Encode::feature_groups`]), so that few samples can correct whole operator types.
+pub fn fit_pool<S: Encode>(
     space: &S,
     proxies: &ProxyPool,
     fitter: &PoolAdaProxy,
@@ -138,7 +141,12 @@ fn fit_measured<S: Encode>(
 ) -> Result<PoolAdapted> {
     let archs: Vec<S::Arch> = measured.iter().map(|m| m.0.clone()).collect();
     let y = Array1::from_iter(measured.iter().map(|m| m.1));
-    Ok(fitter.fit(proxies.rows(indices).view(), design_matrix(space, &archs).view(), y.view())?)
+    let x = design_matrix(space, &archs);
+    if fitter.feature_groups.is_empty() {
+        let fitter = PoolAdaProxy { feature_groups: space.feature_groups(), ..fitter.clone() };
+        return Ok(fitter.fit(proxies.rows(indices).view(), x.view(), y.view())?);
+    }
+    Ok(fitter.fit(proxies.rows(indices).view(), x.view(), y.view())?)
 }
 
 /// The pool model's predictions for every candidate.
@@ -216,7 +224,7 @@ where
     if srcc_estimate < cfg.threshold {
         let mut extra = 0;
         loop {
-            let model = fit_measured(space, proxies, fitter, &indices, &sample)?;
+            let model = fit_pool(space, proxies, fitter, &indices, &sample)?;
             let good = model.cv_srcc >= cfg.threshold;
             adapted = Some(model);
             if good || extra >= max_extra {

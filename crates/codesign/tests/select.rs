@@ -1,6 +1,13 @@
-//! Sample selection: distinct, untaken candidates; stratified covers the proxies' range.
+//! Sample selection: distinct, untaken candidates; stratified covers the proxies' range;
+//! disagreement seeks what the proxies dispute; no strategy reads unmeasured target latencies.
 
-use edgeopt_codesign::{CodesignError, Selection};
+use std::collections::HashMap;
+use std::convert::Infallible;
+
+use edgeopt_codesign::pool::adapt_pool;
+use edgeopt_codesign::{CodesignError, DISAGREEMENT_SUBSAMPLE, FnDevice, Measurement, ProxyPool, Selection};
+use edgeopt_nas::{Encode, Nb201, Nb201Arch, SearchSpace};
+use edgeopt_predictors::PoolAdaProxy;
 use edgeopt_predictors::ndarray::Array2;
 use edgeopt_predictors::rand::SeedableRng;
 use edgeopt_predictors::rand::rngs::ChaCha8Rng;
@@ -13,7 +20,7 @@ proptest! {
         let taken: Vec<bool> = (0..m).map(|i| (i * 13 + seed as usize).is_multiple_of(5)).collect();
         let free = taken.iter().filter(|t| !**t).count();
         let n = (frac * free as f64) as usize;
-        for sel in [Selection::Random, Selection::Stratified] {
+        for sel in [Selection::Random, Selection::Stratified, Selection::Disagreement] {
             let a = sel.choose(guide.view(), &taken, n, &mut ChaCha8Rng::seed_from_u64(seed)).unwrap();
             let b = sel.choose(guide.view(), &taken, n, &mut ChaCha8Rng::seed_from_u64(seed)).unwrap();
             prop_assert_eq!(&a, &b);
@@ -45,4 +52,72 @@ fn stratified_spans_the_consensus_range_and_names_parse() {
     let e = "greedy".parse::<Selection>().unwrap_err().to_string();
     assert!(e.contains("greedy") && e.contains("stratified"), "{e}");
     assert!(Selection::Random.choose(guide.view(), &[false; 3], 1, &mut ChaCha8Rng::seed_from_u64(0)).is_err());
+}
+
+#[test]
+fn disagreement_picks_the_candidates_the_proxies_dispute() {
+    // Two proxies agree on the order of 60 candidates except candidate 30, which proxy 1 ranks
+    // fastest; six picks (drawn from all 60, as 6 × DISAGREEMENT_SUBSAMPLE ≥ 60) must include it.
+    const { assert!(6 * DISAGREEMENT_SUBSAMPLE >= 60) };
+    let guide = Array2::from_shape_fn((60, 2), |(i, j)| if j == 1 && i == 30 { -1.0 } else { i as f64 });
+    for seed in 0..10 {
+        let picked = Selection::Disagreement
+            .choose(guide.view(), &[false; 60], 6, &mut ChaCha8Rng::seed_from_u64(seed))
+            .unwrap();
+        assert!(picked.contains(&30), "seed {seed}: {picked:?}");
+        // The picks also spread over the agreed range: at least three of its quarters.
+        let mut quarters: Vec<usize> = picked.iter().map(|i| i / 15).collect();
+        quarters.dedup();
+        quarters.sort();
+        quarters.dedup();
+        assert!(quarters.len() >= 3, "seed {seed}: {picked:?}");
+    }
+    // Earlier measurements count as picked: with both ends and the middle of the agreed range
+    // measured, the disputed candidate is the farthest from them.
+    let mut taken = vec![false; 60];
+    for i in [0, 29, 59] {
+        taken[i] = true;
+    }
+    let next = Selection::Disagreement.choose(guide.view(), &taken, 6, &mut ChaCha8Rng::seed_from_u64(0)).unwrap();
+    assert_eq!(next[0], 30, "{next:?}");
+}
+
+/// Runs `adapt_pool` on 400 NAS-Bench-201 architectures with a synthetic pool and target.
+fn selected(select: Selection, seed: u64, latency: &(dyn Fn(&Nb201Arch) -> f64 + Sync)) -> Vec<usize> {
+    let nb = Nb201::cifar10();
+    let cands: Vec<Nb201Arch> = nb.enumerate().unwrap().into_iter().step_by(37).take(400).collect();
+    let cost = |a: &Nb201Arch, w: [f64; 5]| -> f64 {
+        let x = nb.encode(a);
+        1.0 + (0..30).map(|j| x[j] * w[j % 5] * (1.0 + 0.1 * (j / 5) as f64)).sum::<f64>()
+    };
+    let pool = ProxyPool::new(vec![
+        ("a".into(), cands.iter().map(|a| cost(a, [0.0, 0.1, 1.0, 5.0, 0.8])).collect()),
+        ("b".into(), cands.iter().map(|a| cost(a, [0.0, 0.3, 0.9, 0.9, 0.4])).collect()),
+    ])
+    .unwrap();
+    let dev =
+        FnDevice::new("target", |a: &Nb201Arch| Ok::<_, Infallible>(Measurement { latency: latency(a), energy: 0.0 }));
+    let fitter = PoolAdaProxy { repeats: 1, lambda_steps: 4, ..PoolAdaProxy::default() };
+    adapt_pool(&nb, &cands, &pool, &dev, 12, select, &fitter, &mut ChaCha8Rng::seed_from_u64(seed)).unwrap().indices
+}
+
+#[test]
+fn selection_never_reads_unmeasured_target_latencies() {
+    let nb = Nb201::cifar10();
+    let truth = |a: &Nb201Arch| {
+        let x = nb.encode(a);
+        2.0 + (0..30).map(|j| x[j] * [0.0, 0.2, 1.0, 1.1, 0.5][j % 5]).sum::<f64>()
+    };
+    for select in [Selection::Random, Selection::Stratified, Selection::Disagreement] {
+        for seed in 0..3 {
+            let first = selected(select, seed, &truth);
+            assert_eq!(first, selected(select, seed, &truth), "{select:?} is not deterministic");
+            // The same target on the architectures measured first, garbage everywhere else: a
+            // strategy that looked at the target would choose differently.
+            let cands: Vec<Nb201Arch> = nb.enumerate().unwrap().into_iter().step_by(37).take(400).collect();
+            let known: HashMap<Nb201Arch, f64> = first.iter().map(|&i| (cands[i], truth(&cands[i]))).collect();
+            let garbage = |a: &Nb201Arch| known.get(a).copied().unwrap_or(1e9 * (1.0 + nb.key(a).len() as f64));
+            assert_eq!(first, selected(select, seed, &garbage), "{select:?} seed {seed}");
+        }
+    }
 }

@@ -231,3 +231,26 @@ fn every_built_in_space_passes_the_conformance_checks() {
     all(&MobileNetSpace::ofa_mobilenet_v3());
     all(&MobileNetSpace::alphanet());
 }
+
+#[test]
+fn nb201_feature_groups_count_each_operator() {
+    let nb = Nb201::cifar10();
+    let groups = nb.feature_groups();
+    // Five operators, each on six edges; together they cover every one-hot column once.
+    assert_eq!(groups.len(), 5);
+    let mut cols: Vec<usize> = groups.iter().flatten().copied().collect();
+    cols.sort();
+    assert_eq!(cols, (0..30).collect::<Vec<_>>());
+    let mut rng = ChaCha8Rng::seed_from_u64(4);
+    for _ in 0..20 {
+        let a = nb.sample(&mut rng);
+        let x = nb.encode(&a);
+        let counts: Vec<f64> = groups.iter().map(|g| g.iter().map(|&j| x[j]).sum()).collect();
+        assert_eq!(counts.iter().sum::<f64>(), 6.0);
+        for (op, c) in counts.iter().enumerate() {
+            assert_eq!(*c as usize, a.0.iter().filter(|o| **o as usize == op).count(), "{a:?}");
+        }
+    }
+    // Spaces without groups say so.
+    assert!(edgeopt_nas::MobileNetSpace::mobilenet_v2().feature_groups().is_empty());
+}

@@ -96,6 +96,13 @@ fn bad_inputs_are_typed_errors() {
         bad.fit(s.view(), x.view(), y.view()),
         Err(PredictorError::InvalidParam { name: "pool_penalties", .. })
     ));
+    for fine in [vec![], vec![0.0], vec![1.0, f64::NAN]] {
+        let bad = PoolAdaProxy { fine_penalties: fine, ..PoolAdaProxy::default() };
+        assert!(matches!(
+            bad.fit(s.view(), x.view(), y.view()),
+            Err(PredictorError::InvalidParam { name: "fine_penalties", .. })
+        ));
+    }
     let fit = p.fit(s.view(), x.view(), y.view()).unwrap();
     assert!(matches!(fit.predict(s.row(0).slice(s![..2]), x.row(0)), Err(PredictorError::DimensionMismatch { .. })));
 }
@@ -133,5 +140,31 @@ proptest! {
         if let Some(j) = a.single {
             prop_assert!(a.weights.iter().enumerate().all(|(i, &w)| i == j || w == 0.0));
         }
+    }
+}
+
+#[test]
+fn feature_groups_correct_an_operator_wherever_it_sits() {
+    let (x, s) = world(400, 3, 5);
+    // The target is proxy 0 plus a cost of option 1 that does not depend on the edge it is on.
+    let count1 = x.column(1).to_owned() + x.column(5) + x.column(9);
+    let y = s.column(0).to_owned() + count1.mapv(|c| 2.5 * c);
+    let groups: Vec<Vec<usize>> = (0..4).map(|o| (0..3).map(|e| e * 4 + o).collect()).collect();
+    let fitter = PoolAdaProxy { feature_groups: groups, ..PoolAdaProxy::default() };
+    let n = 12;
+    let fit = fitter.fit(s.slice(s![..n, ..]), x.slice(s![..n, ..]), y.slice(s![..n])).unwrap();
+    assert_eq!((fit.n_features(), fit.corrections.len()), (12, 16));
+    let pred = fit.predict_batch(s.view(), x.view()).unwrap();
+    assert!(srcc(&pred, &y) > 0.97, "{} {fit:?}", srcc(&pred, &y));
+    // The model stores its groups, so predicting needs only the 12 features; 16 are refused.
+    let wide = Array2::<f64>::zeros((1, 16));
+    assert!(fit.predict_batch(s.slice(s![..1, ..]), wide.view()).is_err());
+    // A group naming a feature that does not exist is a typed error naming it.
+    let bad = PoolAdaProxy { feature_groups: vec![vec![0, 12]], ..PoolAdaProxy::default() };
+    match bad.fit(s.slice(s![..n, ..]), x.slice(s![..n, ..]), y.slice(s![..n])) {
+        Err(PredictorError::InvalidParam { name: "feature_groups", value, .. }) => {
+            assert!(value.starts_with("12"), "{value}")
+        }
+        other => panic!("{other:?}"),
     }
 }

@@ -96,6 +96,12 @@ pub trait Encode: SearchSpace {
     fn encode(&self, arch: &Self::Arch) -> Array1<f64>;
     /// Length of [`Encode::encode`]'s output.
     fn encoding_len(&self) -> usize;
+    /// Sets of encoding columns that describe the same operator at different positions (the
+    /// sum over a set is that operator's count), for predictors that fit few samples better
+    /// with one coefficient per operator. None by default.
+    fn feature_groups(&self) -> Vec<Vec<usize>> {
+        Vec::new()
+    }
 }
 
 /// A space whose architectures lower to accelerator [`Layer`]s, so the cost model (and any
@@ -138,6 +144,7 @@ macro_rules! forward_space {
         impl<S: Encode + ?Sized + Send> Encode for $ptr {
             fn encode(&self, a: &S::Arch) -> Array1<f64> { (**self).encode(a) }
             fn encoding_len(&self) -> usize { (**self).encoding_len() }
+            fn feature_groups(&self) -> Vec<Vec<usize>> { (**self).feature_groups() }
         }
         impl<S: Lower + ?Sized + Send> Lower for $ptr {
             fn layers_with(&self, a: &S::Arch, l: &Lowering) -> Vec<Layer> { (**self).layers_with(a, l) }

@@ -280,6 +280,11 @@ impl Encode for Nb201 {
     fn encoding_len(&self) -> usize {
         31
     }
+
+    /// One group per operator: its one-hot column on each of the six edges.
+    fn feature_groups(&self) -> Vec<Vec<usize>> {
+        (0..5).map(|op| (0..6).map(|e| e * 5 + op).collect()).collect()
+    }
 }
 
 impl Lower for Nb201 {

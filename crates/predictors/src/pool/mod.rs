@@ -9,13 +9,19 @@
 //! over two families: the **best single proxy** (one `β_k`, chosen by SRCC on the training
 //! samples, unpenalised — AdaProxy's global scale) and a **sparse non-negative combination** of
 //! all proxies (L1 on `β` at a few relative strengths). `d` is the sparse per-feature correction
-//! (AdaProxy's `b`, on standardised features). Family, space and both penalties are chosen by
+//! (AdaProxy's `b`, on standardised features). `x` may be extended by sums of feature groups
+//! ([`PoolAdaProxy::feature_groups`], e.g. operator counts), with the ungrouped features'
+//! penalty raised by a factor from [`PoolAdaProxy::fine_penalties`], so that few samples
+//! correct whole operator types before single positions. Family, space, factor and penalties are chosen by
 //! repeated K-fold cross-validation on the target samples only: every candidate's out-of-fold
 //! predictions of all N samples are pooled into one Spearman correlation per repeat, so N = 10
 //! still scores on 10 points while each fold trains on 8; the winner is then refitted on all N
 //! samples, so no measurement is held out of the final fit.
 
 mod lasso;
+mod model;
+
+pub use model::PoolAdapted;
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rand::SeedableRng;
@@ -26,6 +32,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{PredictorError, Result, check_finite, check_len};
 use crate::metrics::spearman;
 use lasso::Standardized;
+use model::{augment, transform};
 
 /// Where the pool model is linear.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +82,14 @@ pub struct PoolAdaProxy {
     pub tol: f64,
     /// Seed of the fold shuffles.
     pub seed: u64,
+    /// Sets of feature columns whose sum is offered to the correction as one more feature, e.g.
+    /// the columns encoding one operator at each position of a cell, whose sum is the operator's
+    /// count: a device whose cost depends on the operator but not its position is then corrected
+    /// by one coefficient per operator, which few samples can fit, rather than one per position.
+    pub feature_groups: Vec<Vec<usize>>,
+    /// With feature groups: multipliers of the correction penalty on the ungrouped features,
+    /// each tried by cross-validation (> 1 prefers per-operator to per-position corrections).
+    pub fine_penalties: Vec<f64>,
 }
 
 impl Default for PoolAdaProxy {
@@ -89,71 +104,9 @@ impl Default for PoolAdaProxy {
             max_iter: 2000,
             tol: 1e-7,
             seed: 0,
+            feature_groups: Vec::new(),
+            fine_penalties: vec![1.0, 3.0, 10.0],
         }
-    }
-}
-
-/// The fitted pool model. Predict with the same proxy columns and features it was fitted on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PoolAdapted {
-    /// Space of the fit.
-    pub scale: Scale,
-    /// Non-negative weight of each proxy (an exponent in log space); zero for unused proxies.
-    pub weights: Array1<f64>,
-    /// Per-feature corrections `d` (mostly zero).
-    pub corrections: Array1<f64>,
-    /// Intercept `c`.
-    pub intercept: f64,
-    /// In log space, proxy values are clamped to these floors before the logarithm (1e-3 of the
-    /// proxy's median on the fitting samples), so that near-zero predictions stay finite.
-    pub floors: Array1<f64>,
-    /// `Some(k)` when the best single proxy `k` was chosen, `None` for the combination.
-    pub single: Option<usize>,
-    /// Penalty on β (standardised units).
-    pub lambda_pool: f64,
-    /// Penalty on the corrections (standardised units).
-    pub lambda_correction: f64,
-    /// Cross-validated SRCC of the chosen candidate (mean over repeats).
-    pub cv_srcc: f64,
-}
-
-impl PoolAdapted {
-    /// Number of proxies.
-    pub fn n_proxies(&self) -> usize {
-        self.weights.len()
-    }
-
-    /// Predict one architecture from its proxies' values `s` and features `x`.
-    pub fn predict(&self, s: ArrayView1<f64>, x: ArrayView1<f64>) -> Result<f64> {
-        check_len("proxy values", self.weights.len(), s.len())?;
-        check_len("features", self.corrections.len(), x.len())?;
-        check_finite("proxy values", s.iter().copied())?;
-        check_finite("features", x.iter().copied())?;
-        let base: f64 =
-            s.iter().enumerate().map(|(k, &v)| self.weights[k] * transform(self.scale, v, self.floors[k])).sum();
-        let r = self.intercept + base + self.corrections.dot(&x);
-        Ok(match self.scale {
-            Scale::Linear => r,
-            Scale::Log => r.exp(),
-        })
-    }
-
-    /// Predict every row (`s`: architectures × proxies, `x`: architectures × features).
-    pub fn predict_batch(&self, s: ArrayView2<f64>, x: ArrayView2<f64>) -> Result<Array1<f64>> {
-        check_len("feature rows", s.nrows(), x.nrows())?;
-        s.rows()
-            .into_iter()
-            .zip(x.rows())
-            .map(|(si, xi)| self.predict(si, xi))
-            .collect::<Result<Vec<_>>>()
-            .map(Array1::from)
-    }
-}
-
-fn transform(scale: Scale, v: f64, floor: f64) -> f64 {
-    match scale {
-        Scale::Linear => v,
-        Scale::Log => v.max(floor).ln(),
     }
 }
 
@@ -164,6 +117,8 @@ struct Family {
     scale: Scale,
     combination: bool,
     pool_rel: f64,
+    /// Multiplier of the correction penalty on the fine (ungrouped) features.
+    fine: f64,
 }
 
 /// One fitted member: intercept, coefficients of the base columns then of the features.
@@ -202,6 +157,13 @@ impl PoolAdaProxy {
                 "need at least one, each finite and ≥ 0",
             );
         }
+        if self.fine_penalties.is_empty() || self.fine_penalties.iter().any(|p| !(p.is_finite() && *p > 0.0)) {
+            return bad(
+                "fine_penalties",
+                format!("{:?}", self.fine_penalties),
+                "need at least one, each finite and > 0",
+            );
+        }
         if self.max_iter == 0 {
             return bad("max_iter", "0".into(), "must be at least 1");
         }
@@ -226,6 +188,8 @@ impl PoolAdaProxy {
         }
         check_finite("proxy values", s.iter().copied())?;
         check_finite("features", x.iter().copied())?;
+        let augmented = augment(x, &self.feature_groups)?;
+        let x = augmented.view();
         check_finite("target latencies", y.iter().copied())?;
         if y.iter().all(|&v| v == y[0]) {
             return Err(PredictorError::Constant { what: "the target latency on the samples" });
@@ -244,12 +208,17 @@ impl PoolAdaProxy {
                 r: y.mapv(|v| transform(scale, v, 0.0)),
             })
             .collect();
+        // Without groups every feature is fine: one factor is enough.
+        let fine_factors: Vec<f64> =
+            if self.feature_groups.is_empty() { vec![1.0] } else { self.fine_penalties.clone() };
         let mut families = Vec::new();
         for (si, &scale) in scales.iter().enumerate() {
-            families.push((si, Family { scale, combination: false, pool_rel: 0.0 }));
-            if k > 1 {
-                for &pool_rel in &self.pool_penalties {
-                    families.push((si, Family { scale, combination: true, pool_rel }));
+            for &fine in &fine_factors {
+                families.push((si, Family { scale, combination: false, pool_rel: 0.0, fine }));
+                if k > 1 {
+                    for &pool_rel in &self.pool_penalties {
+                        families.push((si, Family { scale, combination: true, pool_rel, fine }));
+                    }
                 }
             }
         }
@@ -305,6 +274,7 @@ impl PoolAdaProxy {
             lambda_pool: m.lambda_pool,
             lambda_correction: m.lambda_correction,
             cv_srcc: score[best],
+            feature_groups: self.feature_groups.clone(),
         })
     }
 
@@ -322,6 +292,7 @@ impl PoolAdaProxy {
         let base: Vec<usize> =
             if fam.combination { (0..sp.t.ncols()).collect() } else { vec![best_single(s, y, rows)] };
         let (nb, p) = (base.len(), x.ncols());
+        let p_fine = p - self.feature_groups.len();
         let cols = Array2::from_shape_fn((rows.len(), nb + p), |(i, j)| {
             if j < nb { sp.t[(rows[i], base[j])] } else { x[(rows[i], j - nb)] }
         });
@@ -336,8 +307,17 @@ impl PoolAdaProxy {
             .map(|step| {
                 let f = if steps == 1 { 0.0 } else { step as f64 / (steps - 1) as f64 };
                 let lambda_correction = lmax * self.lambda_range.powf(-f);
-                let penalty: Vec<f64> =
-                    (0..nb + p).map(|j| if j < nb { lambda_pool } else { lambda_correction }).collect();
+                let penalty: Vec<f64> = (0..nb + p)
+                    .map(|j| {
+                        if j < nb {
+                            lambda_pool
+                        } else if j < nb + p_fine {
+                            lambda_correction * fam.fine
+                        } else {
+                            lambda_correction
+                        }
+                    })
+                    .collect();
                 st.solve(&penalty, &nonneg, &mut theta, self.max_iter, self.tol);
                 let (intercept, coef) = st.original(&theta);
                 Member { intercept, coef, lambda_pool, lambda_correction }
