@@ -125,6 +125,15 @@ def test_one_proxy_adapts_and_counts_measurements(nb201):
     assert capped["measurements_used"] <= 36 and len(set(calls)) <= 36 and capped["set"]
     with pytest.raises(edgeopt.EdgeoptError, match="max measurements"):
         edgeopt.one_proxy(space, cand, list(table["test_acc_cifar10"][rows]), proxy, target, samples=30, max_measurements=20)
+    # Every selection strategy runs and counts its measurements; an unknown one names the choices.
+    for select in ["stratified", "disagreement"]:
+        calls.clear()
+        out = edgeopt.one_proxy(
+            space, cand, list(table["test_acc_cifar10"][rows]), proxy, target, samples=30, seed=1, select=select
+        )
+        assert out["measurements_used"] == len(set(calls)) and out["set"]
+    with pytest.raises(edgeopt.EdgeoptError, match="disagreement"):
+        edgeopt.one_proxy(space, cand, list(table["test_acc_cifar10"][rows]), proxy, target, select="greedy")
 
 
 @pytest.mark.parametrize(
