@@ -6,7 +6,8 @@
 //! [`Program::runtime`] then prices that record at any bandwidth in a few nanoseconds per case,
 //! which is what makes sweeping a hardware grid cheap.
 
-use super::cases::{Case, Fold, St, states};
+use super::cases::{Case, St, states};
+use super::fold::Fold;
 use super::plan::{MAXD, NV, Plan, R, S, X, Y};
 
 /// Bandwidth-side parameters of a runtime evaluation.

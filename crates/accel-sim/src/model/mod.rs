@@ -6,6 +6,7 @@
 
 mod analysis;
 mod cases;
+mod fold;
 mod plan;
 
 use serde::{Deserialize, Serialize};
