@@ -309,7 +309,7 @@ fn apply(a: &ApplyArgs, out: &mut Out) -> CliResult<()> {
     out.line(json!({
         "target": target,
         "arch": nb.key(&arch),
-        "decoding": if known.is_some() { "table" } else { "plain" },
+        "decoding": decoding(a, known.as_ref()),
         "table_accuracy": known.as_ref().and_then(|k| k.get(&applied.choices)),
         "lambda": applied.lambda,
         "energy_lambda": applied.energy_lambda,
@@ -321,21 +321,18 @@ fn apply(a: &ApplyArgs, out: &mut Out) -> CliResult<()> {
     Ok(())
 }
 
-/// Accuracy by design from the table's column the model was trained with, when `--decode`
-/// asks for table decoding or (by default) the table has that column; `None`: plain decoding.
+/// Accuracy by design from the table's column the model was trained with, if the table has it
+/// (reported in the output either way); an error if `--decode table` and it has not.
 pub(super) fn table_accuracy(
     a: &ApplyArgs,
     model: &L2oModel,
     nb: &Nb201,
     t: &ArchTable<Nb201Arch>,
 ) -> CliResult<Option<HashMap<Vec<usize>, f64>>> {
-    if a.decode == Some(DecodeArg::Plain) {
-        return Ok(None);
-    }
     let column = model.optima.as_ref().map(|o| o.accuracy.as_str());
     let acc = match (column.map(|c| (c, t.column(c))), a.decode) {
         (Some((_, Ok(acc))), _) => acc,
-        (_, None) => return Ok(None),
+        (_, None | Some(DecodeArg::Plain)) => return Ok(None),
         (Some((c, Err(_))), Some(_)) => {
             return Err(CliError::Usage(format!("--decode table: the table has no accuracy column `{c}`")));
         }
@@ -346,14 +343,20 @@ pub(super) fn table_accuracy(
     Ok(Some(t.archs.iter().zip(acc).filter_map(|(x, y)| Some((nb.to_choices(x), y?))).collect()))
 }
 
+/// Whether `--decode` and the table's accuracies `known` make it table decoding.
+pub(super) fn decoding(a: &ApplyArgs, known: Option<&HashMap<Vec<usize>, f64>>) -> &'static str {
+    if known.is_some() && a.decode != Some(DecodeArg::Plain) { "table" } else { "plain" }
+}
+
 /// The design for `--lambda` or `--max-latency`, weighing energy by `--energy-lambda`, decoded by
-/// table accuracy when `known` is given.
+/// table accuracy with the table's accuracies `known` unless `--decode plain`.
 pub(super) fn design(
     a: &ApplyArgs,
     model: &L2oModel,
     d: &DeviceFeatures,
     known: Option<&HashMap<Vec<usize>, f64>>,
 ) -> CliResult<Applied> {
+    let known = known.filter(|_| decoding(a, known) == "table");
     let lookup = known.map(|k| move |x: &[usize]| k.get(x).copied());
     let known = lookup.as_ref().map(|f| f as &dyn Fn(&[usize]) -> Option<f64>);
     Ok(match (a.lambda, a.max_latency) {

@@ -99,7 +99,7 @@ pub(super) fn apply(a: &ApplyArgs, model: &L2oModel, spec: &str, out: &mut Out) 
         out.line(json!({
             "accelerator": label,
             "arch": nb.key(&arch),
-            "decoding": if known.is_some() { "table" } else { "plain" },
+            "decoding": super::l2o::decoding(a, known.as_ref()),
             "table_accuracy": known.as_ref().and_then(|k| k.get(&applied.choices)),
             "lambda": applied.lambda,
             "energy_lambda": applied.energy_lambda,
