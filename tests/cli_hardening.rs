@@ -539,6 +539,6 @@ fn l2o_refuses_bad_energy_and_accelerator_inputs() {
     v["version"] = 2.into();
     v.as_object_mut().unwrap().remove("optima");
     std::fs::write(out, v.to_string()).unwrap();
-    assert_refused(&words(&format!("{accel}")), "model version");
-    assert_refused(&words(&format!("{accel}")), "reads version 3");
+    assert_refused(&words(&accel), "model version");
+    assert_refused(&words(&accel), "reads version 3");
 }

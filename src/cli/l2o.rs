@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use edgeopt::codesign::l2o::{
-    Applied, Categorical, ChoiceSpace, DeviceFeatures, Exploration, HardwareDescription, L2oModel, Method,
-    OptimizerConfig, OptimizerNet, Stage1Config, TrainingOptima, train_performance,
+    Applied, Categorical, ChoiceSpace, DeviceFeatures, Exploration, HardwareDescription, KnownAccuracy, L2oModel,
+    Method, OptimizerConfig, OptimizerNet, Stage1Config, TrainingOptima, train_performance,
 };
 use edgeopt::codesign::{ArchTable, Counted, Device, TableDevice};
 use edgeopt::nas::{Nb201, Nb201Arch, SearchSpace};
@@ -358,7 +358,7 @@ pub(super) fn design(
 ) -> CliResult<Applied> {
     let known = known.filter(|_| decoding(a, known) == "table");
     let lookup = known.map(|k| move |x: &[usize]| k.get(x).copied());
-    let known = lookup.as_ref().map(|f| f as &dyn Fn(&[usize]) -> Option<f64>);
+    let known = lookup.as_ref().map(|f| f as KnownAccuracy);
     Ok(match (a.lambda, a.max_latency) {
         (Some(l), _) => model.apply_features_with(d, l, a.energy_lambda, known)?,
         (None, Some(c)) => model

@@ -44,7 +44,7 @@ pub use choices::{Categorical, ChoiceSpace};
 pub use explore::{Exploration, Stage1, Stage1Config, train_performance};
 pub use features::{DeviceFeatures, choose_references};
 pub use hardware::{HARDWARE_FEATURES, HardwareDescription, HardwareNormaliser};
-pub use model::{Applied, DECODE_POSITIONS, L2oModel, MODEL_VERSION};
+pub use model::{Applied, DECODE_POSITIONS, KnownAccuracy, L2oModel, MODEL_VERSION};
 pub use optima::TrainingOptima;
 pub use optimizer::{Method, OptimizerConfig, OptimizerNet, lambda_grid};
 pub use performance::{Ensemble, PerformanceNets};

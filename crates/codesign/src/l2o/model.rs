@@ -79,6 +79,9 @@ impl TryFrom<ModelData> for L2oModel {
     }
 }
 
+/// Accuracy of a design where it is known exactly (a table), for table-accuracy decoding.
+pub type KnownAccuracy<'a> = &'a dyn Fn(&[usize]) -> Option<f64>;
+
 /// Positions whose runner-up option `apply` also scores (at most 2^6 = 64 designs).
 pub const DECODE_POSITIONS: usize = 6;
 
@@ -252,7 +255,7 @@ impl L2oModel {
         d: &DeviceFeatures,
         lambda: f64,
         energy_lambda: f64,
-        known_accuracy: Option<&dyn Fn(&[usize]) -> Option<f64>>,
+        known_accuracy: Option<KnownAccuracy<'_>>,
     ) -> Result<Applied> {
         for (name, l) in [("lambda", lambda), ("energy lambda", energy_lambda)] {
             if !(l.is_finite() && l >= 0.0) {
@@ -312,7 +315,7 @@ impl L2oModel {
         d: &DeviceFeatures,
         max_latency: f64,
         energy_lambda: f64,
-        known_accuracy: Option<&dyn Fn(&[usize]) -> Option<f64>>,
+        known_accuracy: Option<KnownAccuracy<'_>>,
     ) -> Result<Option<Applied>> {
         if !(max_latency.is_finite() && max_latency > 0.0) {
             return Err(CodesignError::InvalidParam {
