@@ -767,8 +767,8 @@ fn l2o_trains_a_model_and_designs_for_an_unseen_device_from_its_reference_measur
     assert_eq!(std::fs::read(&model).unwrap(), std::fs::read(&again).unwrap());
     let method2 = dir.path().join("m2.json");
     assert!(train(&method2, "2").0);
-    for (m, lambda) in [(&model, "0"), (&model, "3"), (&method2, "0.5")] {
-        let (ok, out, err) = edgeopt(&[
+    let apply = |m: &std::path::Path, lambda: &str, decode: Option<&str>| {
+        let mut args = vec![
             "l2o",
             "apply",
             "--model",
@@ -779,13 +779,30 @@ fn l2o_trains_a_model_and_designs_for_an_unseen_device_from_its_reference_measur
             "latency_ms_fpga",
             "--lambda",
             lambda,
-        ]);
+        ];
+        args.extend(decode.map(|d| ["--decode", d]).iter().flatten());
+        let (ok, out, err) = edgeopt(&args);
         assert!(ok, "{err}");
-        let v = last_json(&out);
+        last_json(&out)
+    };
+    // The objective with table accuracy and predicted latency: what table decoding minimises.
+    let objective = |v: &serde_json::Value, lambda: f64| {
+        -v["table_accuracy"].as_f64().unwrap() + lambda * v["predicted_latency"].as_f64().unwrap()
+    };
+    for (m, lambda) in [(&model, "0"), (&model, "3"), (&method2, "0.5"), (&model, "0.05"), (&method2, "20")] {
+        let v = apply(m, lambda, None);
         assert_eq!(v["measurements_used"], 4, "{v}");
         assert!(v["arch"].as_str().unwrap().starts_with('|'), "{v}");
         assert!(v["predicted_latency"].as_f64().unwrap() > 0.0, "{v}");
         assert!(v["predicted_accuracy"].as_f64().unwrap().is_finite(), "{v}");
+        // The table has the model's accuracy column: table decoding by default.
+        assert_eq!(v["decoding"], "table", "{v}");
+        assert_eq!(v, apply(m, lambda, Some("table")));
+        let plain = apply(m, lambda, Some("plain"));
+        assert_eq!(plain["decoding"], "plain", "{plain}");
+        // Table decoding scores plain's candidates too, so it is never worse by its objective.
+        let l: f64 = lambda.parse().unwrap();
+        assert!(objective(&v, l) <= objective(&plain, l) + 1e-9, "λ {lambda}: {v} vs {plain}");
     }
     let (ok, out, err) = edgeopt(&[
         "l2o",
@@ -801,6 +818,7 @@ fn l2o_trains_a_model_and_designs_for_an_unseen_device_from_its_reference_measur
     ]);
     assert!(ok, "{err}");
     assert!(last_json(&out)["predicted_latency"].as_f64().unwrap() <= 1000.0);
+    assert_eq!(last_json(&out)["decoding"], "table");
 }
 
 /// Small settings so the debug build trains in seconds.
@@ -895,25 +913,44 @@ fn l2o_accelerators_train_on_the_thesis_grid_and_design_from_the_hardware_alone(
     let v = last_json(&out);
     assert_eq!(v["devices"].as_array().unwrap().len(), 3, "{v}");
     assert_eq!(v["measurements_per_device"][0], 20);
-    let (ok, out, err) = edgeopt(&[
-        "l2o",
-        "apply",
-        "--model",
-        model.to_str().unwrap(),
-        "--accelerators",
-        "kc-p/64pe/noc300/off50,x-p/512pe/noc900/off350",
-        "--lambda",
-        "1e-6",
-        "--energy-lambda",
-        "1e-7",
-    ]);
-    assert!(ok, "{err}");
-    let lines: Vec<serde_json::Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let apply = |extra: &[&str]| {
+        let mut args = vec![
+            "l2o",
+            "apply",
+            "--model",
+            model.to_str().unwrap(),
+            "--accelerators",
+            "kc-p/64pe/noc300/off50,x-p/512pe/noc900/off350",
+            "--lambda",
+            "1e-6",
+            "--energy-lambda",
+            "1e-7",
+        ];
+        args.extend(extra);
+        let (ok, out, err) = edgeopt(&args);
+        assert!(ok, "{err}");
+        out.lines().map(|l| serde_json::from_str(l).unwrap()).collect::<Vec<serde_json::Value>>()
+    };
+    // Without a table there is no accuracy to decode by: plain.
+    let lines = apply(&[]);
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[1]["accelerator"], "x-p/512pe/noc900/off350");
     for v in &lines {
         assert_eq!(v["measurements_used"], 0);
+        assert_eq!(v["decoding"], "plain");
         assert!(v["arch"].as_str().unwrap().starts_with('|'), "{v}");
         assert!(v["predicted_cycles"].as_f64().unwrap() > 0.0 && v["predicted_energy_nj"].as_f64().unwrap() > 0.0);
+    }
+    let table = apply(&["--data", NB201]);
+    let plain = apply(&["--data", NB201, "--decode", "plain"]);
+    let objective = |v: &serde_json::Value| {
+        -v["table_accuracy"].as_f64().unwrap()
+            + 1e-6 * v["predicted_cycles"].as_f64().unwrap()
+            + 1e-7 * v["predicted_energy_nj"].as_f64().unwrap()
+    };
+    for ((t, p), v) in table.iter().zip(&plain).zip(&lines) {
+        assert_eq!((&t["decoding"], &p["decoding"]), (&"table".into(), &"plain".into()));
+        assert_eq!(p["arch"], v["arch"], "a table does not change plain decoding");
+        assert!(objective(t) <= objective(p) + 1e-9, "{t} vs {p}");
     }
 }

@@ -521,4 +521,24 @@ fn l2o_refuses_bad_energy_and_accelerator_inputs() {
     {
         assert_refused(&words(&format!("{apply} --accelerators {bad}")), needle);
     }
+    let accel = format!("{apply} --accelerators kc-p/64pe/noc300/off50");
+    assert_refused(&words(&format!("{accel} --decode exact")), "exact");
+    assert_refused(&words(&format!("{accel} --decode table")), "--data");
+    // A table without the model's accuracy column cannot decode by it.
+    let text = std::fs::read_to_string(out).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert!(v["optima"]["designs"].as_array().is_some_and(|d| !d.is_empty()), "no optima stored");
+    v["optima"]["accuracy"] = "no_such_accuracy".into();
+    std::fs::write(out, v.to_string()).unwrap();
+    let with_table = format!("{accel} --data data/nb201_hwnasbench_cifar10.csv.gz");
+    assert_refused(&words(&format!("{with_table} --decode table")), "no accuracy column `no_such_accuracy`");
+    let (code, stdout, err) = run(&words(&with_table));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(stdout.contains(r#""decoding":"plain""#), "{stdout}");
+    // A version-2 model (no training optima) is refused, naming the version.
+    v["version"] = 2.into();
+    v.as_object_mut().unwrap().remove("optima");
+    std::fs::write(out, v.to_string()).unwrap();
+    assert_refused(&words(&accel), "model version");
+    assert_refused(&words(&accel), "reads version 3");
 }

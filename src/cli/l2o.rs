@@ -8,8 +8,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use edgeopt::codesign::l2o::{
-    Applied, Categorical, ChoiceSpace, DeviceFeatures, Exploration, HardwareDescription, L2oModel, Method,
-    OptimizerConfig, OptimizerNet, Stage1Config, train_performance,
+    Applied, Categorical, ChoiceSpace, DeviceFeatures, Exploration, HardwareDescription, KnownAccuracy, L2oModel,
+    Method, OptimizerConfig, OptimizerNet, Stage1Config, TrainingOptima, train_performance,
 };
 use edgeopt::codesign::{ArchTable, Counted, Device, TableDevice};
 use edgeopt::nas::{Nb201, Nb201Arch, SearchSpace};
@@ -39,6 +39,16 @@ enum MethodArg {
     /// Minimise the predicted objective through the frozen networks (eq. 1.10).
     #[value(name = "2")]
     Two,
+}
+
+/// How `apply` decodes the optimizer network's output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(super) enum DecodeArg {
+    /// The argmax and its runner-ups scored by the performance networks.
+    Plain,
+    /// Also the training optima stored in the model, all scored with the table's accuracy
+    /// (needs the table the model's accuracy column is in).
+    Table,
 }
 
 /// How each round's new designs are chosen.
@@ -121,18 +131,19 @@ pub struct ApplyArgs {
     /// Model file written by `l2o train`.
     #[arg(long)]
     pub(super) model: PathBuf,
-    /// Table holding the target device's latency column.
-    #[arg(long, required_unless_present = "accelerators", requires = "target")]
-    data: Option<PathBuf>,
+    /// Table holding the target device's latency column (with --accelerators: optional, the
+    /// table whose accuracy column `--decode table` reads).
+    #[arg(long, required_unless_present = "accelerators")]
+    pub(super) data: Option<PathBuf>,
     /// The target's latency column (only its reference architectures are read).
-    #[arg(long, requires = "data")]
+    #[arg(long, requires = "data", required_unless_present = "accelerators")]
     target: Option<String>,
     /// The target's energy column (its reference energies; needed for --energy-lambda > 0).
     #[arg(long, requires = "target")]
     target_energy: Option<String>,
     /// Instead of --data/--target: accel-sim targets, `calibration` or `thesis` (every point of
     /// the grid) or comma-separated labels such as `kc-p/256pe/noc600/off150`; one line each.
-    #[arg(long, conflicts_with_all = ["data", "target"])]
+    #[arg(long, conflicts_with_all = ["target", "target_energy"])]
     pub(super) accelerators: Option<String>,
     /// Weight of latency in `−accuracy + λ·latency + λ₂·energy` (the target's unit), ≥ 0.
     #[arg(long, value_parser = args::non_negative, allow_negative_numbers = true, required_unless_present = "max_latency")]
@@ -143,6 +154,9 @@ pub struct ApplyArgs {
     /// Instead of --lambda: the most accurate design whose predicted latency meets this bound.
     #[arg(long, value_parser = args::positive, conflicts_with = "lambda")]
     pub(super) max_latency: Option<f64>,
+    /// Decoding: `table` (the default when --data has the model's accuracy column) or `plain`.
+    #[arg(long, value_enum)]
+    pub(super) decode: Option<DecodeArg>,
 }
 
 pub fn run(cmd: L2oCommand, out: &mut Out) -> CliResult<()> {
@@ -210,7 +224,10 @@ fn train(a: &TrainArgs, out: &mut Out) -> CliResult<()> {
     let energy_lambdas = if energy { vec![0.0, 0.5, 2.0, 8.0] } else { vec![0.0] };
     let ocfg = OptimizerConfig { method, epochs: a.epochs, energy_lambdas, ..OptimizerConfig::default() };
     let (net, losses) = OptimizerNet::train(&s1.nets, &s1.devices, &candidates, &ocfg, &mut rng)?;
-    let model = L2oModel::new(&nb, method, &s1, net)?;
+    // The training devices' optima, scored by table accuracy as `apply --decode table` scores.
+    let known = |x: &[usize]| acc_of.get(x).copied();
+    let optima = TrainingOptima::find(&s1.nets, &s1.devices, &candidates, &ocfg, &a.accuracy, &known)?;
+    let model = L2oModel::new(&nb, method, &s1, net)?.with_training_optima(optima)?;
     let text = serde_json::to_string(&model).map_err(|e| CliError::Usage(format!("serialising the model: {e}")))?;
     super::output::write_atomic(&a.out, text.as_bytes(), &[&a.data])?;
     out.line(json!({
@@ -284,13 +301,16 @@ fn apply(a: &ApplyArgs, out: &mut Out) -> CliResult<()> {
         return Err(CliError::Usage("give --data and --target, or --accelerators".into()));
     };
     let (nb, t) = nb201_table(data, &model.space)?;
+    let known = table_accuracy(a, &model, &nb, &t)?;
     let device = Counted::new(t.device(target, a.target_energy.as_deref())?);
     let d = model.features(&nb, &device)?;
-    let applied = design(a, &model, &d)?;
+    let applied = design(a, &model, &d, known.as_ref())?;
     let arch = nb.arch_of_choices(&applied.choices)?;
     out.line(json!({
         "target": target,
         "arch": nb.key(&arch),
+        "decoding": decoding(a, known.as_ref()),
+        "table_accuracy": known.as_ref().and_then(|k| k.get(&applied.choices)),
         "lambda": applied.lambda,
         "energy_lambda": applied.energy_lambda,
         "measurements_used": device.count(),
@@ -301,12 +321,48 @@ fn apply(a: &ApplyArgs, out: &mut Out) -> CliResult<()> {
     Ok(())
 }
 
-/// The design for `--lambda` or `--max-latency`, weighing energy by `--energy-lambda`.
-pub(super) fn design(a: &ApplyArgs, model: &L2oModel, d: &DeviceFeatures) -> CliResult<Applied> {
+/// Accuracy by design from the table's column the model was trained with, if the table has it
+/// (reported in the output either way); an error if `--decode table` and it has not.
+pub(super) fn table_accuracy(
+    a: &ApplyArgs,
+    model: &L2oModel,
+    nb: &Nb201,
+    t: &ArchTable<Nb201Arch>,
+) -> CliResult<Option<HashMap<Vec<usize>, f64>>> {
+    let column = model.optima.as_ref().map(|o| o.accuracy.as_str());
+    let acc = match (column.map(|c| (c, t.column(c))), a.decode) {
+        (Some((_, Ok(acc))), _) => acc,
+        (_, None | Some(DecodeArg::Plain)) => return Ok(None),
+        (Some((c, Err(_))), Some(_)) => {
+            return Err(CliError::Usage(format!("--decode table: the table has no accuracy column `{c}`")));
+        }
+        (None, Some(_)) => {
+            return Err(CliError::Usage(format!("--decode table: {} stores no training optima", a.model.display())));
+        }
+    };
+    Ok(Some(t.archs.iter().zip(acc).filter_map(|(x, y)| Some((nb.to_choices(x), y?))).collect()))
+}
+
+/// Whether `--decode` and the table's accuracies `known` make it table decoding.
+pub(super) fn decoding(a: &ApplyArgs, known: Option<&HashMap<Vec<usize>, f64>>) -> &'static str {
+    if known.is_some() && a.decode != Some(DecodeArg::Plain) { "table" } else { "plain" }
+}
+
+/// The design for `--lambda` or `--max-latency`, weighing energy by `--energy-lambda`, decoded by
+/// table accuracy with the table's accuracies `known` unless `--decode plain`.
+pub(super) fn design(
+    a: &ApplyArgs,
+    model: &L2oModel,
+    d: &DeviceFeatures,
+    known: Option<&HashMap<Vec<usize>, f64>>,
+) -> CliResult<Applied> {
+    let known = known.filter(|_| decoding(a, known) == "table");
+    let lookup = known.map(|k| move |x: &[usize]| k.get(x).copied());
+    let known = lookup.as_ref().map(|f| f as KnownAccuracy);
     Ok(match (a.lambda, a.max_latency) {
-        (Some(l), _) => model.apply_features(d, l, a.energy_lambda)?,
+        (Some(l), _) => model.apply_features_with(d, l, a.energy_lambda, known)?,
         (None, Some(c)) => model
-            .apply_constraint(d, c, a.energy_lambda)?
+            .apply_constraint_with(d, c, a.energy_lambda, known)?
             .ok_or_else(|| CliError::Usage(format!("--max-latency {c}: no design is predicted to meet it")))?,
         (None, None) => return Err(CliError::Usage("give --lambda or --max-latency".into())),
     })

@@ -11,7 +11,8 @@ use edgeopt::nas::{Nb201, Nb201Arch, SearchSpace};
 use edgeopt::predictors::rand::rngs::ChaCha8Rng;
 use serde_json::json;
 
-use super::l2o::{ApplyArgs, TrainingSet, design};
+use super::l2o::{ApplyArgs, TrainingSet, design, table_accuracy};
+use super::workflows::nb201_table;
 use super::{CliError, CliResult, Out};
 
 /// `n` accelerators of the thesis grid outside the calibration grid (the test accelerators) and
@@ -77,17 +78,29 @@ pub(super) fn apply(a: &ApplyArgs, model: &L2oModel, spec: &str, out: &mut Out) 
             a.model.display()
         )));
     }
-    let nb = Nb201::cifar10();
+    let (nb, known) = match &a.data {
+        Some(data) => {
+            let (nb, t) = nb201_table(data, &model.space)?;
+            let known = table_accuracy(a, model, &nb, &t)?;
+            (nb, known)
+        }
+        None if a.decode == Some(super::l2o::DecodeArg::Table) => {
+            return Err(CliError::Usage("--decode table: give --data, the table with the model's accuracy".into()));
+        }
+        None => (Nb201::cifar10(), None),
+    };
     for accel in accelerators(spec)? {
         let desc = HardwareDescription::of(&accel)?;
         let label = accel.label();
         let target = Counted::new(AcceleratorDevice::cached(&nb, accel));
         let d = model.features_of(&nb, Some(&target), Some(&desc))?;
-        let applied = design(a, model, &d)?;
+        let applied = design(a, model, &d, known.as_ref())?;
         let arch = nb.arch_of_choices(&applied.choices)?;
         out.line(json!({
             "accelerator": label,
             "arch": nb.key(&arch),
+            "decoding": super::l2o::decoding(a, known.as_ref()),
+            "table_accuracy": known.as_ref().and_then(|k| k.get(&applied.choices)),
             "lambda": applied.lambda,
             "energy_lambda": applied.energy_lambda,
             "measurements_used": target.count(),

@@ -3,7 +3,7 @@
 
 use edgeopt_codesign::l2o::{
     ChoiceSpace, Exploration, HardwareDescription, L2oModel, Method, OptimizerConfig, OptimizerNet, Stage1,
-    Stage1Config, lambda_grid, train_performance,
+    Stage1Config, TrainingOptima, lambda_grid, train_performance,
 };
 use edgeopt_codesign::{Device, FnDevice, Measurement};
 use edgeopt_nas::Nb201;
@@ -282,6 +282,54 @@ fn extra_decoding_candidates_and_known_accuracies_must_be_valid() {
 }
 
 #[test]
+fn training_optima_decode_by_table_accuracy_never_worse_than_plain() {
+    let (_, all, s1) = stage1();
+    // A short-trained optimizer, so the decodings have something to disagree on.
+    let cfg = OptimizerConfig { epochs: 5, ..toy_config() };
+    let (net, _) = optimizer(&s1, &all, Method::Supervised, cfg.clone());
+    let known = |x: &[usize]| Some(accuracy(x));
+    let optima = TrainingOptima::find(&s1.nets, &s1.devices, &all, &cfg, "acc", &known).unwrap();
+    assert_eq!(optima.designs.len(), cfg.lambdas.len());
+    let one = |x: &Vec<usize>, d| s1.nets.predict(std::slice::from_ref(x), d).unwrap().1[0];
+    for (i, &lam) in cfg.lambdas.iter().enumerate() {
+        let designs = &optima.designs[i];
+        assert!(!designs.is_empty() && designs.len() <= s1.devices.len());
+        assert_eq!(optima.nearest(lam, 0.0), designs.as_slice());
+        // Every device's optimum of −accuracy + λ·predicted latency (relative units) is stored.
+        for d in &s1.devices {
+            let x = s1.nets.one_hots(&all).unwrap();
+            let (_, rel) = s1.nets.predict_relative(x.view(), d).unwrap();
+            let f = |k: usize| -accuracy(&all[k]) + lam * rel[k];
+            let best = (0..all.len()).fold(0, |b, k| if f(k) < f(b) { k } else { b });
+            assert!(designs.contains(&all[best]), "λ {lam}: {:?} not in {designs:?}", all[best]);
+        }
+    }
+    let m = L2oModel::new(&ToySpace, Method::Supervised, &s1, net).unwrap().with_training_optima(optima).unwrap();
+    let mut differ = 0;
+    for d in &s1.devices {
+        for lam in [0.0, 0.01, 0.1, 0.5, 2.0, 10.0] {
+            let plain = m.apply_features(d, lam, 0.0).unwrap();
+            let table = m.apply_features_with(d, lam, 0.0, Some(&known)).unwrap();
+            let f = |x: &Vec<usize>| -accuracy(x) + lam * one(x, d);
+            assert!(f(&table.choices) <= f(&plain.choices) + 1e-9, "λ {lam}: {table:?} vs {plain:?}");
+            differ += usize::from(table.choices != plain.choices);
+            assert_eq!(m.apply_features_with(d, lam, 0.0, None).unwrap(), plain);
+        }
+    }
+    assert!(differ > 0, "table decoding never changed a design");
+    let text = serde_json::to_string(&m).unwrap();
+    assert_eq!(serde_json::from_str::<L2oModel>(&text).unwrap(), m);
+    // Stored optima are validated on load: a design outside the space, a missing grid point.
+    let first = serde_json::to_string(&m.optima.as_ref().unwrap().designs[0][0]).unwrap();
+    let outside = text.replacen(&format!("\"designs\":[[{first}"), "\"designs\":[[[0,3,0]", 1);
+    assert!(serde_json::from_str::<L2oModel>(&outside).unwrap_err().to_string().contains("[0, 3, 0]"));
+    let mut short = m.optima.clone().unwrap();
+    short.designs.pop();
+    let e = m.clone().with_training_optima(short).unwrap_err().to_string();
+    assert!(e.contains("training optima"), "{e}");
+}
+
+#[test]
 fn bad_inputs_are_clear_errors() {
     let m = model();
     let d = edgeopt_codesign::l2o::DeviceFeatures::from_latencies(&[1.0, 2.0, 3.0]).unwrap();
@@ -302,9 +350,11 @@ fn bad_inputs_are_clear_errors() {
     );
     assert!(e.unwrap_err().to_string().contains("trained on `toy`"));
     let text = serde_json::to_string(&m).unwrap();
-    let v1 = text.replacen("\"version\":2", "\"version\":1", 1);
-    let e = serde_json::from_str::<L2oModel>(&v1).unwrap_err().to_string();
-    assert!(e.contains("model version") && e.contains("reads version 2"), "{e}");
+    for old in ["1", "2"] {
+        let v = text.replacen("\"version\":3", &format!("\"version\":{old}"), 1);
+        let e = serde_json::from_str::<L2oModel>(&v).unwrap_err().to_string();
+        assert!(e.contains("model version") && e.contains("reads version 3") && e.contains(old), "{e}");
+    }
     let fewer = text.replacen("\"references\":[", "\"references\":[\"0-0-0\",", 1);
     assert!(serde_json::from_str::<L2oModel>(&fewer).unwrap_err().to_string().contains("reference"));
     let nan = text.replacen("\"y_std\":", "\"y_std\":null,\"_\":", 1);

@@ -14,7 +14,8 @@
 //!   projected by argmax to a valid design) trained by Method 1 (eq. 1.9: labels `x*(d, λ)`
 //!   from an exhaustive search of the *predicted* objective) or Method 2 (eq. 1.10: minimise the
 //!   predicted objective through the frozen performance networks with a softmax relaxation).
-//! * [`L2oModel`] — everything `apply` needs, serde with validation on load.
+//! * [`L2oModel`] — everything `apply` needs, serde with validation on load; with the training
+//!   devices' optima per λ ([`TrainingOptima`]) scored by table accuracy when a table is at hand.
 //! * The accelerator setting — devices described by their hardware ([`HardwareDescription`],
 //!   normalised by [`HardwareNormaliser`]), alone (no measurement on a new accelerator) or with
 //!   reference latencies; training accelerators from a grid ([`grid_sample_excluding`]) and
@@ -32,6 +33,7 @@ mod explore;
 mod features;
 mod hardware;
 mod model;
+mod optima;
 mod optimizer;
 mod performance;
 mod proxy;
@@ -42,7 +44,8 @@ pub use choices::{Categorical, ChoiceSpace};
 pub use explore::{Exploration, Stage1, Stage1Config, train_performance};
 pub use features::{DeviceFeatures, choose_references};
 pub use hardware::{HARDWARE_FEATURES, HardwareDescription, HardwareNormaliser};
-pub use model::{Applied, DECODE_POSITIONS, L2oModel, MODEL_VERSION};
+pub use model::{Applied, DECODE_POSITIONS, KnownAccuracy, L2oModel, MODEL_VERSION};
+pub use optima::TrainingOptima;
 pub use optimizer::{Method, OptimizerConfig, OptimizerNet, lambda_grid};
 pub use performance::{Ensemble, PerformanceNets};
 pub use proxy::{ProxyChoice, choose_proxy, proxy_shortlist};

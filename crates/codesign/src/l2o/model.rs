@@ -7,6 +7,7 @@ use super::choices::Categorical;
 use super::explore::Stage1;
 use super::features::DeviceFeatures;
 use super::hardware::HardwareDescription;
+use super::optima::TrainingOptima;
 use super::optimizer::{Method, OptimizerNet};
 use super::performance::PerformanceNets;
 use crate::device::Device;
@@ -15,8 +16,9 @@ use crate::error::{CodesignError, Result};
 /// Version of the model format this build reads and writes.
 ///
 /// Version 2 added the energy network, the λ₂ input of the optimizer and hardware features;
-/// version-1 files are refused with the version named (retrain them).
-pub const MODEL_VERSION: u32 = 2;
+/// version 3 the training optima ([`TrainingOptima`]) that table-accuracy decoding scores.
+/// Older files are refused with the version named (retrain them).
+pub const MODEL_VERSION: u32 = 3;
 
 /// Everything `apply` needs. Deserialising checks the version, that the networks' widths agree
 /// with the space and the references, and (through the networks) that every weight is finite.
@@ -35,6 +37,9 @@ pub struct L2oModel {
     pub performance: PerformanceNets,
     /// Stage 2's optimizer network.
     pub optimizer: OptimizerNet,
+    /// The training devices' optima per grid point, if stored
+    /// ([`L2oModel::with_training_optima`]).
+    pub optima: Option<TrainingOptima>,
 }
 
 #[derive(Deserialize)]
@@ -45,6 +50,7 @@ struct ModelData {
     references: Vec<String>,
     performance: PerformanceNets,
     optimizer: OptimizerNet,
+    optima: Option<TrainingOptima>,
 }
 
 impl TryFrom<ModelData> for L2oModel {
@@ -54,7 +60,9 @@ impl TryFrom<ModelData> for L2oModel {
             return Err(CodesignError::InvalidParam {
                 name: "model version",
                 value: m.version.to_string(),
-                reason: format!("this build reads version {MODEL_VERSION}"),
+                reason: format!(
+                    "this build reads version {MODEL_VERSION} (older models lack the training optima: retrain)"
+                ),
             });
         }
         let model = L2oModel {
@@ -64,11 +72,15 @@ impl TryFrom<ModelData> for L2oModel {
             references: m.references,
             performance: m.performance,
             optimizer: m.optimizer,
+            optima: m.optima,
         };
         model.validate()?;
         Ok(model)
     }
 }
+
+/// Accuracy of a design where it is known exactly (a table), for table-accuracy decoding.
+pub type KnownAccuracy<'a> = &'a dyn Fn(&[usize]) -> Option<f64>;
 
 /// Positions whose runner-up option `apply` also scores (at most 2^6 = 64 designs).
 pub const DECODE_POSITIONS: usize = 6;
@@ -109,9 +121,17 @@ impl L2oModel {
             references,
             performance: stage1.nets.clone(),
             optimizer,
+            optima: None,
         };
         m.validate()?;
         Ok(m)
+    }
+
+    /// The model with the training optima stored, for [`L2oModel::apply_features_with`].
+    pub fn with_training_optima(mut self, optima: TrainingOptima) -> Result<L2oModel> {
+        optima.validate(&self.performance.choices)?;
+        self.optima = Some(optima);
+        Ok(self)
     }
 
     fn validate(&self) -> Result<()> {
@@ -130,7 +150,7 @@ impl L2oModel {
                 reason: "the performance and optimizer networks disagree with the references or the space".into(),
             });
         }
-        Ok(())
+        self.optima.as_ref().map_or(Ok(()), |o| o.validate(&self.performance.choices))
     }
 
     /// The reference architectures parsed by `space` (which must be the model's).
@@ -221,6 +241,22 @@ impl L2oModel {
     /// networks' prediction of the result. `energy_lambda > 0` needs a model with an energy
     /// network and a device whose energy is known.
     pub fn apply_features(&self, d: &DeviceFeatures, lambda: f64, energy_lambda: f64) -> Result<Applied> {
+        self.apply_features_with(d, lambda, energy_lambda, None)
+    }
+
+    /// [`L2oModel::apply_features`], decoded by table accuracy when `known_accuracy` is given:
+    /// the stored training optima of the nearest grid point are scored alongside the argmax and
+    /// its runner-ups, and `known_accuracy(x)`, where `Some`, replaces the accuracy network's
+    /// prediction ([`OptimizerNet::design_decoded_with`]). The accuracy network over-predicts the
+    /// designs an optimizer trained through it favours; a table of accuracy has no such bias.
+    /// `predicted_accuracy` stays the network's.
+    pub fn apply_features_with(
+        &self,
+        d: &DeviceFeatures,
+        lambda: f64,
+        energy_lambda: f64,
+        known_accuracy: Option<KnownAccuracy<'_>>,
+    ) -> Result<Applied> {
         for (name, l) in [("lambda", lambda), ("energy lambda", energy_lambda)] {
             if !(l.is_finite() && l >= 0.0) {
                 return Err(CodesignError::InvalidParam {
@@ -238,7 +274,14 @@ impl L2oModel {
             });
         }
         let weights = (d.relative_lambda(lambda), d.relative_energy_lambda(energy_lambda)?);
-        let choices = self.optimizer.design_decoded(&self.performance, d, weights, DECODE_POSITIONS)?;
+        let choices = match known_accuracy {
+            None => self.optimizer.design_decoded(&self.performance, d, weights, DECODE_POSITIONS)?,
+            Some(known) => {
+                let extra = self.optima.as_ref().map_or(&[][..], |o| o.nearest(weights.0, weights.1));
+                let (perf, n) = (&self.performance, DECODE_POSITIONS);
+                self.optimizer.design_decoded_with(perf, d, weights, n, extra, known)?
+            }
+        };
         let one = std::slice::from_ref(&choices);
         let (acc, lat) = self.performance.predict(one, d)?;
         Ok(Applied {
@@ -262,6 +305,18 @@ impl L2oModel {
         max_latency: f64,
         energy_lambda: f64,
     ) -> Result<Option<Applied>> {
+        self.apply_constraint_with(d, max_latency, energy_lambda, None)
+    }
+
+    /// [`L2oModel::apply_constraint`] with every design decoded as
+    /// [`L2oModel::apply_features_with`] decodes it.
+    pub fn apply_constraint_with(
+        &self,
+        d: &DeviceFeatures,
+        max_latency: f64,
+        energy_lambda: f64,
+        known_accuracy: Option<KnownAccuracy<'_>>,
+    ) -> Result<Option<Applied>> {
         if !(max_latency.is_finite() && max_latency > 0.0) {
             return Err(CodesignError::InvalidParam {
                 name: "max latency",
@@ -271,17 +326,17 @@ impl L2oModel {
         }
         let unit = (-d.scale).exp();
         let (mut lo, mut hi) = ((1e-4 * unit).ln(), (1e5 * unit).ln());
-        let first = self.apply_features(d, 0.0, energy_lambda)?;
+        let first = self.apply_features_with(d, 0.0, energy_lambda, known_accuracy)?;
         if first.predicted_latency <= max_latency {
             return Ok(Some(first));
         }
-        let mut best = self.apply_features(d, hi.exp(), energy_lambda)?;
+        let mut best = self.apply_features_with(d, hi.exp(), energy_lambda, known_accuracy)?;
         if best.predicted_latency > max_latency {
             return Ok(None);
         }
         for _ in 0..40 {
             let mid = 0.5 * (lo + hi);
-            let a = self.apply_features(d, mid.exp(), energy_lambda)?;
+            let a = self.apply_features_with(d, mid.exp(), energy_lambda, known_accuracy)?;
             if a.predicted_latency <= max_latency {
                 hi = mid;
                 best = a;

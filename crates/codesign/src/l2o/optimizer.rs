@@ -13,7 +13,7 @@ use super::performance::PerformanceNets;
 use crate::error::{CodesignError, Result};
 
 /// Added to the relative λ before its logarithm, so λ = 0 (accuracy only) is a valid input.
-const LAMBDA_FLOOR: f64 = 1e-3;
+pub(crate) const LAMBDA_FLOOR: f64 = 1e-3;
 
 /// How the optimizer network is trained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -280,7 +280,7 @@ impl OptimizerNet {
             .flat_map(|d| cfg.lambdas.iter().flat_map(move |l| cfg.energy_lambdas.iter().map(move |e| (d, *l, *e))))
             .collect();
         let labels = match cfg.method {
-            Method::Supervised => Some(labels(perf, devices, candidates, &samples)?),
+            Method::Supervised => Some(labels(perf, devices, candidates, &samples, &|_| None)?),
             Method::Unsupervised => None,
         };
         let mut theta = me.net.params();
@@ -338,12 +338,14 @@ impl OptimizerNet {
 }
 
 /// `x*(d, λ, λ₂)` for every sample (device, λ, λ₂): the candidate minimising the predicted
-/// objective.
-fn labels(
+/// objective, with `known_accuracy(x)` replacing the accuracy network's prediction where it is
+/// `Some` (Method 1's labels use none).
+pub(crate) fn labels(
     perf: &PerformanceNets,
     devices: &[DeviceFeatures],
     candidates: &[Vec<usize>],
     samples: &[(usize, f64, f64)],
+    known_accuracy: &dyn Fn(&[usize]) -> Option<f64>,
 ) -> Result<Vec<Vec<usize>>> {
     if candidates.is_empty() {
         return Err(CodesignError::InvalidParam {
@@ -352,10 +354,19 @@ fn labels(
             reason: "Method 1 searches at least one candidate".into(),
         });
     }
+    let known: Vec<Option<f64>> = candidates.iter().map(|c| known_accuracy(c)).collect();
+    if let Some((c, a)) = candidates.iter().zip(&known).find(|(_, a)| a.is_some_and(|a| !a.is_finite())) {
+        return Err(CodesignError::InvalidParam {
+            name: "known accuracy",
+            value: format!("{a:?} for {c:?}"),
+            reason: "must be finite".into(),
+        });
+    }
     let x = perf.one_hots(candidates)?;
     let mut predicted = Vec::with_capacity(devices.len());
     for d in devices {
-        let (acc, rel) = perf.predict_relative(x.view(), d)?;
+        let (mut acc, rel) = perf.predict_relative(x.view(), d)?;
+        acc.iter_mut().zip(&known).for_each(|(a, k)| *a = k.unwrap_or(*a));
         predicted.push((acc, rel, perf.energy_relative(x.view(), d)?));
     }
     let out = samples.iter().map(|&(d, lam, lam2)| {
