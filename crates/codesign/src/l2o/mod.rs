@@ -50,3 +50,19 @@ pub use optimizer::{Method, OptimizerConfig, OptimizerNet, lambda_grid};
 pub use performance::{Ensemble, PerformanceNets};
 pub use proxy::{ProxyChoice, choose_proxy, proxy_shortlist};
 pub use synthetic::Synthetic;
+
+use crate::error::{CodesignError, Result};
+
+/// The objective's weights λ (latency) and λ₂ (energy): finite and ≥ 0, or an error naming which.
+pub(crate) fn check_lambdas(lambda: f64, energy_lambda: f64) -> Result<()> {
+    for (name, l) in [("lambda", lambda), ("energy lambda", energy_lambda)] {
+        if !(l.is_finite() && l >= 0.0) {
+            return Err(CodesignError::InvalidParam {
+                name,
+                value: l.to_string(),
+                reason: "must be finite and ≥ 0".into(),
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,6 +1,7 @@
 //! The trained model: performance networks, optimizer network and reference architectures,
 //! serialisable and validated on load.
 
+use super::check_lambdas;
 use serde::{Deserialize, Serialize};
 
 use super::choices::Categorical;
@@ -257,15 +258,7 @@ impl L2oModel {
         energy_lambda: f64,
         known_accuracy: Option<KnownAccuracy<'_>>,
     ) -> Result<Applied> {
-        for (name, l) in [("lambda", lambda), ("energy lambda", energy_lambda)] {
-            if !(l.is_finite() && l >= 0.0) {
-                return Err(CodesignError::InvalidParam {
-                    name,
-                    value: l.to_string(),
-                    reason: "must be finite and ≥ 0".into(),
-                });
-            }
-        }
+        check_lambdas(lambda, energy_lambda)?;
         if energy_lambda > 0.0 && self.performance.energy.is_none() {
             return Err(CodesignError::InvalidParam {
                 name: "energy lambda",

@@ -1,6 +1,7 @@
 //! Stage 2 of alg. 2: the optimizer network `x̂_Θ(d, λ)`, trained by Method 1 (eq. 1.9) or
 //! Method 2 (eq. 1.10).
 
+use super::check_lambdas;
 use edgeopt_predictors::nn::{Activation, AdamState, Mlp};
 use ndarray::{Array1, ArrayView1};
 use rand::Rng;
@@ -124,15 +125,7 @@ impl OptimizerNet {
                 reason: format!("need {} finite values", self.device_width),
             });
         }
-        for (name, l) in [("lambda", lambda_rel), ("energy lambda", energy_rel)] {
-            if !(l.is_finite() && l >= 0.0) {
-                return Err(CodesignError::InvalidParam {
-                    name,
-                    value: l.to_string(),
-                    reason: "must be finite and ≥ 0".into(),
-                });
-            }
-        }
+        check_lambdas(lambda_rel, energy_rel)?;
         v.push((lambda_rel + LAMBDA_FLOOR).ln());
         match (self.energy, energy_rel) {
             // 0 for λ₂ = 0: latency-only designs sit at the origin of this input.

@@ -8,6 +8,7 @@
 //! bisect, so the proxy's ranking under the same `f` stands in for the path and the measurement
 //! budget is spent on its head.
 
+use super::check_lambdas;
 use crate::error::{CodesignError, Result};
 
 /// The proxy chosen for a target by [`choose_proxy`].
@@ -105,15 +106,7 @@ pub fn proxy_shortlist(
     energy_lambda: f64,
     n: usize,
 ) -> Result<Vec<usize>> {
-    for (name, l) in [("lambda", lambda), ("energy lambda", energy_lambda)] {
-        if !(l.is_finite() && l >= 0.0) {
-            return Err(CodesignError::InvalidParam {
-                name,
-                value: l.to_string(),
-                reason: "must be finite and ≥ 0".into(),
-            });
-        }
-    }
+    check_lambdas(lambda, energy_lambda)?;
     let lens = [Some(latency.len()), energy.map(<[f64]>::len)];
     if let Some(len) = lens.into_iter().flatten().find(|l| *l != accuracy.len()) {
         return Err(CodesignError::InvalidParam {
