@@ -74,8 +74,10 @@ fn parse_plain(text: &str, file: &str) -> Result<Option<Vec<Layer>>> {
         return Ok(None);
     }
     let mut header: Option<(Vec<&str>, Columns)> = None;
-    // One allocation for the layers (a line per layer, at most), not a doubling series.
-    let mut out = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count());
+    // One allocation for the layers, not a doubling series: a line per layer at most, and a layer
+    // row has at least 16 bytes (so a file of blank lines does not reserve a layer per byte).
+    let lines = text.bytes().filter(|&b| b == b'\n').count();
+    let mut out = Vec::with_capacity(lines.min(text.len() / 16));
     let mut fields: Vec<&str> = Vec::with_capacity(16);
     let bytes = text.as_bytes();
     let mut start = 0;

@@ -290,5 +290,12 @@ mod table_reading {
         assert_eq!(layers[0].name, "a,b");
         let plain = layer_csv::parse("name,type,k,c,r,s,y,x,stride\nab,CONV,8,8,3,3,9,9,1", "p.csv").unwrap();
         assert_eq!(plain[0].k, 8, "a last line without a line break is read");
+        // Blank lines are skipped and reserve nothing per line (a hostile file of line breaks).
+        let blank = format!(
+            "name,type,k,c,r,s,y,x,stride\n{}ab,CONV,8,8,3,3,9,9,1\n{}",
+            "\n".repeat(1 << 20),
+            "\n".repeat(1 << 20)
+        );
+        assert_eq!(layer_csv::parse(&blank, "b.csv").unwrap().len(), 1);
     }
 }
