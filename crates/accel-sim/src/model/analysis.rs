@@ -160,6 +160,7 @@ impl<'p> Analyzer<'p> {
         let mut odo = [0usize; MAXD];
         let mut first_case = true;
         let mut node = Node::default();
+        let mut ingress_by_chg = [[None::<[[i64; 4]; 2]>; 3]; MAXD];
         let mut st = [St::default(); MAXD];
         for i in 0..nd {
             st[i] = sts[i][0];
@@ -171,15 +172,29 @@ impl<'p> Analyzer<'p> {
                 st[i] = sts[i][odo[k]];
                 occ = occ.saturating_mul(st[i].occ);
             }
-            let case = Case::new(lv, &fold, st);
+            // The changing directive: the innermost active one away from Init (state 0).
+            let chg = (0..active.len()).rev().find(|&k| odo[k] != 0);
+            let case = Case::new(lv, &fold, st, chg.map(|k| active[k]));
             let in_sum = case.spatial_summary(0);
             let w_sum = case.spatial_summary(1);
             let o_sum = case.spatial_summary(2);
-            let ing_i = case.aggregate(in_sum, |f, e| case.ingress(0, f, e));
-            let ing_w = case.aggregate(w_sum, |f, e| case.ingress(1, f, e));
+            // Ingress depends on the case only through the changing directive and its state:
+            // directives before it contribute their full tile whatever their state, and those
+            // after it are at Init. So each (directive, state) pair is computed once.
+            let [ti, tw] = match chg {
+                None => [case.ingress(0), case.ingress(1)],
+                Some(k) => *ingress_by_chg[k][odo[k]].get_or_insert_with(|| [case.ingress(0), case.ingress(1)]),
+            };
+            let ing_i = case.aggregate(in_sum, |f, e| ti[usize::from(f) << 1 | usize::from(e)]);
+            let ing_w = case.aggregate(w_sum, |f, e| tw[usize::from(f) << 1 | usize::from(e)]);
             // The same egress volumes recur in EGR, CPS and PSM: compute each once per case.
+            let parts = fold.nonneg.then(|| case.egress_parts());
             let mut memo = [i64::MIN; 16];
             let mut out = |psum: bool, first: bool, ee: bool, reuse: bool| -> i64 {
+                if let Some((p, o)) = &parts {
+                    let v = o[usize::from(first) << 2 | usize::from(ee) << 1 | usize::from(reuse)];
+                    return if psum { p[usize::from(first) << 1 | usize::from(ee)].saturating_mul(v) } else { v };
+                }
                 let k = usize::from(psum) << 3 | usize::from(first) << 2 | usize::from(ee) << 1 | usize::from(reuse);
                 if memo[k] == i64::MIN {
                     memo[k] = case.egress(psum, first, ee, reuse);

@@ -1,6 +1,6 @@
 //! Iteration states and the per-case data volumes of one cluster level (SPEC §4–§5).
 
-use super::fold::{Fold, Part};
+use super::fold::Fold;
 use super::plan::{Level, MAXD, NV, X, XO, Y, YO};
 
 /// Where a directive's loop is in its iteration space.
@@ -77,8 +77,8 @@ pub(crate) struct Case<'a> {
 }
 
 impl<'a> Case<'a> {
-    pub fn new(lv: &'a Level, fold: &'a Fold, st: [St; MAXD]) -> Case<'a> {
-        let chg = fold.active[..fold.nact].iter().rev().copied().find(|&i| st[i].pos != Pos::Init);
+    /// `chg` is the innermost active directive whose state is not Init.
+    pub fn new(lv: &'a Level, fold: &'a Fold, st: [St; MAXD], chg: Option<usize>) -> Case<'a> {
         Case { lv, fold, st, chg }
     }
 
@@ -86,85 +86,140 @@ impl<'a> Case<'a> {
         self.chg.is_none()
     }
 
-    /// PE mapped volume of input (`tensor` 0) or filter (1).
-    fn mapped(&self, p: &Part, first: bool, ee: bool) -> i64 {
+    /// New data a PE receives for input (`tensor` 0) or filter (1), for the four flag pairs
+    /// `(first, ee)`, indexed `first << 1 | ee`.
+    ///
+    /// Every factor of an input or filter volume is non-negative, so the saturating product does
+    /// not depend on the order of its factors: the flag-independent (temporal) factors are
+    /// multiplied once, and only the spatial directives' factors per flag pair.
+    pub fn ingress(&self, tensor: usize) -> [i64; 4] {
+        let p = &self.fold.ingress[tensor];
         let t = &self.lv.tables;
-        let nec = self.lv.nec;
-        let mut v = p.c;
-        for &i in p.idx() {
-            let d = self.lv.dirs[i];
-            let s = self.st[i];
-            let f = if !d.spatial {
-                if s.edge() { t.me[d.var] } else { t.m[d.var] }
-            } else if s.edge() {
-                if nec == 1 {
-                    if first || ee { t.me[d.var] } else { 1 }
-                } else if ee {
-                    t.me[d.var]
-                } else {
-                    t.m[d.var]
+        let mut base = p.c;
+        let mut by_flags = [[1i64; 4]; MAXD];
+        let mut nsp = 0;
+        match self.chg {
+            None => {
+                // Every directive at Init: the PE's mapped volume.
+                let nec = self.lv.nec;
+                for &i in p.idx() {
+                    let d = self.lv.dirs[i];
+                    let s = self.st[i];
+                    let w = d.var;
+                    if !d.spatial {
+                        base = base.saturating_mul(if s.edge() { t.me[w] } else { t.m[w] });
+                    } else if !s.edge() {
+                        base = base.saturating_mul(t.m[w]);
+                    } else if nec == 1 {
+                        by_flags[nsp] = [1, t.me[w], t.me[w], t.me[w]];
+                        nsp += 1;
+                    } else {
+                        by_flags[nsp] = [t.m[w], t.me[w], t.m[w], t.me[w]];
+                        nsp += 1;
+                    }
                 }
-            } else {
-                t.m[d.var]
-            };
-            v = v.saturating_mul(f);
+            }
+            Some(chg) => {
+                if p.mask & (1 << self.lv.dirs[chg].var) == 0 {
+                    return [0; 4];
+                }
+                // The tensor must be reloaded because an inner, not fully unrolled loop restarted.
+                let inited = p.idx().iter().any(|&i| i > chg && self.st[i].pos == Pos::Init && !self.st[i].unrolled);
+                for &i in p.idx() {
+                    let d = self.lv.dirs[i];
+                    let s = self.st[i];
+                    let w = d.var;
+                    let fresh = i == chg && !inited;
+                    if !d.spatial {
+                        let f = match s.pos {
+                            Pos::Init if s.edge() => t.me[w],
+                            Pos::Init => t.m[w],
+                            _ if fresh => t.u[w].max(1),
+                            _ => t.m[w],
+                        };
+                        base = base.saturating_mul(f);
+                        continue;
+                    }
+                    // (first, ee) = (0,0), (0,1), (1,0), (1,1); the full tile is m or me by ee.
+                    let step = match s.pos {
+                        Pos::Init => i > chg,
+                        _ => fresh,
+                    };
+                    by_flags[nsp] =
+                        if step { [t.u[w], t.ue[w], t.m[w], t.me[w]] } else { [t.m[w], t.me[w], t.m[w], t.me[w]] };
+                    nsp += 1;
+                }
+            }
         }
-        v
+        let mut out = [base; 4];
+        for f in &by_flags[..nsp] {
+            for (o, &x) in out.iter_mut().zip(f) {
+                *o = o.saturating_mul(x);
+            }
+        }
+        out
     }
 
-    /// New data a PE receives for input (`tensor` 0) or filter (1).
-    pub fn ingress(&self, tensor: usize, first: bool, ee: bool) -> i64 {
-        let p = &self.fold.ingress[tensor];
-        let Some(chg) = self.chg else {
-            return self.mapped(p, first, ee);
-        };
-        if p.mask & (1 << self.lv.dirs[chg].var) == 0 {
-            return 0;
-        }
+    /// Every output volume of the case at once, for levels whose factors are all non-negative
+    /// ([`Fold::nonneg`]): the partial-sum part by `first << 1 | ee`, and the output part
+    /// (with the constant factor) by `first << 2 | ee << 1 | reuse`. [`Case::egress`] equals
+    /// `psum_part × out_part`, or `out_part` alone without partial sums: with no negative factor
+    /// the saturating product does not depend on the order of its factors.
+    pub fn egress_parts(&self) -> ([i64; 4], [i64; 8]) {
         let t = &self.lv.tables;
-        // The tensor must be reloaded because an inner, not fully unrolled loop restarted.
-        let inited = p.idx().iter().any(|&i| i > chg && self.st[i].pos == Pos::Init && !self.st[i].unrolled);
-        let mut v = p.c;
-        for &i in p.idx() {
+        let nec = self.lv.nec;
+        let mut psum = [self.fold.psum.c; 4];
+        for &i in self.fold.psum.idx() {
             let d = self.lv.dirs[i];
             let s = self.st[i];
-            let mx = if ee { t.me[d.var] } else { t.m[d.var] };
-            let ux = if ee { t.ue[d.var] } else { t.u[d.var] };
-            let f = match (d.spatial, s.pos) {
-                (false, Pos::Init) => {
-                    if s.edge() {
-                        t.me[d.var]
-                    } else {
-                        t.m[d.var]
-                    }
-                }
-                (false, _) => {
-                    if i == chg && !inited {
-                        t.u[d.var].max(1)
-                    } else {
-                        t.m[d.var]
-                    }
-                }
-                (true, Pos::Init) => {
-                    if first || i <= chg {
-                        mx
-                    } else {
-                        ux
-                    }
-                }
-                (true, _) => {
-                    if first {
-                        mx
-                    } else if i == chg && !inited {
-                        ux
-                    } else {
-                        mx
-                    }
-                }
+            let w = d.var;
+            if !d.spatial {
+                let f = if s.edge() { t.me[w] } else { t.m[w] };
+                psum.iter_mut().for_each(|v| *v = v.saturating_mul(f));
+                continue;
+            }
+            let step = nz(t.u[w]);
+            // (first, ee) = (0,0), (0,1), (1,0), (1,1)
+            let f = match s.pos {
+                Pos::Init if s.edge() => [step, t.me[w], t.m[w], t.me[w]],
+                Pos::Init | Pos::Steady => [step, step, t.m[w], t.m[w]],
+                Pos::Edge if nec == 1 => [1, t.me[w], t.me[w], t.me[w]],
+                Pos::Edge => [step, t.ue[w], t.m[w], t.ue[w]],
             };
-            v = v.saturating_mul(f);
+            for (v, f) in psum.iter_mut().zip(f) {
+                *v = v.saturating_mul(f);
+            }
         }
-        v
+        let mut out = [self.fold.out_c; 8];
+        for &(i, w, a) in &self.fold.out[..self.fold.nout] {
+            let d = self.lv.dirs[i];
+            let s = self.st[i];
+            if !d.spatial {
+                let f = match s.pos {
+                    Pos::Init if s.edge() => t.me[a],
+                    Pos::Init | Pos::Steady => t.m[a],
+                    Pos::Edge => t.me[a],
+                };
+                out.iter_mut().for_each(|v| *v = v.saturating_mul(f));
+                continue;
+            }
+            let step = nz(t.u[a]);
+            // (first, ee, reuse) from (0,0,0) to (1,1,1)
+            let f = match s.pos {
+                Pos::Init if s.edge() => {
+                    let e = if nec == 1 { [t.me[a]; 2] } else { [t.me[a], t.ue[a]] };
+                    [step, step, e[0], e[1], t.m[a], t.m[a], e[0], e[1]]
+                }
+                Pos::Init | Pos::Steady => [step, step, step, step, t.m[a], t.m[a], t.m[a], t.m[a]],
+                // MAESTRO reads the input-side key here (quirk kept on purpose, SPEC §5).
+                Pos::Edge if nec == 1 => [1, 1, t.me[w], t.me[w], t.me[w], t.me[w], t.me[w], t.me[w]],
+                Pos::Edge => [step, step, t.ue[a], t.ue[a], t.m[a], t.m[a], t.ue[a], t.ue[a]],
+            };
+            for (v, f) in out.iter_mut().zip(f) {
+                *v = v.saturating_mul(f);
+            }
+        }
+        (psum, out)
     }
 
     /// Output volume a PE produces (`psum`: including the reduction dimensions).

@@ -29,6 +29,10 @@ pub(crate) struct Fold {
     pub sub_fixed: [i64; NV],
     /// Every spatial directive, in directive order.
     pub spatial_all: ([usize; MAXD], usize),
+    /// Whether every table entry of the level is non-negative. Only an edge tile narrower than
+    /// the filter makes one negative (an output extent `me − m_filter + 1 < 0`); otherwise
+    /// every volume is a product of non-negative factors and may be multiplied in any order.
+    pub nonneg: bool,
 }
 
 /// The constant factor of a volume and the active directives it runs over.
@@ -122,6 +126,7 @@ impl Fold {
                 spatial_all.1 += 1;
             }
         }
-        Fold { active, nact, ingress, psum, out_c, out, nout, spatial, sub_fixed, spatial_all }
+        let nonneg = [t.m, t.u, t.me, t.ue].iter().all(|row| row.iter().all(|&v| v >= 0));
+        Fold { active, nact, ingress, psum, out_c, out, nout, spatial, sub_fixed, spatial_all, nonneg }
     }
 }

@@ -197,66 +197,42 @@ impl Plan {
             Ok(v as i64)
         };
 
-        // Split at Cluster directives; resolve sizes.
+        // Split at Cluster directives and check every directive before building any level, so
+        // the first problem in mapping order is the one reported. The resolved directives are
+        // kept in one flat list; each level copies its own range below.
         const MAX_LEVELS: usize = 6;
-        let too_long = || invalid("more than 16 directives in one cluster level".to_string());
-        let mut raw_levels = [Dirs::new(); MAX_LEVELS];
+        const MAX_OWN: usize = 16;
+        let too_long = || invalid(format!("more than {MAX_OWN} directives in one cluster level"));
+        let all = mapping.directives();
+        let mut bounds = [(0usize, 0usize); MAX_LEVELS];
         let mut nlevels = 1usize;
         let mut clusters = [0i64; MAX_LEVELS];
-        for d in mapping.directives() {
+        let mut own = 0usize;
+        let mut flat: Vec<Dir> = Vec::with_capacity(all.len());
+        for d in all {
             match *d {
                 Directive::Cluster(n) => {
                     if nlevels == MAX_LEVELS {
                         return Err(invalid(format!("more than {} Cluster directives", MAX_LEVELS - 1)));
                     }
                     clusters[nlevels - 1] = resolve(n, "cluster size")?;
+                    bounds[nlevels - 1].1 = flat.len();
+                    bounds[nlevels] = (flat.len(), flat.len());
                     nlevels += 1;
+                    own = 0;
                 }
-                Directive::Spatial { dim, size, offset } | Directive::Temporal { dim, size, offset } => {
-                    let spatial = matches!(d, Directive::Spatial { .. });
-                    if dim == Dim::G {
-                        // MAESTRO never iterates groups: G is always fully unrolled (SPEC §1).
-                        continue;
-                    }
-                    let base = match dim {
-                        Dim::YOut => Y,
-                        Dim::XOut => X,
-                        other => other.idx(),
-                    };
-                    if !tensors.class.contains(&base) {
-                        if !spatial {
-                            // MAESTRO skips a temporal loop over a dimension the layer lacks
-                            // (e.g. K of a depthwise layer under X-P); a spatial one is an error.
-                            continue;
+                Directive::Spatial { .. } | Directive::Temporal { .. } => {
+                    if let Some(dir) = own_directive(d, &tensors, layer, &table, &resolve, &invalid)? {
+                        own += 1;
+                        if own > MAX_OWN {
+                            return Err(too_long());
                         }
-                        return Err(SimError::DimensionNotFound {
-                            layer: layer.name.clone(),
-                            kind: layer.kind.to_string(),
-                            dim: dim.to_string(),
-                        });
-                    }
-                    let m = resolve(size, "size")?;
-                    let o = resolve(offset, "offset")?;
-                    if !spatial && (base == R || base == S) && m < table[base] {
-                        // MAESTRO exits here: partial filter windows over time are not modelled.
-                        return Err(invalid(format!(
-                            "TemporalMap({size},{offset}) {dim} covers {m} of the {} filter {} taps; \
-                             a temporal map on R or S must cover the whole filter",
-                            table[base], dim
-                        )));
-                    }
-                    if !raw_levels[nlevels - 1].push(Dir { var: dim.idx(), spatial, m, o }) {
-                        return Err(too_long());
+                        flat.push(dir);
                     }
                 }
             }
         }
-        if raw_levels.len() > 6 {
-            return Err(invalid(format!(
-                "{} cluster levels; at most 5 Cluster directives are supported",
-                clusters.len()
-            )));
-        }
+        bounds[nlevels - 1].1 = flat.len();
 
         // PE flooring: P* = U·(P ÷ U).
         let u: i64 = clusters[..nlevels - 1].iter().fold(1i64, |a, &b| a.saturating_mul(b));
@@ -268,9 +244,16 @@ impl Plan {
 
         let mut levels: Vec<Level> = Vec::with_capacity(nlevels);
         let mut dtab = table;
-        for (j, own) in raw_levels.into_iter().take(nlevels).enumerate() {
+        for j in 0..nlevels {
             let n = if j == 0 { n0 } else { clusters[j - 1] };
-            let mut list = input_centric(own, &layer.name)?;
+            let mut list = Dirs::new();
+            let (from, to) = bounds[j];
+            for &dir in &flat[from..to] {
+                // Cannot fail: the first pass counted at most MAX_OWN.
+                let pushed = list.push(dir);
+                debug_assert!(pushed);
+            }
+            input_centric(&mut list, &layer.name)?;
             if let Some(prev) = levels.last() {
                 for d in prev.dirs() {
                     if !list.as_slice().iter().any(|x| x.var == d.var) && !list.insert(0, Dir { spatial: false, ..*d })
@@ -335,8 +318,55 @@ impl Plan {
     }
 }
 
+/// A level's own directive, resolved, or `None` for one MAESTRO skips.
+fn own_directive(
+    d: &Directive,
+    tensors: &Tensors,
+    layer: &Layer,
+    table: &[i64; NV],
+    resolve: &impl Fn(Extent, &str) -> Result<i64>,
+    invalid: &impl Fn(String) -> SimError,
+) -> Result<Option<Dir>> {
+    let (Directive::Spatial { dim, size, offset } | Directive::Temporal { dim, size, offset }) = *d else {
+        return Ok(None);
+    };
+    let spatial = matches!(d, Directive::Spatial { .. });
+    if dim == Dim::G {
+        // MAESTRO never iterates groups: G is always fully unrolled (SPEC §1).
+        return Ok(None);
+    }
+    let base = match dim {
+        Dim::YOut => Y,
+        Dim::XOut => X,
+        other => other.idx(),
+    };
+    if !tensors.class.contains(&base) {
+        if !spatial {
+            // MAESTRO skips a temporal loop over a dimension the layer lacks
+            // (e.g. K of a depthwise layer under X-P); a spatial one is an error.
+            return Ok(None);
+        }
+        return Err(SimError::DimensionNotFound {
+            layer: layer.name.clone(),
+            kind: layer.kind.to_string(),
+            dim: dim.to_string(),
+        });
+    }
+    let m = resolve(size, "size")?;
+    let o = resolve(offset, "offset")?;
+    if !spatial && (base == R || base == S) && m < table[base] {
+        // MAESTRO exits here: partial filter windows over time are not modelled.
+        return Err(invalid(format!(
+            "TemporalMap({size},{offset}) {dim} covers {m} of the {} filter {} taps; \
+             a temporal map on R or S must cover the whole filter",
+            table[base], dim
+        )));
+    }
+    Ok(Some(Dir { var: dim.idx(), spatial, m, o }))
+}
+
 /// SPEC §2 step 2: a `Y'` (`X'`) directive becomes `Y` (`X`) with size `m + m_R − 1` (`m_S`).
-fn input_centric(mut list: Dirs, layer: &str) -> Result<Dirs> {
+fn input_centric(list: &mut Dirs, layer: &str) -> Result<()> {
     for (out, inp, filt) in [(YO, Y, R), (XO, X, S)] {
         let Some(pos) = list.as_slice().iter().position(|d| d.var == out) else {
             continue;
@@ -361,7 +391,7 @@ fn input_centric(mut list: Dirs, layer: &str) -> Result<Dirs> {
         d.var = inp;
         d.m += mf - 1;
     }
-    Ok(list)
+    Ok(())
 }
 
 /// SPEC §2 step 5: strided Y/X directives are rewritten in input coordinates.
