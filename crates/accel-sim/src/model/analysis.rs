@@ -6,7 +6,7 @@
 //! [`Program::runtime`] then prices that record at any bandwidth in a few nanoseconds per case,
 //! which is what makes sweeping a hardware grid cheap.
 
-use super::cases::{Case, St, states};
+use super::cases::{Case, St, out_factors, psum_factors, states};
 use super::fold::Fold;
 use super::plan::{MAXD, NV, Plan, R, S, X, Y};
 
@@ -160,6 +160,23 @@ impl<'p> Analyzer<'p> {
         let mut odo = [0usize; MAXD];
         let mut first_case = true;
         let mut node = Node::default();
+        // With no negative factor (the usual case), the output volumes are products of
+        // per-(directive, state) factors in any order: tabled here once, combined per case.
+        let nonneg = fold.nonneg;
+        let mut out_fac = [[[0i64; 8]; 3]; NV];
+        let mut psum_fac = [[[0i64; 4]; 3]; MAXD];
+        if nonneg {
+            for (j, &(i, w, a)) in fold.out[..fold.nout].iter().enumerate() {
+                for s in 0..cnt[i] {
+                    out_fac[j][s] = out_factors(lv, i, w, a, sts[i][s]);
+                }
+            }
+            for (j, &i) in fold.psum.idx().iter().enumerate() {
+                for s in 0..cnt[i] {
+                    psum_fac[j][s] = psum_factors(lv, i, sts[i][s]);
+                }
+            }
+        }
         let mut ingress_by_chg = [[None::<[[i64; 4]; 2]>; 3]; MAXD];
         let mut st = [St::default(); MAXD];
         for i in 0..nd {
@@ -174,7 +191,7 @@ impl<'p> Analyzer<'p> {
             }
             // The changing directive: the innermost active one away from Init (state 0).
             let chg = (0..active.len()).rev().find(|&k| odo[k] != 0);
-            let case = Case::new(lv, &fold, st, chg.map(|k| active[k]));
+            let case = Case::new(lv, &fold, &st, chg.map(|k| active[k]));
             let in_sum = case.spatial_summary(0);
             let w_sum = case.spatial_summary(1);
             let o_sum = case.spatial_summary(2);
@@ -188,12 +205,32 @@ impl<'p> Analyzer<'p> {
             let ing_i = case.aggregate(in_sum, |f, e| ti[usize::from(f) << 1 | usize::from(e)]);
             let ing_w = case.aggregate(w_sum, |f, e| tw[usize::from(f) << 1 | usize::from(e)]);
             // The same egress volumes recur in EGR, CPS and PSM: compute each once per case.
-            let parts = fold.nonneg.then(|| case.egress_parts());
+            // Both parts of every output volume: a few products of tabled factors.
+            let mut out_part = [fold.out_c; 8];
+            let mut psum_part = [fold.psum.c; 4];
+            if nonneg {
+                for (j, &k) in fold.out_digit[..fold.nout].iter().enumerate() {
+                    let f = &out_fac[j][odo[k]];
+                    for c in 0..8 {
+                        out_part[c] = out_part[c].saturating_mul(f[c]);
+                    }
+                }
+                for (j, &k) in fold.psum_digit[..fold.psum.idx().len()].iter().enumerate() {
+                    let f = &psum_fac[j][odo[k]];
+                    for c in 0..4 {
+                        psum_part[c] = psum_part[c].saturating_mul(f[c]);
+                    }
+                }
+            }
             let mut memo = [i64::MIN; 16];
             let mut out = |psum: bool, first: bool, ee: bool, reuse: bool| -> i64 {
-                if let Some((p, o)) = &parts {
-                    let v = o[usize::from(first) << 2 | usize::from(ee) << 1 | usize::from(reuse)];
-                    return if psum { p[usize::from(first) << 1 | usize::from(ee)].saturating_mul(v) } else { v };
+                if nonneg {
+                    let v = out_part[usize::from(first) << 2 | usize::from(ee) << 1 | usize::from(reuse)];
+                    return if psum {
+                        psum_part[usize::from(first) << 1 | usize::from(ee)].saturating_mul(v)
+                    } else {
+                        v
+                    };
                 }
                 let k = usize::from(psum) << 3 | usize::from(first) << 2 | usize::from(ee) << 1 | usize::from(reuse);
                 if memo[k] == i64::MIN {

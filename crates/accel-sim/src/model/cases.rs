@@ -71,14 +71,14 @@ pub(crate) struct Case<'a> {
     pub lv: &'a Level,
     fold: &'a Fold,
     /// States by directive index; only the active directives' entries are read.
-    pub st: [St; MAXD],
+    pub st: &'a [St; MAXD],
     /// Innermost directive that is not at Init, if any.
     pub chg: Option<usize>,
 }
 
 impl<'a> Case<'a> {
     /// `chg` is the innermost active directive whose state is not Init.
-    pub fn new(lv: &'a Level, fold: &'a Fold, st: [St; MAXD], chg: Option<usize>) -> Case<'a> {
+    pub fn new(lv: &'a Level, fold: &'a Fold, st: &'a [St; MAXD], chg: Option<usize>) -> Case<'a> {
         Case { lv, fold, st, chg }
     }
 
@@ -158,68 +158,6 @@ impl<'a> Case<'a> {
             }
         }
         out
-    }
-
-    /// Every output volume of the case at once, for levels whose factors are all non-negative
-    /// ([`Fold::nonneg`]): the partial-sum part by `first << 1 | ee`, and the output part
-    /// (with the constant factor) by `first << 2 | ee << 1 | reuse`. [`Case::egress`] equals
-    /// `psum_part × out_part`, or `out_part` alone without partial sums: with no negative factor
-    /// the saturating product does not depend on the order of its factors.
-    pub fn egress_parts(&self) -> ([i64; 4], [i64; 8]) {
-        let t = &self.lv.tables;
-        let nec = self.lv.nec;
-        let mut psum = [self.fold.psum.c; 4];
-        for &i in self.fold.psum.idx() {
-            let d = self.lv.dirs[i];
-            let s = self.st[i];
-            let w = d.var;
-            if !d.spatial {
-                let f = if s.edge() { t.me[w] } else { t.m[w] };
-                psum.iter_mut().for_each(|v| *v = v.saturating_mul(f));
-                continue;
-            }
-            let step = nz(t.u[w]);
-            // (first, ee) = (0,0), (0,1), (1,0), (1,1)
-            let f = match s.pos {
-                Pos::Init if s.edge() => [step, t.me[w], t.m[w], t.me[w]],
-                Pos::Init | Pos::Steady => [step, step, t.m[w], t.m[w]],
-                Pos::Edge if nec == 1 => [1, t.me[w], t.me[w], t.me[w]],
-                Pos::Edge => [step, t.ue[w], t.m[w], t.ue[w]],
-            };
-            for (v, f) in psum.iter_mut().zip(f) {
-                *v = v.saturating_mul(f);
-            }
-        }
-        let mut out = [self.fold.out_c; 8];
-        for &(i, w, a) in &self.fold.out[..self.fold.nout] {
-            let d = self.lv.dirs[i];
-            let s = self.st[i];
-            if !d.spatial {
-                let f = match s.pos {
-                    Pos::Init if s.edge() => t.me[a],
-                    Pos::Init | Pos::Steady => t.m[a],
-                    Pos::Edge => t.me[a],
-                };
-                out.iter_mut().for_each(|v| *v = v.saturating_mul(f));
-                continue;
-            }
-            let step = nz(t.u[a]);
-            // (first, ee, reuse) from (0,0,0) to (1,1,1)
-            let f = match s.pos {
-                Pos::Init if s.edge() => {
-                    let e = if nec == 1 { [t.me[a]; 2] } else { [t.me[a], t.ue[a]] };
-                    [step, step, e[0], e[1], t.m[a], t.m[a], e[0], e[1]]
-                }
-                Pos::Init | Pos::Steady => [step, step, step, step, t.m[a], t.m[a], t.m[a], t.m[a]],
-                // MAESTRO reads the input-side key here (quirk kept on purpose, SPEC §5).
-                Pos::Edge if nec == 1 => [1, 1, t.me[w], t.me[w], t.me[w], t.me[w], t.me[w], t.me[w]],
-                Pos::Edge => [step, step, t.ue[a], t.ue[a], t.m[a], t.m[a], t.ue[a], t.ue[a]],
-            };
-            for (v, f) in out.iter_mut().zip(f) {
-                *v = v.saturating_mul(f);
-            }
-        }
-        (psum, out)
     }
 
     /// Output volume a PE produces (`psum`: including the reduction dimensions).
@@ -390,5 +328,51 @@ impl<'a> Case<'a> {
         out[YO] = out[Y] - out[R] + 1;
         out[XO] = out[X] - out[S] + 1;
         out
+    }
+}
+
+/// Directive `i`'s factors of the partial-sum part of the output volumes in state `s`, by
+/// `first << 1 | ee` (the reduction loop of [`Case::egress`]).
+pub(crate) fn psum_factors(lv: &Level, i: usize, s: St) -> [i64; 4] {
+    let t = &lv.tables;
+    let d = lv.dirs[i];
+    let w = d.var;
+    if !d.spatial {
+        return [if s.edge() { t.me[w] } else { t.m[w] }; 4];
+    }
+    let step = nz(t.u[w]);
+    // (first, ee) = (0,0), (0,1), (1,0), (1,1)
+    match s.pos {
+        Pos::Init if s.edge() => [step, t.me[w], t.m[w], t.me[w]],
+        Pos::Init | Pos::Steady => [step, step, t.m[w], t.m[w]],
+        Pos::Edge if lv.nec == 1 => [1, t.me[w], t.me[w], t.me[w]],
+        Pos::Edge => [step, t.ue[w], t.m[w], t.ue[w]],
+    }
+}
+
+/// Directive `i`'s factors of the output part of the output volumes in state `s`, by
+/// `first << 2 | ee << 1 | reuse`; it maps output variable `w`, whose table slot is `a` (the
+/// output loop of [`Case::egress`]).
+pub(crate) fn out_factors(lv: &Level, i: usize, w: usize, a: usize, s: St) -> [i64; 8] {
+    let t = &lv.tables;
+    if !lv.dirs[i].spatial {
+        let f = match s.pos {
+            Pos::Init if s.edge() => t.me[a],
+            Pos::Init | Pos::Steady => t.m[a],
+            Pos::Edge => t.me[a],
+        };
+        return [f; 8];
+    }
+    let step = nz(t.u[a]);
+    // (first, ee, reuse) from (0,0,0) to (1,1,1)
+    match s.pos {
+        Pos::Init if s.edge() => {
+            let e = if lv.nec == 1 { [t.me[a]; 2] } else { [t.me[a], t.ue[a]] };
+            [step, step, e[0], e[1], t.m[a], t.m[a], e[0], e[1]]
+        }
+        Pos::Init | Pos::Steady => [step, step, step, step, t.m[a], t.m[a], t.m[a], t.m[a]],
+        // MAESTRO reads the input-side key here (quirk kept on purpose, SPEC §5).
+        Pos::Edge if lv.nec == 1 => [1, 1, t.me[w], t.me[w], t.me[w], t.me[w], t.me[w], t.me[w]],
+        Pos::Edge => [step, step, t.ue[a], t.ue[a], t.m[a], t.m[a], t.ue[a], t.ue[a]],
     }
 }

@@ -33,6 +33,9 @@ pub(crate) struct Fold {
     /// the filter makes one negative (an output extent `me − m_filter + 1 < 0`); otherwise
     /// every volume is a product of non-negative factors and may be multiplied in any order.
     pub nonneg: bool,
+    /// The odometer digit of each entry of `out` and of the partial-sum part's directives.
+    pub out_digit: [usize; NV],
+    pub psum_digit: [usize; MAXD],
 }
 
 /// The constant factor of a volume and the active directives it runs over.
@@ -61,10 +64,12 @@ impl Fold {
         let t = &lv.tables;
         let is_active = |i: usize| lv.dirs[i].spatial || cnt[i] > 1;
         let mut active = [0usize; MAXD];
+        let mut digit_of = [0usize; MAXD];
         let mut nact = 0;
         for i in 0..lv.len {
             if is_active(i) {
                 active[nact] = i;
+                digit_of[i] = nact;
                 nact += 1;
             }
         }
@@ -127,6 +132,28 @@ impl Fold {
             }
         }
         let nonneg = [t.m, t.u, t.me, t.ue].iter().all(|row| row.iter().all(|&v| v >= 0));
-        Fold { active, nact, ingress, psum, out_c, out, nout, spatial, sub_fixed, spatial_all, nonneg }
+        let mut out_digit = [0usize; NV];
+        for (j, &(i, _, _)) in out[..nout].iter().enumerate() {
+            out_digit[j] = digit_of[i];
+        }
+        let mut psum_digit = [0usize; MAXD];
+        for (j, &i) in psum.idx().iter().enumerate() {
+            psum_digit[j] = digit_of[i];
+        }
+        Fold {
+            active,
+            nact,
+            ingress,
+            psum,
+            out_c,
+            out,
+            nout,
+            spatial,
+            sub_fixed,
+            spatial_all,
+            nonneg,
+            out_digit,
+            psum_digit,
+        }
     }
 }
