@@ -239,6 +239,7 @@ impl Accelerator for Accel {
         let depthwise = self.dataflow.mapping_for(pes, true);
         let mut seen: FxHashMap<[u64; 11], u64> = FxHashMap::with_capacity_and_hasher(layers.len(), Default::default());
         let mut scratch = Vec::new();
+        let mut buf = crate::model::Buffers::default();
         let mut total = 0u64;
         for layer in layers {
             let shape = layer.shape_key();
@@ -246,7 +247,7 @@ impl Accelerator for Accel {
                 Some(&c) => c,
                 None => {
                     let mapping = if layer.kind == LayerType::DsConv { &depthwise } else { &dense };
-                    let c = CompiledLayer::new(layer, mapping, pes)?.cycles_with(&self.hardware, &mut scratch)?;
+                    let c = crate::model::layer_cycles(layer, mapping, &self.hardware, &mut buf, &mut scratch)?;
                     seen.insert(shape, c);
                     c
                 }

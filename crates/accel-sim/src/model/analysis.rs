@@ -45,10 +45,11 @@ struct CaseRec {
     all_init: bool,
 }
 
-/// The runtime of one level analysis as a function of bandwidth.
-#[derive(Debug, Clone, Default)]
+/// The runtime of one level analysis as a function of bandwidth: a range of [`Program::cases`].
+#[derive(Debug, Clone, Copy)]
 struct Node {
-    cases: Vec<CaseRec>,
+    start: usize,
+    end: usize,
     /// Top level only: (input + weight, output) L2 requirement, for the off-chip floor.
     floor: Option<(i64, i64)>,
 }
@@ -57,6 +58,17 @@ struct Node {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Program {
     nodes: Vec<Node>,
+    cases: Vec<CaseRec>,
+}
+
+/// The growable storage of an analysis, kept between layers by callers that analyse many
+/// (so a network costs no allocation per layer once the buffers have grown).
+#[derive(Debug, Default)]
+pub(crate) struct Buffers {
+    memo: Vec<(usize, [i64; NV], LevelResult)>,
+    /// Case records of the level analyses in progress, innermost last.
+    stack: Vec<CaseRec>,
+    pub program: Program,
 }
 
 impl Program {
@@ -69,7 +81,7 @@ impl Program {
         for node in &self.nodes {
             let floor = node.floor.map_or(0, |(iw, o)| ((iw / bw.offchip) / 2).max((o / bw.offchip) / 2));
             let mut total = 0i64;
-            for c in &node.cases {
+            for c in &self.cases[node.start..node.end] {
                 let comp = match c.compute {
                     Compute::Leaf(cps) => cps.saturating_add(bw.vector_width - 1) / bw.vector_width,
                     Compute::Sub(a, b) => scratch[a].max(b.map_or(0, |b| scratch[b])),
@@ -99,11 +111,10 @@ pub(crate) struct LevelResult {
 /// Runs the bandwidth-independent analysis of one plan.
 pub(crate) struct Analyzer<'p> {
     plan: &'p Plan,
-    memo: Vec<(usize, [i64; NV], LevelResult)>,
+    /// Memo, work stack, and the runtime programs, filled as levels complete.
+    pub buf: Buffers,
     /// L1 size of the first level result produced (MAESTRO reports this one).
     pub first_l1: Option<i64>,
-    /// Runtime programs, filled as levels complete.
-    pub program: Program,
 }
 
 fn prod(vars: &[usize], t: &[i64; NV]) -> i64 {
@@ -111,8 +122,13 @@ fn prod(vars: &[usize], t: &[i64; NV]) -> i64 {
 }
 
 impl<'p> Analyzer<'p> {
-    pub fn new(plan: &'p Plan) -> Analyzer<'p> {
-        Analyzer { plan, memo: Vec::new(), first_l1: None, program: Program::default() }
+    /// An analyzer working in `buf` (emptied first).
+    pub fn new(plan: &'p Plan, mut buf: Buffers) -> Analyzer<'p> {
+        buf.memo.clear();
+        buf.stack.clear();
+        buf.program.nodes.clear();
+        buf.program.cases.clear();
+        Analyzer { plan, buf, first_l1: None }
     }
 
     /// Analyse the top level.
@@ -123,7 +139,7 @@ impl<'p> Analyzer<'p> {
 
     fn level(&mut self, j: usize, dd: &[i64; NV]) -> LevelResult {
         if j > 0
-            && let Some((_, _, r)) = self.memo.iter().find(|(lj, t, _)| *lj == j && t == dd)
+            && let Some((_, _, r)) = self.buf.memo.iter().find(|(lj, t, _)| *lj == j && t == dd)
         {
             return *r;
         }
@@ -132,7 +148,7 @@ impl<'p> Analyzer<'p> {
             self.first_l1 = Some(r.l1_size.iter().fold(0i64, |a, &b| a.saturating_add(b)));
         }
         if j > 0 {
-            self.memo.push((j, *dd, r));
+            self.buf.memo.push((j, *dd, r));
         }
         r
     }
@@ -159,7 +175,8 @@ impl<'p> Analyzer<'p> {
         // Odometer over the active directives only; the others have one state.
         let mut odo = [0usize; MAXD];
         let mut first_case = true;
-        let mut node = Node::default();
+        let mut floor = None;
+        let start = self.buf.stack.len();
         // With no negative factor (the usual case), the output volumes are products of
         // per-(directive, state) factors in any order: tabled here once, combined per case.
         let nonneg = fold.nonneg;
@@ -279,7 +296,7 @@ impl<'p> Analyzer<'p> {
                 res.rw[ro].l2_rd = prod(tz.output, &out_tab);
                 res.l1_size[ro] = prod(tz.output, &lv.tables.m).saturating_mul(2);
                 if j == 0 {
-                    node.floor = Some((res.l2_size[ri].saturating_add(res.l2_size[rw_]), res.l2_size[ro]));
+                    floor = Some((res.l2_size[ri].saturating_add(res.l2_size[rw_]), res.l2_size[ro]));
                 }
             }
             let out = &mut res.rw[ro];
@@ -329,9 +346,9 @@ impl<'p> Analyzer<'p> {
                     all_init: case.all_init(),
                 };
                 // Cases that cost the same at every bandwidth are priced once.
-                match node.cases.iter_mut().find(|c| CaseRec { occ: c.occ, ..rec } == **c) {
+                match self.buf.stack[start..].iter_mut().find(|c| CaseRec { occ: c.occ, ..rec } == **c) {
                     Some(c) => c.occ = c.occ.saturating_add(occ),
-                    None => node.cases.push(rec),
+                    None => self.buf.stack.push(rec),
                 }
                 util += occ as f64 * case_util;
                 occ_total = occ_total.saturating_add(occ);
@@ -343,8 +360,11 @@ impl<'p> Analyzer<'p> {
             loop {
                 if i == 0 {
                     res.avg_util = if occ_total > 0 { util / occ_total as f64 } else { 0.0 };
-                    res.node = self.program.nodes.len();
-                    self.program.nodes.push(node);
+                    let program = &mut self.buf.program;
+                    let first = program.cases.len();
+                    program.cases.extend(self.buf.stack.drain(start..));
+                    res.node = program.nodes.len();
+                    program.nodes.push(Node { start: first, end: program.cases.len(), floor });
                     return res;
                 }
                 i -= 1;

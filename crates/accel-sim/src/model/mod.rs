@@ -16,6 +16,7 @@ use crate::energy::EnergyModel;
 use crate::error::{Result, SimError};
 use crate::hardware::Hardware;
 use crate::layer::Layer;
+pub(crate) use analysis::Buffers;
 use analysis::{Analyzer, Bandwidth, LevelResult, Program};
 use plan::Plan;
 
@@ -153,35 +154,21 @@ impl CompiledLayer {
     pub fn new(layer: &Layer, mapping: &Mapping, num_pes: u64) -> Result<CompiledLayer> {
         layer.validate()?;
         let plan = Plan::new(layer, mapping, num_pes)?;
-        let mut an = Analyzer::new(&plan);
+        let mut an = Analyzer::new(&plan, Buffers::default());
         let top: LevelResult = an.run();
         let l1 = an.first_l1.unwrap_or(0);
-        let tensor = |i: usize| -> Result<TensorAccesses> {
-            let r = top.rw[i];
-            Ok(TensorAccesses {
-                l1_rd: to_u64(r.l1_rd, layer)?,
-                l1_wr: to_u64(r.l1_wr, layer)?,
-                l2_rd: to_u64(r.l2_rd, layer)?,
-                l2_wr: to_u64(r.l2_wr, layer)?,
-            })
-        };
-        let accesses = AccessCounts { input: tensor(0)?, filter: tensor(1)?, output: tensor(2)? };
-        let l2 = top.l2_size.iter().fold(0i64, |a, &b| a.saturating_add(b));
-        let compiled = CompiledLayer {
+        let checked = Checked::new(layer, &top, l1, &an.buf.program, &mut Vec::new())?;
+        Ok(CompiledLayer {
             name: layer.name.clone(),
             num_pes,
             batch: layer.batch,
             macs: layer.macs(),
-            accesses: if layer.batch == 1 { accesses } else { accesses.scaled(layer.batch) },
-            l1_elems: to_u64(l1, layer)?,
-            l2_elems: to_u64(l2, layer)?,
+            accesses: if layer.batch == 1 { checked.accesses } else { checked.accesses.scaled(layer.batch) },
+            l1_elems: checked.l1,
+            l2_elems: checked.l2,
             avg_utilized_pes: top.avg_util,
-            program: std::sync::Arc::new(an.program),
-        };
-        // Surface overflow or negative volumes now rather than at pricing time.
-        let slowest = Bandwidth { noc: 1, offchip: 1, latency: 1, vector_width: 1 };
-        to_u64(compiled.program.runtime(&slowest, &mut Vec::new()), layer)?;
-        Ok(compiled)
+            program: std::sync::Arc::new(an.buf.program),
+        })
     }
 
     /// The same analysis under another layer name.
@@ -212,13 +199,7 @@ impl CompiledLayer {
                 reason: "differs from the PE count the layer was compiled for",
             });
         }
-        let bw = Bandwidth {
-            noc: hw.noc_bw() as i64,
-            offchip: hw.offchip_bw() as i64,
-            latency: hw.noc_latency() as i64,
-            vector_width: hw.vector_width() as i64,
-        };
-        let rt = self.program.runtime(&bw, scratch);
+        let rt = self.program.runtime(&bandwidth(hw), scratch);
         if !(0..LIMIT).contains(&rt) {
             return Err(SimError::Overflow { layer: self.name.clone() });
         }
@@ -246,6 +227,67 @@ impl CompiledLayer {
             fits_l2: self.l2_elems.saturating_mul(eb) <= hw.l2_bytes(),
         })
     }
+}
+
+/// The checked, unsigned figures of an analysis. Every way of analysing a layer goes through
+/// these checks in this order, so all report the same error for the same layer.
+struct Checked {
+    accesses: AccessCounts,
+    l1: u64,
+    l2: u64,
+}
+
+impl Checked {
+    fn new(layer: &Layer, top: &LevelResult, l1: i64, program: &Program, scratch: &mut Vec<i64>) -> Result<Checked> {
+        let tensor = |i: usize| -> Result<TensorAccesses> {
+            let r = top.rw[i];
+            Ok(TensorAccesses {
+                l1_rd: to_u64(r.l1_rd, layer)?,
+                l1_wr: to_u64(r.l1_wr, layer)?,
+                l2_rd: to_u64(r.l2_rd, layer)?,
+                l2_wr: to_u64(r.l2_wr, layer)?,
+            })
+        };
+        let accesses = AccessCounts { input: tensor(0)?, filter: tensor(1)?, output: tensor(2)? };
+        let l2 = top.l2_size.iter().fold(0i64, |a, &b| a.saturating_add(b));
+        let checked = Checked { accesses, l1: to_u64(l1, layer)?, l2: to_u64(l2, layer)? };
+        // Surface overflow or negative volumes now rather than at pricing time.
+        let slowest = Bandwidth { noc: 1, offchip: 1, latency: 1, vector_width: 1 };
+        to_u64(program.runtime(&slowest, scratch), layer)?;
+        Ok(checked)
+    }
+}
+
+fn bandwidth(hw: &Hardware) -> Bandwidth {
+    Bandwidth {
+        noc: hw.noc_bw() as i64,
+        offchip: hw.offchip_bw() as i64,
+        latency: hw.noc_latency() as i64,
+        vector_width: hw.vector_width() as i64,
+    }
+}
+
+/// Cycles of `layer` under `mapping` on `hw`: what `CompiledLayer::new(..)?.cycles(hw)` returns,
+/// errors included, without keeping the analysis. `buf` and `scratch` are reused between calls.
+pub(crate) fn layer_cycles(
+    layer: &Layer,
+    mapping: &Mapping,
+    hw: &Hardware,
+    buf: &mut Buffers,
+    scratch: &mut Vec<i64>,
+) -> Result<u64> {
+    layer.validate()?;
+    let plan = Plan::new(layer, mapping, hw.num_pes())?;
+    let mut an = Analyzer::new(&plan, std::mem::take(buf));
+    let top = an.run();
+    let l1 = an.first_l1.unwrap_or(0);
+    *buf = an.buf;
+    Checked::new(layer, &top, l1, &buf.program, scratch)?;
+    let rt = buf.program.runtime(&bandwidth(hw), scratch);
+    if !(0..LIMIT).contains(&rt) {
+        return Err(SimError::Overflow { layer: layer.name.clone() });
+    }
+    Ok((rt as u64).saturating_mul(layer.batch))
 }
 
 /// Cost `layer` under `mapping` on `hw`. The layer is validated first.
