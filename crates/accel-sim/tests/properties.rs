@@ -103,6 +103,44 @@ proptest! {
     }
 
     #[test]
+    fn the_cycles_path_agrees_with_the_full_analysis_on_random_mappings(
+        levels in proptest::collection::vec(
+            (1u64..6, proptest::collection::vec((0usize..8, 0u64..12, 0u64..12, 0u8..20), 1..7)),
+            1..4,
+        ),
+        l in layer(), pes in 1u64..300, noc in 1u64..400, off in 1u64..200,
+    ) {
+        // `cycles()` merges cases that cannot differ and skips utilisation; `evaluate()`
+        // visits every case. Same cycles, or the same error, on any mapping. Levels map each
+        // dimension once, with small tiles, so that most mappings are valid.
+        let dims = [Dim::K, Dim::C, Dim::R, Dim::S, Dim::Y, Dim::X, Dim::YOut, Dim::XOut];
+        let mut dirs = Vec::new();
+        for (j, (cluster, own)) in levels.into_iter().enumerate() {
+            if j > 0 {
+                dirs.push(Directive::Cluster(Extent::Fixed(cluster)));
+            }
+            let mut used = [false; 8];
+            for (d, m, o, kind) in own {
+                if std::mem::replace(&mut used[d], true) {
+                    continue;
+                }
+                let size = match m { 0 => Extent::Full(Dim::R), 1 => Extent::Full(Dim::S), m => Extent::Fixed(m - 1) };
+                let offset = if o < 3 { size } else { Extent::Fixed(o - 2) };
+                dirs.push(if kind < 7 {
+                    Directive::Spatial { dim: dims[d], size, offset }
+                } else {
+                    Directive::Temporal { dim: dims[d], size, offset }
+                });
+            }
+        }
+        let acc = accel(pes, noc, off, Dataflow::Custom(Mapping(dirs)));
+        let layers = [l.clone(), l];
+        let full = acc.evaluate(&layers).map(|c| c.cycles).map_err(|e| e.to_string());
+        let fast = acc.cycles(&layers).map_err(|e| e.to_string());
+        prop_assert_eq!(fast, full);
+    }
+
+    #[test]
     fn the_mapping_reader_never_panics(text in "\\PC{0,200}") {
         let _ = maestro_file::parse_mapping(&text, "fuzz.m");
         let _ = maestro_file::parse_hardware(&text, "fuzz.m");

@@ -66,10 +66,10 @@ impl Fold {
         let mut active = [0usize; MAXD];
         let mut digit_of = [0usize; MAXD];
         let mut nact = 0;
-        for i in 0..lv.len {
+        for (i, digit) in digit_of.iter_mut().enumerate().take(lv.len) {
             if is_active(i) {
                 active[nact] = i;
-                digit_of[i] = nact;
+                *digit = nact;
                 nact += 1;
             }
         }

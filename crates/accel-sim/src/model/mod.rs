@@ -6,8 +6,10 @@
 
 mod analysis;
 mod cases;
+mod enumerate;
 mod fold;
 mod plan;
+mod program;
 
 use serde::{Deserialize, Serialize};
 
@@ -16,9 +18,10 @@ use crate::energy::EnergyModel;
 use crate::error::{Result, SimError};
 use crate::hardware::Hardware;
 use crate::layer::Layer;
-pub(crate) use analysis::Buffers;
-use analysis::{Analyzer, Bandwidth, LevelResult, Program};
+use analysis::{Analyzer, LevelResult};
 use plan::Plan;
+pub(crate) use program::Buffers;
+use program::{Bandwidth, Program};
 
 /// Reads and writes of one tensor. "L2" is the upstream side of the top level (the shared buffer),
 /// "L1" the downstream side (what the PEs' local buffers read and write), as in MAESTRO's report.
@@ -154,7 +157,7 @@ impl CompiledLayer {
     pub fn new(layer: &Layer, mapping: &Mapping, num_pes: u64) -> Result<CompiledLayer> {
         layer.validate()?;
         let plan = Plan::new(layer, mapping, num_pes)?;
-        let mut an = Analyzer::new(&plan, Buffers::default());
+        let mut an = Analyzer::new(&plan, Buffers::default(), false);
         let top: LevelResult = an.run();
         let l1 = an.first_l1.unwrap_or(0);
         let checked = Checked::new(layer, &top, l1, &an.buf.program, &mut Vec::new())?;
@@ -278,7 +281,7 @@ pub(crate) fn layer_cycles(
 ) -> Result<u64> {
     layer.validate()?;
     let plan = Plan::new(layer, mapping, hw.num_pes())?;
-    let mut an = Analyzer::new(&plan, std::mem::take(buf));
+    let mut an = Analyzer::new(&plan, std::mem::take(buf), true);
     let top = an.run();
     let l1 = an.first_l1.unwrap_or(0);
     *buf = an.buf;

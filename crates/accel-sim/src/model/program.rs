@@ -1,0 +1,93 @@
+//! The runtime program a level analysis leaves behind (SPEC §7): per distinct case, what its
+//! delay depends on, priced at any NoC / off-chip bandwidth in a few nanoseconds per case.
+
+use super::analysis::LevelResult;
+use super::plan::NV;
+
+/// Bandwidth-side parameters of a runtime evaluation.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bandwidth {
+    pub noc: i64,
+    pub offchip: i64,
+    pub latency: i64,
+    pub vector_width: i64,
+}
+
+/// How long a case computes: partial sums of one PE, or the slowest of up to two sub-level runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Compute {
+    Leaf(i64),
+    Sub(usize, Option<usize>),
+}
+
+/// A group of cases that cost the same at every bandwidth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CaseRec {
+    pub occ: i64,
+    pub ingress: i64,
+    pub egress: i64,
+    pub compute: Compute,
+    pub all_init: bool,
+}
+
+/// The runtime of one level analysis as a function of bandwidth: a range of [`Program`] cases.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Node {
+    pub start: usize,
+    pub end: usize,
+    /// Top level only: (input + weight, output) L2 requirement, for the off-chip floor.
+    pub floor: Option<(i64, i64)>,
+}
+
+/// Runtime programs of all level analyses of a layer; children come before parents.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Program {
+    pub nodes: Vec<Node>,
+    pub cases: Vec<CaseRec>,
+}
+
+impl Program {
+    /// Cycles of the top level at the given bandwidths.
+    pub fn runtime(&self, bw: &Bandwidth, scratch: &mut Vec<i64>) -> i64 {
+        let noc_delay = |traffic: i64| -> i64 {
+            if traffic > 0 { bw.latency + traffic.saturating_add(bw.noc - 1) / bw.noc - 1 } else { bw.latency - 1 }
+        };
+        scratch.clear();
+        for node in &self.nodes {
+            let floor = node.floor.map_or(0, |(iw, o)| ((iw / bw.offchip) / 2).max((o / bw.offchip) / 2));
+            let mut total = 0i64;
+            for c in &self.cases[node.start..node.end] {
+                let comp = match c.compute {
+                    Compute::Leaf(cps) => cps.saturating_add(bw.vector_width - 1) / bw.vector_width,
+                    Compute::Sub(a, b) => scratch[a].max(b.map_or(0, |b| scratch[b])),
+                };
+                let di = noc_delay(c.ingress);
+                let t = if c.all_init { comp.saturating_add(di) } else { noc_delay(c.egress).max(comp).max(di) };
+                total = total.saturating_add(c.occ.saturating_mul(t.max(floor)));
+            }
+            scratch.push(total);
+        }
+        scratch.last().copied().unwrap_or(0)
+    }
+}
+
+/// The growable storage of an analysis, kept between layers by callers that analyse many
+/// (so a network costs no allocation per layer once the buffers have grown).
+#[derive(Debug, Default)]
+pub(crate) struct Buffers {
+    /// Finished sub-level analyses: (level, dimension table, result).
+    pub memo: Vec<(usize, [i64; NV], LevelResult)>,
+    /// Case records of the level analyses in progress, innermost last.
+    pub stack: Vec<CaseRec>,
+    pub program: Program,
+}
+
+impl Buffers {
+    /// Empty every buffer, keeping its capacity.
+    pub fn clear(&mut self) {
+        self.memo.clear();
+        self.stack.clear();
+        self.program.nodes.clear();
+        self.program.cases.clear();
+    }
+}
