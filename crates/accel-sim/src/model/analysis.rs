@@ -7,7 +7,7 @@
 //! which is what makes sweeping a hardware grid cheap.
 
 use super::cases::{Case, St, out_factors, psum_factors, states};
-use super::fold::Fold;
+use super::fold::{Fold, MAX_OUT, MAX_PSUM};
 use super::plan::{Level, MAXD, NV, Plan, R, S, Tensors, X, Y};
 use super::program::{Buffers, CaseRec, Compute, Node};
 
@@ -79,7 +79,30 @@ impl<'p> Analyzer<'p> {
     }
 
     fn analyse(&mut self, j: usize, dd: &[i64; NV]) -> LevelResult {
-        let mut w = Work::new(self.plan, j, dd, self.buf.stack.len());
+        let plan = self.plan;
+        // Built in place and filled in place: the tables are a few kilobytes, and an
+        // analysis is only a few hundred nanoseconds.
+        let mut w = Work {
+            j,
+            lv: &plan.levels[j],
+            tz: plan.tensors,
+            innermost: j + 1 == plan.levels.len(),
+            dd: *dd,
+            sts: [[St::default(); 3]; MAXD],
+            cnt: [1; MAXD],
+            fold: Fold::EMPTY,
+            out_fac: [[[0; 8]; 3]; MAX_OUT],
+            psum_fac: [[[0; 4]; 3]; MAX_PSUM],
+            ingress: [[[[0; 4]; 2]; 2]; MAXD],
+            ingress_seen: 0,
+            res: LevelResult::default(),
+            util: 0.0,
+            occ_total: 0,
+            floor: None,
+            start: self.buf.stack.len(),
+            first: true,
+        };
+        w.prepare();
         // The first case, every directive at Init, is analysed first in both orders: it sets
         // the buffer sizes, and the first sub-level analysis it starts reports the L1 size.
         let mut st = [St::default(); MAXD];
@@ -111,12 +134,14 @@ pub(super) struct Work<'p> {
     pub(super) fold: Fold,
     /// With no negative factor (the usual case), the output volumes are products of
     /// per-(directive, state) factors in any order: tabled once, combined per case.
-    out_fac: [[[i64; 8]; 3]; NV],
-    psum_fac: [[[i64; 4]; 3]; MAXD],
+    out_fac: [[[i64; 8]; 3]; MAX_OUT],
+    psum_fac: [[[i64; 4]; 3]; MAX_PSUM],
     /// Ingress depends on a case only through the changing directive and its state:
     /// directives before it contribute their full tile whatever their state, and those after
-    /// it are at Init. So each (directive, state) pair is computed once.
-    ingress_by_chg: [[Option<[[i64; 4]; 2]>; 3]; MAXD],
+    /// it are at Init. So each (directive, non-Init state) pair is computed once; bit
+    /// `3 k + s` of `ingress_seen` says whether `ingress[k][s - 1]` is filled.
+    ingress: [[[[i64; 4]; 2]; 2]; MAXD],
+    ingress_seen: u32,
     res: LevelResult,
     util: f64,
     occ_total: i64,
@@ -128,46 +153,25 @@ pub(super) struct Work<'p> {
 }
 
 impl<'p> Work<'p> {
-    fn new(plan: &'p Plan, j: usize, dd: &[i64; NV], start: usize) -> Work<'p> {
-        let lv = &plan.levels[j];
-        let mut sts = [[St::default(); 3]; MAXD];
-        let mut cnt = [1usize; MAXD];
+    /// The states of every directive, what the cases share, and the output-volume factors.
+    fn prepare(&mut self) {
+        let lv = self.lv;
         for (i, d) in lv.dirs().iter().enumerate() {
-            cnt[i] = states(d.spatial, d.m, d.o, dd[d.var], lv.n, &mut sts[i]);
+            self.cnt[i] = states(d.spatial, d.m, d.o, self.dd[d.var], lv.n, &mut self.sts[i]);
         }
-        let fold = Fold::new(lv, &plan.tensors, &sts, &cnt);
-        let mut out_fac = [[[0i64; 8]; 3]; NV];
-        let mut psum_fac = [[[0i64; 4]; 3]; MAXD];
+        self.fold = Fold::new(lv, &self.tz, &self.sts, &self.cnt);
+        let fold = &self.fold;
         if fold.nonneg {
             for (k, &(i, w, a)) in fold.out[..fold.nout].iter().enumerate() {
-                for s in 0..cnt[i] {
-                    out_fac[k][s] = out_factors(lv, i, w, a, sts[i][s]);
+                for s in 0..self.cnt[i] {
+                    self.out_fac[k][s] = out_factors(lv, i, w, a, self.sts[i][s]);
                 }
             }
             for (k, &i) in fold.psum.idx().iter().enumerate() {
-                for s in 0..cnt[i] {
-                    psum_fac[k][s] = psum_factors(lv, i, sts[i][s]);
+                for s in 0..self.cnt[i] {
+                    self.psum_fac[k][s] = psum_factors(lv, i, self.sts[i][s]);
                 }
             }
-        }
-        Work {
-            j,
-            lv,
-            tz: plan.tensors,
-            innermost: j + 1 == plan.levels.len(),
-            dd: *dd,
-            sts,
-            cnt,
-            fold,
-            out_fac,
-            psum_fac,
-            ingress_by_chg: [[None; 3]; MAXD],
-            res: LevelResult::default(),
-            util: 0.0,
-            occ_total: 0,
-            floor: None,
-            start,
-            first: true,
         }
     }
 
@@ -195,7 +199,14 @@ impl<'p> Work<'p> {
         // after it are at Init. So each (directive, state) pair is computed once.
         let [ti, tw] = match chg {
             None => [case.ingress(0), case.ingress(1)],
-            Some(k) => *self.ingress_by_chg[k][idx[k]].get_or_insert_with(|| [case.ingress(0), case.ingress(1)]),
+            Some(k) => {
+                let bit = 1 << (3 * k + idx[k]);
+                if self.ingress_seen & bit == 0 {
+                    self.ingress[k][idx[k] - 1] = [case.ingress(0), case.ingress(1)];
+                    self.ingress_seen |= bit;
+                }
+                self.ingress[k][idx[k] - 1]
+            }
         };
         let ing_i = case.aggregate(in_sum, |f, e| ti[usize::from(f) << 1 | usize::from(e)]);
         let ing_w = case.aggregate(w_sum, |f, e| tw[usize::from(f) << 1 | usize::from(e)]);
@@ -324,7 +335,7 @@ impl<'p> Work<'p> {
         cps
     }
 
-    fn finish(mut self, an: &mut Analyzer<'p>) -> LevelResult {
+    fn finish(&mut self, an: &mut Analyzer<'p>) -> LevelResult {
         self.res.avg_util = if self.occ_total > 0 { self.util / self.occ_total as f64 } else { 0.0 };
         let program = &mut an.buf.program;
         let first = program.cases.len();

@@ -38,6 +38,11 @@ pub(crate) struct Fold {
     pub psum_digit: [usize; MAXD],
 }
 
+/// Most output variables of a layer kind (grouped layers: G, K, C, Y, X).
+pub(crate) const MAX_OUT: usize = 5;
+/// Most reduction variables of a layer kind (dense layers: C, R, S).
+pub(crate) const MAX_PSUM: usize = 3;
+
 /// The constant factor of a volume and the active directives it runs over.
 #[derive(Clone, Copy)]
 pub(crate) struct Part {
@@ -48,6 +53,8 @@ pub(crate) struct Part {
 }
 
 impl Part {
+    const EMPTY: Part = Part { c: 1, idx: [0; MAXD], n: 0, mask: 0 };
+
     pub fn idx(&self) -> &[usize] {
         &self.idx[..self.n]
     }
@@ -59,7 +66,25 @@ fn fixed_factor(t: &Tables, s: St, a: usize) -> i64 {
 }
 
 impl Fold {
+    /// Before [`Fold::new`] fills it.
+    pub const EMPTY: Fold = Fold {
+        active: [0; MAXD],
+        nact: 0,
+        ingress: [Part::EMPTY; 2],
+        psum: Part::EMPTY,
+        out_c: 1,
+        out: [(0, 0, 0); NV],
+        nout: 0,
+        spatial: [([0; NV], 0); 3],
+        sub_fixed: [0; NV],
+        spatial_all: ([0; MAXD], 0),
+        nonneg: true,
+        out_digit: [0; NV],
+        psum_digit: [0; MAXD],
+    };
+
     /// `sts[i][0]` is directive i's first state, `cnt[i]` its number of states.
+    #[inline]
     pub fn new(lv: &Level, tz: &Tensors, sts: &[[St; 3]; MAXD], cnt: &[usize; MAXD]) -> Fold {
         let t = &lv.tables;
         let is_active = |i: usize| lv.dirs[i].spatial || cnt[i] > 1;
@@ -154,6 +179,25 @@ impl Fold {
             nonneg,
             out_digit,
             psum_digit,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layer::LayerType;
+    use crate::model::plan::tensors_of;
+
+    #[test]
+    fn the_factor_tables_are_large_enough_for_every_layer_kind() {
+        for kind in
+            [LayerType::Conv, LayerType::DsConv, LayerType::NgConv, LayerType::Fc, LayerType::Gemm, LayerType::TrConv]
+        {
+            let tz = tensors_of(kind);
+            assert!(tz.output.len() <= MAX_OUT, "{kind}");
+            let reduction = tz.class.iter().filter(|v| !tz.output.contains(v)).count();
+            assert!(reduction <= MAX_PSUM, "{kind}");
         }
     }
 }

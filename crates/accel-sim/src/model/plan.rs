@@ -169,7 +169,7 @@ fn layer_table(layer: &Layer) -> [i64; NV] {
     t
 }
 
-fn tensors_of(kind: LayerType) -> Tensors {
+pub(super) fn tensors_of(kind: LayerType) -> Tensors {
     match kind {
         LayerType::DsConv => DEPTHWISE,
         LayerType::NgConv => GROUPED,
