@@ -87,37 +87,47 @@ impl Fold {
     #[inline]
     pub fn new(lv: &Level, tz: &Tensors, sts: &[[St; 3]; MAXD], cnt: &[usize; MAXD]) -> Fold {
         let t = &lv.tables;
-        let is_active = |i: usize| lv.dirs[i].spatial || cnt[i] > 1;
-        let mut active = [0usize; MAXD];
+        let mut f = Fold::EMPTY;
+        f.ingress[0].mask = tz.input_mask;
+        f.ingress[1].mask = tz.filter_mask;
+        f.psum.mask = tz.output_mask;
+        f.nonneg = lv.nonneg;
         let mut digit_of = [0usize; MAXD];
-        let mut nact = 0;
-        for (i, digit) in digit_of.iter_mut().enumerate().take(lv.len) {
-            if is_active(i) {
-                active[nact] = i;
-                *digit = nact;
-                nact += 1;
-            }
-        }
-        let part = |mask: u16, inside: bool| -> Part {
-            let mut p = Part { c: 1, idx: [0; MAXD], n: 0, mask };
-            for (i, d) in lv.dirs().iter().enumerate() {
-                if (mask & (1 << d.var) != 0) != inside {
+        // One pass in directive order: each part's constant is the product of its single-state
+        // directives' factors, its list the active directives.
+        for (i, d) in lv.dirs().iter().enumerate() {
+            let bit = 1u16 << d.var;
+            let active = d.spatial || cnt[i] > 1;
+            let fixed = if active {
+                digit_of[i] = f.nact;
+                f.active[f.nact] = i;
+                f.nact += 1;
+                0
+            } else {
+                let v = fixed_factor(t, sts[i][0], d.var);
+                f.sub_fixed[d.var] = v;
+                v
+            };
+            let psum = tz.output_mask & bit == 0;
+            let [input, filter] = &mut f.ingress;
+            for (p, on) in [(input, tz.input_mask & bit != 0), (filter, tz.filter_mask & bit != 0), (&mut f.psum, psum)]
+            {
+                if !on {
                     continue;
                 }
-                if is_active(i) {
+                if active {
                     p.idx[p.n] = i;
                     p.n += 1;
                 } else {
-                    p.c = p.c.saturating_mul(fixed_factor(t, sts[i][0], d.var));
+                    p.c = p.c.saturating_mul(fixed);
                 }
             }
-            p
-        };
-        let ingress = [part(tz.input_mask, true), part(tz.filter_mask, true)];
-        let psum = part(tz.output_mask, false);
-        let mut out_c = 1i64;
-        let mut out = [(0usize, 0usize, 0usize); NV];
-        let mut nout = 0;
+            if d.spatial {
+                let (list, n) = &mut f.spatial_all;
+                list[*n] = i;
+                *n += 1;
+            }
+        }
         for &w in tz.output {
             let i = lv.dir_of[w];
             let a = match w {
@@ -125,61 +135,28 @@ impl Fold {
                 X => XO,
                 other => other,
             };
-            if is_active(i) {
-                out[nout] = (i, w, a);
-                nout += 1;
+            if lv.dirs[i].spatial || cnt[i] > 1 {
+                f.out[f.nout] = (i, w, a);
+                f.out_digit[f.nout] = digit_of[i];
+                f.nout += 1;
             } else {
-                out_c = out_c.saturating_mul(fixed_factor(t, sts[i][0], a));
+                f.out_c = f.out_c.saturating_mul(fixed_factor(t, sts[i][0], a));
             }
         }
-        let mut spatial = [([0usize; NV], 0usize); 3];
         for (k, vars) in [tz.input, tz.filter, tz.output].into_iter().enumerate() {
             for &w in vars {
                 let i = lv.dir_of[w];
                 if lv.dirs[i].spatial {
-                    let (list, n) = &mut spatial[k];
+                    let (list, n) = &mut f.spatial[k];
                     list[*n] = i;
                     *n += 1;
                 }
             }
         }
-        let mut sub_fixed = [0i64; NV];
-        for (i, d) in lv.dirs().iter().enumerate() {
-            if !is_active(i) {
-                sub_fixed[d.var] = fixed_factor(t, sts[i][0], d.var);
-            }
+        for j in 0..f.psum.n {
+            f.psum_digit[j] = digit_of[f.psum.idx[j]];
         }
-        let mut spatial_all = ([0usize; MAXD], 0usize);
-        for (i, d) in lv.dirs().iter().enumerate() {
-            if d.spatial {
-                spatial_all.0[spatial_all.1] = i;
-                spatial_all.1 += 1;
-            }
-        }
-        let nonneg = [t.m, t.u, t.me, t.ue].iter().all(|row| row.iter().all(|&v| v >= 0));
-        let mut out_digit = [0usize; NV];
-        for (j, &(i, _, _)) in out[..nout].iter().enumerate() {
-            out_digit[j] = digit_of[i];
-        }
-        let mut psum_digit = [0usize; MAXD];
-        for (j, &i) in psum.idx().iter().enumerate() {
-            psum_digit[j] = digit_of[i];
-        }
-        Fold {
-            active,
-            nact,
-            ingress,
-            psum,
-            out_c,
-            out,
-            nout,
-            spatial,
-            sub_fixed,
-            spatial_all,
-            nonneg,
-            out_digit,
-            psum_digit,
-        }
+        f
     }
 }
 

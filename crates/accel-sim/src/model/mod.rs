@@ -255,8 +255,8 @@ impl Checked {
         let l2 = top.l2_size.iter().fold(0i64, |a, &b| a.saturating_add(b));
         let checked = Checked { accesses, l1: to_u64(l1, layer)?, l2: to_u64(l2, layer)? };
         // Surface overflow or negative volumes now rather than at pricing time.
-        let slowest = Bandwidth { noc: 1, offchip: 1, latency: 1, vector_width: 1 };
-        to_u64(program.runtime(&slowest, scratch), layer)?;
+        const SLOWEST: Bandwidth = Bandwidth { noc: 1, offchip: 1, latency: 1, vector_width: 1 };
+        to_u64(program.runtime(&SLOWEST, scratch), layer)?;
         Ok(checked)
     }
 }

@@ -86,6 +86,10 @@ pub(crate) struct Level {
     /// Directive index for each dimension slot.
     pub dir_of: [usize; NV],
     pub tables: Tables,
+    /// Whether every table entry is non-negative. Only an edge tile narrower than the filter
+    /// makes one negative (an output extent `me − m_filter + 1 < 0`); otherwise every volume of
+    /// the level is a product of non-negative factors and may be multiplied in any order.
+    pub nonneg: bool,
 }
 
 impl Level {
@@ -302,9 +306,19 @@ impl Plan {
             };
             let mut dirs = [Dir::default(); MAXD];
             dirs[..list.len()].copy_from_slice(list);
-            let mut level =
-                Level { dirs, len: list.len(), n, nec: 1, first_spatial, dir_of, tables: Tables::default() };
+            let mut level = Level {
+                dirs,
+                len: list.len(),
+                n,
+                nec: 1,
+                first_spatial,
+                dir_of,
+                tables: Tables::default(),
+                nonneg: true,
+            };
             level.tables = static_tables(&level, &dtab);
+            let t = &level.tables;
+            level.nonneg = [t.m, t.u, t.me, t.ue].iter().all(|row| row.iter().all(|&v| v >= 0));
             level.nec = edge_clusters(&level, &dtab);
             // Next level's static table: min(m, D) per input-class variable.
             let mut next = [0i64; NV];

@@ -47,7 +47,9 @@ pub(crate) struct Program {
 }
 
 impl Program {
-    /// Cycles of the top level at the given bandwidths.
+    /// Cycles of the top level at the given bandwidths. Inlined, so that a call with constant
+    /// bandwidths (the overflow check at the slowest ones) has no divisions left.
+    #[inline]
     pub fn runtime(&self, bw: &Bandwidth, scratch: &mut Vec<i64>) -> i64 {
         let noc_delay = |traffic: i64| -> i64 {
             if traffic > 0 { bw.latency + traffic.saturating_add(bw.noc - 1) / bw.noc - 1 } else { bw.latency - 1 }
