@@ -159,7 +159,7 @@ impl<'p> Work<'p> {
         for (i, d) in lv.dirs().iter().enumerate() {
             self.cnt[i] = states(d.spatial, d.m, d.o, self.dd[d.var], lv.n, &mut self.sts[i]);
         }
-        self.fold = Fold::new(lv, &self.tz, &self.sts, &self.cnt);
+        self.fold.fill(lv, &self.tz, &self.sts, &self.cnt);
         let fold = &self.fold;
         if fold.nonneg {
             for (k, &(i, w, a)) in fold.out[..fold.nout].iter().enumerate() {

@@ -66,7 +66,7 @@ fn fixed_factor(t: &Tables, s: St, a: usize) -> i64 {
 }
 
 impl Fold {
-    /// Before [`Fold::new`] fills it.
+    /// Before [`Fold::fill`] fills it.
     pub const EMPTY: Fold = Fold {
         active: [0; MAXD],
         nact: 0,
@@ -83,11 +83,11 @@ impl Fold {
         psum_digit: [0; MAXD],
     };
 
-    /// `sts[i][0]` is directive i's first state, `cnt[i]` its number of states.
-    #[inline]
-    pub fn new(lv: &Level, tz: &Tensors, sts: &[[St; 3]; MAXD], cnt: &[usize; MAXD]) -> Fold {
+    /// Fill a fresh [`Fold::EMPTY`] in place (it is about a kilobyte, and built for every level
+    /// analysis). `sts[i][0]` is directive i's first state, `cnt[i]` its number of states.
+    pub fn fill(&mut self, lv: &Level, tz: &Tensors, sts: &[[St; 3]; MAXD], cnt: &[usize; MAXD]) {
         let t = &lv.tables;
-        let mut f = Fold::EMPTY;
+        let f = self;
         f.ingress[0].mask = tz.input_mask;
         f.ingress[1].mask = tz.filter_mask;
         f.psum.mask = tz.output_mask;
@@ -156,7 +156,6 @@ impl Fold {
         for j in 0..f.psum.n {
             f.psum_digit[j] = digit_of[f.psum.idx[j]];
         }
-        f
     }
 }
 
