@@ -238,8 +238,7 @@ impl Accelerator for Accel {
         let dense = self.dataflow.mapping_for(pes, false);
         let depthwise = self.dataflow.mapping_for(pes, true);
         let mut seen: FxHashMap<[u64; 11], u64> = FxHashMap::with_capacity_and_hasher(layers.len(), Default::default());
-        let mut scratch = Vec::new();
-        let mut buf = crate::model::Buffers::default();
+        let mut work = crate::model::CyclesWork::default();
         let mut total = 0u64;
         for layer in layers {
             let shape = layer.shape_key();
@@ -247,7 +246,7 @@ impl Accelerator for Accel {
                 Some(&c) => c,
                 None => {
                     let mapping = if layer.kind == LayerType::DsConv { &depthwise } else { &dense };
-                    let c = crate::model::layer_cycles(layer, mapping, &self.hardware, &mut buf, &mut scratch)?;
+                    let c = work.layer_cycles(layer, mapping, &self.hardware)?;
                     seen.insert(shape, c);
                     c
                 }

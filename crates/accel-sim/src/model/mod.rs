@@ -8,8 +8,10 @@ mod analysis;
 mod cases;
 mod enumerate;
 mod fold;
+mod level;
 mod plan;
 mod program;
+mod shape;
 
 use serde::{Deserialize, Serialize};
 
@@ -20,8 +22,10 @@ use crate::hardware::Hardware;
 use crate::layer::Layer;
 use analysis::{Analyzer, LevelResult};
 use plan::Plan;
-pub(crate) use program::Buffers;
+use plan::{tensors_of, tensors_slot};
+use program::Buffers;
 use program::{Bandwidth, Program};
+use shape::Shape;
 
 /// Reads and writes of one tensor. "L2" is the upstream side of the top level (the shared buffer),
 /// "L1" the downstream side (what the PEs' local buffers read and write), as in MAESTRO's report.
@@ -270,27 +274,39 @@ fn bandwidth(hw: &Hardware) -> Bandwidth {
     }
 }
 
-/// Cycles of `layer` under `mapping` on `hw`: what `CompiledLayer::new(..)?.cycles(hw)` returns,
-/// errors included, without keeping the analysis. `buf` and `scratch` are reused between calls.
-pub(crate) fn layer_cycles(
-    layer: &Layer,
-    mapping: &Mapping,
-    hw: &Hardware,
-    buf: &mut Buffers,
-    scratch: &mut Vec<i64>,
-) -> Result<u64> {
-    layer.validate()?;
-    let plan = Plan::new(layer, mapping, hw.num_pes())?;
-    let mut an = Analyzer::new(&plan, std::mem::take(buf), true);
-    let top = an.run();
-    let l1 = an.first_l1.unwrap_or(0);
-    *buf = an.buf;
-    Checked::new(layer, &top, l1, &buf.program, scratch)?;
-    let rt = buf.program.runtime(&bandwidth(hw), scratch);
-    if !(0..LIMIT).contains(&rt) {
-        return Err(SimError::Overflow { layer: layer.name.clone() });
+/// What costing the cycles of many layers reuses: the analysis buffers, and each layer kind's
+/// lowered mapping ([`Shape`]). A value serves one mapping per layer kind (in
+/// [`Accel::cycles`](crate::Accel), the dataflow's dense and depthwise mappings).
+#[derive(Debug, Default)]
+pub(crate) struct CyclesWork {
+    buf: Buffers,
+    scratch: Vec<i64>,
+    shapes: [Option<Option<Shape>>; 3],
+}
+
+impl CyclesWork {
+    /// Cycles of `layer` under `mapping` on `hw`: what `CompiledLayer::new(..)?.cycles(hw)`
+    /// returns, errors included, without keeping the analysis.
+    pub fn layer_cycles(&mut self, layer: &Layer, mapping: &Mapping, hw: &Hardware) -> Result<u64> {
+        layer.validate()?;
+        let shape = self.shapes[tensors_slot(layer.kind)]
+            .get_or_insert_with(|| Shape::new(mapping, tensors_of(layer.kind)))
+            .as_ref();
+        let plan = match shape {
+            Some(shape) => Plan::from_shape(shape, layer, hw.num_pes())?,
+            None => Plan::new(layer, mapping, hw.num_pes())?,
+        };
+        let mut an = Analyzer::new(&plan, std::mem::take(&mut self.buf), true);
+        let top = an.run();
+        let l1 = an.first_l1.unwrap_or(0);
+        self.buf = an.buf;
+        Checked::new(layer, &top, l1, &self.buf.program, &mut self.scratch)?;
+        let rt = self.buf.program.runtime(&bandwidth(hw), &mut self.scratch);
+        if !(0..LIMIT).contains(&rt) {
+            return Err(SimError::Overflow { layer: layer.name.clone() });
+        }
+        Ok((rt as u64).saturating_mul(layer.batch))
     }
-    Ok((rt as u64).saturating_mul(layer.batch))
 }
 
 /// Cost `layer` under `mapping` on `hw`. The layer is validated first.

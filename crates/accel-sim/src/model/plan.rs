@@ -7,6 +7,9 @@ use crate::dataflow::{Dim, Directive, Extent, Mapping};
 use crate::error::{Result, SimError};
 use crate::layer::{Layer, LayerType, MAX_DIM};
 
+pub(crate) use super::level::{Dir, Level, Tables};
+use super::level::{build_level, check_tiles, stride_rewrite};
+
 /// Number of dimension slots in a table (`Dim::ALL`).
 pub(crate) const NV: usize = 9;
 /// Most directives one level can hold after unrolling (one per dimension).
@@ -51,50 +54,6 @@ impl Dirs {
     }
     fn push(&mut self, dir: Dir) -> bool {
         self.insert(self.len, dir)
-    }
-}
-
-/// One resolved directive: dimension slot, kind, size and offset.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Dir {
-    pub var: usize,
-    pub spatial: bool,
-    pub m: i64,
-    pub o: i64,
-}
-
-/// Per-dimension mapping tables of a level (SPEC §3): size, new data per step, and their edge values.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Tables {
-    pub m: [i64; NV],
-    pub u: [i64; NV],
-    pub me: [i64; NV],
-    pub ue: [i64; NV],
-}
-
-/// One cluster level.
-#[derive(Debug, Clone)]
-pub(crate) struct Level {
-    pub dirs: [Dir; MAXD],
-    pub len: usize,
-    /// Sub-clusters (or PEs at the innermost level) this level spreads over.
-    pub n: i64,
-    /// Sub-clusters that hold a full tile in a spatial edge fold (static).
-    pub nec: i64,
-    /// Index of the level's first spatial directive.
-    pub first_spatial: usize,
-    /// Directive index for each dimension slot.
-    pub dir_of: [usize; NV],
-    pub tables: Tables,
-    /// Whether every table entry is non-negative. Only an edge tile narrower than the filter
-    /// makes one negative (an output extent `me − m_filter + 1 < 0`); otherwise every volume of
-    /// the level is a product of non-negative factors and may be multiplied in any order.
-    pub nonneg: bool,
-}
-
-impl Level {
-    pub fn dirs(&self) -> &[Dir] {
-        &self.dirs[..self.len]
     }
 }
 
@@ -149,6 +108,31 @@ const GROUPED: Tensors = Tensors {
     class: &[C, G, K, R, S, X, Y],
 };
 
+/// Most cluster levels of a mapping (five Cluster directives).
+pub(super) const MAX_LEVELS: usize = 6;
+/// Most directives one cluster level may hold before unrolling.
+pub(super) const MAX_OWN: usize = 16;
+
+/// Index of a layer kind's tensor structure: dense, depthwise or grouped.
+pub(crate) fn tensors_slot(kind: LayerType) -> usize {
+    match kind {
+        LayerType::DsConv => 1,
+        LayerType::NgConv => 2,
+        _ => 0,
+    }
+}
+
+/// MAESTRO exits on a temporal map that covers part of a filter window: refuse it, naming it.
+pub(super) fn partial_filter(layer: &Layer, dim: Dim, size: Extent, offset: Extent, m: i64, full: i64) -> SimError {
+    SimError::InvalidMapping {
+        layer: layer.name.clone(),
+        reason: format!(
+            "TemporalMap({size},{offset}) {dim} covers {m} of the {full} filter {dim} taps; \
+             a temporal map on R or S must cover the whole filter"
+        ),
+    }
+}
+
 /// A layer lowered onto a mapping and a PE count.
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
@@ -158,7 +142,7 @@ pub(crate) struct Plan {
     pub top_table: [i64; NV],
 }
 
-fn layer_table(layer: &Layer) -> [i64; NV] {
+pub(super) fn layer_table(layer: &Layer) -> [i64; NV] {
     let mut t = [0i64; NV];
     let v = |x: u64| x as i64; // validated ≤ 2^20
     t[G] = if layer.kind == LayerType::NgConv { v(layer.groups) } else { 1 };
@@ -173,7 +157,7 @@ fn layer_table(layer: &Layer) -> [i64; NV] {
     t
 }
 
-pub(super) fn tensors_of(kind: LayerType) -> Tensors {
+pub(crate) fn tensors_of(kind: LayerType) -> Tensors {
     match kind {
         LayerType::DsConv => DEPTHWISE,
         LayerType::NgConv => GROUPED,
@@ -204,8 +188,6 @@ impl Plan {
         // Split at Cluster directives and check every directive before building any level, so
         // the first problem in mapping order is the one reported. The resolved directives are
         // kept in one flat list; each level copies its own range below.
-        const MAX_LEVELS: usize = 6;
-        const MAX_OWN: usize = 16;
         let too_long = || invalid(format!("more than {MAX_OWN} directives in one cluster level"));
         let all = mapping.directives();
         let mut bounds = [(0usize, 0usize); MAX_LEVELS];
@@ -226,7 +208,7 @@ impl Plan {
                     own = 0;
                 }
                 Directive::Spatial { .. } | Directive::Temporal { .. } => {
-                    if let Some(dir) = own_directive(d, &tensors, layer, &table, &resolve, &invalid)? {
+                    if let Some(dir) = own_directive(d, &tensors, layer, &table, &resolve)? {
                         own += 1;
                         if own > MAX_OWN {
                             return Err(too_long());
@@ -290,43 +272,11 @@ impl Plan {
                 }
                 dir_of[d.var] = i;
             }
-            for (inp, filt) in [(Y, R), (X, S)] {
-                let (mi, mf) = (list[dir_of[inp]].m, list[dir_of[filt]].m);
-                if mi < mf {
-                    // MAESTRO divides by zero here: a tile narrower than the filter has no output.
-                    return Err(invalid(format!(
-                        "cluster level {j} maps {mi} {} but {mf} {}: the input tile is narrower than the filter",
-                        Dim::ALL[inp],
-                        Dim::ALL[filt]
-                    )));
-                }
-            }
+            check_tiles(list, &dir_of, j, layer)?;
             let Some(first_spatial) = list.iter().position(|d| d.spatial) else {
                 return Err(invalid(format!("cluster level {j} has no SpatialMap, so its PEs would be idle")));
             };
-            let mut dirs = [Dir::default(); MAXD];
-            dirs[..list.len()].copy_from_slice(list);
-            let mut level = Level {
-                dirs,
-                len: list.len(),
-                n,
-                nec: 1,
-                first_spatial,
-                dir_of,
-                tables: Tables::default(),
-                nonneg: true,
-            };
-            level.tables = static_tables(&level, &dtab);
-            let t = &level.tables;
-            level.nonneg = [t.m, t.u, t.me, t.ue].iter().all(|row| row.iter().all(|&v| v >= 0));
-            level.nec = edge_clusters(&level, &dtab);
-            // Next level's static table: min(m, D) per input-class variable.
-            let mut next = [0i64; NV];
-            for &v in tensors.class {
-                next[v] = level.dirs[dir_of[v]].m.min(dtab[v]);
-            }
-            dtab = next;
-            levels.push(level);
+            levels.push(build_level(list, n, first_spatial, dir_of, &mut dtab, &tensors));
         }
         Ok(Plan { levels, tensors, top_table: table })
     }
@@ -339,7 +289,6 @@ fn own_directive(
     layer: &Layer,
     table: &[i64; NV],
     resolve: &impl Fn(Extent, &str) -> Result<i64>,
-    invalid: &impl Fn(String) -> SimError,
 ) -> Result<Option<Dir>> {
     let (Directive::Spatial { dim, size, offset } | Directive::Temporal { dim, size, offset }) = *d else {
         return Ok(None);
@@ -370,11 +319,7 @@ fn own_directive(
     let o = resolve(offset, "offset")?;
     if !spatial && (base == R || base == S) && m < table[base] {
         // MAESTRO exits here: partial filter windows over time are not modelled.
-        return Err(invalid(format!(
-            "TemporalMap({size},{offset}) {dim} covers {m} of the {} filter {} taps; \
-             a temporal map on R or S must cover the whole filter",
-            table[base], dim
-        )));
+        return Err(partial_filter(layer, dim, size, offset, m, table[base]));
     }
     Ok(Some(Dir { var: dim.idx(), spatial, m, o }))
 }
@@ -406,71 +351,4 @@ fn input_centric(list: &mut Dirs, layer: &str) -> Result<()> {
         d.m += mf - 1;
     }
     Ok(())
-}
-
-/// SPEC §2 step 5: strided Y/X directives are rewritten in input coordinates.
-fn stride_rewrite(d: &mut Dir, layer: &Layer, top: bool) {
-    let (s, f) = match d.var {
-        Y => (layer.stride_y as i64, layer.r as i64),
-        X => (layer.stride_x as i64, layer.s as i64),
-        _ => return,
-    };
-    if s == 1 || d.m < f {
-        return;
-    }
-    let k = (d.m + s - f) / s;
-    d.m = k * s.min(f) + (f - s).max(0);
-    d.o = if !top && f < s { k * f } else { k * s };
-}
-
-/// SPEC §3 mapping tables from the level's static dimension table.
-fn static_tables(level: &Level, dt: &[i64; NV]) -> Tables {
-    let mut t = Tables::default();
-    for d in level.dirs() {
-        let dv = dt[d.var];
-        let (m, o) = (d.m, d.o);
-        let ns = ((dv - m) / o).max(0);
-        let has_edge = ns * o + m < dv || m > dv;
-        t.m[d.var] = m;
-        t.u[d.var] = if !d.spatial && dv <= m { 0 } else { m.min(o) };
-        let mut e = dv - (ns + 1) * o;
-        if e < 0 {
-            e = dv;
-        }
-        t.me[d.var] = if has_edge { e } else { m };
-        t.ue[d.var] = (o - (m - e)).max(0);
-    }
-    for (out, inp, filt) in [(YO, Y, R), (XO, X, S)] {
-        let Some(&i) = level.dir_of.get(inp).filter(|&&i| i != usize::MAX) else {
-            continue;
-        };
-        let o = level.dirs[i].o;
-        t.m[out] = t.m[inp] - t.m[filt] + 1;
-        t.u[out] = o.min(t.m[inp]);
-        t.me[out] = t.me[inp] - t.me[filt] + 1;
-        t.ue[out] = o.min(t.me[out]);
-    }
-    t
-}
-
-/// SPEC §3: sub-clusters that receive a full tile in the spatial edge fold.
-fn edge_clusters(level: &Level, dt: &[i64; NV]) -> i64 {
-    let d = level.dirs[level.first_spatial];
-    let (m, o, n) = (d.m, d.o, level.n);
-    let dv = dt[d.var];
-    if dv <= m {
-        return 1;
-    }
-    let full = o * (n - 1) + m;
-    if dv > full {
-        let st = ((dv - m) / o + 1) / n - 1;
-        let rem = dv - (st + 1) * o * n;
-        if rem < m { 1 } else { (rem - m) / o + 1 }
-    } else {
-        let mut nec = (dv - m) / o + 1;
-        if o * (nec - 1) + m < dv {
-            nec += 1;
-        }
-        nec
-    }
 }

@@ -1,0 +1,260 @@
+//! The structure of a mapping lowered for one kind of layer, shared by every layer of a network.
+//!
+//! Lowering a mapping ([`Plan::new`]) decides, level by level, which directives a level holds,
+//! in which order, and where each one's size comes from (the mapping, the level above, or the
+//! whole dimension). None of that depends on the layer's sizes, only on the mapping and on the
+//! layer's tensors; costing a network repeats it for every layer. A [`Shape`] records it once,
+//! and [`Plan::from_shape`] fills in one layer's sizes: the same plan, the same errors.
+
+use super::level::{Dir, build_level, check_tiles, stride_rewrite};
+use super::plan::{MAX_LEVELS, MAX_OWN, MAXD, NV, Plan, R, S, Tensors, X, XO, Y, YO, layer_table, partial_filter};
+use crate::dataflow::{Dim, Directive, Extent, Mapping};
+use crate::error::{Result, SimError};
+use crate::layer::{Layer, MAX_DIM};
+
+/// Where a level directive's size and offset come from.
+#[derive(Debug, Clone, Copy)]
+enum Source {
+    /// A directive of the mapping; `filter` is the size of the level's R (S) directive when the
+    /// directive maps Y' (X') and was made input-centric.
+    Own { size: Extent, offset: Extent, filter: Option<Extent> },
+    /// The previous level's directive at this index, as a temporal loop.
+    Inherited(usize),
+    /// An input-class dimension the level does not map: its whole extent at this level.
+    Whole,
+}
+
+/// One level's directives: dimension slot, spatial or not, and source, in final order.
+#[derive(Debug, Clone)]
+struct LevelShape {
+    dirs: Vec<(usize, bool, Source)>,
+    dir_of: [usize; NV],
+    first_spatial: usize,
+}
+
+/// A mapping lowered for layers with given tensors, with every check that does not depend on
+/// the layer's sizes done.
+#[derive(Debug, Clone)]
+pub(crate) struct Shape {
+    tensors: Tensors,
+    /// Temporal maps on R or S, in mapping order: each must cover the whole filter.
+    whole_filter: Vec<(Dim, Extent, Extent, usize)>,
+    clusters: Vec<Extent>,
+    levels: Vec<LevelShape>,
+}
+
+fn resolvable(e: Extent) -> bool {
+    // `Full` extents resolve to a validated layer's dimensions, always within bounds.
+    match e {
+        Extent::Fixed(v) => (1..=MAX_DIM).contains(&v),
+        Extent::Full(_) => true,
+    }
+}
+
+impl Shape {
+    /// The structure of `mapping` for layers with `tensors`, or `None` when lowering fails for
+    /// every such layer whatever its sizes (then [`Plan::new`] reports the error).
+    pub fn new(mapping: &Mapping, tensors: Tensors) -> Option<Shape> {
+        // The checks of Plan::new's first pass, over the whole mapping.
+        let mut own: Vec<Vec<(usize, bool, Source)>> = vec![Vec::new()];
+        let mut clusters = Vec::new();
+        let mut whole_filter = Vec::new();
+        for d in mapping.directives() {
+            let (spatial, dim, size, offset) = match *d {
+                Directive::Cluster(n) => {
+                    if own.len() == MAX_LEVELS || !resolvable(n) {
+                        return None;
+                    }
+                    clusters.push(n);
+                    own.push(Vec::new());
+                    continue;
+                }
+                Directive::Spatial { dim, size, offset } => (true, dim, size, offset),
+                Directive::Temporal { dim, size, offset } => (false, dim, size, offset),
+            };
+            let base = match dim {
+                Dim::G => continue,
+                Dim::YOut => Y,
+                Dim::XOut => X,
+                other => other.idx(),
+            };
+            if !tensors.class.contains(&base) {
+                if spatial {
+                    return None;
+                }
+                continue;
+            }
+            if !resolvable(size) || !resolvable(offset) {
+                return None;
+            }
+            if !spatial && (base == R || base == S) {
+                whole_filter.push((dim, size, offset, base));
+            }
+            let list = own.last_mut()?;
+            list.push((dim.idx(), spatial, Source::Own { size, offset, filter: None }));
+            if list.len() > MAX_OWN {
+                return None;
+            }
+        }
+        // The structural checks of each level.
+        let mut levels: Vec<LevelShape> = Vec::with_capacity(own.len());
+        for mut list in own {
+            for (out, inp, filt) in [(YO, Y, R), (XO, X, S)] {
+                let Some(pos) = list.iter().position(|e| e.0 == out) else {
+                    continue;
+                };
+                if list.iter().any(|e| e.0 == inp) {
+                    return None;
+                }
+                let Some(&(_, _, Source::Own { size: filter, .. })) = list.iter().find(|e| e.0 == filt) else {
+                    return None;
+                };
+                let (var, _, Source::Own { filter: f, .. }) = &mut list[pos] else {
+                    return None;
+                };
+                *var = inp;
+                *f = Some(filter);
+            }
+            if let Some(prev) = levels.last() {
+                for (i, &(v, _, _)) in prev.dirs.iter().enumerate() {
+                    if !list.iter().any(|e| e.0 == v) {
+                        if list.len() == MAX_OWN {
+                            return None;
+                        }
+                        list.insert(0, (v, false, Source::Inherited(i)));
+                    }
+                }
+            }
+            for &v in tensors.class {
+                if !list.iter().any(|e| e.0 == v) {
+                    if list.len() == MAX_OWN {
+                        return None;
+                    }
+                    list.push((v, false, Source::Whole));
+                }
+            }
+            if list.len() > MAXD {
+                return None;
+            }
+            let mut dir_of = [usize::MAX; NV];
+            for (i, &(v, _, _)) in list.iter().enumerate() {
+                if dir_of[v] != usize::MAX {
+                    return None;
+                }
+                dir_of[v] = i;
+            }
+            let first_spatial = list.iter().position(|e| e.1)?;
+            levels.push(LevelShape { dirs: list, dir_of, first_spatial });
+        }
+        Some(Shape { tensors, whole_filter, clusters, levels })
+    }
+}
+
+impl Plan {
+    /// Lower `layer` (validated, with the tensors `shape` was made for) with `num_pes` PEs:
+    /// what [`Plan::new`] returns for the shape's mapping, errors included.
+    pub fn from_shape(shape: &Shape, layer: &Layer, num_pes: u64) -> Result<Plan> {
+        let table = layer_table(layer);
+        let size = |e: Extent| match e {
+            Extent::Fixed(v) => v as i64,
+            Extent::Full(d) => table[d.idx()],
+        };
+        for &(dim, sz, offset, base) in &shape.whole_filter {
+            let m = size(sz);
+            if m < table[base] {
+                return Err(partial_filter(layer, dim, sz, offset, m, table[base]));
+            }
+        }
+        let u = shape.clusters.iter().fold(1i64, |a, &c| a.saturating_mul(size(c)));
+        let p = num_pes as i64;
+        if p < u {
+            return Err(SimError::InsufficientPes { layer: layer.name.clone(), needed: u as u64, available: num_pes });
+        }
+        let mut levels = Vec::with_capacity(shape.levels.len());
+        let mut dtab = table;
+        for (j, ls) in shape.levels.iter().enumerate() {
+            let n = if j == 0 { p / u } else { size(shape.clusters[j - 1]) };
+            let mut list = [Dir::default(); MAXD];
+            for (d, &(var, spatial, source)) in list.iter_mut().zip(&ls.dirs) {
+                *d = match source {
+                    Source::Own { size: sz, offset, filter } => {
+                        Dir { var, spatial, m: size(sz) + filter.map_or(0, |f| size(f) - 1), o: size(offset) }
+                    }
+                    Source::Inherited(i) => {
+                        let prev: &super::level::Level = &levels[j - 1];
+                        Dir { spatial: false, ..prev.dirs[i] }
+                    }
+                    Source::Whole => Dir { var, spatial: false, m: dtab[var], o: dtab[var] },
+                };
+                stride_rewrite(d, layer, j == 0);
+            }
+            let list = &list[..ls.dirs.len()];
+            check_tiles(list, &ls.dir_of, j, layer)?;
+            levels.push(build_level(list, n, ls.first_spatial, ls.dir_of, &mut dtab, &shape.tensors));
+        }
+        Ok(Plan { levels, tensors: shape.tensors, top_table: table })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataflow::Dataflow;
+    use crate::model::plan::tensors_of;
+    use proptest::prelude::*;
+
+    fn layer() -> impl Strategy<Value = Layer> {
+        (0u8..4, 1u64..40, 1u64..40, 1u64..6, 1u64..6, 0u64..20, 0u64..20, 1u64..4).prop_map(
+            |(kind, k, c, r, s, dy, dx, stride)| match kind {
+                0 => Layer::depthwise("d", c, r, s, r + dy, s + dx, stride),
+                1 => Layer::grouped("g", 2, 2 * k, 2 * c, r, s, r + dy, s + dx, stride).expect("valid"),
+                2 => Layer::fc("f", k, c),
+                _ => Layer::conv("c", k, c, r, s, r + dy, s + dx, stride),
+            },
+        )
+    }
+
+    fn mapping() -> impl Strategy<Value = Mapping> {
+        let dims = [Dim::G, Dim::K, Dim::C, Dim::R, Dim::S, Dim::Y, Dim::X, Dim::YOut, Dim::XOut];
+        let dir = (0usize..9, 0u64..12, 0u64..12, 0u8..10).prop_map(move |(d, m, o, kind)| {
+            let size = match m {
+                0 => Extent::Full(Dim::R),
+                1 => Extent::Full(Dim::S),
+                2 => Extent::Full(dims[d]),
+                m => Extent::Fixed(m - 3),
+            };
+            let offset = if o < 3 { size } else { Extent::Fixed(o - 3) };
+            match kind {
+                0 => Directive::Cluster(Extent::Fixed(m % 5)),
+                1..=4 => Directive::Spatial { dim: dims[d], size, offset },
+                _ => Directive::Temporal { dim: dims[d], size, offset },
+            }
+        });
+        proptest::collection::vec(dir, 1..16).prop_map(Mapping)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn a_shape_lowers_every_layer_as_plan_new_does(m in mapping(), l in layer(), pes in 1u64..300) {
+            l.validate().expect("valid layer");
+            let direct = format!("{:?}", Plan::new(&l, &m, pes));
+            match Shape::new(&m, tensors_of(l.kind)) {
+                Some(shape) => prop_assert_eq!(format!("{:?}", Plan::from_shape(&shape, &l, pes)), direct),
+                // No shape: the mapping fails for every layer of the kind.
+                None => prop_assert!(direct.starts_with("Err"), "{}", direct),
+            }
+        }
+    }
+
+    #[test]
+    fn the_built_in_dataflows_have_shapes_for_every_layer_kind() {
+        for df in Dataflow::BUILT_IN {
+            for l in [Layer::conv("c", 8, 8, 3, 3, 9, 9, 1), Layer::depthwise("d", 8, 3, 3, 9, 9, 1)] {
+                let m = df.mapping_for(64, l.kind == crate::layer::LayerType::DsConv);
+                assert!(Shape::new(&m, tensors_of(l.kind)).is_some(), "{df} {}", l.kind);
+            }
+        }
+    }
+}
