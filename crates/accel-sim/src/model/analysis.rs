@@ -214,11 +214,34 @@ impl<'p> Work<'p> {
         // Both parts of every output volume: a few products of tabled factors.
         let mut out_part = [fold.out_c; 8];
         let mut psum_part = [fold.psum.c; 4];
+        let all_sum = case.spatial_summary_all();
         if nonneg {
+            // Only the output parts this case reads (indexed first << 2 | ee << 1 | reuse):
+            // (1,0,1) and (0,0,1) nearly always, the edge ones when a spatial fold has an edge.
+            // The others keep the constant factor and are read only multiplied by zero.
+            let (osp, ost, ospe) = o_sum;
+            let (asp, ast, aspe) = all_sum;
+            let edge_ee = |sp_edge: bool, st: St| sp_edge && lv.nec == 1 && st.ee;
+            let mut extra = 0u8;
+            if edge_ee(ospe, ost) || (asp && edge_ee(aspe, ast)) {
+                extra |= 1 << 7;
+            }
+            if osp && ospe && lv.nec > 1 && ost.ee {
+                extra |= 1 << 3;
+            }
+            if asp && aspe && lv.nec > 1 && ast.ee {
+                extra |= 1 << 2;
+            }
             for (j, &k) in fold.out_digit[..fold.nout].iter().enumerate() {
                 let f = &self.out_fac[j][idx[k]];
-                for c in 0..8 {
-                    out_part[c] = out_part[c].saturating_mul(f[c]);
+                out_part[1] = out_part[1].saturating_mul(f[1]);
+                out_part[5] = out_part[5].saturating_mul(f[5]);
+                if extra != 0 {
+                    for c in [2, 3, 7] {
+                        if extra & (1 << c) != 0 {
+                            out_part[c] = out_part[c].saturating_mul(f[c]);
+                        }
+                    }
                 }
             }
             for (j, &k) in fold.psum_digit[..fold.psum.idx().len()].iter().enumerate() {
@@ -245,7 +268,7 @@ impl<'p> Work<'p> {
         let cps =
             if osp_edge && lv.nec == 1 && ost.ee { out(true, true, true, true) } else { out(true, true, false, true) };
         let psm = {
-            let (sp, st_all, sp_edge) = case.spatial_summary_all();
+            let (sp, st_all, sp_edge) = all_sum;
             if !sp || !sp_edge {
                 lv.n.saturating_mul(out(true, true, false, true))
             } else {
