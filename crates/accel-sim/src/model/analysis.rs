@@ -110,7 +110,7 @@ impl<'p> Analyzer<'p> {
             *s = states[0];
         }
         let idx = [0usize; MAXD];
-        let occ = w.fold.active[..w.fold.nact].iter().fold(1i64, |a, &i| a.saturating_mul(w.sts[i][0].occ));
+        let occ = w.fold.actives().fold(1i64, |a, i| a.saturating_mul(w.sts[i][0].occ));
         let cps = w.case(self, &st, &idx, occ, None);
         w.first = false;
         if self.merge && w.fold.nonneg && cps > 0 {
@@ -162,12 +162,12 @@ impl<'p> Work<'p> {
         self.fold.fill(lv, &self.tz, &self.sts, &self.cnt);
         let fold = &self.fold;
         if fold.nonneg {
-            for (k, &(i, w, a)) in fold.out[..fold.nout].iter().enumerate() {
+            for (k, (i, w, a)) in fold.outs().enumerate() {
                 for s in 0..self.cnt[i] {
                     self.out_fac[k][s] = out_factors(lv, i, w, a, self.sts[i][s]);
                 }
             }
-            for (k, &i) in fold.psum.idx().iter().enumerate() {
+            for (k, i) in fold.psum.idx().enumerate() {
                 for s in 0..self.cnt[i] {
                     self.psum_fac[k][s] = psum_factors(lv, i, self.sts[i][s]);
                 }
@@ -190,7 +190,7 @@ impl<'p> Work<'p> {
         let fold = &self.fold;
         let nonneg = fold.nonneg;
         let (ri, rw_, ro) = (0usize, 1usize, 2usize);
-        let case = Case::new(lv, fold, st, chg.map(|k| fold.active[k]));
+        let case = Case::new(lv, fold, st, chg.map(|k| fold.active_at(k)));
         let in_sum = case.spatial_summary(0);
         let w_sum = case.spatial_summary(1);
         let o_sum = case.spatial_summary(2);
@@ -232,7 +232,7 @@ impl<'p> Work<'p> {
             if asp && aspe && lv.nec > 1 && ast.ee {
                 extra |= 1 << 2;
             }
-            for (j, &k) in fold.out_digit[..fold.nout].iter().enumerate() {
+            for (j, k) in fold.out_digits().enumerate() {
                 let f = &self.out_fac[j][idx[k]];
                 out_part[1] = out_part[1].saturating_mul(f[1]);
                 out_part[5] = out_part[5].saturating_mul(f[5]);
@@ -244,7 +244,7 @@ impl<'p> Work<'p> {
                     }
                 }
             }
-            for (j, &k) in fold.psum_digit[..fold.psum.idx().len()].iter().enumerate() {
+            for (j, k) in fold.psum_digits().enumerate() {
                 let f = &self.psum_fac[j][idx[k]];
                 for c in 0..4 {
                     psum_part[c] = psum_part[c].saturating_mul(f[c]);

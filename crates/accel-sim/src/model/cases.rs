@@ -102,7 +102,7 @@ impl<'a> Case<'a> {
             None => {
                 // Every directive at Init: the PE's mapped volume.
                 let nec = self.lv.nec;
-                for &i in p.idx() {
+                for i in p.idx() {
                     let d = self.lv.dirs[i];
                     let s = self.st[i];
                     let w = d.var;
@@ -124,8 +124,8 @@ impl<'a> Case<'a> {
                     return [0; 4];
                 }
                 // The tensor must be reloaded because an inner, not fully unrolled loop restarted.
-                let inited = p.idx().iter().any(|&i| i > chg && self.st[i].pos == Pos::Init && !self.st[i].unrolled);
-                for &i in p.idx() {
+                let inited = p.idx().any(|i| i > chg && self.st[i].pos == Pos::Init && !self.st[i].unrolled);
+                for i in p.idx() {
                     let d = self.lv.dirs[i];
                     let s = self.st[i];
                     let w = d.var;
@@ -167,7 +167,7 @@ impl<'a> Case<'a> {
         let mut v = 1i64;
         if psum {
             v = self.fold.psum.c;
-            for &i in self.fold.psum.idx() {
+            for i in self.fold.psum.idx() {
                 let d = self.lv.dirs[i];
                 let s = self.st[i];
                 let w = d.var;
@@ -205,7 +205,7 @@ impl<'a> Case<'a> {
             }
         }
         v = v.saturating_mul(self.fold.out_c);
-        for &(i, w, a) in &self.fold.out[..self.fold.nout] {
+        for (i, w, a) in self.fold.outs() {
             let d = self.lv.dirs[i];
             let s = self.st[i];
             let f = if !d.spatial {
@@ -263,21 +263,19 @@ impl<'a> Case<'a> {
     /// Spatial summary over the directives on tensor `k`'s variables (0 input, 1 filter,
     /// 2 output): (any spatial, state of the last one, any edge).
     pub fn spatial_summary(&self, k: usize) -> (bool, St, bool) {
-        let (list, n) = &self.fold.spatial[k];
-        self.summary(&list[..*n])
+        self.summary(self.fold.spatial(k))
     }
 
     /// Spatial summary over every directive of the level.
     pub fn spatial_summary_all(&self) -> (bool, St, bool) {
-        let (list, n) = &self.fold.spatial_all;
-        self.summary(&list[..*n])
+        self.summary(self.fold.spatial(3))
     }
 
-    fn summary(&self, spatial: &[usize]) -> (bool, St, bool) {
+    fn summary(&self, spatial: &[u8]) -> (bool, St, bool) {
         let mut st = St::default();
         let mut sp_edge = false;
         for &i in spatial {
-            st = self.st[i];
+            st = self.st[usize::from(i)];
             sp_edge |= st.edge();
         }
         (!spatial.is_empty(), st, sp_edge)
@@ -310,7 +308,7 @@ impl<'a> Case<'a> {
         let t = &self.lv.tables;
         let nec = self.lv.nec;
         let mut out = self.fold.sub_fixed;
-        for &i in &self.fold.active[..self.fold.nact] {
+        for i in self.fold.actives() {
             let d = self.lv.dirs[i];
             let s = self.st[i];
             let w = d.var;

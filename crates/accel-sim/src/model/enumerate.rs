@@ -9,7 +9,8 @@ impl<'p> Work<'p> {
     /// Every case after the first, in MAESTRO's order: an odometer over the active directives'
     /// states (the others have one), innermost directive fastest.
     pub(super) fn odometer_cases(&mut self, an: &mut Analyzer<'p>, st: &mut [St; MAXD]) {
-        let (active, nact) = (self.fold.active, self.fold.nact);
+        let nact = self.fold.nact;
+        let active: [usize; MAXD] = std::array::from_fn(|k| self.fold.active_at(k));
         let mut odo = [0usize; MAXD];
         loop {
             let mut i = nact;
@@ -49,7 +50,8 @@ impl<'p> Work<'p> {
     /// and grouping. The order of cases changes, so utilisation (a floating-point sum) is not
     /// computed in this mode.
     pub(super) fn merged_cases(&mut self, an: &mut Analyzer<'p>, st: &mut [St; MAXD]) {
-        let (active, nact) = (self.fold.active, self.fold.nact);
+        let nact = self.fold.nact;
+        let active: [usize; MAXD] = std::array::from_fn(|k| self.fold.active_at(k));
         // Per directive: (state index, occurrences) of its one or two values before `c`.
         let mut values = [[(0usize, 0i64); 2]; MAXD];
         let mut nvalues = [1usize; MAXD];

@@ -12,7 +12,7 @@ use super::plan::{Level, MAXD, NV, Tables, Tensors, X, XO, Y, YO};
 /// *active* directives (spatial, or with more than one state): usually two to four of up to nine.
 pub(crate) struct Fold {
     /// Active directives, in directive order.
-    pub active: [usize; MAXD],
+    active: [u8; MAXD],
     /// Number of active directives.
     pub nact: usize,
     /// Input and filter: the constant factor and the active directives on the tensor.
@@ -21,21 +21,21 @@ pub(crate) struct Fold {
     pub psum: Part,
     /// Output variables: the constant factor and the active (directive, variable, output slot) triples.
     pub out_c: i64,
-    pub out: [(usize, usize, usize); NV],
+    out: [(u8, u8, u8); NV],
     pub nout: usize,
     /// Spatial directives on the input, filter and output variables, in the tensor's variable order.
-    pub spatial: [([usize; NV], usize); 3],
+    spatial: [([u8; NV], usize); 3],
     /// Sub-level table entries of the single-state directives.
     pub sub_fixed: [i64; NV],
     /// Every spatial directive, in directive order.
-    pub spatial_all: ([usize; MAXD], usize),
+    spatial_all: ([u8; MAXD], usize),
     /// Whether every table entry of the level is non-negative. Only an edge tile narrower than
     /// the filter makes one negative (an output extent `me − m_filter + 1 < 0`); otherwise
     /// every volume is a product of non-negative factors and may be multiplied in any order.
     pub nonneg: bool,
     /// The odometer digit of each entry of `out` and of the partial-sum part's directives.
-    pub out_digit: [usize; NV],
-    pub psum_digit: [usize; MAXD],
+    out_digit: [u8; NV],
+    psum_digit: [u8; MAXD],
 }
 
 /// Most output variables of a layer kind (grouped layers: G, K, C, Y, X).
@@ -47,7 +47,7 @@ pub(crate) const MAX_PSUM: usize = 3;
 #[derive(Clone, Copy)]
 pub(crate) struct Part {
     pub c: i64,
-    idx: [usize; MAXD],
+    idx: [u8; MAXD],
     n: usize,
     pub mask: u16,
 }
@@ -55,8 +55,9 @@ pub(crate) struct Part {
 impl Part {
     const EMPTY: Part = Part { c: 1, idx: [0; MAXD], n: 0, mask: 0 };
 
-    pub fn idx(&self) -> &[usize] {
-        &self.idx[..self.n]
+    /// The active directives the volume runs over, in directive order.
+    pub fn idx(&self) -> impl ExactSizeIterator<Item = usize> + '_ {
+        self.idx[..self.n].iter().map(|&i| usize::from(i))
     }
 }
 
@@ -66,6 +67,42 @@ fn fixed_factor(t: &Tables, s: St, a: usize) -> i64 {
 }
 
 impl Fold {
+    /// Directive index of active directive (odometer digit) `k`.
+    pub fn active_at(&self, k: usize) -> usize {
+        usize::from(self.active[k])
+    }
+
+    /// The active directives, in directive order.
+    pub fn actives(&self) -> impl ExactSizeIterator<Item = usize> + '_ {
+        self.active[..self.nact].iter().map(|&i| usize::from(i))
+    }
+
+    /// The active directives on output variables: (directive, variable, output table slot).
+    pub fn outs(&self) -> impl ExactSizeIterator<Item = (usize, usize, usize)> + '_ {
+        self.out[..self.nout].iter().map(|&(i, w, a)| (usize::from(i), usize::from(w), usize::from(a)))
+    }
+
+    /// The odometer digit of each of [`Fold::outs`].
+    pub fn out_digits(&self) -> impl ExactSizeIterator<Item = usize> + '_ {
+        self.out_digit[..self.nout].iter().map(|&k| usize::from(k))
+    }
+
+    /// The odometer digit of each of the partial-sum part's directives.
+    pub fn psum_digits(&self) -> impl ExactSizeIterator<Item = usize> + '_ {
+        self.psum_digit[..self.psum.n].iter().map(|&k| usize::from(k))
+    }
+
+    /// The spatial directives on tensor `k`'s variables (0 input, 1 filter, 2 output) in the
+    /// tensor's variable order, or on every variable (`k` = 3) in directive order.
+    pub fn spatial(&self, k: usize) -> &[u8] {
+        let (list, n) = if k < 3 {
+            (&self.spatial[k].0[..], self.spatial[k].1)
+        } else {
+            (&self.spatial_all.0[..], self.spatial_all.1)
+        };
+        &list[..n]
+    }
+
     /// Before [`Fold::fill`] fills it.
     pub const EMPTY: Fold = Fold {
         active: [0; MAXD],
@@ -92,15 +129,15 @@ impl Fold {
         f.ingress[1].mask = tz.filter_mask;
         f.psum.mask = tz.output_mask;
         f.nonneg = lv.nonneg;
-        let mut digit_of = [0usize; MAXD];
+        let mut digit_of = [0u8; MAXD];
         // One pass in directive order: each part's constant is the product of its single-state
         // directives' factors, its list the active directives.
         for (i, d) in lv.dirs().iter().enumerate() {
             let bit = 1u16 << d.var;
             let active = d.spatial || cnt[i] > 1;
             let fixed = if active {
-                digit_of[i] = f.nact;
-                f.active[f.nact] = i;
+                digit_of[i] = f.nact as u8;
+                f.active[f.nact] = i as u8;
                 f.nact += 1;
                 0
             } else {
@@ -116,7 +153,7 @@ impl Fold {
                     continue;
                 }
                 if active {
-                    p.idx[p.n] = i;
+                    p.idx[p.n] = i as u8;
                     p.n += 1;
                 } else {
                     p.c = p.c.saturating_mul(fixed);
@@ -124,7 +161,7 @@ impl Fold {
             }
             if d.spatial {
                 let (list, n) = &mut f.spatial_all;
-                list[*n] = i;
+                list[*n] = i as u8;
                 *n += 1;
             }
         }
@@ -136,7 +173,7 @@ impl Fold {
                 other => other,
             };
             if lv.dirs[i].spatial || cnt[i] > 1 {
-                f.out[f.nout] = (i, w, a);
+                f.out[f.nout] = (i as u8, w as u8, a as u8);
                 f.out_digit[f.nout] = digit_of[i];
                 f.nout += 1;
             } else {
@@ -148,13 +185,13 @@ impl Fold {
                 let i = lv.dir_of[w];
                 if lv.dirs[i].spatial {
                     let (list, n) = &mut f.spatial[k];
-                    list[*n] = i;
+                    list[*n] = i as u8;
                     *n += 1;
                 }
             }
         }
         for j in 0..f.psum.n {
-            f.psum_digit[j] = digit_of[f.psum.idx[j]];
+            f.psum_digit[j] = digit_of[usize::from(f.psum.idx[j])];
         }
     }
 }
