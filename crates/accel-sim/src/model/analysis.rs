@@ -9,7 +9,7 @@
 use super::cases::{Case, St, out_factors, psum_factors, states};
 use super::fold::{Fold, MAX_OUT, MAX_PSUM};
 use super::plan::{Level, MAXD, NV, Plan, R, S, Tensors, X, Y};
-use super::program::{Buffers, CaseRec, Compute, Node};
+use super::program::{Bandwidth, Buffers, CaseRec, Compute, Node};
 
 /// Reads and writes of one tensor at the L1 (downstream) and L2 (upstream) side of a level.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -30,6 +30,9 @@ pub(crate) struct LevelResult {
     pub rw: [Rw; 3],
     pub l2_size: [i64; 3],
     pub l1_size: [i64; 3],
+    /// Cycles-only analyses: the level's cycles at the priced bandwidths (see
+    /// [`Analyzer::new`]), summed as the runtime program would.
+    pub cycles: [i64; 2],
 }
 
 /// Runs the bandwidth-independent analysis of one plan.
@@ -39,9 +42,11 @@ pub(crate) struct Analyzer<'p> {
     pub buf: Buffers,
     /// L1 size of the first level result produced (MAESTRO reports this one).
     pub first_l1: Option<i64>,
-    /// Cycles and checks only: cases known to cost the same are analysed once, with their
-    /// occurrences summed, and utilisation is not computed (see [`Work::merged_cases`]).
-    pub(super) merge: bool,
+    /// Cycles and checks only, at these two bandwidths: cases known to cost the same are
+    /// analysed once with their occurrences summed (see [`Work::merged_cases`]), each case is
+    /// priced as soon as it is analysed instead of being recorded in the runtime program, and
+    /// utilisation is not computed.
+    pub(super) price: Option<[Bandwidth; 2]>,
 }
 
 fn prod(vars: &[usize], t: &[i64; NV]) -> i64 {
@@ -49,11 +54,12 @@ fn prod(vars: &[usize], t: &[i64; NV]) -> i64 {
 }
 
 impl<'p> Analyzer<'p> {
-    /// An analyzer working in `buf` (emptied first). With `merge`, the result's utilisation is
-    /// not computed (it reads 0); everything else is the same.
-    pub fn new(plan: &'p Plan, mut buf: Buffers, merge: bool) -> Analyzer<'p> {
+    /// An analyzer working in `buf` (emptied first). With `price`, it only prices the layer at
+    /// those two bandwidths ([`LevelResult::cycles`]): no runtime program is recorded and the
+    /// utilisation reads 0; everything else is the same.
+    pub fn new(plan: &'p Plan, mut buf: Buffers, price: Option<[Bandwidth; 2]>) -> Analyzer<'p> {
         buf.clear();
-        Analyzer { plan, buf, first_l1: None, merge }
+        Analyzer { plan, buf, first_l1: None, price }
     }
 
     /// Analyse the top level.
@@ -99,6 +105,7 @@ impl<'p> Analyzer<'p> {
             util: 0.0,
             occ_total: 0,
             floor: None,
+            cycles: [0; 2],
             start: self.buf.stack.len(),
             first: true,
         };
@@ -113,7 +120,7 @@ impl<'p> Analyzer<'p> {
         let occ = w.fold.actives().fold(1i64, |a, i| a.saturating_mul(w.sts[i][0].occ));
         let cps = w.case(self, &st, &idx, occ, None);
         w.first = false;
-        if self.merge && w.fold.nonneg && cps > 0 {
+        if self.price.is_some() && w.fold.nonneg && cps > 0 {
             w.merged_cases(self, &mut st);
         } else {
             w.odometer_cases(self, &mut st);
@@ -146,6 +153,8 @@ pub(super) struct Work<'p> {
     util: f64,
     occ_total: i64,
     floor: Option<(i64, i64)>,
+    /// Cycles-only analyses: the running cycles at the two priced bandwidths.
+    cycles: [i64; 2],
     /// Where this analysis' case records start on the work stack.
     start: usize,
     /// Whether the case being analysed is the first (every directive at Init).
@@ -315,6 +324,9 @@ impl<'p> Work<'p> {
             }
             let sps = st[lv.first_spatial];
             let act = if sps.edge() { lv.nec } else { lv.n };
+            // Cycles of the (up to two) sub-level runs at the priced bandwidths; a missing
+            // second run counts as 0, as in the runtime program.
+            let mut sub_cycles = [[0i64; 2]; 2];
             let (compute, case_util) = if self.innermost {
                 (Compute::Leaf(cps), act as f64)
             } else {
@@ -336,12 +348,23 @@ impl<'p> Work<'p> {
                 for (k, (tab, w)) in subs.iter().take(ns).enumerate() {
                     let r = an.level(self.j + 1, tab);
                     ids[k] = r.node;
-                    if !an.merge {
-                        u += r.avg_util * *w as f64;
-                    }
+                    sub_cycles[k] = r.cycles;
+                    u += r.avg_util * *w as f64;
                 }
                 (Compute::Sub(ids[0], (ns == 2).then_some(ids[1])), u)
             };
+            if let Some(bws) = an.price {
+                for (b, bw) in bws.iter().enumerate() {
+                    let comp = match compute {
+                        Compute::Leaf(_) => None,
+                        Compute::Sub(..) => Some(sub_cycles[0][b].max(sub_cycles[1][b])),
+                    };
+                    let t = bw.case_time(ing_i.saturating_add(ing_w), egr, case.all_init(), cps, comp);
+                    let priced = occ.saturating_mul(t.max(bw.floor(self.floor)));
+                    self.cycles[b] = self.cycles[b].saturating_add(priced);
+                }
+                return cps;
+            }
             let rec =
                 CaseRec { occ, ingress: ing_i.saturating_add(ing_w), egress: egr, compute, all_init: case.all_init() };
             // Cases that cost the same at every bandwidth are priced once.
@@ -349,16 +372,18 @@ impl<'p> Work<'p> {
                 Some(c) => c.occ = c.occ.saturating_add(occ),
                 None => an.buf.stack.push(rec),
             }
-            if !an.merge {
-                self.util += occ as f64 * case_util;
-                self.occ_total = self.occ_total.saturating_add(occ);
-            }
+            self.util += occ as f64 * case_util;
+            self.occ_total = self.occ_total.saturating_add(occ);
         }
 
         cps
     }
 
     fn finish(&mut self, an: &mut Analyzer<'p>) -> LevelResult {
+        if an.price.is_some() {
+            self.res.cycles = self.cycles;
+            return self.res;
+        }
         self.res.avg_util = if self.occ_total > 0 { self.util / self.occ_total as f64 } else { 0.0 };
         let program = &mut an.buf.program;
         let first = program.cases.len();

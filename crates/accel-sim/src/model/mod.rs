@@ -161,10 +161,11 @@ impl CompiledLayer {
     pub fn new(layer: &Layer, mapping: &Mapping, num_pes: u64) -> Result<CompiledLayer> {
         layer.validate()?;
         let plan = Plan::new(layer, mapping, num_pes)?;
-        let mut an = Analyzer::new(&plan, Buffers::default(), false);
+        let mut an = Analyzer::new(&plan, Buffers::default(), None);
         let top: LevelResult = an.run();
         let l1 = an.first_l1.unwrap_or(0);
-        let checked = Checked::new(layer, &top, l1, &an.buf.program, &mut Vec::new())?;
+        let slowest = an.buf.program.runtime(&SLOWEST, &mut Vec::new());
+        let checked = Checked::new(layer, &top, l1, slowest)?;
         Ok(CompiledLayer {
             name: layer.name.clone(),
             num_pes,
@@ -245,7 +246,8 @@ struct Checked {
 }
 
 impl Checked {
-    fn new(layer: &Layer, top: &LevelResult, l1: i64, program: &Program, scratch: &mut Vec<i64>) -> Result<Checked> {
+    /// `slowest` is the layer's runtime at unit bandwidths, the largest it can be.
+    fn new(layer: &Layer, top: &LevelResult, l1: i64, slowest: i64) -> Result<Checked> {
         let tensor = |i: usize| -> Result<TensorAccesses> {
             let r = top.rw[i];
             Ok(TensorAccesses {
@@ -259,11 +261,14 @@ impl Checked {
         let l2 = top.l2_size.iter().fold(0i64, |a, &b| a.saturating_add(b));
         let checked = Checked { accesses, l1: to_u64(l1, layer)?, l2: to_u64(l2, layer)? };
         // Surface overflow or negative volumes now rather than at pricing time.
-        const SLOWEST: Bandwidth = Bandwidth { noc: 1, offchip: 1, latency: 1, vector_width: 1 };
-        to_u64(program.runtime(&SLOWEST, scratch), layer)?;
+        to_u64(slowest, layer)?;
         Ok(checked)
     }
 }
+
+/// Unit bandwidths: a layer's runtime there bounds its runtime on any hardware, so checking it
+/// for overflow once covers every bandwidth a compiled layer may be priced at.
+const SLOWEST: Bandwidth = Bandwidth { noc: 1, offchip: 1, latency: 1, vector_width: 1 };
 
 fn bandwidth(hw: &Hardware) -> Bandwidth {
     Bandwidth {
@@ -280,7 +285,6 @@ fn bandwidth(hw: &Hardware) -> Bandwidth {
 #[derive(Debug, Default)]
 pub(crate) struct CyclesWork {
     buf: Buffers,
-    scratch: Vec<i64>,
     shapes: [Option<Option<Shape>>; 3],
 }
 
@@ -296,12 +300,12 @@ impl CyclesWork {
             Some(shape) => Plan::from_shape(shape, layer, hw.num_pes())?,
             None => Plan::new(layer, mapping, hw.num_pes())?,
         };
-        let mut an = Analyzer::new(&plan, std::mem::take(&mut self.buf), true);
+        let mut an = Analyzer::new(&plan, std::mem::take(&mut self.buf), Some([bandwidth(hw), SLOWEST]));
         let top = an.run();
         let l1 = an.first_l1.unwrap_or(0);
         self.buf = an.buf;
-        Checked::new(layer, &top, l1, &self.buf.program, &mut self.scratch)?;
-        let rt = self.buf.program.runtime(&bandwidth(hw), &mut self.scratch);
+        Checked::new(layer, &top, l1, top.cycles[1])?;
+        let rt = top.cycles[0];
         if !(0..LIMIT).contains(&rt) {
             return Err(SimError::Overflow { layer: layer.name.clone() });
         }

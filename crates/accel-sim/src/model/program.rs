@@ -46,25 +46,44 @@ pub(crate) struct Program {
     pub cases: Vec<CaseRec>,
 }
 
+impl Bandwidth {
+    /// Delay of moving `traffic` elements over the NoC.
+    #[inline]
+    fn noc_delay(&self, traffic: i64) -> i64 {
+        if traffic > 0 { self.latency + traffic.saturating_add(self.noc - 1) / self.noc - 1 } else { self.latency - 1 }
+    }
+
+    /// The off-chip floor of a top-level case from the level's (input + weight, output) L2 needs.
+    #[inline]
+    pub fn floor(&self, floor: Option<(i64, i64)>) -> i64 {
+        floor.map_or(0, |(iw, o)| ((iw / self.offchip) / 2).max((o / self.offchip) / 2))
+    }
+
+    /// Cycles of one occurrence of a case: `comp` is the time of its sub-level runs, or `None`
+    /// for an innermost case whose PEs compute `cps` partial sums.
+    #[inline]
+    pub fn case_time(&self, ingress: i64, egress: i64, all_init: bool, cps: i64, comp: Option<i64>) -> i64 {
+        let comp = comp.unwrap_or_else(|| cps.saturating_add(self.vector_width - 1) / self.vector_width);
+        let di = self.noc_delay(ingress);
+        if all_init { comp.saturating_add(di) } else { self.noc_delay(egress).max(comp).max(di) }
+    }
+}
+
 impl Program {
     /// Cycles of the top level at the given bandwidths. Inlined, so that a call with constant
     /// bandwidths (the overflow check at the slowest ones) has no divisions left.
     #[inline]
     pub fn runtime(&self, bw: &Bandwidth, scratch: &mut Vec<i64>) -> i64 {
-        let noc_delay = |traffic: i64| -> i64 {
-            if traffic > 0 { bw.latency + traffic.saturating_add(bw.noc - 1) / bw.noc - 1 } else { bw.latency - 1 }
-        };
         scratch.clear();
         for node in &self.nodes {
-            let floor = node.floor.map_or(0, |(iw, o)| ((iw / bw.offchip) / 2).max((o / bw.offchip) / 2));
+            let floor = bw.floor(node.floor);
             let mut total = 0i64;
             for c in &self.cases[node.start..node.end] {
-                let comp = match c.compute {
-                    Compute::Leaf(cps) => cps.saturating_add(bw.vector_width - 1) / bw.vector_width,
-                    Compute::Sub(a, b) => scratch[a].max(b.map_or(0, |b| scratch[b])),
+                let (cps, comp) = match c.compute {
+                    Compute::Leaf(cps) => (cps, None),
+                    Compute::Sub(a, b) => (0, Some(scratch[a].max(b.map_or(0, |b| scratch[b])))),
                 };
-                let di = noc_delay(c.ingress);
-                let t = if c.all_init { comp.saturating_add(di) } else { noc_delay(c.egress).max(comp).max(di) };
+                let t = bw.case_time(c.ingress, c.egress, c.all_init, cps, comp);
                 total = total.saturating_add(c.occ.saturating_mul(t.max(floor)));
             }
             scratch.push(total);
