@@ -1,5 +1,5 @@
-//! MobileNetV2 (the 56 MAESTRO calibration layers) on one accelerator (cold, and warm through a
-//! [`CachedAccel`] as in a search loop) and on the 162-point grid.
+//! MobileNetV2 (the 56 MAESTRO calibration layers) on one accelerator (cold, full reports or
+//! cycles only, and warm through a [`CachedAccel`] as in a search loop) and on the 162-point grid.
 //!
 //! `cargo bench -p edgeopt-accel-sim --bench cost_model`
 
@@ -16,6 +16,8 @@ fn bench(c: &mut Criterion) {
     for df in Dataflow::BUILT_IN {
         let acc = Accel::new(HardwareConfig::new(256, 600, 150).build().unwrap(), df.clone());
         g.bench_function(format!("one_accelerator/{df}"), |b| b.iter(|| acc.evaluate(black_box(&net)).unwrap()));
+        // Latency only, as a search over accelerators asks for it: nothing is kept between calls.
+        g.bench_function(format!("one_accelerator_cycles/{df}"), |b| b.iter(|| acc.cycles(black_box(&net)).unwrap()));
         // A search loop: the shapes were analysed by earlier evaluations; only pricing remains.
         let cached = CachedAccel::new(acc.clone());
         cached.evaluate(&net).unwrap();
