@@ -108,11 +108,12 @@ proptest! {
             (1u64..6, proptest::collection::vec((0usize..8, 0u64..12, 0u64..12, 0u8..20), 1..7)),
             1..4,
         ),
-        l in layer(), pes in 1u64..300, noc in 1u64..400, off in 1u64..200,
+        l in layer(), other in layer(), pes in 1u64..300, noc in 1u64..400, off in 1u64..200,
     ) {
-        // `cycles()` merges cases that cannot differ and skips utilisation; `evaluate()`
-        // visits every case. Same cycles, or the same error, on any mapping. Levels map each
-        // dimension once, with small tiles, so that most mappings are valid.
+        // `cycles()` merges cases that cannot differ, prices them as it goes, shares the
+        // lowered mapping and the inner-level analyses between layers; `evaluate()` visits
+        // every case of every layer. Same cycles, or the same error, on any mapping. Levels map
+        // each dimension once, with small tiles, so that most mappings are valid.
         let dims = [Dim::K, Dim::C, Dim::R, Dim::S, Dim::Y, Dim::X, Dim::YOut, Dim::XOut];
         let mut dirs = Vec::new();
         for (j, (cluster, own)) in levels.into_iter().enumerate() {
@@ -134,7 +135,7 @@ proptest! {
             }
         }
         let acc = accel(pes, noc, off, Dataflow::Custom(Mapping(dirs)));
-        let layers = [l.clone(), l];
+        let layers = [l.clone(), other, l];
         let full = acc.evaluate(&layers).map(|c| c.cycles).map_err(|e| e.to_string());
         let fast = acc.cycles(&layers).map_err(|e| e.to_string());
         prop_assert_eq!(fast, full);

@@ -9,7 +9,7 @@
 use super::cases::{Case, St, out_factors, psum_factors, states};
 use super::fold::{Fold, MAX_OUT, MAX_PSUM};
 use super::plan::{Level, MAXD, NV, Plan, R, S, Tensors, X, Y};
-use super::program::{Bandwidth, Buffers, CaseRec, Compute, Node};
+use super::program::{Bandwidth, Buffers, CaseRec, Compute, Inner, Node};
 
 /// Reads and writes of one tensor at the L1 (downstream) and L2 (upstream) side of a level.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -74,7 +74,23 @@ impl<'p> Analyzer<'p> {
         {
             return *r;
         }
-        let r = self.analyse(j, dd);
+        let tz = &self.plan.tensors;
+        let masks = (tz.input_mask, tz.filter_mask, tz.output_mask);
+        let below = &self.plan.levels[j..];
+        let earlier = (j > 0 && self.price.is_some())
+            .then(|| self.buf.inner.iter().find(|e| e.dd == *dd && e.masks == masks && e.levels == below))
+            .flatten();
+        let r = match earlier {
+            Some(e) => e.result,
+            None => {
+                let r = self.analyse(j, dd);
+                if j > 0 && self.price.is_some() {
+                    let levels = self.plan.levels[j..].to_vec();
+                    self.buf.inner.push(Inner { masks, levels, dd: *dd, result: r });
+                }
+                r
+            }
+        };
         if self.first_l1.is_none() {
             self.first_l1 = Some(r.l1_size.iter().fold(0i64, |a, &b| a.saturating_add(b)));
         }

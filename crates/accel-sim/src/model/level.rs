@@ -16,7 +16,7 @@ pub(crate) struct Dir {
 }
 
 /// Per-dimension mapping tables of a level (SPEC §3): size, new data per step, and their edge values.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Tables {
     pub m: [i64; NV],
     pub u: [i64; NV],
@@ -25,7 +25,7 @@ pub(crate) struct Tables {
 }
 
 /// One cluster level.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Level {
     pub dirs: [Dir; MAXD],
     pub len: usize,

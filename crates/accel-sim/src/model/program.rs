@@ -2,6 +2,7 @@
 //! delay depends on, priced at any NoC / off-chip bandwidth in a few nanoseconds per case.
 
 use super::analysis::LevelResult;
+use super::level::Level;
 use super::plan::NV;
 
 /// Bandwidth-side parameters of a runtime evaluation.
@@ -92,10 +93,25 @@ impl Program {
     }
 }
 
+/// A finished sub-level analysis of a cycles-only analyzer, kept for the next layers: the same
+/// levels (from this one down), tensors and dimension table give the same result at the same
+/// bandwidths. Many layers of a network share their inner levels (a KC-P or YR-P cluster sees
+/// the same tiles whatever the layer's outer sizes).
+#[derive(Debug, Clone)]
+pub(crate) struct Inner {
+    pub masks: (u16, u16, u16),
+    pub levels: Vec<Level>,
+    pub dd: [i64; NV],
+    pub result: LevelResult,
+}
+
 /// The growable storage of an analysis, kept between layers by callers that analyse many
 /// (so a network costs no allocation per layer once the buffers have grown).
 #[derive(Debug, Default)]
 pub(crate) struct Buffers {
+    /// Finished sub-level analyses of earlier layers (cycles-only analyzers at one pair of
+    /// bandwidths; not emptied by [`Buffers::clear`]).
+    pub inner: Vec<Inner>,
     /// Finished sub-level analyses: (level, dimension table, result).
     pub memo: Vec<(usize, [i64; NV], LevelResult)>,
     /// Case records of the level analyses in progress, innermost last.
@@ -104,7 +120,7 @@ pub(crate) struct Buffers {
 }
 
 impl Buffers {
-    /// Empty every buffer, keeping its capacity.
+    /// Empty every per-layer buffer, keeping its capacity.
     pub fn clear(&mut self) {
         self.memo.clear();
         self.stack.clear();
