@@ -232,8 +232,11 @@ impl Accelerator for Accel {
     }
 
     fn cycles(&self, layers: &[Layer]) -> Result<u64> {
-        // Only the total is wanted: each distinct shape is analysed and priced once, and no
-        // per-layer result (names, access counts) is kept.
+        // Only the total is wanted: each distinct shape is analysed once, by the cycles-only
+        // analysis (cases that cannot differ merged and priced as they go, the lowered mapping
+        // and the inner-level analyses shared between layers), and no per-layer result (names,
+        // access counts) is kept. Same totals and errors as `evaluate` (proptests in
+        // tests/properties.rs).
         let pes = self.hardware.num_pes();
         let dense = self.dataflow.mapping_for(pes, false);
         let depthwise = self.dataflow.mapping_for(pes, true);
