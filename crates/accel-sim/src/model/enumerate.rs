@@ -12,19 +12,7 @@ impl<'p> Work<'p> {
         let nact = self.fold.nact;
         let active: [usize; MAXD] = std::array::from_fn(|k| self.fold.active_at(k));
         let mut odo = [0usize; MAXD];
-        loop {
-            let mut i = nact;
-            loop {
-                if i == 0 {
-                    return;
-                }
-                i -= 1;
-                odo[i] += 1;
-                if odo[i] < self.cnt[active[i]] {
-                    break;
-                }
-                odo[i] = 0;
-            }
+        while advance(&mut odo[..nact], |k| self.cnt[active[k]]) {
             let mut occ = 1i64;
             for (k, &i) in active[..nact].iter().enumerate() {
                 st[i] = self.sts[i][odo[k]];
@@ -90,23 +78,24 @@ impl<'p> Work<'p> {
                         occ = occ.saturating_mul(o);
                     }
                     self.case(an, st, &idx, occ, Some(c));
-                    let mut k = c;
-                    loop {
-                        if k == 0 {
-                            break;
-                        }
-                        k -= 1;
-                        pick[k] += 1;
-                        if pick[k] < nvalues[k] {
-                            break;
-                        }
-                        pick[k] = 0;
-                    }
-                    if pick[..c].iter().all(|&p| p == 0) {
+                    if !advance(&mut pick[..c], |k| nvalues[k]) {
                         break;
                     }
                 }
             }
         }
     }
+}
+
+/// Step an odometer (last digit fastest; digit `k` runs below `radix(k)`); false once it has
+/// wrapped back to all zeros.
+fn advance(digits: &mut [usize], radix: impl Fn(usize) -> usize) -> bool {
+    for k in (0..digits.len()).rev() {
+        digits[k] += 1;
+        if digits[k] < radix(k) {
+            return true;
+        }
+        digits[k] = 0;
+    }
+    false
 }
