@@ -122,6 +122,7 @@ impl<'p> Analyzer<'p> {
             occ_total: 0,
             floor: None,
             cycles: [0; 2],
+            floor_priced: [0; 2],
             start: self.buf.stack.len(),
             first: true,
         };
@@ -169,8 +170,10 @@ pub(super) struct Work<'p> {
     util: f64,
     occ_total: i64,
     floor: Option<(i64, i64)>,
-    /// Cycles-only analyses: the running cycles at the two priced bandwidths.
+    /// Cycles-only analyses: the running cycles at the two priced bandwidths, and the floor
+    /// of every case there.
     cycles: [i64; 2],
+    floor_priced: [i64; 2],
     /// Where this analysis' case records start on the work stack.
     start: usize,
     /// Whether the case being analysed is the first (every directive at Init).
@@ -324,6 +327,9 @@ impl<'p> Work<'p> {
             self.res.l1_size[ro] = prod(self.tz.output, &lv.tables.m).saturating_mul(2);
             if self.j == 0 {
                 self.floor = Some((self.res.l2_size[ri].saturating_add(self.res.l2_size[rw_]), self.res.l2_size[ro]));
+                if let Some(bws) = an.price {
+                    self.floor_priced = bws.map(|bw| bw.floor(self.floor));
+                }
             }
         }
         let out = &mut self.res.rw[ro];
@@ -376,7 +382,7 @@ impl<'p> Work<'p> {
                         Compute::Sub(..) => Some(sub_cycles[0][b].max(sub_cycles[1][b])),
                     };
                     let t = bw.case_time(ing_i.saturating_add(ing_w), egr, case.all_init(), cps, comp);
-                    let priced = occ.saturating_mul(t.max(bw.floor(self.floor)));
+                    let priced = occ.saturating_mul(t.max(self.floor_priced[b]));
                     self.cycles[b] = self.cycles[b].saturating_add(priced);
                 }
                 return cps;

@@ -48,10 +48,16 @@ pub(crate) struct Program {
 }
 
 impl Bandwidth {
-    /// Delay of moving `traffic` elements over the NoC.
+    /// Delay of moving `traffic` elements over the NoC. Saturating: the cycles-only analysis
+    /// prices cases before the access counts are checked for overflow. Unit bandwidth (the
+    /// overflow check's) skips the division.
     #[inline]
     fn noc_delay(&self, traffic: i64) -> i64 {
-        if traffic > 0 { self.latency + traffic.saturating_add(self.noc - 1) / self.noc - 1 } else { self.latency - 1 }
+        if traffic <= 0 {
+            return self.latency - 1;
+        }
+        let steps = if self.noc == 1 { traffic } else { traffic.saturating_add(self.noc - 1) / self.noc };
+        self.latency.saturating_add(steps) - 1
     }
 
     /// The off-chip floor of a top-level case from the level's (input + weight, output) L2 needs.
@@ -64,7 +70,9 @@ impl Bandwidth {
     /// for an innermost case whose PEs compute `cps` partial sums.
     #[inline]
     pub fn case_time(&self, ingress: i64, egress: i64, all_init: bool, cps: i64, comp: Option<i64>) -> i64 {
-        let comp = comp.unwrap_or_else(|| cps.saturating_add(self.vector_width - 1) / self.vector_width);
+        let comp = comp.unwrap_or_else(|| {
+            if self.vector_width == 1 { cps } else { cps.saturating_add(self.vector_width - 1) / self.vector_width }
+        });
         let di = self.noc_delay(ingress);
         if all_init { comp.saturating_add(di) } else { self.noc_delay(egress).max(comp).max(di) }
     }
