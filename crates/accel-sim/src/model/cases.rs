@@ -38,6 +38,10 @@ pub(crate) fn states(spatial: bool, m: i64, o: i64, d: i64, n: i64, out: &mut [S
     };
     if !spatial {
         push(St { pos: Pos::Init, occ: 1, unrolled: d <= m, init_edge: d < m, ee: false });
+        if d <= m {
+            // Covered in one step: no Steady or Edge state (and no division).
+            return len;
+        }
         let ns = (d - m) / o;
         if m < d && ns > 0 {
             push(St { pos: Pos::Steady, occ: ns, ..St::default() });
@@ -48,6 +52,10 @@ pub(crate) fn states(spatial: bool, m: i64, o: i64, d: i64, n: i64, out: &mut [S
     } else {
         let cov = m + o * (n - 1);
         push(St { pos: Pos::Init, occ: 1, unrolled: d <= cov, init_edge: d < cov, ee: d < cov });
+        if d <= cov {
+            // One fold covers the dimension: no Steady or Edge state.
+            return len;
+        }
         let ns = ((d - m) / o + 1) / n - 1;
         if cov < d && ns > 0 {
             push(St { pos: Pos::Steady, occ: ns, ..St::default() });
@@ -90,14 +98,18 @@ impl<'a> Case<'a> {
     /// `(first, ee)`, indexed `first << 1 | ee`.
     ///
     /// Every factor of an input or filter volume is non-negative, so the saturating product does
-    /// not depend on the order of its factors: the flag-independent (temporal) factors are
-    /// multiplied once, and only the spatial directives' factors per flag pair.
+    /// not depend on the order of its factors: the flag-independent factors are multiplied once,
+    /// and only the spatial directives' factors per flag pair.
     pub fn ingress(&self, tensor: usize) -> [i64; 4] {
         let p = &self.fold.ingress[tensor];
         let t = &self.lv.tables;
         let mut base = p.c;
-        let mut by_flags = [[1i64; 4]; MAXD];
-        let mut nsp = 0;
+        let mut out = [1i64; 4];
+        let mut by_flags = |f: [i64; 4]| {
+            for (o, x) in out.iter_mut().zip(f) {
+                *o = o.saturating_mul(x);
+            }
+        };
         match self.chg {
             None => {
                 // Every directive at Init: the PE's mapped volume.
@@ -111,11 +123,9 @@ impl<'a> Case<'a> {
                     } else if !s.edge() {
                         base = base.saturating_mul(t.m[w]);
                     } else if nec == 1 {
-                        by_flags[nsp] = [1, t.me[w], t.me[w], t.me[w]];
-                        nsp += 1;
+                        by_flags([1, t.me[w], t.me[w], t.me[w]]);
                     } else {
-                        by_flags[nsp] = [t.m[w], t.me[w], t.m[w], t.me[w]];
-                        nsp += 1;
+                        by_flags([t.m[w], t.me[w], t.m[w], t.me[w]]);
                     }
                 }
             }
@@ -145,19 +155,15 @@ impl<'a> Case<'a> {
                         Pos::Init => i > chg,
                         _ => fresh,
                     };
-                    by_flags[nsp] =
-                        if step { [t.u[w], t.ue[w], t.m[w], t.me[w]] } else { [t.m[w], t.me[w], t.m[w], t.me[w]] };
-                    nsp += 1;
+                    by_flags(if step {
+                        [t.u[w], t.ue[w], t.m[w], t.me[w]]
+                    } else {
+                        [t.m[w], t.me[w], t.m[w], t.me[w]]
+                    });
                 }
             }
         }
-        let mut out = [base; 4];
-        for f in &by_flags[..nsp] {
-            for (o, &x) in out.iter_mut().zip(f) {
-                *o = o.saturating_mul(x);
-            }
-        }
-        out
+        out.map(|o| o.saturating_mul(base))
     }
 
     /// Output volume a PE produces (`psum`: including the reduction dimensions).

@@ -276,7 +276,7 @@ impl Plan {
             let Some(first_spatial) = list.iter().position(|d| d.spatial) else {
                 return Err(invalid(format!("cluster level {j} has no SpatialMap, so its PEs would be idle")));
             };
-            levels.push(build_level(list, n, first_spatial, dir_of, &mut dtab, &tensors));
+            build_level(&mut levels, list, n, first_spatial, dir_of, &mut dtab, &tensors);
         }
         Ok(Plan { levels, tensors, top_table: table })
     }

@@ -190,7 +190,7 @@ impl Plan {
             }
             let list = &list[..ls.dirs.len()];
             check_tiles(list, &ls.dir_of, j, layer)?;
-            levels.push(build_level(list, n, ls.first_spatial, ls.dir_of, &mut dtab, &shape.tensors));
+            build_level(&mut levels, list, n, ls.first_spatial, ls.dir_of, &mut dtab, &shape.tensors);
         }
         Ok(Plan { levels, tensors: shape.tensors, top_table: table })
     }
