@@ -264,6 +264,17 @@ impl Checked {
         to_u64(slowest, layer)?;
         Ok(checked)
     }
+
+    /// Whether [`Checked::new`] would succeed: every figure it checks in `0..LIMIT`. A cheap
+    /// test for callers that need only the verdict; on `false`, `Checked::new` words the error.
+    fn passes(top: &LevelResult, l1: i64, slowest: i64) -> bool {
+        let fits = |v: i64| (v as u64) < LIMIT as u64; // negative values wrap above LIMIT
+        let l2 = top.l2_size.iter().fold(0i64, |a, &b| a.saturating_add(b));
+        top.rw.iter().all(|r| fits(r.l1_rd) & fits(r.l1_wr) & fits(r.l2_rd) & fits(r.l2_wr))
+            & fits(l1)
+            & fits(l2)
+            & fits(slowest)
+    }
 }
 
 /// Unit bandwidths: a layer's runtime there bounds its runtime on any hardware, so checking it
@@ -286,6 +297,7 @@ fn bandwidth(hw: &Hardware) -> Bandwidth {
 #[derive(Debug, Default)]
 pub(crate) struct CyclesWork {
     buf: Buffers,
+    levels: Vec<plan::Level>,
     shapes: [Option<Option<Shape>>; 3],
 }
 
@@ -298,14 +310,17 @@ impl CyclesWork {
             .get_or_insert_with(|| Shape::new(mapping, tensors_of(layer.kind)))
             .as_ref();
         let plan = match shape {
-            Some(shape) => Plan::from_shape(shape, layer, hw.num_pes())?,
+            Some(shape) => Plan::from_shape(shape, layer, hw.num_pes(), std::mem::take(&mut self.levels))?,
             None => Plan::new(layer, mapping, hw.num_pes())?,
         };
         let mut an = Analyzer::new(&plan, std::mem::take(&mut self.buf), Some([bandwidth(hw), SLOWEST]));
         let top = an.run();
         let l1 = an.first_l1.unwrap_or(0);
         self.buf = an.buf;
-        Checked::new(layer, &top, l1, top.cycles[1])?;
+        self.levels = plan.levels;
+        if !Checked::passes(&top, l1, top.cycles[1]) {
+            Checked::new(layer, &top, l1, top.cycles[1])?;
+        }
         let rt = top.cycles[0];
         if !(0..LIMIT).contains(&rt) {
             return Err(SimError::Overflow { layer: layer.name.clone() });

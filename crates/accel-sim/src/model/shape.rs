@@ -6,7 +6,7 @@
 //! layer's tensors; costing a network repeats it for every layer. A [`Shape`] records it once,
 //! and [`Plan::from_shape`] fills in one layer's sizes: the same plan, the same errors.
 
-use super::level::{Dir, build_level, check_tiles, stride_rewrite};
+use super::level::{Dir, Level, build_level, check_tiles, stride_rewrite};
 use super::plan::{MAX_LEVELS, MAX_OWN, MAXD, NV, Plan, R, S, Tensors, X, XO, Y, YO, layer_table, partial_filter};
 use crate::dataflow::{Dim, Directive, Extent, Mapping};
 use crate::error::{Result, SimError};
@@ -152,8 +152,9 @@ impl Shape {
 
 impl Plan {
     /// Lower `layer` (validated, with the tensors `shape` was made for) with `num_pes` PEs:
-    /// what [`Plan::new`] returns for the shape's mapping, errors included.
-    pub fn from_shape(shape: &Shape, layer: &Layer, num_pes: u64) -> Result<Plan> {
+    /// what [`Plan::new`] returns for the shape's mapping, errors included. The plan's levels
+    /// go into `levels` (emptied first), so that a caller lowering many layers reuses one buffer.
+    pub fn from_shape(shape: &Shape, layer: &Layer, num_pes: u64, mut levels: Vec<Level>) -> Result<Plan> {
         let table = layer_table(layer);
         let size = |e: Extent| match e {
             Extent::Fixed(v) => v as i64,
@@ -170,7 +171,7 @@ impl Plan {
         if p < u {
             return Err(SimError::InsufficientPes { layer: layer.name.clone(), needed: u as u64, available: num_pes });
         }
-        let mut levels = Vec::with_capacity(shape.levels.len());
+        levels.clear();
         let mut dtab = table;
         for (j, ls) in shape.levels.iter().enumerate() {
             let n = if j == 0 { p / u } else { size(shape.clusters[j - 1]) };
@@ -181,7 +182,7 @@ impl Plan {
                         Dir { var, spatial, m: size(sz) + filter.map_or(0, |f| size(f) - 1), o: size(offset) }
                     }
                     Source::Inherited(i) => {
-                        let prev: &super::level::Level = &levels[j - 1];
+                        let prev: &Level = &levels[j - 1];
                         Dir { spatial: false, ..prev.dirs[i] }
                     }
                     Source::Whole => Dir { var, spatial: false, m: dtab[var], o: dtab[var] },
@@ -241,7 +242,7 @@ mod tests {
             l.validate().expect("valid layer");
             let direct = format!("{:?}", Plan::new(&l, &m, pes));
             match Shape::new(&m, tensors_of(l.kind)) {
-                Some(shape) => prop_assert_eq!(format!("{:?}", Plan::from_shape(&shape, &l, pes)), direct),
+                Some(shape) => prop_assert_eq!(format!("{:?}", Plan::from_shape(&shape, &l, pes, Vec::new())), direct),
                 // No shape: the mapping fails for every layer of the kind.
                 None => prop_assert!(direct.starts_with("Err"), "{}", direct),
             }
