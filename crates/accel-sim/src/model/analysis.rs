@@ -103,7 +103,8 @@ impl<'p> Analyzer<'p> {
     fn analyse(&mut self, j: usize, dd: &[i64; NV]) -> LevelResult {
         let plan = self.plan;
         // Built in place and filled in place: the tables are a few kilobytes, and an
-        // analysis is only a few hundred nanoseconds.
+        // analysis is only a few hundred nanoseconds. The factor tables are only read where
+        // written, so each depth reuses one (boxed) set instead of zeroing a new one.
         let mut w = Work {
             j,
             lv: &plan.levels[j],
@@ -113,9 +114,7 @@ impl<'p> Analyzer<'p> {
             sts: [[St::default(); 3]; MAXD],
             cnt: [1; MAXD],
             fold: Fold::EMPTY,
-            out_fac: [[[0; 8]; 3]; MAX_OUT],
-            psum_fac: [[[0; 4]; 3]; MAX_PSUM],
-            ingress: [[[[0; 4]; 2]; 2]; MAXD],
+            tabs: self.buf.factors.get_mut(j).and_then(Option::take).unwrap_or_default(),
             ingress_seen: 0,
             res: LevelResult::default(),
             util: 0.0,
@@ -146,6 +145,30 @@ impl<'p> Analyzer<'p> {
     }
 }
 
+/// Per-(directive, state) tables of one level analysis, filled as needed and read only where
+/// filled (so reused between analyses without clearing).
+#[derive(Debug, Clone)]
+pub(crate) struct FactorTables {
+    /// With no negative factor (the usual case), the output volumes are products of
+    /// per-(directive, state) factors in any order: tabled once, combined per case.
+    out_fac: [[[i64; 8]; 3]; MAX_OUT],
+    psum_fac: [[[i64; 4]; 3]; MAX_PSUM],
+    /// Ingress depends on a case only through the changing directive and its state:
+    /// directives before it contribute their full tile whatever their state, and those after
+    /// it are at Init. So each (directive, non-Init state) pair is computed once.
+    ingress: [[[[i64; 4]; 2]; 2]; MAXD],
+}
+
+impl Default for FactorTables {
+    fn default() -> FactorTables {
+        FactorTables {
+            out_fac: [[[0; 8]; 3]; MAX_OUT],
+            psum_fac: [[[0; 4]; 3]; MAX_PSUM],
+            ingress: [[[[0; 4]; 2]; 2]; MAXD],
+        }
+    }
+}
+
 /// One level analysis in progress: the level's states and tables, and the running sums.
 pub(super) struct Work<'p> {
     j: usize,
@@ -156,15 +179,8 @@ pub(super) struct Work<'p> {
     pub(super) sts: [[St; 3]; MAXD],
     pub(super) cnt: [usize; MAXD],
     pub(super) fold: Fold,
-    /// With no negative factor (the usual case), the output volumes are products of
-    /// per-(directive, state) factors in any order: tabled once, combined per case.
-    out_fac: [[[i64; 8]; 3]; MAX_OUT],
-    psum_fac: [[[i64; 4]; 3]; MAX_PSUM],
-    /// Ingress depends on a case only through the changing directive and its state:
-    /// directives before it contribute their full tile whatever their state, and those after
-    /// it are at Init. So each (directive, non-Init state) pair is computed once; bit
-    /// `3 k + s` of `ingress_seen` says whether `ingress[k][s - 1]` is filled.
-    ingress: [[[[i64; 4]; 2]; 2]; MAXD],
+    tabs: Box<FactorTables>,
+    /// Bit `3 k + s` says whether `tabs.ingress[k][s - 1]` is filled.
     ingress_seen: u32,
     res: LevelResult,
     util: f64,
@@ -192,12 +208,12 @@ impl<'p> Work<'p> {
         if fold.nonneg {
             for (k, (i, w, a)) in fold.outs().enumerate() {
                 for s in 0..self.cnt[i] {
-                    self.out_fac[k][s] = out_factors(lv, i, w, a, self.sts[i][s]);
+                    self.tabs.out_fac[k][s] = out_factors(lv, i, w, a, self.sts[i][s]);
                 }
             }
             for (k, i) in fold.psum.idx().enumerate() {
                 for s in 0..self.cnt[i] {
-                    self.psum_fac[k][s] = psum_factors(lv, i, self.sts[i][s]);
+                    self.tabs.psum_fac[k][s] = psum_factors(lv, i, self.sts[i][s]);
                 }
             }
         }
@@ -230,10 +246,10 @@ impl<'p> Work<'p> {
             Some(k) => {
                 let bit = 1 << (3 * k + idx[k]);
                 if self.ingress_seen & bit == 0 {
-                    self.ingress[k][idx[k] - 1] = [case.ingress(0), case.ingress(1)];
+                    self.tabs.ingress[k][idx[k] - 1] = [case.ingress(0), case.ingress(1)];
                     self.ingress_seen |= bit;
                 }
-                self.ingress[k][idx[k] - 1]
+                self.tabs.ingress[k][idx[k] - 1]
             }
         };
         let ing_i = case.aggregate(in_sum, |f, e| ti[usize::from(f) << 1 | usize::from(e)]);
@@ -261,7 +277,7 @@ impl<'p> Work<'p> {
                 extra |= 1 << 2;
             }
             for (j, k) in fold.out_digits().enumerate() {
-                let f = &self.out_fac[j][idx[k]];
+                let f = &self.tabs.out_fac[j][idx[k]];
                 out_part[1] = out_part[1].saturating_mul(f[1]);
                 out_part[5] = out_part[5].saturating_mul(f[5]);
                 if extra != 0 {
@@ -273,7 +289,7 @@ impl<'p> Work<'p> {
                 }
             }
             for (j, k) in fold.psum_digits().enumerate() {
-                let f = &self.psum_fac[j][idx[k]];
+                let f = &self.tabs.psum_fac[j][idx[k]];
                 for c in 0..4 {
                     psum_part[c] = psum_part[c].saturating_mul(f[c]);
                 }
@@ -401,7 +417,12 @@ impl<'p> Work<'p> {
         cps
     }
 
-    fn finish(&mut self, an: &mut Analyzer<'p>) -> LevelResult {
+    fn finish(mut self, an: &mut Analyzer<'p>) -> LevelResult {
+        let factors = &mut an.buf.factors;
+        if factors.len() <= self.j {
+            factors.resize_with(self.j + 1, || None);
+        }
+        factors[self.j] = Some(self.tabs);
         if an.price.is_some() {
             self.res.cycles = self.cycles;
             return self.res;

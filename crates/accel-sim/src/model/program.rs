@@ -1,7 +1,7 @@
 //! The runtime program a level analysis leaves behind (SPEC §7): per distinct case, what its
 //! delay depends on, priced at any NoC / off-chip bandwidth in a few nanoseconds per case.
 
-use super::analysis::LevelResult;
+use super::analysis::{FactorTables, LevelResult};
 use super::level::Level;
 use super::plan::NV;
 
@@ -125,6 +125,8 @@ pub(crate) struct Buffers {
     /// Case records of the level analyses in progress, innermost last.
     pub stack: Vec<CaseRec>,
     pub program: Program,
+    /// The factor tables of each level depth, reused by the next analysis at that depth.
+    pub factors: Vec<Option<Box<FactorTables>>>,
 }
 
 impl Buffers {
