@@ -2,6 +2,7 @@
 
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+use std::collections::hash_map::Entry;
 
 use crate::dataflow::Dataflow;
 use crate::energy::EnergyModel;
@@ -244,14 +245,11 @@ impl Accelerator for Accel {
         let mut work = crate::model::CyclesWork::default();
         let mut total = 0u64;
         for layer in layers {
-            let shape = layer.shape_key();
-            let cycles = match seen.get(&shape) {
-                Some(&c) => c,
-                None => {
+            let cycles = match seen.entry(layer.shape_key()) {
+                Entry::Occupied(e) => *e.get(),
+                Entry::Vacant(e) => {
                     let mapping = if layer.kind == LayerType::DsConv { &depthwise } else { &dense };
-                    let c = work.layer_cycles(layer, mapping, &self.hardware)?;
-                    seen.insert(shape, c);
-                    c
+                    *e.insert(work.layer_cycles(layer, mapping, &self.hardware)?)
                 }
             };
             total = total.saturating_add(cycles);

@@ -111,9 +111,6 @@ impl<'p> Analyzer<'p> {
             tz: plan.tensors,
             innermost: j + 1 == plan.levels.len(),
             dd: *dd,
-            sts: [[St::default(); 3]; MAXD],
-            cnt: [1; MAXD],
-            fold: Fold::EMPTY,
             tabs: self.buf.factors.get_mut(j).and_then(Option::take).unwrap_or_default(),
             ingress_seen: 0,
             res: LevelResult::default(),
@@ -129,14 +126,14 @@ impl<'p> Analyzer<'p> {
         // The first case, every directive at Init, is analysed first in both orders: it sets
         // the buffer sizes, and the first sub-level analysis it starts reports the L1 size.
         let mut st = [St::default(); MAXD];
-        for (s, states) in st.iter_mut().zip(&w.sts).take(w.lv.len) {
+        for (s, states) in st.iter_mut().zip(&w.tabs.sts).take(w.lv.len) {
             *s = states[0];
         }
         let idx = [0usize; MAXD];
-        let occ = w.fold.actives().fold(1i64, |a, i| a.saturating_mul(w.sts[i][0].occ));
+        let occ = w.tabs.fold.actives().fold(1i64, |a, i| a.saturating_mul(w.tabs.sts[i][0].occ));
         let cps = w.case(self, &st, &idx, occ, None);
         w.first = false;
-        if self.price.is_some() && w.fold.nonneg && cps > 0 {
+        if self.price.is_some() && w.tabs.fold.nonneg && cps > 0 {
             w.merged_cases(self, &mut st);
         } else {
             w.odometer_cases(self, &mut st);
@@ -145,10 +142,14 @@ impl<'p> Analyzer<'p> {
     }
 }
 
-/// Per-(directive, state) tables of one level analysis, filled as needed and read only where
-/// filled (so reused between analyses without clearing).
-#[derive(Debug, Clone)]
+/// The tables of one level analysis: every directive's states, what the cases share, and the
+/// per-(directive, state) factors. Each is filled before it is read (the fold resets itself),
+/// so one boxed set per analysis depth serves every analysis at that depth, uncleared.
+#[derive(Debug)]
 pub(crate) struct FactorTables {
+    pub(super) sts: [[St; 3]; MAXD],
+    pub(super) cnt: [usize; MAXD],
+    pub(super) fold: Fold,
     /// With no negative factor (the usual case), the output volumes are products of
     /// per-(directive, state) factors in any order: tabled once, combined per case.
     out_fac: [[[i64; 8]; 3]; MAX_OUT],
@@ -162,6 +163,9 @@ pub(crate) struct FactorTables {
 impl Default for FactorTables {
     fn default() -> FactorTables {
         FactorTables {
+            sts: [[St::default(); 3]; MAXD],
+            cnt: [1; MAXD],
+            fold: Fold::EMPTY,
             out_fac: [[[0; 8]; 3]; MAX_OUT],
             psum_fac: [[[0; 4]; 3]; MAX_PSUM],
             ingress: [[[[0; 4]; 2]; 2]; MAXD],
@@ -176,10 +180,7 @@ pub(super) struct Work<'p> {
     tz: Tensors,
     innermost: bool,
     dd: [i64; NV],
-    pub(super) sts: [[St; 3]; MAXD],
-    pub(super) cnt: [usize; MAXD],
-    pub(super) fold: Fold,
-    tabs: Box<FactorTables>,
+    pub(super) tabs: Box<FactorTables>,
     /// Bit `3 k + s` says whether `tabs.ingress[k][s - 1]` is filled.
     ingress_seen: u32,
     res: LevelResult,
@@ -201,19 +202,19 @@ impl<'p> Work<'p> {
     fn prepare(&mut self) {
         let lv = self.lv;
         for (i, d) in lv.dirs().iter().enumerate() {
-            self.cnt[i] = states(d.spatial, d.m, d.o, self.dd[d.var], lv.n, &mut self.sts[i]);
+            self.tabs.cnt[i] = states(d.spatial, d.m, d.o, self.dd[d.var], lv.n, &mut self.tabs.sts[i]);
         }
-        self.fold.fill(lv, &self.tz, &self.sts, &self.cnt);
-        let fold = &self.fold;
+        self.tabs.fold.fill(lv, &self.tz, &self.tabs.sts, &self.tabs.cnt);
+        let fold = &self.tabs.fold;
         if fold.nonneg {
             for (k, (i, w, a)) in fold.outs().enumerate() {
-                for s in 0..self.cnt[i] {
-                    self.tabs.out_fac[k][s] = out_factors(lv, i, w, a, self.sts[i][s]);
+                for s in 0..self.tabs.cnt[i] {
+                    self.tabs.out_fac[k][s] = out_factors(lv, i, w, a, self.tabs.sts[i][s]);
                 }
             }
             for (k, i) in fold.psum.idx().enumerate() {
-                for s in 0..self.cnt[i] {
-                    self.tabs.psum_fac[k][s] = psum_factors(lv, i, self.sts[i][s]);
+                for s in 0..self.tabs.cnt[i] {
+                    self.tabs.psum_fac[k][s] = psum_factors(lv, i, self.tabs.sts[i][s]);
                 }
             }
         }
@@ -231,7 +232,7 @@ impl<'p> Work<'p> {
         chg: Option<usize>,
     ) -> i64 {
         let lv = self.lv;
-        let fold = &self.fold;
+        let fold = &self.tabs.fold;
         let nonneg = fold.nonneg;
         let (ri, rw_, ro) = (0usize, 1usize, 2usize);
         let case = Case::new(lv, fold, st, chg.map(|k| fold.active_at(k)));

@@ -9,13 +9,13 @@ impl<'p> Work<'p> {
     /// Every case after the first, in MAESTRO's order: an odometer over the active directives'
     /// states (the others have one), innermost directive fastest.
     pub(super) fn odometer_cases(&mut self, an: &mut Analyzer<'p>, st: &mut [St; MAXD]) {
-        let nact = self.fold.nact;
-        let active: [usize; MAXD] = std::array::from_fn(|k| self.fold.active_at(k));
+        let nact = self.tabs.fold.nact;
+        let active: [usize; MAXD] = std::array::from_fn(|k| self.tabs.fold.active_at(k));
         let mut odo = [0usize; MAXD];
-        while advance(&mut odo[..nact], |k| self.cnt[active[k]]) {
+        while advance(&mut odo[..nact], |k| self.tabs.cnt[active[k]]) {
             let mut occ = 1i64;
             for (k, &i) in active[..nact].iter().enumerate() {
-                st[i] = self.sts[i][odo[k]];
+                st[i] = self.tabs.sts[i][odo[k]];
                 occ = occ.saturating_mul(st[i].occ);
             }
             // The changing directive: the innermost active one away from Init (state 0).
@@ -38,13 +38,13 @@ impl<'p> Work<'p> {
     /// and grouping. The order of cases changes, so utilisation (a floating-point sum) is not
     /// computed in this mode.
     pub(super) fn merged_cases(&mut self, an: &mut Analyzer<'p>, st: &mut [St; MAXD]) {
-        let nact = self.fold.nact;
-        let active: [usize; MAXD] = std::array::from_fn(|k| self.fold.active_at(k));
+        let nact = self.tabs.fold.nact;
+        let active: [usize; MAXD] = std::array::from_fn(|k| self.tabs.fold.active_at(k));
         // Per directive: (state index, occurrences) of its one or two values before `c`.
         let mut values = [[(0usize, 0i64); 2]; MAXD];
         let mut nvalues = [1usize; MAXD];
         for (k, &i) in active[..nact].iter().enumerate() {
-            let (s, n) = (&self.sts[i], self.cnt[i]);
+            let (s, n) = (&self.tabs.sts[i], self.tabs.cnt[i]);
             let mut occ = s[0].occ;
             let mut next = 1;
             if next < n && s[next].pos == Pos::Steady {
@@ -59,13 +59,13 @@ impl<'p> Work<'p> {
         }
         let mut idx = [0usize; MAXD];
         for c in 0..nact {
-            for s in 1..self.cnt[active[c]] {
+            for s in 1..self.tabs.cnt[active[c]] {
                 idx[c] = s;
-                st[active[c]] = self.sts[active[c]][s];
+                st[active[c]] = self.tabs.sts[active[c]][s];
                 let mut tail = st[active[c]].occ;
                 for k in c + 1..nact {
                     idx[k] = 0;
-                    st[active[k]] = self.sts[active[k]][0];
+                    st[active[k]] = self.tabs.sts[active[k]][0];
                     tail = tail.saturating_mul(st[active[k]].occ);
                 }
                 let mut pick = [0usize; MAXD];
@@ -74,7 +74,7 @@ impl<'p> Work<'p> {
                     for k in 0..c {
                         let (si, o) = values[k][pick[k]];
                         idx[k] = si;
-                        st[active[k]] = self.sts[active[k]][si];
+                        st[active[k]] = self.tabs.sts[active[k]][si];
                         occ = occ.saturating_mul(o);
                     }
                     self.case(an, st, &idx, occ, Some(c));

@@ -10,6 +10,7 @@ use super::plan::{Level, MAXD, NV, Tables, Tensors, X, XO, Y, YO};
 /// factor to every volume of every case (its Init factor, whatever the flags or the changing
 /// directive). Those factors are multiplied once here, and the per-case products run only over the
 /// *active* directives (spatial, or with more than one state): usually two to four of up to nine.
+#[derive(Debug)]
 pub(crate) struct Fold {
     /// Active directives, in directive order.
     active: [u8; MAXD],
@@ -44,7 +45,7 @@ pub(crate) const MAX_OUT: usize = 5;
 pub(crate) const MAX_PSUM: usize = 3;
 
 /// The constant factor of a volume and the active directives it runs over.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Part {
     pub c: i64,
     idx: [u8; MAXD],
@@ -120,11 +121,23 @@ impl Fold {
         psum_digit: [0; MAXD],
     };
 
-    /// Fill a fresh [`Fold::EMPTY`] in place (it is about a kilobyte, and built for every level
-    /// analysis). `sts[i][0]` is directive i's first state, `cnt[i]` its number of states.
+    /// Fill in place for a level analysis (a fold is most of a kilobyte, and each analysis depth
+    /// reuses one). `sts[i][0]` is directive i's first state, `cnt[i]` its number of states.
     pub fn fill(&mut self, lv: &Level, tz: &Tensors, sts: &[[St; 3]; MAXD], cnt: &[usize; MAXD]) {
         let t = &lv.tables;
         let f = self;
+        // Reset what the previous analysis at this depth left (the index lists are written
+        // before they are read).
+        f.nact = 0;
+        f.ingress = [Part::EMPTY; 2];
+        f.psum = Part::EMPTY;
+        f.out_c = 1;
+        f.nout = 0;
+        for (_, n) in &mut f.spatial {
+            *n = 0;
+        }
+        f.spatial_all.1 = 0;
+        f.sub_fixed = [0; NV];
         f.ingress[0].mask = tz.input_mask;
         f.ingress[1].mask = tz.filter_mask;
         f.psum.mask = tz.output_mask;

@@ -63,7 +63,8 @@ impl Bandwidth {
     /// The off-chip floor of a top-level case from the level's (input + weight, output) L2 needs.
     #[inline]
     pub fn floor(&self, floor: Option<(i64, i64)>) -> i64 {
-        floor.map_or(0, |(iw, o)| ((iw / self.offchip) / 2).max((o / self.offchip) / 2))
+        let bw = self.offchip;
+        floor.map_or(0, |(iw, o)| if bw == 1 { (iw / 2).max(o / 2) } else { ((iw / bw) / 2).max((o / bw) / 2) })
     }
 
     /// Cycles of one occurrence of a case: `comp` is the time of its sub-level runs, or `None`
