@@ -39,7 +39,7 @@ pub(crate) struct LevelResult {
 pub(crate) struct Analyzer<'p> {
     plan: &'p Plan,
     /// Memo, work stack, and the runtime programs, filled as levels complete.
-    pub buf: Buffers,
+    pub buf: &'p mut Buffers,
     /// L1 size of the first level result produced (MAESTRO reports this one).
     pub first_l1: Option<i64>,
     /// Cycles and checks only, at these two bandwidths: cases known to cost the same are
@@ -57,7 +57,7 @@ impl<'p> Analyzer<'p> {
     /// An analyzer working in `buf` (emptied first). With `price`, it only prices the layer at
     /// those two bandwidths ([`LevelResult::cycles`]): no runtime program is recorded and the
     /// utilisation reads 0; everything else is the same.
-    pub fn new(plan: &'p Plan, mut buf: Buffers, price: Option<[Bandwidth; 2]>) -> Analyzer<'p> {
+    pub fn new(plan: &'p Plan, buf: &'p mut Buffers, price: Option<[Bandwidth; 2]>) -> Analyzer<'p> {
         buf.clear();
         Analyzer { plan, buf, first_l1: None, price }
     }
@@ -138,7 +138,14 @@ impl<'p> Analyzer<'p> {
         } else {
             w.odometer_cases(self, &mut st);
         }
-        w.finish(self)
+        let r = w.finish(self);
+        // The tables go back for the next analysis at this depth.
+        let factors = &mut self.buf.factors;
+        if factors.len() <= j {
+            factors.resize_with(j + 1, || None);
+        }
+        factors[j] = Some(w.tabs);
+        r
     }
 }
 
@@ -418,12 +425,7 @@ impl<'p> Work<'p> {
         cps
     }
 
-    fn finish(mut self, an: &mut Analyzer<'p>) -> LevelResult {
-        let factors = &mut an.buf.factors;
-        if factors.len() <= self.j {
-            factors.resize_with(self.j + 1, || None);
-        }
-        factors[self.j] = Some(self.tabs);
+    fn finish(&mut self, an: &mut Analyzer<'p>) -> LevelResult {
         if an.price.is_some() {
             self.res.cycles = self.cycles;
             return self.res;

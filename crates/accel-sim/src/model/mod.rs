@@ -161,10 +161,11 @@ impl CompiledLayer {
     pub fn new(layer: &Layer, mapping: &Mapping, num_pes: u64) -> Result<CompiledLayer> {
         layer.validate()?;
         let plan = Plan::new(layer, mapping, num_pes)?;
-        let mut an = Analyzer::new(&plan, Buffers::default(), None);
+        let mut buf = Buffers::default();
+        let mut an = Analyzer::new(&plan, &mut buf, None);
         let top: LevelResult = an.run();
         let l1 = an.first_l1.unwrap_or(0);
-        let slowest = an.buf.program.runtime(&SLOWEST, &mut Vec::new());
+        let slowest = buf.program.runtime(&SLOWEST, &mut Vec::new());
         let checked = Checked::new(layer, &top, l1, slowest)?;
         Ok(CompiledLayer {
             name: layer.name.clone(),
@@ -175,7 +176,7 @@ impl CompiledLayer {
             l1_elems: checked.l1,
             l2_elems: checked.l2,
             avg_utilized_pes: top.avg_util,
-            program: std::sync::Arc::new(an.buf.program),
+            program: std::sync::Arc::new(buf.program),
         })
     }
 
@@ -313,10 +314,9 @@ impl CyclesWork {
             Some(shape) => Plan::from_shape(shape, layer, hw.num_pes(), std::mem::take(&mut self.levels))?,
             None => Plan::new(layer, mapping, hw.num_pes())?,
         };
-        let mut an = Analyzer::new(&plan, std::mem::take(&mut self.buf), Some([bandwidth(hw), SLOWEST]));
+        let mut an = Analyzer::new(&plan, &mut self.buf, Some([bandwidth(hw), SLOWEST]));
         let top = an.run();
         let l1 = an.first_l1.unwrap_or(0);
-        self.buf = an.buf;
         self.levels = plan.levels;
         if !Checked::passes(&top, l1, top.cycles[1]) {
             Checked::new(layer, &top, l1, top.cycles[1])?;
