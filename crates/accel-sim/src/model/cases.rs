@@ -24,6 +24,7 @@ pub(crate) struct St {
 }
 
 impl St {
+    #[inline]
     pub fn edge(&self) -> bool {
         self.pos == Pos::Edge || self.init_edge
     }
@@ -86,10 +87,12 @@ pub(crate) struct Case<'a> {
 
 impl<'a> Case<'a> {
     /// `chg` is the innermost active directive whose state is not Init.
+    #[inline]
     pub fn new(lv: &'a Level, fold: &'a Fold, st: &'a [St; MAXD], chg: Option<usize>) -> Case<'a> {
         Case { lv, fold, st, chg }
     }
 
+    #[inline]
     pub fn all_init(&self) -> bool {
         self.chg.is_none()
     }
@@ -268,15 +271,18 @@ impl<'a> Case<'a> {
 
     /// Spatial summary over the directives on tensor `k`'s variables (0 input, 1 filter,
     /// 2 output): (any spatial, state of the last one, any edge).
+    #[inline]
     pub fn spatial_summary(&self, k: usize) -> (bool, St, bool) {
         self.summary(self.fold.spatial(k))
     }
 
     /// Spatial summary over every directive of the level.
+    #[inline]
     pub fn spatial_summary_all(&self) -> (bool, St, bool) {
         self.summary(self.fold.spatial(3))
     }
 
+    #[inline]
     fn summary(&self, spatial: &[u8]) -> (bool, St, bool) {
         let mut st = St::default();
         let mut sp_edge = false;
@@ -288,6 +294,7 @@ impl<'a> Case<'a> {
     }
 
     /// Sum of a per-PE volume over the level's sub-clusters (SPEC §5, spatial aggregation).
+    #[inline]
     pub fn aggregate(&self, summary: (bool, St, bool), mut f: impl FnMut(bool, bool) -> i64) -> i64 {
         let (sp, st, sp_edge) = summary;
         let n = self.lv.n;

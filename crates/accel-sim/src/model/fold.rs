@@ -57,6 +57,7 @@ impl Part {
     const EMPTY: Part = Part { c: 1, idx: [0; MAXD], n: 0, mask: 0 };
 
     /// The active directives the volume runs over, in directive order.
+    #[inline]
     pub fn idx(&self) -> impl ExactSizeIterator<Item = usize> + '_ {
         self.idx[..self.n].iter().map(|&i| usize::from(i))
     }
@@ -69,32 +70,38 @@ fn fixed_factor(t: &Tables, s: St, a: usize) -> i64 {
 
 impl Fold {
     /// Directive index of active directive (odometer digit) `k`.
+    #[inline]
     pub fn active_at(&self, k: usize) -> usize {
         usize::from(self.active[k])
     }
 
     /// The active directives, in directive order.
+    #[inline]
     pub fn actives(&self) -> impl ExactSizeIterator<Item = usize> + '_ {
         self.active[..self.nact].iter().map(|&i| usize::from(i))
     }
 
     /// The active directives on output variables: (directive, variable, output table slot).
+    #[inline]
     pub fn outs(&self) -> impl ExactSizeIterator<Item = (usize, usize, usize)> + '_ {
         self.out[..self.nout].iter().map(|&(i, w, a)| (usize::from(i), usize::from(w), usize::from(a)))
     }
 
     /// The odometer digit of each of [`Fold::outs`].
+    #[inline]
     pub fn out_digits(&self) -> impl ExactSizeIterator<Item = usize> + '_ {
         self.out_digit[..self.nout].iter().map(|&k| usize::from(k))
     }
 
     /// The odometer digit of each of the partial-sum part's directives.
+    #[inline]
     pub fn psum_digits(&self) -> impl ExactSizeIterator<Item = usize> + '_ {
         self.psum_digit[..self.psum.n].iter().map(|&k| usize::from(k))
     }
 
     /// The spatial directives on tensor `k`'s variables (0 input, 1 filter, 2 output) in the
     /// tensor's variable order, or on every variable (`k` = 3) in directive order.
+    #[inline]
     pub fn spatial(&self, k: usize) -> &[u8] {
         let (list, n) = if k < 3 {
             (&self.spatial[k].0[..], self.spatial[k].1)
