@@ -49,6 +49,11 @@ pub(crate) struct Analyzer<'p> {
     pub(super) price: Option<[Bandwidth; 2]>,
 }
 
+/// Whether two dimension tables are equal (all nine compares, no early exit: they vectorise).
+fn same_table(a: &[i64; NV], b: &[i64; NV]) -> bool {
+    a.iter().zip(b).fold(true, |same, (x, y)| same & (x == y))
+}
+
 fn prod(vars: &[usize], t: &[i64; NV]) -> i64 {
     vars.iter().fold(1i64, |a, &v| a.saturating_mul(t[v]))
 }
@@ -69,35 +74,52 @@ impl<'p> Analyzer<'p> {
     }
 
     fn level(&mut self, j: usize, dd: &[i64; NV]) -> LevelResult {
-        if j > 0
-            && let Some((_, _, r)) = self.buf.memo.iter().find(|(lj, t, _)| *lj == j && t == dd)
-        {
-            return *r;
-        }
-        let tz = &self.plan.tensors;
-        let masks = (tz.input_mask, tz.filter_mask, tz.output_mask);
-        let below = &self.plan.levels[j..];
-        let earlier = (j > 0 && self.price.is_some())
-            .then(|| self.buf.inner.iter().find(|e| e.dd == *dd && e.masks == masks && e.levels == below))
-            .flatten();
-        let r = match earlier {
-            Some(e) => e.result,
-            None => {
-                let r = self.analyse(j, dd);
-                if j > 0 && self.price.is_some() {
-                    let levels = self.plan.levels[j..].to_vec();
-                    self.buf.inner.push(Inner { masks, levels, dd: *dd, result: r });
+        let r = if j == 0 {
+            self.analyse(0, dd)
+        } else if self.price.is_some() {
+            // Cycles only: the inner levels' store, shared with the network's other layers.
+            let g = self.inner_group(j);
+            match self.buf.inner[g].runs.iter().find(|(t, _)| same_table(t, dd)) {
+                Some(&(_, r)) => r,
+                None => {
+                    let r = self.analyse(j, dd);
+                    self.buf.inner[g].runs.push((*dd, r));
+                    r
                 }
-                r
             }
+        } else {
+            if let Some((_, _, r)) = self.buf.memo.iter().find(|(lj, t, _)| *lj == j && same_table(t, dd)) {
+                return *r;
+            }
+            let r = self.analyse(j, dd);
+            self.buf.memo.push((j, *dd, r));
+            r
         };
         if self.first_l1.is_none() {
             self.first_l1 = Some(r.l1_size.iter().fold(0i64, |a, &b| a.saturating_add(b)));
         }
-        if j > 0 {
-            self.buf.memo.push((j, *dd, r));
-        }
         r
+    }
+
+    /// Index of the store entry for this plan's levels from `j` down (found once per layer).
+    fn inner_group(&mut self, j: usize) -> usize {
+        if let Some(&g) = self.buf.group_at.get(j).filter(|&&g| g != usize::MAX) {
+            return g;
+        }
+        let tz = &self.plan.tensors;
+        let masks = (tz.input_mask, tz.filter_mask, tz.output_mask);
+        let below = &self.plan.levels[j..];
+        let g = match self.buf.inner.iter().position(|e| e.masks == masks && e.levels == below) {
+            Some(g) => g,
+            None => {
+                self.buf.inner.push(Inner { masks, levels: below.to_vec(), runs: Vec::new() });
+                self.buf.inner.len() - 1
+            }
+        };
+        if let Some(slot) = self.buf.group_at.get_mut(j) {
+            *slot = g;
+        }
+        g
     }
 
     fn analyse(&mut self, j: usize, dd: &[i64; NV]) -> LevelResult {

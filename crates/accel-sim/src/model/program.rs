@@ -3,7 +3,7 @@
 
 use super::analysis::{FactorTables, LevelResult};
 use super::level::Level;
-use super::plan::NV;
+use super::plan::{MAX_LEVELS, NV};
 
 /// Bandwidth-side parameters of a runtime evaluation.
 #[derive(Debug, Clone, Copy)]
@@ -102,16 +102,16 @@ impl Program {
     }
 }
 
-/// A finished sub-level analysis of a cycles-only analyzer, kept for the next layers: the same
-/// levels (from this one down), tensors and dimension table give the same result at the same
-/// bandwidths. Many layers of a network share their inner levels (a KC-P or YR-P cluster sees
-/// the same tiles whatever the layer's outer sizes).
+/// Finished analyses of one stack of inner levels by cycles-only analyzers, kept for the
+/// network's later layers: the same levels (from this one down), tensors and dimension table
+/// give the same result at the same bandwidths. Many layers of a network share their inner
+/// levels (a KC-P or YR-P cluster sees the same tiles whatever the layer's outer sizes).
 #[derive(Debug, Clone)]
 pub(crate) struct Inner {
     pub masks: (u16, u16, u16),
     pub levels: Vec<Level>,
-    pub dd: [i64; NV],
-    pub result: LevelResult,
+    /// (dimension table, result) of each analysis.
+    pub runs: Vec<([i64; NV], LevelResult)>,
 }
 
 /// The growable storage of an analysis, kept between layers by callers that analyse many
@@ -121,6 +121,9 @@ pub(crate) struct Buffers {
     /// Finished sub-level analyses of earlier layers (cycles-only analyzers at one pair of
     /// bandwidths; not emptied by [`Buffers::clear`]).
     pub inner: Vec<Inner>,
+    /// The layer in progress: the entry of `inner` for its levels from each depth down, or
+    /// `usize::MAX` before its first use.
+    pub group_at: [usize; MAX_LEVELS],
     /// Finished sub-level analyses: (level, dimension table, result).
     pub memo: Vec<(usize, [i64; NV], LevelResult)>,
     /// Case records of the level analyses in progress, innermost last.
@@ -133,6 +136,7 @@ pub(crate) struct Buffers {
 impl Buffers {
     /// Empty every per-layer buffer, keeping its capacity.
     pub fn clear(&mut self) {
+        self.group_at = [usize::MAX; MAX_LEVELS];
         self.memo.clear();
         self.stack.clear();
         self.program.nodes.clear();
