@@ -49,6 +49,35 @@ pub(crate) struct Analyzer<'p> {
     pub(super) price: Option<[Bandwidth; 2]>,
 }
 
+/// EGR, CPS and PSM of a case (SPEC §5) from its output volume `out(psum, first, ee, reuse)`.
+#[inline]
+fn egress_volumes(
+    case: &Case,
+    o_sum: (bool, St, bool),
+    all_sum: (bool, St, bool),
+    mut out: impl FnMut(bool, bool, bool, bool) -> i64,
+) -> (i64, i64, i64) {
+    let lv = case.lv;
+    let egr = case.aggregate(o_sum, |f, e| out(false, f, e, true));
+    let (_, ost, osp_edge) = o_sum;
+    let cps =
+        if osp_edge && lv.nec == 1 && ost.ee { out(true, true, true, true) } else { out(true, true, false, true) };
+    let (sp, st_all, sp_edge) = all_sum;
+    let psm = if !sp || !sp_edge {
+        lv.n.saturating_mul(out(true, true, false, true))
+    } else {
+        let mut v = if lv.nec == 1 && st_all.ee { out(true, true, true, true) } else { out(true, true, false, true) };
+        if lv.nec > 1 {
+            let e = i64::from(st_all.ee);
+            v = v
+                .saturating_add((lv.nec - e - 1).max(0).saturating_mul(out(true, true, false, true)))
+                .saturating_add(e.saturating_mul(out(true, false, true, false)));
+        }
+        v
+    };
+    (egr, cps, psm)
+}
+
 /// Whether two dimension tables are equal (all nine compares, no early exit: they vectorise).
 fn same_table(a: &[i64; NV], b: &[i64; NV]) -> bool {
     a.iter().zip(b).fold(true, |same, (x, y)| same & (x == y))
@@ -325,37 +354,22 @@ impl<'p> Work<'p> {
                 }
             }
         }
-        let mut memo = [i64::MIN; 16];
-        let mut out = |psum: bool, first: bool, ee: bool, reuse: bool| -> i64 {
-            if nonneg {
+        // The same egress volumes recur in EGR, CPS and PSM. Without negative factors each is
+        // a product of the tabled parts; otherwise each is computed once per case.
+        let (egr, cps, psm) = if nonneg {
+            egress_volumes(&case, o_sum, all_sum, |psum, first, ee, reuse| {
                 let v = out_part[usize::from(first) << 2 | usize::from(ee) << 1 | usize::from(reuse)];
-                return if psum { psum_part[usize::from(first) << 1 | usize::from(ee)].saturating_mul(v) } else { v };
-            }
-            let k = usize::from(psum) << 3 | usize::from(first) << 2 | usize::from(ee) << 1 | usize::from(reuse);
-            if memo[k] == i64::MIN {
-                memo[k] = case.egress(psum, first, ee, reuse);
-            }
-            memo[k]
-        };
-        let egr = case.aggregate(o_sum, |f, e| out(false, f, e, true));
-        let (_, ost, osp_edge) = o_sum;
-        let cps =
-            if osp_edge && lv.nec == 1 && ost.ee { out(true, true, true, true) } else { out(true, true, false, true) };
-        let psm = {
-            let (sp, st_all, sp_edge) = all_sum;
-            if !sp || !sp_edge {
-                lv.n.saturating_mul(out(true, true, false, true))
-            } else {
-                let mut v =
-                    if lv.nec == 1 && st_all.ee { out(true, true, true, true) } else { out(true, true, false, true) };
-                if lv.nec > 1 {
-                    let e = i64::from(st_all.ee);
-                    v = v
-                        .saturating_add((lv.nec - e - 1).max(0).saturating_mul(out(true, true, false, true)))
-                        .saturating_add(e.saturating_mul(out(true, false, true, false)));
+                if psum { psum_part[usize::from(first) << 1 | usize::from(ee)].saturating_mul(v) } else { v }
+            })
+        } else {
+            let mut memo = [i64::MIN; 16];
+            egress_volumes(&case, o_sum, all_sum, |psum, first, ee, reuse| {
+                let k = usize::from(psum) << 3 | usize::from(first) << 2 | usize::from(ee) << 1 | usize::from(reuse);
+                if memo[k] == i64::MIN {
+                    memo[k] = case.egress(psum, first, ee, reuse);
                 }
-                v
-            }
+                memo[k]
+            })
         };
 
         if self.first {
@@ -391,48 +405,49 @@ impl<'p> Work<'p> {
                 c.l1_rd = c.l1_rd.saturating_add(occ.saturating_mul(psm));
             }
             let sps = st[lv.first_spatial];
-            let act = if sps.edge() { lv.nec } else { lv.n };
-            // Cycles of the (up to two) sub-level runs at the priced bandwidths; a missing
-            // second run counts as 0, as in the runtime program.
-            let mut sub_cycles = [[0i64; 2]; 2];
-            let (compute, case_util) = if self.innermost {
-                (Compute::Leaf(cps), act as f64)
-            } else {
-                let mut subs: [([i64; NV], i64); 2] = [([0; NV], 0); 2];
-                let ns = if sps.edge() && sps.ee {
-                    subs[0] = (case.sub_table(true), 1);
-                    if lv.nec - 1 > 0 {
-                        subs[1] = (case.sub_table(false), lv.nec - 1);
-                        2
-                    } else {
-                        1
-                    }
+            // The sub-level runs: (dimension table, sub-clusters running it), none innermost.
+            let mut subs = [([0i64; NV], 0i64); 2];
+            let ns = if self.innermost {
+                0
+            } else if sps.edge() && sps.ee {
+                subs[0] = (case.sub_table(true), 1);
+                if lv.nec - 1 > 0 {
+                    subs[1] = (case.sub_table(false), lv.nec - 1);
+                    2
                 } else {
-                    subs[0] = (case.sub_table(false), if sps.edge() { lv.nec } else { lv.n });
                     1
-                };
-                let mut ids = [0usize; 2];
-                let mut u = 0f64;
-                for (k, (tab, w)) in subs.iter().take(ns).enumerate() {
-                    let r = an.level(self.j + 1, tab);
-                    ids[k] = r.node;
-                    sub_cycles[k] = r.cycles;
-                    u += r.avg_util * *w as f64;
                 }
-                (Compute::Sub(ids[0], (ns == 2).then_some(ids[1])), u)
+            } else {
+                subs[0] = (case.sub_table(false), if sps.edge() { lv.nec } else { lv.n });
+                1
             };
             if let Some(bws) = an.price {
+                // Cycles of the sub-level runs at the priced bandwidths; a missing second run
+                // counts as 0, as in the runtime program.
+                let mut sub_cycles = [[0i64; 2]; 2];
+                for (k, (tab, _)) in subs.iter().take(ns).enumerate() {
+                    sub_cycles[k] = an.level(self.j + 1, tab).cycles;
+                }
                 for (b, bw) in bws.iter().enumerate() {
-                    let comp = match compute {
-                        Compute::Leaf(_) => None,
-                        Compute::Sub(..) => Some(sub_cycles[0][b].max(sub_cycles[1][b])),
-                    };
+                    let comp = (ns > 0).then(|| sub_cycles[0][b].max(sub_cycles[1][b]));
                     let t = bw.case_time(ing_i.saturating_add(ing_w), egr, case.all_init(), cps, comp);
                     let priced = occ.saturating_mul(t.max(self.floor_priced[b]));
                     self.cycles[b] = self.cycles[b].saturating_add(priced);
                 }
                 return cps;
             }
+            let (compute, case_util) = if self.innermost {
+                (Compute::Leaf(cps), (if sps.edge() { lv.nec } else { lv.n }) as f64)
+            } else {
+                let mut ids = [0usize; 2];
+                let mut u = 0f64;
+                for (k, (tab, w)) in subs.iter().take(ns).enumerate() {
+                    let r = an.level(self.j + 1, tab);
+                    ids[k] = r.node;
+                    u += r.avg_util * *w as f64;
+                }
+                (Compute::Sub(ids[0], (ns == 2).then_some(ids[1])), u)
+            };
             let rec =
                 CaseRec { occ, ingress: ing_i.saturating_add(ing_w), egress: egr, compute, all_init: case.all_init() };
             // Cases that cost the same at every bandwidth are priced once.
