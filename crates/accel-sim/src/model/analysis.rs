@@ -35,6 +35,26 @@ pub(crate) struct LevelResult {
     pub cycles: [i64; 2],
 }
 
+/// What a case reads of a sub-level analysis (kept in the memos instead of the whole result).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SubResult {
+    node: usize,
+    avg_util: f64,
+    cycles: [i64; 2],
+    /// The L1 size (summed over tensors), for [`Analyzer::first_l1`].
+    l1: i64,
+}
+
+impl From<&LevelResult> for SubResult {
+    fn from(r: &LevelResult) -> SubResult {
+        SubResult { node: r.node, avg_util: r.avg_util, cycles: r.cycles, l1: l1_total(r) }
+    }
+}
+
+fn l1_total(r: &LevelResult) -> i64 {
+    r.l1_size.iter().fold(0i64, |a, &b| a.saturating_add(b))
+}
+
 /// Runs the bandwidth-independent analysis of one plan.
 pub(crate) struct Analyzer<'p> {
     plan: &'p Plan,
@@ -99,19 +119,21 @@ impl<'p> Analyzer<'p> {
     /// Analyse the top level.
     pub fn run(&mut self) -> LevelResult {
         let top = self.plan.top_table;
-        self.level(0, &top)
+        let r = self.analyse(0, &top);
+        // A single-level plan reports its own L1 size.
+        self.first_l1.get_or_insert_with(|| l1_total(&r));
+        r
     }
 
-    fn level(&mut self, j: usize, dd: &[i64; NV]) -> LevelResult {
-        let r = if j == 0 {
-            self.analyse(0, dd)
-        } else if self.price.is_some() {
+    /// A sub-level analysis (`j` > 0), from the memos when it has run before.
+    fn level(&mut self, j: usize, dd: &[i64; NV]) -> SubResult {
+        let r = if self.price.is_some() {
             // Cycles only: the inner levels' store, shared with the network's other layers.
             let g = self.inner_group(j);
             match self.buf.inner[g].runs.iter().find(|(t, _)| same_table(t, dd)) {
                 Some(&(_, r)) => r,
                 None => {
-                    let r = self.analyse(j, dd);
+                    let r = SubResult::from(&self.analyse(j, dd));
                     self.buf.inner[g].runs.push((*dd, r));
                     r
                 }
@@ -120,13 +142,11 @@ impl<'p> Analyzer<'p> {
             if let Some((_, _, r)) = self.buf.memo.iter().find(|(lj, t, _)| *lj == j && same_table(t, dd)) {
                 return *r;
             }
-            let r = self.analyse(j, dd);
+            let r = SubResult::from(&self.analyse(j, dd));
             self.buf.memo.push((j, *dd, r));
             r
         };
-        if self.first_l1.is_none() {
-            self.first_l1 = Some(r.l1_size.iter().fold(0i64, |a, &b| a.saturating_add(b)));
-        }
+        self.first_l1.get_or_insert(r.l1);
         r
     }
 

@@ -1,7 +1,7 @@
 //! The runtime program a level analysis leaves behind (SPEC §7): per distinct case, what its
 //! delay depends on, priced at any NoC / off-chip bandwidth in a few nanoseconds per case.
 
-use super::analysis::{FactorTables, LevelResult};
+use super::analysis::{FactorTables, SubResult};
 use super::level::Level;
 use super::plan::{MAX_LEVELS, NV};
 
@@ -111,7 +111,7 @@ pub(crate) struct Inner {
     pub masks: (u16, u16, u16),
     pub levels: Vec<Level>,
     /// (dimension table, result) of each analysis.
-    pub runs: Vec<([i64; NV], LevelResult)>,
+    pub runs: Vec<([i64; NV], SubResult)>,
 }
 
 /// The growable storage of an analysis, kept between layers by callers that analyse many
@@ -124,8 +124,9 @@ pub(crate) struct Buffers {
     /// The layer in progress: the entry of `inner` for its levels from each depth down, or
     /// `usize::MAX` before its first use.
     pub group_at: [usize; MAX_LEVELS],
-    /// Finished sub-level analyses: (level, dimension table, result).
-    pub memo: Vec<(usize, [i64; NV], LevelResult)>,
+    /// Finished sub-level analyses of the layer in progress (full analyses; cycles-only ones use
+    /// `inner`): (level, dimension table, result).
+    pub memo: Vec<(usize, [i64; NV], SubResult)>,
     /// Case records of the level analyses in progress, innermost last.
     pub stack: Vec<CaseRec>,
     pub program: Program,
