@@ -324,11 +324,12 @@ impl<'p> Work<'p> {
             None => [case.ingress(0), case.ingress(1)],
             Some(k) => {
                 let bit = 1 << (3 * k + idx[k]);
+                let slot = &mut self.tabs.ingress[k][idx[k] - 1];
                 if self.ingress_seen & bit == 0 {
-                    self.tabs.ingress[k][idx[k] - 1] = [case.ingress(0), case.ingress(1)];
                     self.ingress_seen |= bit;
+                    *slot = [case.ingress(0), case.ingress(1)];
                 }
-                self.tabs.ingress[k][idx[k] - 1]
+                *slot
             }
         };
         let ing_i = case.aggregate(in_sum, |f, e| ti[usize::from(f) << 1 | usize::from(e)]);
