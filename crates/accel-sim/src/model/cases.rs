@@ -43,7 +43,7 @@ pub(crate) fn states(spatial: bool, m: i64, o: i64, d: i64, n: i64, out: &mut [S
             // Covered in one step: no Steady or Edge state (and no division).
             return len;
         }
-        let ns = (d - m) / o;
+        let ns = div(d - m, o);
         if m < d && ns > 0 {
             push(St { pos: Pos::Steady, occ: ns, ..St::default() });
         }
@@ -57,18 +57,24 @@ pub(crate) fn states(spatial: bool, m: i64, o: i64, d: i64, n: i64, out: &mut [S
             // One fold covers the dimension: no Steady or Edge state.
             return len;
         }
-        let ns = ((d - m) / o + 1) / n - 1;
+        let ns = (div(d - m, o) + 1) / n - 1;
         if cov < d && ns > 0 {
             push(St { pos: Pos::Steady, occ: ns, ..St::default() });
         }
         let rem = d - (ns + 1) * o * n;
-        let a = if rem < m { 1 } else { (rem - m) / o + 1 };
+        let a = if rem < m { 1 } else { div(rem - m, o) + 1 };
         let ee = (a - 1) * o + m < rem;
         if d > cov && (ns + 1) * o * n + cov > d && ns * o * n + cov != d {
             push(St { pos: Pos::Edge, occ: 1, ee, ..St::default() });
         }
     }
     len
+}
+
+/// `a / b` (truncating), without the division for the unit offsets most directives have.
+#[inline]
+pub(crate) fn div(a: i64, b: i64) -> i64 {
+    if b == 1 { a } else { a / b }
 }
 
 fn nz(x: i64) -> i64 {

@@ -1,6 +1,7 @@
 //! One cluster level of a plan (SPEC §2–§3): its directives after MAESTRO's rewrites, and the
 //! static mapping tables derived from them.
 
+use super::cases::div;
 use super::plan::{MAXD, NV, R, S, Tensors, X, XO, Y, YO};
 use crate::dataflow::Dim;
 use crate::error::{Result, SimError};
@@ -133,7 +134,7 @@ fn static_tables(level: &mut Level, dt: &[i64; NV]) {
         let dv = dt[d.var];
         let (m, o) = (d.m, d.o);
         // A directive covering its dimension has no steady steps (and skips the division).
-        let ns = if dv <= m { 0 } else { (dv - m) / o };
+        let ns = if dv <= m { 0 } else { div(dv - m, o) };
         let has_edge = ns * o + m < dv || m > dv;
         t.m[d.var] = m;
         t.u[d.var] = if !d.spatial && dv <= m { 0 } else { m.min(o) };
@@ -166,11 +167,11 @@ fn edge_clusters(level: &Level, dt: &[i64; NV]) -> i64 {
     }
     let full = o * (n - 1) + m;
     if dv > full {
-        let st = ((dv - m) / o + 1) / n - 1;
+        let st = (div(dv - m, o) + 1) / n - 1;
         let rem = dv - (st + 1) * o * n;
-        if rem < m { 1 } else { (rem - m) / o + 1 }
+        if rem < m { 1 } else { div(rem - m, o) + 1 }
     } else {
-        let mut nec = (dv - m) / o + 1;
+        let mut nec = div(dv - m, o) + 1;
         if o * (nec - 1) + m < dv {
             nec += 1;
         }
