@@ -105,11 +105,12 @@ pub(super) fn build_level(
     let t = &level.tables;
     level.nonneg = [t.m, t.u, t.me, t.ue].iter().all(|row| row.iter().all(|&v| v >= 0));
     level.nec = edge_clusters(level, dtab);
-    let mut next = [0i64; NV];
-    for &v in tensors.class {
-        next[v] = level.dirs[dir_of[v]].m.min(dtab[v]);
+    // In place: a copied table would be read back with wider loads than it was written with,
+    // which stalls store forwarding.
+    let class = tensors.input_mask | tensors.filter_mask;
+    for (v, d) in dtab.iter_mut().enumerate() {
+        *d = if class & (1 << v) != 0 { level.dirs[dir_of[v]].m.min(*d) } else { 0 };
     }
-    *dtab = next;
 }
 
 /// SPEC §2 step 5: strided Y/X directives are rewritten in input coordinates.
