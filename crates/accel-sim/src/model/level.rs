@@ -47,7 +47,7 @@ pub(crate) struct Level {
 
 impl Level {
     /// Before [`build_level`] fills it.
-    const EMPTY: Level = Level {
+    pub(super) const EMPTY: Level = Level {
         dirs: [Dir { var: 0, spatial: false, m: 0, o: 0 }; MAXD],
         len: 0,
         n: 0,
@@ -97,7 +97,20 @@ pub(super) fn build_level(
     levels.push(Level::EMPTY);
     let Some(level) = levels.last_mut() else { return };
     level.dirs[..list.len()].copy_from_slice(list);
-    level.len = list.len();
+    finish_level(level, list.len(), n, first_spatial, dir_of, dtab, tensors);
+}
+
+/// Complete a level whose first `len` directives are in place (see [`build_level`]).
+pub(super) fn finish_level(
+    level: &mut Level,
+    len: usize,
+    n: i64,
+    first_spatial: usize,
+    dir_of: [usize; NV],
+    dtab: &mut [i64; NV],
+    tensors: &Tensors,
+) {
+    level.len = len;
     level.n = n;
     level.first_spatial = first_spatial;
     level.dir_of = dir_of;

@@ -6,7 +6,7 @@
 //! layer's tensors; costing a network repeats it for every layer. A [`Shape`] records it once,
 //! and [`Plan::from_shape`] fills in one layer's sizes: the same plan, the same errors.
 
-use super::level::{Dir, Level, build_level, check_tiles, stride_rewrite};
+use super::level::{Dir, Level, check_tiles, finish_level, stride_rewrite};
 use super::plan::{MAX_LEVELS, MAX_OWN, MAXD, NV, Plan, R, S, Tensors, X, XO, Y, YO, layer_table, partial_filter};
 use crate::dataflow::{Dim, Directive, Extent, Mapping};
 use crate::error::{Result, SimError};
@@ -175,23 +175,28 @@ impl Plan {
         let mut dtab = table;
         for (j, ls) in shape.levels.iter().enumerate() {
             let n = if j == 0 { p / u } else { size(shape.clusters[j - 1]) };
-            let mut list = [Dir::default(); MAXD];
-            for (d, &(var, spatial, source)) in list.iter_mut().zip(&ls.dirs) {
-                *d = match source {
-                    Source::Own { size: sz, offset, filter } => {
+            // The directives are written straight into the new level (a copied list would be
+            // read back with wider loads than written, which stalls store forwarding).
+            levels.push(Level::EMPTY);
+            let (done, new) = levels.split_at_mut(j);
+            let (Some(level), prev) = (new.first_mut(), done.last()) else { break };
+            for (d, &(var, spatial, source)) in level.dirs.iter_mut().zip(&ls.dirs) {
+                *d = match (source, prev) {
+                    (Source::Own { size: sz, offset, filter }, _) => {
                         Dir { var, spatial, m: size(sz) + filter.map_or(0, |f| size(f) - 1), o: size(offset) }
                     }
-                    Source::Inherited(i) => {
-                        let prev: &Level = &levels[j - 1];
-                        Dir { spatial: false, ..prev.dirs[i] }
+                    (Source::Inherited(i), Some(prev)) => Dir { spatial: false, ..prev.dirs[i] },
+                    // (The top level inherits nothing: `Shape::new` adds inherited directives
+                    // only below a level.)
+                    (Source::Whole, _) | (Source::Inherited(_), None) => {
+                        Dir { var, spatial: false, m: dtab[var], o: dtab[var] }
                     }
-                    Source::Whole => Dir { var, spatial: false, m: dtab[var], o: dtab[var] },
                 };
                 stride_rewrite(d, layer, j == 0);
             }
-            let list = &list[..ls.dirs.len()];
-            check_tiles(list, &ls.dir_of, j, layer)?;
-            build_level(&mut levels, list, n, ls.first_spatial, ls.dir_of, &mut dtab, &shape.tensors);
+            let len = ls.dirs.len();
+            check_tiles(&level.dirs[..len], &ls.dir_of, j, layer)?;
+            finish_level(level, len, n, ls.first_spatial, ls.dir_of, &mut dtab, &shape.tensors);
         }
         Ok(Plan { levels, tensors: shape.tensors, top_table: table })
     }
