@@ -320,16 +320,24 @@ impl<'p> Work<'p> {
         // Ingress depends on the case only through the changing directive and its state:
         // directives before it contribute their full tile whatever their state, and those
         // after it are at Init. So each (directive, state) pair is computed once.
+        let mut first = [[0i64; 4]; 2];
         let [ti, tw] = match chg {
-            None => [case.ingress(0), case.ingress(1)],
+            None => {
+                let [i, w] = &mut first;
+                case.ingress(0, i);
+                case.ingress(1, w);
+                &first
+            }
             Some(k) => {
                 let bit = 1 << (3 * k + idx[k]);
                 let slot = &mut self.tabs.ingress[k][idx[k] - 1];
                 if self.ingress_seen & bit == 0 {
                     self.ingress_seen |= bit;
-                    *slot = [case.ingress(0), case.ingress(1)];
+                    let [i, w] = slot;
+                    case.ingress(0, i);
+                    case.ingress(1, w);
                 }
-                *slot
+                &*slot
             }
         };
         let ing_i = case.aggregate(in_sum, |f, e| ti[usize::from(f) << 1 | usize::from(e)]);

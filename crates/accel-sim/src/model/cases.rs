@@ -104,16 +104,18 @@ impl<'a> Case<'a> {
     }
 
     /// New data a PE receives for input (`tensor` 0) or filter (1), for the four flag pairs
-    /// `(first, ee)`, indexed `first << 1 | ee`.
+    /// `(first, ee)`, indexed `first << 1 | ee`, written into `out` (in place: the caller reads
+    /// it element by element right away, and wider loads of a returned copy would stall store
+    /// forwarding).
     ///
     /// Every factor of an input or filter volume is non-negative, so the saturating product does
     /// not depend on the order of its factors: the flag-independent factors are multiplied once,
     /// and only the spatial directives' factors per flag pair.
-    pub fn ingress(&self, tensor: usize) -> [i64; 4] {
+    pub fn ingress(&self, tensor: usize, out: &mut [i64; 4]) {
         let p = &self.fold.ingress[tensor];
         let t = &self.lv.tables;
         let mut base = p.c;
-        let mut out = [1i64; 4];
+        *out = [1i64; 4];
         let mut by_flags = |f: [i64; 4]| {
             for (o, x) in out.iter_mut().zip(f) {
                 *o = o.saturating_mul(x);
@@ -140,7 +142,8 @@ impl<'a> Case<'a> {
             }
             Some(chg) => {
                 if p.mask & (1 << self.lv.dirs[chg].var) == 0 {
-                    return [0; 4];
+                    *out = [0; 4];
+                    return;
                 }
                 // The tensor must be reloaded because an inner, not fully unrolled loop restarted.
                 let inited = p.idx().any(|i| i > chg && self.st[i].pos == Pos::Init && !self.st[i].unrolled);
@@ -172,7 +175,9 @@ impl<'a> Case<'a> {
                 }
             }
         }
-        out.map(|o| o.saturating_mul(base))
+        for o in out.iter_mut() {
+            *o = o.saturating_mul(base);
+        }
     }
 
     /// Output volume a PE produces (`psum`: including the reduction dimensions).
