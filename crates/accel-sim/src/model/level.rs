@@ -90,7 +90,7 @@ pub(super) fn build_level(
     list: &[Dir],
     n: i64,
     first_spatial: usize,
-    dir_of: [usize; NV],
+    dir_of: &[usize; NV],
     dtab: &mut [i64; NV],
     tensors: &Tensors,
 ) {
@@ -106,14 +106,14 @@ pub(super) fn finish_level(
     len: usize,
     n: i64,
     first_spatial: usize,
-    dir_of: [usize; NV],
+    dir_of: &[usize; NV],
     dtab: &mut [i64; NV],
     tensors: &Tensors,
 ) {
     level.len = len;
     level.n = n;
     level.first_spatial = first_spatial;
-    level.dir_of = dir_of;
+    level.dir_of = *dir_of;
     static_tables(level, dtab);
     let t = &level.tables;
     level.nonneg = [t.m, t.u, t.me, t.ue].iter().all(|row| row.iter().all(|&v| v >= 0));

@@ -298,7 +298,7 @@ fn bandwidth(hw: &Hardware) -> Bandwidth {
 #[derive(Debug, Default)]
 pub(crate) struct CyclesWork {
     buf: Buffers,
-    levels: Vec<plan::Level>,
+    plan: Plan,
     shapes: [Option<Option<Shape>>; 3],
 }
 
@@ -310,14 +310,20 @@ impl CyclesWork {
         let shape = self.shapes[tensors_slot(layer.kind)]
             .get_or_insert_with(|| Shape::new(mapping, tensors_of(layer.kind)))
             .as_ref();
+        let fallback;
         let plan = match shape {
-            Some(shape) => Plan::from_shape(shape, layer, hw.num_pes(), std::mem::take(&mut self.levels))?,
-            None => Plan::new(layer, mapping, hw.num_pes())?,
+            Some(shape) => {
+                self.plan.lower(shape, layer, hw.num_pes())?;
+                &self.plan
+            }
+            None => {
+                fallback = Plan::new(layer, mapping, hw.num_pes())?;
+                &fallback
+            }
         };
-        let mut an = Analyzer::new(&plan, &mut self.buf, Some([bandwidth(hw), SLOWEST]));
+        let mut an = Analyzer::new(plan, &mut self.buf, Some([bandwidth(hw), SLOWEST]));
         let top = an.run();
         let l1 = an.first_l1.unwrap_or(0);
-        self.levels = plan.levels;
         if !Checked::passes(&top, l1, top.cycles[1]) {
             Checked::new(layer, &top, l1, top.cycles[1])?;
         }

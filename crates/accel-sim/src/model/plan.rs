@@ -142,6 +142,13 @@ pub(crate) struct Plan {
     pub top_table: [i64; NV],
 }
 
+impl Default for Plan {
+    /// No levels yet (to be filled by [`Plan::lower`]).
+    fn default() -> Plan {
+        Plan { levels: Vec::new(), tensors: DENSE, top_table: [0; NV] }
+    }
+}
+
 pub(super) fn layer_table(layer: &Layer) -> [i64; NV] {
     let mut t = [0i64; NV];
     let v = |x: u64| x as i64; // validated ≤ 2^20
@@ -276,7 +283,7 @@ impl Plan {
             let Some(first_spatial) = list.iter().position(|d| d.spatial) else {
                 return Err(invalid(format!("cluster level {j} has no SpatialMap, so its PEs would be idle")));
             };
-            build_level(&mut levels, list, n, first_spatial, dir_of, &mut dtab, &tensors);
+            build_level(&mut levels, list, n, first_spatial, &dir_of, &mut dtab, &tensors);
         }
         Ok(Plan { levels, tensors, top_table: table })
     }

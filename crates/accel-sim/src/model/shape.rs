@@ -152,9 +152,17 @@ impl Shape {
 
 impl Plan {
     /// Lower `layer` (validated, with the tensors `shape` was made for) with `num_pes` PEs:
-    /// what [`Plan::new`] returns for the shape's mapping, errors included. The plan's levels
-    /// go into `levels` (emptied first), so that a caller lowering many layers reuses one buffer.
-    pub fn from_shape(shape: &Shape, layer: &Layer, num_pes: u64, mut levels: Vec<Level>) -> Result<Plan> {
+    /// what [`Plan::new`] returns for the shape's mapping, errors included.
+    #[cfg(test)]
+    pub fn from_shape(shape: &Shape, layer: &Layer, num_pes: u64) -> Result<Plan> {
+        let mut plan = Plan::default();
+        plan.lower(shape, layer, num_pes)?;
+        Ok(plan)
+    }
+
+    /// Make this plan what [`Plan::from_shape`] returns, in place (a caller lowering many
+    /// layers reuses one plan and its level buffer; on error the plan is unspecified).
+    pub fn lower(&mut self, shape: &Shape, layer: &Layer, num_pes: u64) -> Result<()> {
         let table = layer_table(layer);
         let size = |e: Extent| match e {
             Extent::Fixed(v) => v as i64,
@@ -171,8 +179,11 @@ impl Plan {
         if p < u {
             return Err(SimError::InsufficientPes { layer: layer.name.clone(), needed: u as u64, available: num_pes });
         }
+        let levels = &mut self.levels;
         levels.clear();
-        let mut dtab = table;
+        // Computed again rather than copied: a copy of the table just written would be read
+        // back with wider loads than written, which stalls store forwarding.
+        let mut dtab = layer_table(layer);
         for (j, ls) in shape.levels.iter().enumerate() {
             let n = if j == 0 { p / u } else { size(shape.clusters[j - 1]) };
             // The directives are written straight into the new level (a copied list would be
@@ -196,9 +207,11 @@ impl Plan {
             }
             let len = ls.dirs.len();
             check_tiles(&level.dirs[..len], &ls.dir_of, j, layer)?;
-            finish_level(level, len, n, ls.first_spatial, ls.dir_of, &mut dtab, &shape.tensors);
+            finish_level(level, len, n, ls.first_spatial, &ls.dir_of, &mut dtab, &shape.tensors);
         }
-        Ok(Plan { levels, tensors: shape.tensors, top_table: table })
+        self.tensors = shape.tensors;
+        self.top_table = table;
+        Ok(())
     }
 }
 
@@ -247,7 +260,7 @@ mod tests {
             l.validate().expect("valid layer");
             let direct = format!("{:?}", Plan::new(&l, &m, pes));
             match Shape::new(&m, tensors_of(l.kind)) {
-                Some(shape) => prop_assert_eq!(format!("{:?}", Plan::from_shape(&shape, &l, pes, Vec::new())), direct),
+                Some(shape) => prop_assert_eq!(format!("{:?}", Plan::from_shape(&shape, &l, pes)), direct),
                 // No shape: the mapping fails for every layer of the kind.
                 None => prop_assert!(direct.starts_with("Err"), "{}", direct),
             }
