@@ -4,7 +4,7 @@
 //! in which order, and where each one's size comes from (the mapping, the level above, or the
 //! whole dimension). None of that depends on the layer's sizes, only on the mapping and on the
 //! layer's tensors; costing a network repeats it for every layer. A [`Shape`] records it once,
-//! and [`Plan::from_shape`] fills in one layer's sizes: the same plan, the same errors.
+//! and [`Plan::lower`] fills in one layer's sizes: the same plan, the same errors.
 
 use super::level::{Dir, Level, check_tiles, finish_level, stride_rewrite};
 use super::plan::{MAX_LEVELS, MAX_OWN, MAXD, NV, Plan, R, S, Tensors, X, XO, Y, YO, layer_table, partial_filter};
@@ -151,8 +151,7 @@ impl Shape {
 }
 
 impl Plan {
-    /// Lower `layer` (validated, with the tensors `shape` was made for) with `num_pes` PEs:
-    /// what [`Plan::new`] returns for the shape's mapping, errors included.
+    /// [`Plan::lower`] into a new plan.
     #[cfg(test)]
     pub fn from_shape(shape: &Shape, layer: &Layer, num_pes: u64) -> Result<Plan> {
         let mut plan = Plan::default();
@@ -160,8 +159,10 @@ impl Plan {
         Ok(plan)
     }
 
-    /// Make this plan what [`Plan::from_shape`] returns, in place (a caller lowering many
-    /// layers reuses one plan and its level buffer; on error the plan is unspecified).
+    /// Lower `layer` (validated, with the tensors `shape` was made for) with `num_pes` PEs into
+    /// this plan: what [`Plan::new`] returns for the shape's mapping, errors included. In place,
+    /// so that a caller lowering many layers reuses one plan and its level buffer; after an
+    /// error the plan's content is unspecified.
     pub fn lower(&mut self, shape: &Shape, layer: &Layer, num_pes: u64) -> Result<()> {
         let table = layer_table(layer);
         let size = |e: Extent| match e {
