@@ -424,3 +424,35 @@ mod tests {
         assert!(c.fits_l1);
     }
 }
+
+#[cfg(test)]
+mod checks {
+    //! The cycles-only path asks [`Checked::passes`] first and words an error with
+    //! [`Checked::new`] only when it fails: the two must agree on every figure.
+    use super::*;
+    use analysis::Rw;
+    use proptest::prelude::*;
+
+    /// Mostly ordinary counts, with negatives and values at and past the limit.
+    fn figure() -> impl Strategy<Value = i64> {
+        prop_oneof![8 => 0i64..1_000_000, 1 => Just(-1i64), 1 => Just(LIMIT - 1), 1 => Just(LIMIT), 1 => Just(i64::MAX)]
+    }
+
+    proptest! {
+        #[test]
+        fn the_quick_check_passes_exactly_when_the_checked_figures_do(
+            rw in proptest::collection::vec(figure(), 12),
+            l2 in proptest::collection::vec(figure(), 3),
+            l1 in figure(),
+            slowest in figure(),
+        ) {
+            let mut top = LevelResult::default();
+            for (t, c) in top.rw.iter_mut().zip(rw.chunks(4)) {
+                *t = Rw { l1_rd: c[0], l1_wr: c[1], l2_rd: c[2], l2_wr: c[3] };
+            }
+            top.l2_size.copy_from_slice(&l2);
+            let layer = Layer::conv("l", 1, 1, 1, 1, 1, 1, 1);
+            prop_assert_eq!(Checked::passes(&top, l1, slowest), Checked::new(&layer, &top, l1, slowest).is_ok());
+        }
+    }
+}
