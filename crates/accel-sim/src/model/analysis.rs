@@ -3,8 +3,8 @@
 //!
 //! Everything but the runtime is independent of the NoC and off-chip bandwidths, so the analysis
 //! runs once per (layer, mapping, PEs) and records, per distinct case, what the delay depends on.
-//! [`Program::runtime`](super::program::Program::runtime) then prices that record at any bandwidth in a few nanoseconds per case,
-//! which is what makes sweeping a hardware grid cheap.
+//! [`Program::runtime`](super::program::Program::runtime) then prices that record at any
+//! bandwidth in a few nanoseconds per case, which is what makes sweeping a hardware grid cheap.
 //!
 //! The analysis of one level and of one case stay in this module although it is long: the
 //! compiler splits a crate into code-generation units by module, and moving either part out

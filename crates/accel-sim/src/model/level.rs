@@ -141,7 +141,8 @@ pub(super) fn stride_rewrite(d: &mut Dir, layer: &Layer, top: bool) {
     d.o = if !top && f < s { k * f } else { k * s };
 }
 
-/// SPEC §3 mapping tables from the level's static dimension table (into `level.tables`, zero).
+/// SPEC §3 mapping tables from the level's static dimension table, written into
+/// `level.tables` (which must start zeroed).
 fn static_tables(level: &mut Level, dt: &[i64; NV]) {
     let t = &mut level.tables;
     for d in &level.dirs[..level.len] {

@@ -122,7 +122,7 @@ pub(crate) struct Buffers {
     /// bandwidths; not emptied by [`Buffers::clear`]).
     pub inner: Vec<Inner>,
     /// The layer in progress: the entry of `inner` for its levels from each depth down, or
-    /// `usize::MAX` before its first use.
+    /// `usize::MAX` before its first use (reset by [`Buffers::clear`]).
     pub group_at: [usize; MAX_LEVELS],
     /// Finished sub-level analyses of the layer in progress (full analyses; cycles-only ones use
     /// `inner`): (level, dimension table, result).
