@@ -166,3 +166,47 @@ proptest! {
         }
     }
 }
+
+/// A two-level mapping: the top level takes the whole C and Y tiles of `y_tile` rows (or R),
+/// the cluster level of two maps K (`c_inside`: also C) and inherits the rest.
+fn two_level_mapping(y_tile: Option<u64>, c_inside: bool) -> Mapping {
+    use Dim::*;
+    use Extent::{Fixed, Full};
+    let s = |dim, size, offset| Directive::Spatial { dim, size, offset };
+    let t = |dim, size, offset| Directive::Temporal { dim, size, offset };
+    let y = match y_tile {
+        Some(rows) => t(Y, Fixed(rows), Fixed(rows)),
+        None => t(Y, Full(R), Fixed(1)),
+    };
+    let mut dirs = vec![
+        s(K, Fixed(1), Fixed(1)),
+        t(C, Full(C), Full(C)),
+        t(R, Full(R), Full(R)),
+        t(S, Full(S), Full(S)),
+        y,
+        t(X, Full(S), Fixed(1)),
+        Directive::Cluster(Fixed(2)),
+        s(K, Fixed(1), Fixed(1)),
+    ];
+    if c_inside {
+        dirs.push(s(C, Fixed(1), Fixed(1)));
+    }
+    Mapping(dirs)
+}
+
+#[test]
+fn the_cycles_path_agrees_past_the_limits_of_its_inner_level_store() {
+    // `cycles()` keeps inner-level analyses for the network's later layers, in a store of
+    // bounded size. Both networks overflow it: in the first, every layer's cluster level differs
+    // (it inherits a whole C, 150 distinct values); in the second, one cluster level sees 150
+    // distinct edge tiles (Y from 201 to 350 in tiles of 200 rows). The totals must still be
+    // `evaluate()`'s.
+    let distinct_levels: Vec<Layer> = (1..=150).map(|c| Layer::conv("c", 2, c, 3, 3, 5, 5, 1)).collect();
+    let distinct_tiles: Vec<Layer> = (201..=350).map(|y| Layer::conv("y", 2, 3, 3, 3, y, 4, 1)).collect();
+    for (net, mapping) in
+        [(distinct_levels, two_level_mapping(None, false)), (distinct_tiles, two_level_mapping(Some(200), true))]
+    {
+        let acc = accel(64, 40, 10, Dataflow::Custom(mapping));
+        assert_eq!(acc.cycles(&net).unwrap(), acc.evaluate(&net).unwrap().cycles);
+    }
+}

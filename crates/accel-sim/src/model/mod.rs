@@ -293,9 +293,8 @@ fn bandwidth(hw: &Hardware) -> Bandwidth {
 
 /// What costing the cycles of many layers reuses: the analysis buffers, the inner-level
 /// analyses of earlier layers, one plan that each layer is lowered into, and each layer kind's
-/// lowered mapping ([`Shape`]). A value serves
-/// one hardware and one mapping per layer kind (in [`Accel::cycles`](crate::Accel), the
-/// dataflow's dense and depthwise mappings).
+/// lowered mapping ([`Shape`]). A value serves one hardware and one mapping per layer kind (in
+/// [`Accel::cycles`](crate::Accel), the dataflow's dense and depthwise mappings).
 #[derive(Debug, Default)]
 pub(crate) struct CyclesWork {
     buf: Buffers,

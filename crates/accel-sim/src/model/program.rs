@@ -121,11 +121,11 @@ pub(crate) struct Buffers {
     /// Finished sub-level analyses of earlier layers (cycles-only analyzers at one pair of
     /// bandwidths; not emptied by [`Buffers::clear`]).
     pub inner: Vec<Inner>,
-    /// The layer in progress: the entry of `inner` for its levels from each depth down, or
-    /// `usize::MAX` before its first use (reset by [`Buffers::clear`]).
-    pub group_at: [usize; MAX_LEVELS],
-    /// Finished sub-level analyses of the layer in progress (full analyses; cycles-only ones use
-    /// `inner`): (level, dimension table, result).
+    /// The layer in progress: for each depth, `None` before `inner` was searched for its levels
+    /// from that depth down, then the entry found (`Some(None)`: none, and the store is full).
+    pub group_at: [Option<Option<usize>>; MAX_LEVELS],
+    /// Finished sub-level analyses of the layer in progress (full analyses, and cycles-only ones
+    /// that `inner` has no room for): (level, dimension table, result).
     pub memo: Vec<(usize, [i64; NV], SubResult)>,
     /// Case records of the level analyses in progress, innermost last.
     pub stack: Vec<CaseRec>,
@@ -137,7 +137,7 @@ pub(crate) struct Buffers {
 impl Buffers {
     /// Empty every per-layer buffer, keeping its capacity.
     pub fn clear(&mut self) {
-        self.group_at = [usize::MAX; MAX_LEVELS];
+        self.group_at = [None; MAX_LEVELS];
         self.memo.clear();
         self.stack.clear();
         self.program.nodes.clear();
