@@ -195,16 +195,16 @@ fn two_level_mapping(y_tile: Option<u64>, c_inside: bool) -> Mapping {
 }
 
 #[test]
-fn the_cycles_path_agrees_past_the_limits_of_its_inner_level_store() {
-    // `cycles()` keeps inner-level analyses for the network's later layers, in a store of
-    // bounded size. Both networks overflow it: in the first, every layer's cluster level differs
-    // (it inherits a whole C, 150 distinct values); in the second, one cluster level sees 150
-    // distinct edge tiles (Y from 201 to 350 in tiles of 200 rows). The totals must still be
-    // `evaluate()`'s.
-    let distinct_levels: Vec<Layer> = (1..=150).map(|c| Layer::conv("c", 2, c, 3, 3, 5, 5, 1)).collect();
-    let distinct_tiles: Vec<Layer> = (201..=350).map(|y| Layer::conv("y", 2, 3, 3, 3, y, 4, 1)).collect();
+fn the_cycles_path_agrees_past_the_limit_of_its_inner_level_store() {
+    // `cycles()` keeps inner-level analyses for the network's later layers, in a store that
+    // starts again once it holds 256. Both networks overflow it: in the first, every layer's
+    // cluster level differs (it inherits a whole C, 300 distinct values); in the second, one
+    // cluster level sees 300 distinct edge tiles (Y from 401 to 700 in tiles of 400 rows). The
+    // totals must still be `evaluate()`'s.
+    let distinct_levels: Vec<Layer> = (1..=300).map(|c| Layer::conv("c", 2, c, 3, 3, 5, 5, 1)).collect();
+    let distinct_tiles: Vec<Layer> = (401..=700).map(|y| Layer::conv("y", 2, 3, 3, 3, y, 4, 1)).collect();
     for (net, mapping) in
-        [(distinct_levels, two_level_mapping(None, false)), (distinct_tiles, two_level_mapping(Some(200), true))]
+        [(distinct_levels, two_level_mapping(None, false)), (distinct_tiles, two_level_mapping(Some(400), true))]
     {
         let acc = accel(64, 40, 10, Dataflow::Custom(mapping));
         assert_eq!(acc.cycles(&net).unwrap(), acc.evaluate(&net).unwrap().cycles);

@@ -103,12 +103,6 @@ fn egress_volumes(
     (egr, cps, psm)
 }
 
-/// Most entries of the cross-layer inner-level store, and most analyses kept per entry. The
-/// store is searched linearly, and a network whose inner levels all differ (a mapping that hands
-/// a whole layer dimension down to a cluster) would otherwise make a network's cost quadratic in
-/// its distinct layers; past the limits, analyses are kept for their own layer only.
-const STORE_LIMIT: usize = 128;
-
 /// Whether two dimension tables are equal (all nine compares, no early exit: they vectorise).
 fn same_table(a: &[i64; NV], b: &[i64; NV]) -> bool {
     a.iter().zip(b).fold(true, |same, (x, y)| same & (x == y))
@@ -138,46 +132,47 @@ impl<'p> Analyzer<'p> {
 
     /// A sub-level analysis (`j` > 0), from the memos when it has run before.
     fn level(&mut self, j: usize, dd: &[i64; NV]) -> SubResult {
-        // Cycles only: the inner levels' store, shared with the network's other layers.
-        let group = if self.price.is_some() { self.inner_group(j) } else { None };
-        if let Some(g) = group
-            && let Some(&(_, r)) = self.buf.inner[g].runs.iter().find(|(t, _)| same_table(t, dd))
-        {
-            self.first_l1.get_or_insert(r.l1);
-            return r;
-        }
-        // The layer's own memo (a hit there means an earlier lookup of this layer set the L1).
-        if let Some((_, _, r)) = self.buf.memo.iter().find(|(lj, t, _)| *lj == j && same_table(t, dd)) {
-            return *r;
-        }
-        let r = SubResult::from(&self.analyse(j, dd));
-        match group.map(|g| &mut self.buf.inner[g].runs) {
-            Some(runs) if runs.len() < STORE_LIMIT => runs.push((*dd, r)),
-            _ => self.buf.memo.push((j, *dd, r)),
-        }
+        let r = if self.price.is_some() {
+            // Cycles only: the inner levels' store, shared with the network's other layers.
+            let g = self.inner_group(j);
+            match self.buf.inner[g].runs.iter().find(|(t, _)| same_table(t, dd)) {
+                Some(&(_, r)) => r,
+                None => {
+                    let r = SubResult::from(&self.analyse(j, dd));
+                    self.buf.inner[g].runs.push((*dd, r));
+                    self.buf.stored += 1;
+                    r
+                }
+            }
+        } else {
+            if let Some((_, _, r)) = self.buf.memo.iter().find(|(lj, t, _)| *lj == j && same_table(t, dd)) {
+                return *r;
+            }
+            let r = SubResult::from(&self.analyse(j, dd));
+            self.buf.memo.push((j, *dd, r));
+            r
+        };
         self.first_l1.get_or_insert(r.l1);
         r
     }
 
-    /// The store entry for this plan's levels from `j` down, found once per layer; `None` when
-    /// the store is full and holds no entry for them.
-    fn inner_group(&mut self, j: usize) -> Option<usize> {
-        if let Some(&Some(g)) = self.buf.group_at.get(j) {
+    /// Index of the store entry for this plan's levels from `j` down (found once per layer).
+    fn inner_group(&mut self, j: usize) -> usize {
+        if let Some(&g) = self.buf.group_at.get(j).filter(|&&g| g != usize::MAX) {
             return g;
         }
         let tz = &self.plan.tensors;
         let masks = (tz.input_mask, tz.filter_mask, tz.output_mask);
         let below = &self.plan.levels[j..];
         let g = match self.buf.inner.iter().position(|e| e.masks == masks && e.levels == below) {
-            Some(g) => Some(g),
-            None if self.buf.inner.len() < STORE_LIMIT => {
+            Some(g) => g,
+            None => {
                 self.buf.inner.push(Inner { masks, levels: below.to_vec(), runs: Vec::new() });
-                Some(self.buf.inner.len() - 1)
+                self.buf.inner.len() - 1
             }
-            None => None,
         };
         if let Some(slot) = self.buf.group_at.get_mut(j) {
-            *slot = Some(g);
+            *slot = g;
         }
         g
     }

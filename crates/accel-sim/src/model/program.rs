@@ -114,18 +114,25 @@ pub(crate) struct Inner {
     pub runs: Vec<([i64; NV], SubResult)>,
 }
 
+/// Most analyses the inner-level store keeps before it starts again. It is searched linearly:
+/// unbounded, a network whose inner levels or their tiles all differ (a mapping that hands a
+/// whole layer dimension down to a cluster) would cost time quadratic in its distinct layers.
+pub(crate) const STORE_LIMIT: usize = 256;
+
 /// The growable storage of an analysis, kept between layers by callers that analyse many
 /// (so a network costs no allocation per layer once the buffers have grown).
 #[derive(Debug, Default)]
 pub(crate) struct Buffers {
     /// Finished sub-level analyses of earlier layers (cycles-only analyzers at one pair of
-    /// bandwidths; not emptied by [`Buffers::clear`]).
+    /// bandwidths; emptied by [`Buffers::clear`] only when it holds more than [`STORE_LIMIT`]).
     pub inner: Vec<Inner>,
-    /// The layer in progress: for each depth, `None` before `inner` was searched for its levels
-    /// from that depth down, then the entry found (`Some(None)`: none, and the store is full).
-    pub group_at: [Option<Option<usize>>; MAX_LEVELS],
-    /// Finished sub-level analyses of the layer in progress (full analyses, and cycles-only ones
-    /// that `inner` has no room for): (level, dimension table, result).
+    /// The number of analyses in `inner`.
+    pub stored: usize,
+    /// The layer in progress: the entry of `inner` for its levels from each depth down, or
+    /// `usize::MAX` before its first use (reset by [`Buffers::clear`]).
+    pub group_at: [usize; MAX_LEVELS],
+    /// Finished sub-level analyses of the layer in progress (full analyses; cycles-only ones use
+    /// `inner`): (level, dimension table, result).
     pub memo: Vec<(usize, [i64; NV], SubResult)>,
     /// Case records of the level analyses in progress, innermost last.
     pub stack: Vec<CaseRec>,
@@ -135,9 +142,14 @@ pub(crate) struct Buffers {
 }
 
 impl Buffers {
-    /// Empty every per-layer buffer, keeping its capacity.
+    /// Empty every per-layer buffer, keeping its capacity (and the inner-level store, unless it
+    /// is full).
     pub fn clear(&mut self) {
-        self.group_at = [None; MAX_LEVELS];
+        if self.stored > STORE_LIMIT {
+            self.inner.clear();
+            self.stored = 0;
+        }
+        self.group_at = [usize::MAX; MAX_LEVELS];
         self.memo.clear();
         self.stack.clear();
         self.program.nodes.clear();
