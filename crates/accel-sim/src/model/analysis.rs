@@ -11,7 +11,7 @@
 //! (with its result types or tables) cost 3–8 % of a cold network's time in the criterion
 //! benchmark through lost inlining.
 
-use super::cases::{Case, St, out_factors, psum_factors, states};
+use super::cases::{Case, St, out_factors, psum_factors, states, sub_edge_bits};
 use super::fold::{Fold, MAX_OUT, MAX_PSUM};
 use super::plan::{Level, MAXD, NV, Plan, R, S, Tensors, X, Y};
 use super::program::{Bandwidth, Buffers, CaseRec, Compute, Inner, Node};
@@ -103,6 +103,29 @@ fn egress_volumes(
     (egr, cps, psm)
 }
 
+/// Cycles-only analyses: the cycles of the level-`j` run whose table has edge mask `mask` in
+/// `case`. Cases with equal masks hand down equal tables, so each mask is looked up once per
+/// analysis (`seen`, its first `nseen` entries); only then is the table built and the
+/// inner-level store searched.
+fn sub_cycles_of(
+    an: &mut Analyzer<'_>,
+    j: usize,
+    case: &Case,
+    mask: u16,
+    seen: &mut [(u16, [i64; 2]); SUB_SEEN],
+    nseen: &mut usize,
+) -> [i64; 2] {
+    if let Some(&(_, c)) = seen[..*nseen].iter().find(|(m, _)| *m == mask) {
+        return c;
+    }
+    let c = an.level(j, &case.sub_table(mask)).cycles;
+    if let Some(slot) = seen.get_mut(*nseen) {
+        *slot = (mask, c);
+        *nseen += 1;
+    }
+    c
+}
+
 /// Whether two dimension tables are equal (all nine compares, no early exit: they vectorise).
 fn same_table(a: &[i64; NV], b: &[i64; NV]) -> bool {
     a.iter().zip(b).fold(true, |same, (x, y)| same & (x == y))
@@ -190,6 +213,7 @@ impl<'p> Analyzer<'p> {
             dd: *dd,
             tabs: self.buf.factors.get_mut(j).and_then(Option::take).unwrap_or_default(),
             ingress_seen: 0,
+            nsub: 0,
             res: LevelResult::default(),
             util: 0.0,
             occ_total: 0,
@@ -242,7 +266,16 @@ pub(crate) struct FactorTables {
     /// directives before it contribute their full tile whatever their state, and those after
     /// it are at Init. So each (directive, non-Init state) pair is computed once.
     ingress: [[[[i64; 4]; 2]; 2]; MAXD],
+    /// Per active directive (odometer digit) and state: [`sub_edge_bits`].
+    sub_edge: [[u8; 3]; MAXD],
+    /// Cycles-only analyses: the sub-level cycles of the edge masks met so far in this
+    /// analysis (the first [`Work::nsub`] entries).
+    sub_seen: [(u16, [i64; 2]); SUB_SEEN],
 }
+
+/// How many sub-level results a cycles-only analysis keeps by edge mask (a level's cases
+/// hand down a few distinct tables; past this many, the inner-level store answers).
+const SUB_SEEN: usize = 8;
 
 impl Default for FactorTables {
     fn default() -> FactorTables {
@@ -253,6 +286,8 @@ impl Default for FactorTables {
             out_fac: [[[0; 8]; 3]; MAX_OUT],
             psum_fac: [[[0; 4]; 3]; MAX_PSUM],
             ingress: [[[[0; 4]; 2]; 2]; MAXD],
+            sub_edge: [[0; 3]; MAXD],
+            sub_seen: [(0, [0; 2]); SUB_SEEN],
         }
     }
 }
@@ -267,6 +302,8 @@ pub(super) struct Work<'p> {
     pub(super) tabs: Box<FactorTables>,
     /// Bit `3 k + s` says whether `tabs.ingress[k][s - 1]` is filled.
     ingress_seen: u32,
+    /// The filled entries of `tabs.sub_seen`.
+    nsub: usize,
     res: LevelResult,
     util: f64,
     occ_total: i64,
@@ -299,6 +336,13 @@ impl<'p> Work<'p> {
             for (k, i) in fold.psum.idx().enumerate() {
                 for s in 0..self.tabs.cnt[i] {
                     self.tabs.psum_fac[k][s] = psum_factors(lv, i, self.tabs.sts[i][s]);
+                }
+            }
+        }
+        if !self.innermost {
+            for (k, i) in self.tabs.fold.actives().enumerate() {
+                for s in 0..self.tabs.cnt[i] {
+                    self.tabs.sub_edge[k][s] = sub_edge_bits(lv.dirs[i].spatial, self.tabs.sts[i][s], lv.nec);
                 }
             }
         }
@@ -439,28 +483,38 @@ impl<'p> Work<'p> {
                 c.l1_rd = c.l1_rd.saturating_add(occ.saturating_mul(psm));
             }
             let sps = st[lv.first_spatial];
-            // The sub-level runs: (dimension table, sub-clusters running it), none innermost.
-            let mut subs = [([0i64; NV], 0i64); 2];
+            // The sub-level runs: (edge mask of the dimension table, sub-clusters running it),
+            // none innermost.
+            let mut subs = [(0u16, 0i64); 2];
             let ns = if self.innermost {
                 0
-            } else if sps.edge() && sps.ee {
-                subs[0] = (case.sub_table(true), 1);
-                if lv.nec - 1 > 0 {
-                    subs[1] = (case.sub_table(false), lv.nec - 1);
-                    2
+            } else {
+                // Bit k of mask[ee]: active directive k hands down its edge tile.
+                let mut mask = [0u16; 2];
+                for (k, &s) in idx.iter().enumerate().take(fold.nact) {
+                    let bits = self.tabs.sub_edge[k][s];
+                    mask[0] |= u16::from(bits & 1) << k;
+                    mask[1] |= u16::from(bits >> 1) << k;
+                }
+                if sps.edge() && sps.ee {
+                    subs[0] = (mask[1], 1);
+                    if lv.nec - 1 > 0 {
+                        subs[1] = (mask[0], lv.nec - 1);
+                        2
+                    } else {
+                        1
+                    }
                 } else {
+                    subs[0] = (mask[0], if sps.edge() { lv.nec } else { lv.n });
                     1
                 }
-            } else {
-                subs[0] = (case.sub_table(false), if sps.edge() { lv.nec } else { lv.n });
-                1
             };
             if let Some(bws) = an.price {
                 // Cycles of the sub-level runs at the priced bandwidths; a missing second run
                 // counts as 0, as in the runtime program.
                 let mut sub_cycles = [[0i64; 2]; 2];
-                for (k, (tab, _)) in subs.iter().take(ns).enumerate() {
-                    sub_cycles[k] = an.level(self.j + 1, tab).cycles;
+                for (k, &(mask, _)) in subs.iter().take(ns).enumerate() {
+                    sub_cycles[k] = sub_cycles_of(an, self.j + 1, &case, mask, &mut self.tabs.sub_seen, &mut self.nsub);
                 }
                 for (b, bw) in bws.iter().enumerate() {
                     let comp = (ns > 0).then(|| sub_cycles[0][b].max(sub_cycles[1][b]));
@@ -475,10 +529,10 @@ impl<'p> Work<'p> {
             } else {
                 let mut ids = [0usize; 2];
                 let mut u = 0f64;
-                for (k, (tab, w)) in subs.iter().take(ns).enumerate() {
-                    let r = an.level(self.j + 1, tab);
+                for (k, &(mask, w)) in subs.iter().take(ns).enumerate() {
+                    let r = an.level(self.j + 1, &case.sub_table(mask));
                     ids[k] = r.node;
-                    u += r.avg_util * *w as f64;
+                    u += r.avg_util * w as f64;
                 }
                 (Compute::Sub(ids[0], (ns == 2).then_some(ids[1])), u)
             };

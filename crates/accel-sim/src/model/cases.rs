@@ -326,31 +326,39 @@ impl<'a> Case<'a> {
         v
     }
 
-    /// Dimension table handed to the next level for this case.
-    pub fn sub_table(&self, ee: bool) -> [i64; NV] {
+    /// Dimension table handed to the next level for this case, from its edge mask (bit `k`:
+    /// active directive `k` hands down its edge tile; see [`sub_edge_bits`]).
+    pub fn sub_table(&self, mask: u16) -> [i64; NV] {
         use super::plan::{R, S};
         let t = &self.lv.tables;
-        let nec = self.lv.nec;
         let mut out = self.fold.sub_fixed;
-        for i in self.fold.actives() {
-            let d = self.lv.dirs[i];
-            let s = self.st[i];
-            let w = d.var;
-            out[w] = if !d.spatial {
-                if s.edge() { t.me[w] } else { t.m[w] }
-            } else {
-                match s.pos {
-                    Pos::Init if s.edge() && (nec == 1 || ee) => t.me[w],
-                    Pos::Init | Pos::Steady => t.m[w],
-                    Pos::Edge if nec == 1 || ee => t.me[w],
-                    Pos::Edge => t.m[w],
-                }
-            };
+        for (k, i) in self.fold.actives().enumerate() {
+            let w = self.lv.dirs[i].var;
+            out[w] = if mask & (1 << k) != 0 { t.me[w] } else { t.m[w] };
         }
         out[YO] = out[Y] - out[R] + 1;
         out[XO] = out[X] - out[S] + 1;
         out
     }
+}
+
+/// Whether a directive in state `s` hands its edge tile (rather than its full tile) to the next
+/// level: bit 0 for a sub-cluster without the spatial edge flag, bit 1 for one with it. The
+/// sub-level table of a case is fixed by these bits over its active directives, so cases with
+/// equal masks share one sub-level analysis.
+pub(crate) fn sub_edge_bits(spatial: bool, s: St, nec: i64) -> u8 {
+    let edge = |ee: bool| {
+        if !spatial {
+            s.edge()
+        } else {
+            match s.pos {
+                Pos::Init => s.edge() && (nec == 1 || ee),
+                Pos::Steady => false,
+                Pos::Edge => nec == 1 || ee,
+            }
+        }
+    };
+    u8::from(edge(false)) | u8::from(edge(true)) << 1
 }
 
 /// Directive `i`'s factors of the partial-sum part of the output volumes in state `s`, by
