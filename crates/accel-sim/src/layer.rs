@@ -279,24 +279,18 @@ impl Layer {
     /// FC layers are 1×1, and the MAC count stays below 2^44.
     pub fn validate(&self) -> Result<()> {
         let bad = |reason: String| Err(SimError::InvalidLayer { layer: self.name.clone(), reason });
-        let dims = [
-            ("batch", self.batch),
-            ("groups", self.groups),
-            ("K", self.k),
-            ("C", self.c),
-            ("R", self.r),
-            ("S", self.s),
-            ("Y", self.y),
-            ("X", self.x),
-            ("stride_y", self.stride_y),
-            ("stride_x", self.stride_x),
-        ];
-        for (name, v) in dims {
-            if v == 0 {
-                return bad(format!("{name} = 0; every dimension must be at least 1"));
-            }
-            if v > MAX_DIM {
-                return bad(format!("{name} = {v} exceeds the supported maximum {MAX_DIM}"));
+        const NAMES: [&str; 10] = ["batch", "groups", "K", "C", "R", "S", "Y", "X", "stride_y", "stride_x"];
+        let dims =
+            [self.batch, self.groups, self.k, self.c, self.r, self.s, self.y, self.x, self.stride_y, self.stride_x];
+        // One branch-free pass first: the cost model validates every distinct layer it costs.
+        if !dims.iter().fold(true, |ok, &v| ok & (1..=MAX_DIM).contains(&v)) {
+            for (name, v) in NAMES.into_iter().zip(dims) {
+                if v == 0 {
+                    return bad(format!("{name} = 0; every dimension must be at least 1"));
+                }
+                if v > MAX_DIM {
+                    return bad(format!("{name} = {v} exceeds the supported maximum {MAX_DIM}"));
+                }
             }
         }
         if self.r > self.y {

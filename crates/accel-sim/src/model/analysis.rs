@@ -11,7 +11,7 @@
 //! (with its result types or tables) cost 3–8 % of a cold network's time in the criterion
 //! benchmark through lost inlining.
 
-use super::cases::{Case, St, out_factors, psum_factors, states, sub_edge_bits};
+use super::cases::{Case, SatAdd, St, out_factors, psum_factors, states, sub_edge_bits};
 use super::fold::{Fold, MAX_OUT, MAX_PSUM};
 use super::plan::{Level, MAXD, NV, Plan, R, S, Tensors, X, Y};
 use super::program::{Bandwidth, Buffers, CaseRec, Compute, Inner, Node};
@@ -57,7 +57,7 @@ impl From<&LevelResult> for SubResult {
 }
 
 fn l1_total(r: &LevelResult) -> i64 {
-    r.l1_size.iter().fold(0i64, |a, &b| a.saturating_add(b))
+    r.l1_size.iter().fold(0i64, |a, &b| a.sat_add(b))
 }
 
 /// Runs the bandwidth-independent analysis of one plan.
@@ -95,8 +95,8 @@ fn egress_volumes(
         if lv.nec > 1 {
             let e = i64::from(st_all.ee);
             v = v
-                .saturating_add((lv.nec - e - 1).max(0).saturating_mul(out(true, true, false, true)))
-                .saturating_add(e.saturating_mul(out(true, false, true, false)));
+                .sat_add((lv.nec - e - 1).max(0).saturating_mul(out(true, true, false, true)))
+                .sat_add(e.saturating_mul(out(true, false, true, false)));
         }
         v
     };
@@ -464,23 +464,23 @@ impl<'p> Work<'p> {
             self.res.rw[ro].l2_rd = prod(self.tz.output, &out_tab);
             self.res.l1_size[ro] = prod(self.tz.output, &lv.tables.m).saturating_mul(2);
             if self.j == 0 {
-                self.floor = Some((self.res.l2_size[ri].saturating_add(self.res.l2_size[rw_]), self.res.l2_size[ro]));
+                self.floor = Some((self.res.l2_size[ri].sat_add(self.res.l2_size[rw_]), self.res.l2_size[ro]));
                 if let Some(bws) = an.price {
                     self.floor_priced = bws.map(|bw| bw.floor(self.floor));
                 }
             }
         }
         let out = &mut self.res.rw[ro];
-        out.l2_wr = out.l2_wr.saturating_add(occ.saturating_mul(egr));
-        out.l1_wr = out.l1_wr.saturating_add(occ.saturating_mul(psm));
-        out.l1_rd = out.l1_rd.saturating_add(occ.saturating_mul(psm));
+        out.l2_wr = out.l2_wr.sat_add(occ.saturating_mul(egr));
+        out.l1_wr = out.l1_wr.sat_add(occ.saturating_mul(psm));
+        out.l1_rd = out.l1_rd.sat_add(occ.saturating_mul(psm));
 
         if cps > 0 {
             for (t, ing) in [(ri, ing_i), (rw_, ing_w)] {
                 let c = &mut self.res.rw[t];
-                c.l2_rd = c.l2_rd.saturating_add(occ.saturating_mul(ing));
+                c.l2_rd = c.l2_rd.sat_add(occ.saturating_mul(ing));
                 c.l1_wr = c.l2_rd;
-                c.l1_rd = c.l1_rd.saturating_add(occ.saturating_mul(psm));
+                c.l1_rd = c.l1_rd.sat_add(occ.saturating_mul(psm));
             }
             let sps = st[lv.first_spatial];
             // The sub-level runs: (edge mask of the dimension table, sub-clusters running it),
@@ -518,9 +518,9 @@ impl<'p> Work<'p> {
                 }
                 for (b, bw) in bws.iter().enumerate() {
                     let comp = (ns > 0).then(|| sub_cycles[0][b].max(sub_cycles[1][b]));
-                    let t = bw.case_time(ing_i.saturating_add(ing_w), egr, case.all_init(), cps, comp);
+                    let t = bw.case_time(ing_i.sat_add(ing_w), egr, case.all_init(), cps, comp);
                     let priced = occ.saturating_mul(t.max(self.floor_priced[b]));
-                    self.cycles[b] = self.cycles[b].saturating_add(priced);
+                    self.cycles[b] = self.cycles[b].sat_add(priced);
                 }
                 return cps;
             }
@@ -536,15 +536,14 @@ impl<'p> Work<'p> {
                 }
                 (Compute::Sub(ids[0], (ns == 2).then_some(ids[1])), u)
             };
-            let rec =
-                CaseRec { occ, ingress: ing_i.saturating_add(ing_w), egress: egr, compute, all_init: case.all_init() };
+            let rec = CaseRec { occ, ingress: ing_i.sat_add(ing_w), egress: egr, compute, all_init: case.all_init() };
             // Cases that cost the same at every bandwidth are priced once.
             match an.buf.stack[self.start..].iter_mut().find(|c| CaseRec { occ: c.occ, ..rec } == **c) {
-                Some(c) => c.occ = c.occ.saturating_add(occ),
+                Some(c) => c.occ = c.occ.sat_add(occ),
                 None => an.buf.stack.push(rec),
             }
             self.util += occ as f64 * case_util;
-            self.occ_total = self.occ_total.saturating_add(occ);
+            self.occ_total = self.occ_total.sat_add(occ);
         }
 
         cps

@@ -77,6 +77,26 @@ pub(crate) fn div(a: i64, b: i64) -> i64 {
     if b == 1 { a } else { a / b }
 }
 
+/// Saturating `i64` addition that branches to the saturated value instead of computing it on
+/// every call: the same result as `saturating_add`, but two instructions on the path taken
+/// (no realistic layer saturates) instead of six, on the per-case paths of the cost model.
+pub(crate) trait SatAdd {
+    /// `self.sat_add(b)`.
+    fn sat_add(self, b: i64) -> i64;
+}
+
+impl SatAdd for i64 {
+    #[inline(always)]
+    fn sat_add(self, b: i64) -> i64 {
+        match self.checked_add(b) {
+            Some(v) => v,
+            // Only operands of one sign overflow: towards the sign of either.
+            None if self < 0 => i64::MIN,
+            None => i64::MAX,
+        }
+    }
+}
+
 fn nz(x: i64) -> i64 {
     if x == 0 { 1 } else { x }
 }
@@ -314,14 +334,14 @@ impl<'a> Case<'a> {
             return f(true, false);
         }
         if !sp_edge {
-            return f(true, false).saturating_add((n - 1).saturating_mul(f(false, false)));
+            return f(true, false).sat_add((n - 1).saturating_mul(f(false, false)));
         }
         let mut v = if nec == 1 && st.ee { f(true, true) } else { f(true, false) };
         if nec > 1 {
             let e = i64::from(st.ee);
             v = v
-                .saturating_add((nec - e - 1).max(0).saturating_mul(f(false, false)))
-                .saturating_add(e.saturating_mul(f(false, true)));
+                .sat_add((nec - e - 1).max(0).saturating_mul(f(false, false)))
+                .sat_add(e.saturating_mul(f(false, true)));
         }
         v
     }
@@ -404,5 +424,29 @@ pub(crate) fn out_factors(lv: &Level, i: usize, w: usize, a: usize, s: St) -> [i
         // MAESTRO reads the input-side key here (quirk kept on purpose, SPEC §5).
         Pos::Edge if lv.nec == 1 => [1, 1, t.me[w], t.me[w], t.me[w], t.me[w], t.me[w], t.me[w]],
         Pos::Edge => [step, step, t.ue[a], t.ue[a], t.m[a], t.m[a], t.ue[a], t.ue[a]],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SatAdd;
+    use proptest::prelude::*;
+
+    fn operand() -> impl Strategy<Value = i64> {
+        prop_oneof![
+            any::<i64>(),
+            Just(i64::MAX),
+            Just(i64::MIN),
+            Just(0),
+            Just(-1),
+            (-4i64..4).prop_map(|d| d + (1 << 62))
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn sat_add_is_saturating_add(a in operand(), b in operand()) {
+            prop_assert_eq!(a.sat_add(b), a.saturating_add(b));
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! order of the cycles-only analysis, which visits cases that cannot differ once.
 
 use super::analysis::{Analyzer, Work};
-use super::cases::{Pos, St};
+use super::cases::{Pos, SatAdd, St};
 use super::plan::MAXD;
 
 impl<'p> Work<'p> {
@@ -48,7 +48,7 @@ impl<'p> Work<'p> {
             let mut occ = s[0].occ;
             let mut next = 1;
             if next < n && s[next].pos == Pos::Steady {
-                occ = occ.saturating_add(s[next].occ);
+                occ = occ.sat_add(s[next].occ);
                 next += 1;
             }
             values[k][0] = (0, occ);

@@ -116,7 +116,9 @@ pub(super) fn finish_level(
     level.dir_of = *dir_of;
     static_tables(level, dtab);
     let t = &level.tables;
-    level.nonneg = [t.m, t.u, t.me, t.ue].iter().all(|row| row.iter().all(|&v| v >= 0));
+    // The bitwise or of every entry is negative exactly when one entry is (one vector pass).
+    let or = |row: &[i64; NV]| row.iter().fold(0, |a, &v| a | v);
+    level.nonneg = (or(&t.m) | or(&t.u) | or(&t.me) | or(&t.ue)) >= 0;
     level.nec = edge_clusters(level, dtab);
     // In place: a copied table would be read back with wider loads than it was written with,
     // which stalls store forwarding.

@@ -2,6 +2,7 @@
 //! delay depends on, priced at any NoC / off-chip bandwidth in a few nanoseconds per case.
 
 use super::analysis::{FactorTables, SubResult};
+use super::cases::SatAdd;
 use super::level::Level;
 use super::plan::{MAX_LEVELS, NV};
 
@@ -56,8 +57,8 @@ impl Bandwidth {
         if traffic <= 0 {
             return self.latency - 1;
         }
-        let steps = if self.noc == 1 { traffic } else { traffic.saturating_add(self.noc - 1) / self.noc };
-        self.latency.saturating_add(steps) - 1
+        let steps = if self.noc == 1 { traffic } else { traffic.sat_add(self.noc - 1) / self.noc };
+        self.latency.sat_add(steps) - 1
     }
 
     /// The off-chip floor of a top-level case from the level's (input + weight, output) L2 needs.
@@ -72,10 +73,10 @@ impl Bandwidth {
     #[inline]
     pub fn case_time(&self, ingress: i64, egress: i64, all_init: bool, cps: i64, comp: Option<i64>) -> i64 {
         let comp = comp.unwrap_or_else(|| {
-            if self.vector_width == 1 { cps } else { cps.saturating_add(self.vector_width - 1) / self.vector_width }
+            if self.vector_width == 1 { cps } else { cps.sat_add(self.vector_width - 1) / self.vector_width }
         });
         let di = self.noc_delay(ingress);
-        if all_init { comp.saturating_add(di) } else { self.noc_delay(egress).max(comp).max(di) }
+        if all_init { comp.sat_add(di) } else { self.noc_delay(egress).max(comp).max(di) }
     }
 }
 
@@ -94,7 +95,7 @@ impl Program {
                     Compute::Sub(a, b) => (0, Some(scratch[a].max(b.map_or(0, |b| scratch[b])))),
                 };
                 let t = bw.case_time(c.ingress, c.egress, c.all_init, cps, comp);
-                total = total.saturating_add(c.occ.saturating_mul(t.max(floor)));
+                total = total.sat_add(c.occ.saturating_mul(t.max(floor)));
             }
             scratch.push(total);
         }
