@@ -383,9 +383,16 @@ impl<'p> Work<'p> {
                 let slot = &mut self.tabs.ingress[k][idx[k] - 1];
                 if self.ingress_seen & bit == 0 {
                     self.ingress_seen |= bit;
-                    let [i, w] = slot;
-                    case.ingress(0, i);
-                    case.ingress(1, w);
+                    // A tensor off the changing directive's variable receives nothing new
+                    // (what `ingress` writes too; most cases skip one call this way).
+                    let var = 1u16 << lv.dirs[fold.active_at(k)].var;
+                    for (t, out) in slot.iter_mut().enumerate() {
+                        if fold.ingress[t].mask & var == 0 {
+                            *out = [0; 4];
+                        } else {
+                            case.ingress(t, out);
+                        }
+                    }
                 }
                 &*slot
             }

@@ -18,7 +18,9 @@ pub(crate) struct St {
     pub pos: Pos,
     pub occ: i64,
     pub unrolled: bool,
-    pub init_edge: bool,
+    /// At an edge: the Edge state, or an Init state whose tile is partial (stored, as it is
+    /// read for every directive of every case).
+    pub at_edge: bool,
     /// A spatial fold whose last sub-cluster holds a partial tile.
     pub ee: bool,
 }
@@ -26,7 +28,7 @@ pub(crate) struct St {
 impl St {
     #[inline]
     pub fn edge(&self) -> bool {
-        self.pos == Pos::Edge || self.init_edge
+        self.at_edge
     }
 }
 
@@ -38,7 +40,7 @@ pub(crate) fn states(spatial: bool, m: i64, o: i64, d: i64, n: i64, out: &mut [S
         len += 1;
     };
     if !spatial {
-        push(St { pos: Pos::Init, occ: 1, unrolled: d <= m, init_edge: d < m, ee: false });
+        push(St { pos: Pos::Init, occ: 1, unrolled: d <= m, at_edge: d < m, ee: false });
         if d <= m {
             // Covered in one step: no Steady or Edge state (and no division).
             return len;
@@ -48,11 +50,11 @@ pub(crate) fn states(spatial: bool, m: i64, o: i64, d: i64, n: i64, out: &mut [S
             push(St { pos: Pos::Steady, occ: ns, ..St::default() });
         }
         if d >= m && ns * o + m < d {
-            push(St { pos: Pos::Edge, occ: 1, ..St::default() });
+            push(St { pos: Pos::Edge, occ: 1, at_edge: true, ..St::default() });
         }
     } else {
         let cov = m + o * (n - 1);
-        push(St { pos: Pos::Init, occ: 1, unrolled: d <= cov, init_edge: d < cov, ee: d < cov });
+        push(St { pos: Pos::Init, occ: 1, unrolled: d <= cov, at_edge: d < cov, ee: d < cov });
         if d <= cov {
             // One fold covers the dimension: no Steady or Edge state.
             return len;
@@ -65,7 +67,7 @@ pub(crate) fn states(spatial: bool, m: i64, o: i64, d: i64, n: i64, out: &mut [S
         let a = if rem < m { 1 } else { div(rem - m, o) + 1 };
         let ee = (a - 1) * o + m < rem;
         if d > cov && (ns + 1) * o * n + cov > d && ns * o * n + cov != d {
-            push(St { pos: Pos::Edge, occ: 1, ee, ..St::default() });
+            push(St { pos: Pos::Edge, occ: 1, at_edge: true, ee, ..St::default() });
         }
     }
     len
