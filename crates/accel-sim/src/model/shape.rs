@@ -56,9 +56,11 @@ impl Shape {
     /// every such layer whatever its sizes (then [`Plan::new`] reports the error).
     pub fn new(mapping: &Mapping, tensors: Tensors) -> Option<Shape> {
         // The checks of Plan::new's first pass, over the whole mapping.
-        let mut own: Vec<Vec<(usize, bool, Source)>> = vec![Vec::new()];
-        let mut clusters = Vec::new();
-        let mut whole_filter = Vec::new();
+        // Sized for the usual mapping up front: a shape is made for every network costed.
+        let mut own: Vec<Vec<(usize, bool, Source)>> = Vec::with_capacity(MAX_LEVELS);
+        own.push(Vec::with_capacity(MAXD));
+        let mut clusters = Vec::with_capacity(MAX_LEVELS);
+        let mut whole_filter = Vec::with_capacity(4);
         for d in mapping.directives() {
             let (spatial, dim, size, offset) = match *d {
                 Directive::Cluster(n) => {
@@ -66,7 +68,7 @@ impl Shape {
                         return None;
                     }
                     clusters.push(n);
-                    own.push(Vec::new());
+                    own.push(Vec::with_capacity(MAXD));
                     continue;
                 }
                 Directive::Spatial { dim, size, offset } => (true, dim, size, offset),
