@@ -190,7 +190,7 @@ impl<'p> Analyzer<'p> {
         let g = match self.buf.inner.iter().position(|e| e.masks == masks && e.levels == below) {
             Some(g) => g,
             None => {
-                self.buf.inner.push(Inner { masks, levels: below.to_vec(), runs: Vec::with_capacity(8) });
+                self.buf.inner.push(Inner { masks, levels: below.to_vec(), runs: Vec::new() });
                 self.buf.inner.len() - 1
             }
         };
