@@ -33,6 +33,7 @@ impl St {
 }
 
 /// The states of directive `(m, o)` over a dimension of dynamic size `d` spread over `n` sub-clusters.
+#[inline]
 pub(crate) fn states(spatial: bool, m: i64, o: i64, d: i64, n: i64, out: &mut [St; 3]) -> usize {
     let mut len = 0;
     let mut push = |s: St| {
