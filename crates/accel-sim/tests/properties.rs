@@ -195,6 +195,34 @@ fn two_level_mapping(y_tile: Option<u64>, c_inside: bool) -> Mapping {
 }
 
 #[test]
+fn the_cycles_path_lowers_a_cluster_level_again_when_only_it_reads_a_changed_dimension() {
+    // `cycles()` takes a layer's levels below the top from an earlier layer's when what their
+    // lowering reads is the same. Here the top level tiles K by 4 (it hands down 4 whatever K
+    // is), and only the cluster level reads the layer's K, as its tile of C: layers that differ
+    // in K must not share their cluster level.
+    use Dim::*;
+    use Extent::{Fixed, Full};
+    let s = |dim, size, offset| Directive::Spatial { dim, size, offset };
+    let t = |dim, size, offset| Directive::Temporal { dim, size, offset };
+    let mapping = Mapping(vec![
+        s(K, Fixed(4), Fixed(4)),
+        t(C, Full(C), Full(C)),
+        t(R, Full(R), Full(R)),
+        t(S, Full(S), Full(S)),
+        t(Y, Full(R), Fixed(1)),
+        t(X, Full(S), Fixed(1)),
+        Directive::Cluster(Fixed(2)),
+        s(K, Fixed(1), Fixed(1)),
+        t(C, Full(K), Full(K)),
+    ]);
+    let acc = accel(64, 40, 10, Dataflow::Custom(mapping));
+    for ks in [[8, 16], [16, 8], [8, 8]] {
+        let net: Vec<Layer> = ks.iter().map(|&k| Layer::conv("k", k, 32, 3, 3, 6, 6, 1)).collect();
+        assert_eq!(acc.cycles(&net).unwrap(), acc.evaluate(&net).unwrap().cycles, "K = {ks:?}");
+    }
+}
+
+#[test]
 fn the_cycles_path_agrees_past_the_limit_of_its_inner_level_store() {
     // `cycles()` keeps inner-level analyses for the network's later layers, in a store that
     // starts again once it holds 256. Both networks overflow it: in the first, every layer's

@@ -25,7 +25,7 @@ use plan::Plan;
 use plan::{tensors_of, tensors_slot};
 use program::Buffers;
 use program::{Bandwidth, Program};
-use shape::Shape;
+use shape::{Below, Shape};
 
 /// Reads and writes of one tensor. "L2" is the upstream side of the top level (the shared buffer),
 /// "L1" the downstream side (what the PEs' local buffers read and write), as in MAESTRO's report.
@@ -307,22 +307,29 @@ impl CyclesWork {
     /// returns, errors included, without keeping the analysis.
     pub fn layer_cycles(&mut self, layer: &Layer, mapping: &Mapping, hw: &Hardware) -> Result<u64> {
         layer.validate()?;
-        let shape = self.shapes[tensors_slot(layer.kind)]
-            .get_or_insert_with(|| Shape::new(mapping, tensors_of(layer.kind)))
-            .as_ref();
+        let slot = tensors_slot(layer.kind);
+        let shape = self.shapes[slot].get_or_insert_with(|| Shape::new(mapping, tensors_of(layer.kind))).as_ref();
+        // Emptied before lowering: the lowering reads the inner-level store.
+        self.buf.clear();
         let fallback;
-        let plan = match shape {
+        let (plan, below) = match shape {
             Some(shape) => {
-                self.plan.lower(shape, layer, hw.num_pes())?;
-                &self.plan
+                let below = self.plan.lower(shape, layer, hw.num_pes(), Some((slot, &self.buf)))?;
+                (&self.plan, below)
             }
             None => {
                 fallback = Plan::new(layer, mapping, hw.num_pes())?;
-                &fallback
+                (&fallback, Below::Nothing)
             }
         };
         let mut an = Analyzer::new(plan, &mut self.buf, Some([bandwidth(hw), SLOWEST]));
+        if let Below::Stored(g) = below {
+            an.buf.group_at[1] = g;
+        }
         let top = an.run();
+        if below == Below::Lowered && an.buf.group_at[1] != usize::MAX {
+            an.buf.file_below(&plan.below_key, an.buf.group_at[1]);
+        }
         let l1 = an.first_l1.unwrap_or(0);
         if !Checked::passes(&top, l1, top.cycles[1]) {
             Checked::new(layer, &top, l1, top.cycles[1])?;

@@ -9,6 +9,7 @@ use crate::layer::{Layer, LayerType, MAX_DIM};
 
 pub(crate) use super::level::{Dir, Level, Tables};
 use super::level::{build_level, check_tiles, stride_rewrite};
+use super::shape::{BELOW_KEY, BelowKey};
 
 /// Number of dimension slots in a table (`Dim::ALL`).
 pub(crate) const NV: usize = 9;
@@ -140,12 +141,15 @@ pub(crate) struct Plan {
     pub tensors: Tensors,
     /// Level 0's dimension table (full layer, with `Y' = Y − R + 1`, `X' = X − S + 1`).
     pub top_table: [i64; NV],
+    /// What the levels below the top were lowered from, when [`Plan::lower`] was given the
+    /// inner-level store (see [`BelowKey`]).
+    pub below_key: BelowKey,
 }
 
 impl Default for Plan {
     /// No levels yet (to be filled by [`Plan::lower`]).
     fn default() -> Plan {
-        Plan { levels: Vec::new(), tensors: DENSE, top_table: [0; NV] }
+        Plan { levels: Vec::new(), tensors: DENSE, top_table: [0; NV], below_key: [0; BELOW_KEY] }
     }
 }
 
@@ -285,7 +289,7 @@ impl Plan {
             };
             build_level(&mut levels, list, n, first_spatial, &dir_of, &mut dtab, &tensors);
         }
-        Ok(Plan { levels, tensors, top_table: table })
+        Ok(Plan { levels, tensors, top_table: table, below_key: [0; BELOW_KEY] })
     }
 }
 

@@ -5,6 +5,7 @@ use super::analysis::{FactorTables, SubResult};
 use super::cases::SatAdd;
 use super::level::Level;
 use super::plan::{MAX_LEVELS, NV};
+use super::shape::{BelowKey, fingerprint};
 
 /// Bandwidth-side parameters of a runtime evaluation.
 #[derive(Debug, Clone, Copy)]
@@ -129,6 +130,9 @@ pub(crate) struct Buffers {
     pub inner: Vec<Inner>,
     /// The number of analyses in `inner`.
     pub stored: usize,
+    /// (fingerprint, key, entry of `inner`): the levels below the top that each [`BelowKey`]
+    /// lowers to (emptied with `inner`; at most [`STORE_LIMIT`] keys).
+    below: Vec<(u64, BelowKey, usize)>,
     /// The layer in progress: the entry of `inner` for its levels from each depth down, or
     /// `usize::MAX` before its first use (reset by [`Buffers::clear`]).
     pub group_at: [usize; MAX_LEVELS],
@@ -143,11 +147,25 @@ pub(crate) struct Buffers {
 }
 
 impl Buffers {
+    /// The entry of the inner-level store for the levels below the top that `key` lowers to.
+    pub fn find_below(&self, key: &BelowKey) -> Option<usize> {
+        let fp = fingerprint(key);
+        self.below.iter().find(|(f, k, _)| *f == fp && k == key).map(|&(_, _, g)| g)
+    }
+
+    /// File `key` under the inner-level store's entry `g` (for [`Buffers::find_below`]).
+    pub fn file_below(&mut self, key: &BelowKey, g: usize) {
+        if self.below.len() < STORE_LIMIT {
+            self.below.push((fingerprint(key), *key, g));
+        }
+    }
+
     /// Empty every per-layer buffer, keeping its capacity (and the inner-level store, unless it
     /// is full).
     pub fn clear(&mut self) {
         if self.stored > STORE_LIMIT {
             self.inner.clear();
+            self.below.clear();
             self.stored = 0;
         }
         self.group_at = [usize::MAX; MAX_LEVELS];

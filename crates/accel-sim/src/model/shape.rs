@@ -4,10 +4,13 @@
 //! in which order, and where each one's size comes from (the mapping, the level above, or the
 //! whole dimension). None of that depends on the layer's sizes, only on the mapping and on the
 //! layer's tensors; costing a network repeats it for every layer. A [`Shape`] records it once,
-//! and [`Plan::lower`] fills in one layer's sizes: the same plan, the same errors.
+//! and [`Plan::lower`] fills in one layer's sizes: the same plan, the same errors. Layers often
+//! share the levels below the top (a cluster sees the same tiles whatever the layer's outer
+//! sizes), so a [`BelowKey`] lets a layer take them from an earlier one's lowering.
 
 use super::level::{Dir, Level, check_tiles, finish_level, stride_rewrite};
 use super::plan::{MAX_LEVELS, MAX_OWN, MAXD, NV, Plan, R, S, Tensors, X, XO, Y, YO, layer_table, partial_filter};
+use super::program::Buffers;
 use crate::dataflow::{Dim, Directive, Extent, Mapping};
 use crate::error::{Result, SimError};
 use crate::layer::{Layer, MAX_DIM};
@@ -41,6 +44,35 @@ pub(crate) struct Shape {
     whole_filter: Vec<(Dim, Extent, Extent, usize)>,
     clusters: Vec<Extent>,
     levels: Vec<LevelShape>,
+    /// The layer-table slots that lowering the levels below the top reads (whole-dimension
+    /// extents there and in the cluster sizes; R and S, which the stride rewrite reads).
+    below_reads: u16,
+}
+
+/// What lowering the levels below a plan's top level reads, besides the shape: the shape's
+/// slot in its [`CyclesWork`](super::CyclesWork), the strides, the layer-table slots in
+/// [`Shape::below_reads`], the dimension table the top level hands down, and the top level's
+/// directive sizes and offsets (the next level inherits some). Equal keys, equal levels.
+pub(crate) type BelowKey = [i64; BELOW_KEY];
+
+/// The length of a [`BelowKey`].
+pub(crate) const BELOW_KEY: usize = 3 + 2 * NV + 2 * MAXD;
+
+/// Where a plan's levels below the top came from (see [`Plan::lower`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Below {
+    /// The plan has one level.
+    Nothing,
+    /// Copied from the inner-level store's entry at this index.
+    Stored(usize),
+    /// Lowered here, from the values in [`Plan::below_key`].
+    Lowered,
+}
+
+/// A fingerprint of a [`BelowKey`], compared before the key: a weighted sum of its entries
+/// (independent multiplies, so it costs a few vector instructions rather than a hash chain).
+pub(crate) fn fingerprint(key: &BelowKey) -> u64 {
+    key.iter().zip(1u64..).fold(0u64, |h, (&v, i)| h.wrapping_add((v as u64).wrapping_mul(2 * i + 1)))
 }
 
 fn resolvable(e: Extent) -> bool {
@@ -148,7 +180,19 @@ impl Shape {
             let first_spatial = list.iter().position(|e| e.1)?;
             levels.push(LevelShape { dirs: list, dir_of, first_spatial });
         }
-        Some(Shape { tensors, whole_filter, clusters, levels })
+        let full = |e: Extent| match e {
+            Extent::Full(d) => 1u16 << d.idx(),
+            Extent::Fixed(_) => 0,
+        };
+        let mut below_reads = 1 << R | 1 << S | clusters.iter().fold(0, |a, &c| a | full(c));
+        for ls in levels.iter().skip(1) {
+            for &(_, _, source) in &ls.dirs {
+                if let Source::Own { size, offset, filter } = source {
+                    below_reads |= full(size) | full(offset) | filter.map_or(0, full);
+                }
+            }
+        }
+        Some(Shape { tensors, whole_filter, clusters, levels, below_reads })
     }
 }
 
@@ -157,7 +201,7 @@ impl Plan {
     #[cfg(test)]
     pub fn from_shape(shape: &Shape, layer: &Layer, num_pes: u64) -> Result<Plan> {
         let mut plan = Plan::default();
-        plan.lower(shape, layer, num_pes)?;
+        plan.lower(shape, layer, num_pes, None)?;
         Ok(plan)
     }
 
@@ -165,7 +209,18 @@ impl Plan {
     /// this plan: what [`Plan::new`] returns for the shape's mapping, errors included. In place,
     /// so that a caller lowering many layers reuses one plan and its level buffer; after an
     /// error the plan's content is unspecified.
-    pub fn lower(&mut self, shape: &Shape, layer: &Layer, num_pes: u64) -> Result<()> {
+    ///
+    /// With `store` (the shape's slot in its caller, and the caller's buffers), the levels below
+    /// the top are copied from the inner-level store when an earlier layer's lowering of them
+    /// read the same values ([`BelowKey`]): lowering a level costs more than finding it. The
+    /// plan is the same (a stored lowering succeeded, and the same inputs succeed again).
+    pub fn lower(
+        &mut self,
+        shape: &Shape,
+        layer: &Layer,
+        num_pes: u64,
+        store: Option<(usize, &Buffers)>,
+    ) -> Result<Below> {
         let table = layer_table(layer);
         let size = |e: Extent| match e {
             Extent::Fixed(v) => v as i64,
@@ -187,7 +242,17 @@ impl Plan {
         // Computed again rather than copied: a copy of the table just written would be read
         // back with wider loads than written, which stalls store forwarding.
         let mut dtab = layer_table(layer);
+        let mut below = Below::Nothing;
         for (j, ls) in shape.levels.iter().enumerate() {
+            if let (1, Some((slot, buf)), Some(top)) = (j, store, levels.first()) {
+                below_key(&mut self.below_key, shape, slot, top, &dtab, &table, layer);
+                if let Some(g) = buf.find_below(&self.below_key) {
+                    levels.extend_from_slice(&buf.inner[g].levels);
+                    below = Below::Stored(g);
+                    break;
+                }
+                below = Below::Lowered;
+            }
             let n = if j == 0 { p / u } else { size(shape.clusters[j - 1]) };
             // The directives are written straight into the new level (a copied list would be
             // read back with wider loads than written, which stalls store forwarding).
@@ -214,7 +279,31 @@ impl Plan {
         }
         self.tensors = shape.tensors;
         self.top_table = table;
-        Ok(())
+        Ok(below)
+    }
+}
+
+/// Write the [`BelowKey`] of a plan whose top level is `top`, handing down `dtab`, for a layer
+/// with table `table`.
+fn below_key(
+    key: &mut BelowKey,
+    shape: &Shape,
+    slot: usize,
+    top: &Level,
+    dtab: &[i64; NV],
+    table: &[i64; NV],
+    layer: &Layer,
+) {
+    key[0] = slot as i64;
+    key[1] = layer.stride_y as i64;
+    key[2] = layer.stride_x as i64;
+    for v in 0..NV {
+        key[3 + v] = if shape.below_reads & (1 << v) != 0 { table[v] } else { 0 };
+        key[3 + NV + v] = dtab[v];
+    }
+    for (i, d) in top.dirs.iter().enumerate() {
+        key[3 + 2 * NV + 2 * i] = d.m;
+        key[4 + 2 * NV + 2 * i] = d.o;
     }
 }
 
