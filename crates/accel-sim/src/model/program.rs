@@ -6,6 +6,7 @@ use super::cases::SatAdd;
 use super::level::Level;
 use super::plan::{MAX_LEVELS, NV};
 use super::shape::{BelowKey, fingerprint};
+use rustc_hash::FxHashMap;
 
 /// Bandwidth-side parameters of a runtime evaluation.
 #[derive(Debug, Clone, Copy)]
@@ -130,9 +131,10 @@ pub(crate) struct Buffers {
     pub inner: Vec<Inner>,
     /// The number of analyses in `inner`.
     pub stored: usize,
-    /// (fingerprint, key, entry of `inner`): the levels below the top that each [`BelowKey`]
-    /// lowers to (emptied with `inner`; at most [`STORE_LIMIT`] keys).
-    below: Vec<(u64, BelowKey, usize)>,
+    /// The entry of `inner` for the levels below the top that each [`BelowKey`] lowers to, by
+    /// the key's fingerprint (one key per fingerprint; emptied with `inner`, and when it holds
+    /// [`STORE_LIMIT`] keys).
+    below: FxHashMap<u64, (BelowKey, usize)>,
     /// The layer in progress: the entry of `inner` for its levels from each depth down, or
     /// `usize::MAX` before its first use (reset by [`Buffers::clear`]).
     pub group_at: [usize; MAX_LEVELS],
@@ -149,15 +151,15 @@ pub(crate) struct Buffers {
 impl Buffers {
     /// The entry of the inner-level store for the levels below the top that `key` lowers to.
     pub fn find_below(&self, key: &BelowKey) -> Option<usize> {
-        let fp = fingerprint(key);
-        self.below.iter().find(|(f, k, _)| *f == fp && k == key).map(|&(_, _, g)| g)
+        self.below.get(&fingerprint(key)).filter(|(k, _)| k == key).map(|&(_, g)| g)
     }
 
     /// File `key` under the inner-level store's entry `g` (for [`Buffers::find_below`]).
     pub fn file_below(&mut self, key: &BelowKey, g: usize) {
-        if self.below.len() < STORE_LIMIT {
-            self.below.push((fingerprint(key), *key, g));
+        if self.below.len() >= STORE_LIMIT {
+            self.below.clear();
         }
+        self.below.entry(fingerprint(key)).or_insert((*key, g));
     }
 
     /// Empty every per-layer buffer, keeping its capacity (and the inner-level store, unless it
