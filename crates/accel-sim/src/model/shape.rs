@@ -70,7 +70,7 @@ pub(crate) enum Below {
 }
 
 /// A fingerprint of a [`BelowKey`], compared before the key: a weighted sum of its entries
-/// (independent multiplies, so it costs a few vector instructions rather than a hash chain).
+/// (one multiply-add per entry, none depending on another as in a hash's chain).
 pub(crate) fn fingerprint(key: &BelowKey) -> u64 {
     key.iter().zip(1u64..).fold(0u64, |h, (&v, i)| h.wrapping_add((v as u64).wrapping_mul(2 * i + 1)))
 }
