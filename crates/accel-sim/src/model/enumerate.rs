@@ -15,8 +15,9 @@ impl<'p> Work<'p> {
         while advance(&mut odo[..nact], |k| self.tabs.cnt[active[k]]) {
             let mut occ = 1i64;
             for (k, &i) in active[..nact].iter().enumerate() {
-                st[i] = self.tabs.sts[i][odo[k]];
-                occ = occ.saturating_mul(st[i].occ);
+                let s = self.tabs.sts[i][odo[k]];
+                st[i] = s;
+                occ = occ.saturating_mul(s.occ);
             }
             // The changing directive: the innermost active one away from Init (state 0).
             let chg = (0..nact).rev().find(|&k| odo[k] != 0);
@@ -60,13 +61,17 @@ impl<'p> Work<'p> {
         let mut idx = [0usize; MAXD];
         for c in 0..nact {
             for s in 1..self.tabs.cnt[active[c]] {
+                // (Each state is read from the table rather than from `st` right after it
+                // is written there: such a read waits on the store.)
                 idx[c] = s;
-                st[active[c]] = self.tabs.sts[active[c]][s];
-                let mut tail = st[active[c]].occ;
+                let changing = self.tabs.sts[active[c]][s];
+                st[active[c]] = changing;
+                let mut tail = changing.occ;
                 for k in c + 1..nact {
                     idx[k] = 0;
-                    st[active[k]] = self.tabs.sts[active[k]][0];
-                    tail = tail.saturating_mul(st[active[k]].occ);
+                    let init = self.tabs.sts[active[k]][0];
+                    st[active[k]] = init;
+                    tail = tail.saturating_mul(init.occ);
                 }
                 let mut pick = [0usize; MAXD];
                 loop {
