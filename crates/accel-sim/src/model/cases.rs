@@ -84,7 +84,7 @@ pub(crate) fn div(a: i64, b: i64) -> i64 {
 /// every call: the same result as `saturating_add`, but two instructions on the path taken
 /// (no realistic layer saturates) instead of six, on the per-case paths of the cost model.
 pub(crate) trait SatAdd {
-    /// `self.sat_add(b)`.
+    /// `self.saturating_add(b)`.
     fn sat_add(self, b: i64) -> i64;
 }
 
