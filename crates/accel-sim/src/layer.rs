@@ -366,5 +366,12 @@ mod tests {
         assert!(err.contains("R = 9"), "{err}");
         let huge = Layer::conv("huge", MAX_DIM, MAX_DIM, 3, 3, 64, 64, 1);
         assert!(huge.validate().is_err());
+        // The one-pass range check lets a dimension at either bound through, and words the
+        // first one past a bound, the last dimension included.
+        let mut edge = Layer::conv("edge", 1, 1, 1, 1, 1, MAX_DIM, 1);
+        edge.validate().expect("every dimension within 1..=MAX_DIM");
+        edge.stride_x = MAX_DIM + 1;
+        let err = edge.validate().unwrap_err().to_string();
+        assert!(err.contains(&format!("stride_x = {}", MAX_DIM + 1)), "{err}");
     }
 }
