@@ -1,5 +1,6 @@
 //! MobileNetV2 (the 56 MAESTRO calibration layers) on one accelerator (cold, full reports or
-//! cycles only, and warm through a [`CachedAccel`] as in a search loop) and on the 162-point grid.
+//! cycles only, and warm through a [`CachedAccel`] as in a search loop), split over three
+//! dataflows as a [`MixedAccelerator`], and on the 162-point grid.
 //!
 //! `cargo bench -p edgeopt-accel-sim --bench cost_model`
 
@@ -7,7 +8,8 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use edgeopt_accel_sim::{
-    Accel, Accelerator, CachedAccel, Dataflow, EnergyModel, HardwareConfig, HardwareSpace, evaluate_batch, layer_csv,
+    Accel, Accelerator, CachedAccel, Dataflow, EnergyModel, HardwareConfig, HardwareSpace, MixedAccelerator,
+    evaluate_batch, layer_csv, thesis_partition,
 };
 
 fn bench(c: &mut Criterion) {
@@ -25,6 +27,20 @@ fn bench(c: &mut Criterion) {
             b.iter(|| cached.evaluate(black_box(&net)).unwrap())
         });
     }
+    // The thesis's layer-wise split (sec. 4.5.3): 22 parts, the dataflows taking turns. Before
+    // `MixedAccelerator::cycles` went through each part's cycles-only path, it was `evaluate`.
+    let hw = HardwareConfig::new(256, 600, 150).build().unwrap();
+    let parts = thesis_partition(net.len(), 20).unwrap();
+    let mixed = MixedAccelerator::new(
+        parts
+            .iter()
+            .zip(Dataflow::BUILT_IN.iter().cycle())
+            .map(|(&n, df)| (n, Accel::new(hw.clone(), df.clone())))
+            .collect(),
+    )
+    .unwrap();
+    g.bench_function("mixed22/evaluate", |b| b.iter(|| mixed.evaluate(black_box(&net)).unwrap()));
+    g.bench_function("mixed22/cycles", |b| b.iter(|| mixed.cycles(black_box(&net)).unwrap()));
     let grid = HardwareSpace::calibration().enumerate().unwrap();
     g.sample_size(20);
     g.bench_function("grid162/serial", |b| {

@@ -330,7 +330,7 @@ impl MixedAccelerator {
     /// Parts as (number of consecutive layers, accelerator). Every count must be at least 1.
     pub fn new(parts: Vec<(usize, Accel)>) -> Result<MixedAccelerator> {
         if parts.is_empty() || parts.iter().any(|(n, _)| *n == 0) {
-            return Err(SimError::AssignmentMismatch { assigned: parts.iter().map(|p| p.0).sum(), layers: 0 });
+            return Err(SimError::AssignmentMismatch { assigned: assigned(&parts), layers: 0 });
         }
         Ok(MixedAccelerator { parts })
     }
@@ -340,9 +340,18 @@ impl MixedAccelerator {
         MixedAccelerator::new(accels.into_iter().map(|a| (1, a)).collect())
     }
 
-    /// Layers covered by the assignment.
+    /// Layers covered by the assignment (`usize::MAX` if the counts add up past it).
     pub fn layers_assigned(&self) -> usize {
-        self.parts.iter().map(|p| p.0).sum()
+        assigned(&self.parts)
+    }
+
+    /// The error for `layers` if the parts do not cover exactly that many layers.
+    fn check_assignment(&self, layers: &[Layer]) -> Result<()> {
+        let assigned = self.layers_assigned();
+        if assigned != layers.len() {
+            return Err(SimError::AssignmentMismatch { assigned, layers: layers.len() });
+        }
+        Ok(())
     }
 
     /// The parts.
@@ -353,10 +362,7 @@ impl MixedAccelerator {
 
 impl Accelerator for MixedAccelerator {
     fn evaluate(&self, layers: &[Layer]) -> Result<NetworkCost> {
-        let assigned = self.layers_assigned();
-        if assigned != layers.len() {
-            return Err(SimError::AssignmentMismatch { assigned, layers: layers.len() });
-        }
+        self.check_assignment(layers)?;
         let mut costs = Vec::with_capacity(layers.len());
         let mut start = 0;
         for (n, acc) in &self.parts {
@@ -367,4 +373,23 @@ impl Accelerator for MixedAccelerator {
         }
         Ok(NetworkCost::from_layers(costs))
     }
+
+    fn cycles(&self, layers: &[Layer]) -> Result<u64> {
+        // Each part through its accelerator's cycles-only path, so a part's repeated shapes are
+        // analysed once. Parts run in order and each reports its first failing layer, so the
+        // error is `evaluate`'s (tests/mixture.rs).
+        self.check_assignment(layers)?;
+        let mut start = 0;
+        let mut total = 0u64;
+        for (n, acc) in &self.parts {
+            total = total.saturating_add(acc.cycles(&layers[start..start + n])?);
+            start += n;
+        }
+        Ok(total)
+    }
+}
+
+/// The layers `parts` cover, saturating: a user's counts may add up past `usize::MAX`.
+fn assigned(parts: &[(usize, Accel)]) -> usize {
+    parts.iter().fold(0usize, |a, p| a.saturating_add(p.0))
 }

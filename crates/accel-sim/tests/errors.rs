@@ -107,6 +107,15 @@ fn mixed_assignment_must_cover_the_network() {
     let mixed = MixedAccelerator::new(vec![(2, a.clone())]).unwrap();
     let err = mixed.evaluate(&[Layer::conv("c", 8, 8, 3, 3, 8, 8, 1)]).unwrap_err();
     assert_eq!(err, SimError::AssignmentMismatch { assigned: 2, layers: 1 });
+    assert_eq!(mixed.cycles(&[]).unwrap_err(), SimError::AssignmentMismatch { assigned: 2, layers: 0 });
+    // Counts that add up past usize::MAX are a mismatch, not an overflow.
+    let huge = MixedAccelerator::new(vec![(usize::MAX, a.clone()), (2, a.clone())]).unwrap();
+    let net = [Layer::conv("c", 8, 8, 3, 3, 8, 8, 1)];
+    assert_eq!(huge.cycles(&net).unwrap_err(), SimError::AssignmentMismatch { assigned: usize::MAX, layers: 1 });
+    assert!(matches!(
+        MixedAccelerator::new(vec![(usize::MAX, a.clone()), (1, a.clone()), (0, a.clone())]),
+        Err(SimError::AssignmentMismatch { assigned: usize::MAX, .. })
+    ));
     assert!(MixedAccelerator::new(vec![(0, a)]).is_err());
     assert!(MixedAccelerator::new(vec![]).is_err());
 }

@@ -2,6 +2,7 @@
 
 use edgeopt_accel_sim::rand::SeedableRng;
 use edgeopt_accel_sim::rand::rngs::ChaCha8Rng;
+use edgeopt_accel_sim::testing::network;
 use edgeopt_accel_sim::{
     Accel, Accelerator, Dataflow, HardwareConfig, Layer, MixedAccelerator, SimError, cost_mixtures, sample_mixtures,
     thesis_partition,
@@ -59,6 +60,40 @@ proptest! {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_mixed_accelerators_cycles_are_its_evaluations_or_the_same_error(
+        net in network(10),
+        repeat in any::<bool>(),
+        bad in proptest::option::of(0usize..21),
+        cuts in proptest::collection::vec(1usize..21, 0..4),
+        picks in proptest::collection::vec(0usize..9, 5),
+    ) {
+        // `cycles()` costs each part through its accelerator's cycles-only path (repeated shapes
+        // analysed once per part); `evaluate()` costs layer by layer. Networks repeat their
+        // shapes across parts, and may hold a layer no dataflow can map (R = 5 on 3 rows), so
+        // the first failing layer must be the same on both paths.
+        let mut net = net;
+        if repeat {
+            net.extend(net.clone());
+        }
+        if let Some(i) = bad {
+            net.insert(i.min(net.len()), Layer::conv("unmappable", 8, 8, 5, 5, 3, 3, 1));
+        }
+        let mut cuts: Vec<usize> = cuts.into_iter().filter(|&c| c < net.len()).collect();
+        cuts.sort_unstable();
+        cuts.dedup();
+        let accs = accelerators();
+        let mut parts = Vec::new();
+        let mut start = 0;
+        for (j, end) in cuts.into_iter().chain([net.len()]).enumerate() {
+            parts.push((end - start, accs[picks[j]].clone()));
+            start = end;
+        }
+        let mixed = MixedAccelerator::new(parts).unwrap();
+        let full = mixed.evaluate(&net).map(|c| c.cycles).map_err(|e| e.to_string());
+        prop_assert_eq!(mixed.cycles(&net).map_err(|e| e.to_string()), full);
     }
 }
 
