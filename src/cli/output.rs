@@ -121,8 +121,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8], inputs: &[&Path]) -> CliResult<()
     if path.is_dir() {
         return Err(CliError::Usage(format!("output `{}` is a directory", path.display())));
     }
-    let mut tmp =
-        tempfile::Builder::new().prefix(".edgeopt-tmp-").tempfile_in(parent_dir(path)).map_err(io_err(path))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".edgeopt-tmp-");
+    // A temporary file is private (0600) by default; the output is an ordinary file, so it is
+    // created as `File::create` would (0666 less the umask) or keeps the mode of the file it replaces.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut tmp = builder.tempfile_in(parent_dir(path)).map_err(io_err(path))?;
+    if let Ok(old) = std::fs::metadata(path) {
+        tmp.as_file().set_permissions(old.permissions()).map_err(io_err(path))?;
+    }
     tmp.write_all(bytes).and_then(|()| tmp.as_file().sync_all()).map_err(io_err(path))?;
     tmp.persist(path).map_err(|e| CliError::Io { path: path.display().to_string(), source: e.error })?;
     Ok(())
@@ -236,6 +244,21 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&input).unwrap(), "a\n");
         write_atomic(&dir.path().join("new.csv"), b"b\n", &[&input]).unwrap();
         assert_eq!(std::fs::read_to_string(dir.path().join("new.csv")).unwrap(), "b\n");
+    }
+
+    #[test]
+    fn an_output_gets_an_ordinary_files_mode_or_keeps_the_one_it_replaces() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let dir = tempfile::tempdir().unwrap();
+        let reference = dir.path().join("reference.csv");
+        std::fs::write(&reference, "a\n").unwrap();
+        let out = dir.path().join("out.csv");
+        write_atomic(&out, b"b\n", &[]).unwrap();
+        assert_eq!(mode(&out), mode(&reference), "as `File::create` makes it (0666 less the umask)");
+        std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&out, b"c\n", &[]).unwrap();
+        assert_eq!((mode(&out), std::fs::read_to_string(&out).unwrap().as_str()), (0o640, "c\n"));
     }
 
     #[test]
