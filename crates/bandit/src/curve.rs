@@ -43,6 +43,20 @@ impl Curve {
         }
     }
 
+    /// The finished record, or an error if its totals overflowed (rewards so large that a
+    /// difference or a sum of them is not an `f64`): such a curve would print `inf` as a result.
+    pub(crate) fn checked(self) -> crate::Result<Curve> {
+        for (what, value) in [
+            ("the cumulative regret (the rewards overflow f64: rescale them)", self.regret),
+            ("the total reward (the rewards overflow f64: rescale them)", self.reward_sum),
+        ] {
+            if !value.is_finite() {
+                return Err(crate::BanditError::NonFinite { what, value });
+            }
+        }
+        Ok(self)
+    }
+
     /// Record one round.
     pub(crate) fn push(&mut self, per_round: bool, arm: usize, rank: usize, reward: f64, regret: f64) {
         self.rounds += 1;

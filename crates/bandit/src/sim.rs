@@ -148,7 +148,7 @@ pub fn simulate<E: Environment, P: Policy + ?Sized>(env: &mut E, policy: &mut P,
             pending.entry(t.saturating_add(delay)).or_default().push((d.id, r));
         }
     }
-    Ok(curve)
+    curve.checked()
 }
 
 /// The oracle: the best admitted arm every round (zero regret by definition; its reward curve is
@@ -163,7 +163,7 @@ pub fn simulate_oracle<E: Environment>(env: &mut E, cfg: &SimConfig) -> Result<C
         let arm = arms.iter().copied().fold(arms[0], |best, i| if mean(&r, i) > mean(&r, best) { i } else { best });
         c.push(cfg.per_round, arm, 0, r.rewards[arm], 0.0);
     }
-    Ok(c)
+    c.checked()
 }
 
 /// The arm a fixed model `a` serves on round `r`: `a` when the QoS filter admits it, else the
@@ -205,7 +205,7 @@ pub fn simulate_static<E: Environment>(env: &mut E, cfg: &SimConfig) -> Result<C
     }
     // Least regret; ties go to the lower arm.
     let best = (0..runs.len()).min_by(|&a, &b| runs[a].regret().total_cmp(&runs[b].regret()).then(a.cmp(&b)));
-    Ok(best.map(|a| runs.swap_remove(a)).unwrap_or_default())
+    best.map(|a| runs.swap_remove(a)).unwrap_or_default().checked()
 }
 
 #[cfg(test)]
@@ -247,6 +247,30 @@ mod tests {
         assert_eq!(simulate_oracle(&mut Fixed(0), &SimConfig::new(5, Delay::None, 0)).unwrap().hit_ratio(), 1.0);
         let csv = second.to_csv();
         assert!(csv.starts_with("round,arm,rank,reward,mean_reward,cumulative_regret\n1,1,1,0.5,0.5,"));
+    }
+
+    /// Finite rewards whose differences and sums are not.
+    struct Huge;
+    impl Environment for Huge {
+        fn dim(&self) -> usize {
+            1
+        }
+        fn next_round(&mut self) -> Round {
+            Round::new(Array2::zeros((2, 1)), array![1e308, -1e308])
+        }
+    }
+
+    #[test]
+    fn a_run_whose_totals_overflow_is_an_error_not_an_infinite_result() {
+        let cfg = SimConfig::new(3, Delay::None, 0);
+        let err = simulate(&mut Huge, &mut Fixed(1), &cfg).unwrap_err();
+        assert!(matches!(err, BanditError::NonFinite { value, .. } if value == f64::INFINITY), "{err}");
+        assert!(err.to_string().contains("cumulative regret"), "{err}");
+        let err = simulate_oracle(&mut Huge, &cfg).unwrap_err();
+        assert!(err.to_string().contains("total reward"), "{err}");
+        assert!(simulate_static(&mut Huge, &cfg).is_err());
+        // One round of the best arm stays finite.
+        assert!(simulate_oracle(&mut Huge, &SimConfig::new(1, Delay::None, 0)).is_ok());
     }
 
     /// Realised rewards favour arm 0, expected rewards arm 1 (noise is not regret).
