@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use edgeopt_nas::{Encode, SearchSpace};
+use edgeopt_predictors::PredictorError;
 use edgeopt_predictors::data::DeviceTable;
 
 use crate::adapt::{fit_proxy, predict_all};
@@ -32,10 +33,27 @@ pub struct ArchTable<A> {
 }
 
 impl<A: Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync> ArchTable<A> {
-    /// Parse the `key_column` of every row with `space`.
+    /// Parse the `key_column` of every row with `space`. Each architecture may appear once: two
+    /// rows of one architecture would give it two values in every column.
     pub fn new<S: SearchSpace<Arch = A>>(space: &S, table: DeviceTable, key_column: &str) -> Result<ArchTable<A>> {
-        let archs =
-            table.text(key_column)?.iter().map(|k| space.parse_key(k)).collect::<std::result::Result<Vec<_>, _>>()?;
+        let keys = table.text(key_column)?;
+        let archs = keys.iter().map(|k| space.parse_key(k)).collect::<std::result::Result<Vec<_>, _>>()?;
+        let mut first: HashMap<&A, usize> = HashMap::with_capacity(archs.len());
+        for (row, arch) in archs.iter().enumerate() {
+            if let Some(earlier) = first.insert(arch, row) {
+                return Err(PredictorError::Data {
+                    file: table.file().to_string(),
+                    row: row + 1,
+                    column: key_column.to_string(),
+                    message: format!(
+                        "architecture `{}` appears again (first in row {}); each architecture may appear once",
+                        keys[row],
+                        earlier + 1
+                    ),
+                }
+                .into());
+            }
+        }
         Ok(ArchTable { archs, table })
     }
 
@@ -108,5 +126,25 @@ impl<A: Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync> ArchTable<
         }
         measured.extend(smooth);
         ProxyPool::new(measured)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use edgeopt_nas::Nb201;
+
+    #[test]
+    fn an_architecture_in_two_rows_is_refused_by_file_row_and_key() {
+        let a = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|avg_pool_3x3~2|";
+        let b = "|none~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|avg_pool_3x3~2|";
+        let text = format!("arch_str,lat\n{a},1\n{b},2\n{a},3\n");
+        let space = Nb201::cifar10();
+        let err = ArchTable::new(&space, DeviceTable::parse(&text, "t.csv").unwrap(), "arch_str").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.starts_with("t.csv: row 3") && msg.contains("first in row 1") && msg.contains(a), "{msg}");
+        let once = format!("arch_str,lat\n{a},1\n{b},2\n");
+        let t = ArchTable::new(&space, DeviceTable::parse(&once, "t.csv").unwrap(), "arch_str").unwrap();
+        assert_eq!(t.archs.len(), 2);
     }
 }

@@ -174,6 +174,11 @@ impl DeviceTable {
         DeviceTable::from_reader(flate2::bufread::MultiGzDecoder::new(reader), file, limit)
     }
 
+    /// The source named in errors (the file's path, or the name given to [`DeviceTable::parse`]).
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
     /// Column names.
     pub fn headers(&self) -> &[String] {
         &self.headers
