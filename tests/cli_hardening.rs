@@ -101,12 +101,15 @@ fn codesign_never_counts_a_case_without_a_coupled_optimum_as_a_match() {
     assert!(with_optimum.len() < results.len(), "the budget must leave some constraint infeasible");
     assert_eq!(summary["cases_with_coupled_optimum"], with_optimum.len());
     let same = with_optimum.iter().filter(|r| r["accuracy_gap"].as_f64().unwrap().abs() < 1e-12).count();
-    if with_optimum.is_empty() {
-        assert!(summary["same_optimum_fraction"].is_null(), "{summary}");
-    } else {
-        let expected = same as f64 / with_optimum.len() as f64;
-        assert!((summary["same_optimum_fraction"].as_f64().unwrap() - expected).abs() < 1e-12, "{summary}");
-    }
+    let expected = same as f64 / with_optimum.len() as f64;
+    assert!((summary["same_optimum_fraction"].as_f64().unwrap() - expected).abs() < 1e-12, "{summary}");
+    // One architecture meets none of the bounds anywhere: an error that says so, not a table of nulls.
+    assert_refused(
+        &words(
+            "codesign --data data/nb201_hwnasbench_cifar10.csv.gz --accuracy test_acc_cifar10 --archs 1 --accelerators 20",
+        ),
+        "no design meets any of the 5 (latency, energy) bounds: 1 architecture(s) on 20 admissible accelerators",
+    );
 }
 
 #[test]
@@ -513,6 +516,15 @@ fn l2o_refuses_bad_energy_and_accelerator_inputs() {
     let table = "--data data/nb201_hwnasbench_cifar10.csv.gz --target latency_ms_raspi4";
     assert_refused(&words(&format!("{apply} {table} --energy-lambda 0.5")), "trained without energy");
     assert_refused(&words(&format!("{apply} {table} --energy-lambda -1")), "-1");
+    // An edited model whose latency scale overflows designs nothing rather than print a latency of 0.
+    let mut model: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+    model["performance"]["latency"]["y_std"] = serde_json::json!(1e308);
+    let damaged = dir.path().join("damaged.json");
+    std::fs::write(&damaged, model.to_string()).unwrap();
+    assert_refused(
+        &words(&format!("l2o apply --model {} --lambda 1 {table}", damaged.display())),
+        "`l2o model` = predicted latency 0",
+    );
     assert_refused(&words(&format!("{apply} --accelerators kc-p/64pe/noc300/off50")), "without hardware features");
     let (code, _, err) = run(&words(&format!("{train} --accelerators 2 --references 0")));
     assert_eq!(code, Some(0), "{err}");

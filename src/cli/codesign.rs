@@ -326,13 +326,21 @@ pub fn run(a: &CodesignArgs) -> CliResult<Out> {
     progress.finish();
     let flat: Vec<&(Option<f64>, Value, usize)> = per_proxy.iter().flatten().collect();
     let gaps: Vec<f64> = flat.iter().filter_map(|r| r.0).collect();
-    // JSON null when no case has a coupled optimum: a fraction of nothing is not 1.0.
-    let (same, mean_gap) = if gaps.is_empty() {
-        (None, None)
-    } else {
-        let n = gaps.len() as f64;
-        (Some(gaps.iter().filter(|g| g.abs() < 1e-12).count() as f64 / n), Some(gaps.iter().sum::<f64>() / n))
-    };
+    // No case with a coupled optimum leaves nothing to compare: a fraction of nothing is not a
+    // result, so say why instead of printing a table of nulls.
+    if gaps.is_empty() {
+        return Err(CliError::Usage(format!(
+            "no design meets any of the {} (latency, energy) bounds: {} architecture(s) on {admitted} admissible {} \
+             are too few for co-design to compare; raise --archs or --accelerators{}",
+            constraints.len(),
+            s.accuracy.len(),
+            if a.mixed.is_some() { "mixtures" } else { "accelerators" },
+            if max_pes.is_some() { " or --max-pes" } else { "" },
+        )));
+    }
+    let n = gaps.len() as f64;
+    let same = gaps.iter().filter(|g| g.abs() < 1e-12).count() as f64 / n;
+    let mean_gap = gaps.iter().sum::<f64>() / n;
     let eval_semi = flat.iter().map(|r| r.2).sum::<usize>() as f64 / flat.len() as f64;
     let eval_coupled = coupled.first().map_or(0, |c| c.evaluations);
     let results: Vec<&Value> = flat.iter().map(|r| &r.1).collect();

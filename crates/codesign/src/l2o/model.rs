@@ -277,11 +277,26 @@ impl L2oModel {
         };
         let one = std::slice::from_ref(&choices);
         let (acc, lat) = self.performance.predict(one, d)?;
+        let energy = self.performance.predict_energy(one, d)?.map(|e| e[0]);
+        // A model read from a file may hold weights or scales that overflow (a damaged or edited
+        // file): its design would come with `null` or 0 predictions, so it is refused here.
+        // Costs are exponentials, so 0 means an underflow, not a free design.
+        let costs = [("latency", Some(lat[0])), ("energy", energy)];
+        let bad =
+            costs.into_iter().filter_map(|(what, v)| Some((what, v?))).find(|&(_, v)| !(v.is_finite() && v > 0.0));
+        if let Some((what, v)) = bad.or((!acc[0].is_finite()).then_some(("accuracy", acc[0]))) {
+            return Err(CodesignError::InvalidParam {
+                name: "l2o model",
+                value: format!("predicted {what} {v}"),
+                reason: "a trained model predicts a finite accuracy and positive, finite costs; is its file damaged?"
+                    .into(),
+            });
+        }
         Ok(Applied {
             measurements_used: self.references.len(),
             predicted_accuracy: acc[0],
             predicted_latency: lat[0],
-            predicted_energy: self.performance.predict_energy(one, d)?.map(|e| e[0]),
+            predicted_energy: energy,
             choices,
             lambda,
             energy_lambda,
