@@ -554,3 +554,34 @@ fn l2o_refuses_bad_energy_and_accelerator_inputs() {
     assert_refused(&words(&accel), "model version");
     assert_refused(&words(&accel), "reads version 3");
 }
+
+#[test]
+fn a_mapping_files_layers_keep_their_own_dataflows_even_under_one_name() {
+    // Two layers named `L`, one shape, two dataflows: each row is costed with its own block; a
+    // network layer named `L` cannot say which block it means.
+    let dir = tempfile::tempdir().unwrap();
+    let dims = "Type: CONV Dimensions { K: 64, C: 64, R: 3, S: 3, Y: 56, X: 56 }";
+    let kc = "SpatialMap(1,1) K; TemporalMap(64,64) C; TemporalMap(Sz(R),Sz(R)) R; TemporalMap(Sz(S),Sz(S)) S; \
+              TemporalMap(Sz(R),1) Y; TemporalMap(Sz(S),1) X;";
+    let yr = "TemporalMap(1,1) K; TemporalMap(1,1) C; SpatialMap(Sz(R),1) Y; TemporalMap(Sz(S),1) X; \
+              TemporalMap(Sz(R),Sz(R)) R; TemporalMap(Sz(S),Sz(S)) S;";
+    let mapping = dir.path().join("two.m");
+    std::fs::write(
+        &mapping,
+        format!(
+            "Network n {{\nLayer L {{ {dims} Dataflow {{ {kc} }} }}\nLayer L {{ {dims} Dataflow {{ {yr} }} }}\n}}\n"
+        ),
+    )
+    .unwrap();
+    let hw = "--pes 256 --noc-bw 600 --offchip-bw 150";
+    let (code, out, err) = run(&words(&format!("accel eval --dataflow {} {hw}", mapping.display())));
+    assert_eq!(code, Some(0), "{err}");
+    let cycles: Vec<&str> = out.lines().skip(1).take(2).map(|l| l.split(',').nth(2).unwrap()).collect();
+    assert_ne!(cycles[0], cycles[1], "the second `L` was costed with the first one's dataflow: {out}");
+    let layers = dir.path().join("l.csv");
+    std::fs::write(&layers, "name,type,k,c,r,s,y,x,stride\nL,CONV,64,64,3,3,56,56,1\n").unwrap();
+    assert_refused(
+        &words(&format!("accel eval --layers {} --dataflow {} {hw}", layers.display(), mapping.display())),
+        "several layers named `L` with different dataflows",
+    );
+}

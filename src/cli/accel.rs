@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
-use edgeopt::accel_sim::{Accel, Dataflow, EnergyModel, HardwareConfig, HardwareSpace, Layer, layer_csv, maestro_file};
+use edgeopt::accel_sim::{
+    Accel, Dataflow, EnergyModel, HardwareConfig, HardwareSpace, Layer, Mapping, layer_csv, maestro_file,
+};
 use edgeopt::onnx::InputShapes;
 
 use super::{CliError, CliResult, Out};
@@ -139,19 +141,32 @@ fn eval(a: EvalArgs, out: &mut Out) -> CliResult<()> {
         }
         let text = layer_csv::read_text(&path)?;
         let net = maestro_file::parse_mapping(&text, &a.dataflow)?;
-        let custom = |layer_name: &str| -> CliResult<Dataflow> {
-            net.layers
-                .iter()
-                .find(|m| m.layer.name == layer_name)
-                .and_then(|m| m.dataflow.clone())
-                .or_else(|| net.dataflow.clone())
-                .or_else(|| net.layers.iter().find_map(|m| m.dataflow.clone()))
-                .map(Dataflow::Custom)
+        // A layer's own dataflow, else the file's bare `Dataflow` block, else the first layer's.
+        let dataflow_of = |own: Option<&Mapping>, layer_name: &str| -> CliResult<Dataflow> {
+            own.or(net.dataflow.as_ref())
+                .or_else(|| net.layers.iter().find_map(|m| m.dataflow.as_ref()))
+                .map(|m| Dataflow::Custom(m.clone()))
                 .ok_or_else(|| CliError::Usage(format!("{}: no dataflow for layer `{layer_name}`", a.dataflow)))
         };
-        let layers: Vec<Layer> = match given {
-            Some(layers) => layers,
-            None => net.layers.iter().map(|m| m.layer.clone()).collect(),
+        // The file's own layers keep their own blocks (by position); layers given with --layers or
+        // --onnx find theirs by name, which must then say which block it means.
+        let layers: Vec<(Layer, Dataflow)> = match given {
+            None => net.layers.iter().map(|m| Ok((m.layer.clone(), dataflow_of(m.dataflow.as_ref(), &m.layer.name)?))).collect::<CliResult<_>>()?,
+            Some(layers) => layers
+                .into_iter()
+                .map(|l| {
+                    let mut named = net.layers.iter().filter(|m| m.layer.name == l.name);
+                    let own = named.next().and_then(|m| m.dataflow.as_ref());
+                    if named.any(|m| m.dataflow.as_ref() != own) {
+                        return Err(CliError::Usage(format!(
+                            "{}: several layers named `{}` with different dataflows; rename them apart to map layer `{}` of the network",
+                            a.dataflow, l.name, l.name
+                        )));
+                    }
+                    let df = dataflow_of(own, &l.name)?;
+                    Ok((l, df))
+                })
+                .collect::<CliResult<_>>()?,
         };
         if layers.is_empty() {
             return Err(CliError::Usage(format!(
@@ -159,8 +174,8 @@ fn eval(a: EvalArgs, out: &mut Out) -> CliResult<()> {
                 a.dataflow
             )));
         }
-        for l in layers {
-            let acc = Accel::new(hw.clone(), custom(&l.name)?).with_energy(energy);
+        for (l, df) in layers {
+            let acc = Accel::new(hw.clone(), df).with_energy(energy);
             let i = accels.iter().position(|a| *a == acc).unwrap_or_else(|| {
                 accels.push(acc);
                 accels.len() - 1
