@@ -114,6 +114,17 @@ pub struct Classification {
     rng: ChaCha8Rng,
 }
 
+/// An error naming the first column whose (trimmed) name repeats an earlier one: a second
+/// `label` or feature column would silently take the first one's place or double its weight.
+pub(crate) fn check_unique_columns(headers: &csv::StringRecord) -> std::result::Result<(), String> {
+    for (i, h) in headers.iter().enumerate() {
+        if let Some(j) = headers.iter().take(i).position(|g| g.trim() == h.trim()) {
+            return Err(format!("column `{}` appears twice (columns {} and {})", h.trim(), j + 1, i + 1));
+        }
+    }
+    Ok(())
+}
+
 impl Classification {
     /// From features (rows) and labels in `0..classes`; the stream is seeded by `seed`.
     pub fn new(features: Array2<f64>, labels: Vec<usize>, seed: u64) -> Result<Classification> {
@@ -126,7 +137,7 @@ impl Classification {
         }
         let classes = labels.iter().max().map_or(0, |m| m.saturating_add(1));
         if classes < 2 {
-            return Err(bad("need at least two classes".into()));
+            return Err(bad(format!("every label is {}: need at least two classes", classes.saturating_sub(1))));
         }
         // Contexts are classes × (classes · features): refused before the first round allocates them.
         check_round_size(classes, classes.saturating_mul(features.ncols()))?;
@@ -153,6 +164,7 @@ impl Classification {
         let bad = |message: String| BanditError::Data { file: file.clone(), message };
         let mut rdr = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
         let headers = rdr.headers().map_err(|e| bad(e.to_string()))?.clone();
+        check_unique_columns(&headers).map_err(bad)?;
         let li = headers.iter().position(|h| h == "label").ok_or_else(|| bad("no `label` column".into()))?;
         let (mut feats, mut labels) = (Vec::new(), Vec::new());
         for (r, rec) in rdr.records().enumerate() {
@@ -171,9 +183,16 @@ impl Classification {
                 }
             }
         }
+        if labels.is_empty() {
+            return Err(bad("no data rows".into()));
+        }
         let d = headers.len() - 1;
         let x = Array2::from_shape_vec((labels.len(), d), feats).map_err(|e| bad(e.to_string()))?;
-        Classification::new(x, labels, seed)
+        // The data errors of `new` name the file they came from.
+        Classification::new(x, labels, seed).map_err(|e| match e {
+            BanditError::Data { message, .. } => bad(message),
+            e => e,
+        })
     }
 
     /// Number of classes (arms).

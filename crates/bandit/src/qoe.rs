@@ -274,6 +274,7 @@ impl TableWorld {
         let bad = |message: String| BanditError::Data { file: file.clone(), message };
         let mut rdr = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
         let headers = rdr.headers().map_err(|e| bad(e.to_string()))?.clone();
+        crate::env::check_unique_columns(&headers).map_err(&bad)?;
         let col = |name: &str| headers.iter().position(|h| h == name).ok_or_else(|| bad(format!("no `{name}` column")));
         let (dc, mc, rc) = (col("device")?, col("model")?, col("rating")?);
         let (mut devices, mut models): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
@@ -308,6 +309,15 @@ impl TableWorld {
             ratings[d][m].push(r);
         }
         let (nd, nm) = (devices.len(), models.len());
+        // Named here, where the names are known (`new` sees indices only).
+        if let Some((d, m)) =
+            (0..nd).flat_map(|d| (0..nm).map(move |m| (d, m))).find(|&(d, m)| ratings[d][m].is_empty())
+        {
+            return Err(bad(format!(
+                "device `{}` has no rating of model `{}`; every (device, model) pair needs at least one",
+                devices[d], models[m]
+            )));
+        }
         TableWorld::new(Array2::eye(nd), Array2::eye(nm), ratings, seed)
     }
 }

@@ -138,6 +138,33 @@ fn bad_input_gives_typed_errors() {
 }
 
 #[test]
+fn data_files_with_a_repeated_column_or_no_rows_are_refused_by_name() {
+    let dir = std::env::temp_dir().join(format!("edgeopt-bandit-columns-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = |name: &str, text: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    };
+    for (name, text, needle) in [
+        ("f.csv", "f0, f0,label\n1,2,0\n3,4,1\n", "column `f0` appears twice (columns 1 and 2)"),
+        ("l.csv", "f0,label,label\n1,0,1\n3,1,0\n", "column `label` appears twice (columns 2 and 3)"),
+        ("h.csv", "f0,label\n", "no data rows"),
+        ("c.csv", "f0,label\n1,0\n2,0\n", "every label is 0"),
+    ] {
+        let err = Classification::from_csv(&file(name, text), 0).err().unwrap().to_string();
+        assert!(err.contains(name) && err.contains(needle), "{err}");
+    }
+    let ratings = file("r.csv", "device,model,rating,rating\nd,m1,1,2\nd,m2,3,4\n");
+    let err = edgeopt_bandit::TableWorld::from_ratings_csv(&ratings, 0).err().unwrap().to_string();
+    assert!(err.contains("column `rating` appears twice"), "{err}");
+    let ratings = file("g.csv", "device,model,rating\nphone,m1,1\nphone,m2,3\nboard,m1,4\n");
+    let err = edgeopt_bandit::TableWorld::from_ratings_csv(&ratings, 0).err().unwrap().to_string();
+    assert!(err.contains("g.csv") && err.contains("device `board` has no rating of model `m2`"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn neural_variants_learn_the_synthetic_rewards() {
     for (kind, exploration) in [
         (SyntheticReward::H1, Exploration::Ucb),
