@@ -423,6 +423,19 @@ fn search_rejects_bad_inputs_with_the_cause() {
             ),
             ": no latency for architecture",
         ),
+        (
+            format!("search --space nb201 --data {D} --accuracy test_acc_cifar10 --algorithm nsga2 --max-latency 100"),
+            "--max-latency 100 applies to --algorithm evolution",
+        ),
+        (
+            format!("search --space nb201 --data {D} --accuracy test_acc_cifar10 --algorithm nsga2 --sweep 0,1"),
+            "--sweep applies to --algorithm evolution",
+        ),
+        (
+            format!("search --space nb201 --data {D} --accuracy test_acc_cifar10 --population 7"),
+            "--population 7: evolution keeps the best quarter as parents and needs two, so at least 8",
+        ),
+        (format!("search --space nb201 --data {D} --accuracy test_acc_cifar10 --population 1000001"), "1000001"),
     ] {
         let (ok, out, err) = edgeopt_words(&line);
         assert!(!ok, "{line} succeeded: {out}");

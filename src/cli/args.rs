@@ -5,6 +5,9 @@
 /// above any useful run, far below an allocation that would exhaust memory.
 pub const MAX_COUNT: usize = 100_000_000;
 
+/// Most members of a search population: each is lowered and costed every generation.
+pub const MAX_POPULATION: usize = 1_000_000;
+
 /// A count in `LO..=HI`.
 pub fn count<const LO: usize, const HI: usize>(s: &str) -> Result<usize, String> {
     let v: usize = s.trim().parse().map_err(|_| format!("`{s}` is not a whole number from {LO} to {HI}"))?;

@@ -46,7 +46,7 @@ pub struct SearchArgs {
     /// `evolution` or `nsga2` (minimises latency and −accuracy).
     #[arg(long, default_value = "evolution")]
     algorithm: String,
-    /// Latency bound (evolution).
+    /// Latency bound (evolution only: nsga2 returns the whole front).
     #[arg(long, value_parser = super::args::positive)]
     max_latency: Option<f64>,
     /// Trade-off weights t ∈ [0, 1] for the weighted-fitness Pareto sweep, comma-separated
@@ -54,7 +54,7 @@ pub struct SearchArgs {
     #[arg(long, value_delimiter = ',', value_parser = super::args::probability)]
     sweep: Vec<f64>,
     /// Population.
-    #[arg(long, default_value_t = 100, value_parser = super::args::count::<2, { super::args::MAX_COUNT }>)]
+    #[arg(long, default_value_t = 100, value_parser = super::args::count::<2, { super::args::MAX_POPULATION }>)]
     population: usize,
     /// Generations.
     #[arg(long, default_value_t = 20, value_parser = super::args::count::<0, { super::args::MAX_COUNT }>)]
@@ -94,6 +94,27 @@ impl AccelArgs {
 }
 
 pub fn run(a: SearchArgs, out: &mut Out) -> CliResult<()> {
+    // NSGA-II returns the whole (latency, accuracy) front: a bound or weights given to it would
+    // be silently ignored.
+    if a.algorithm == "nsga2" {
+        if let Some(bound) = a.max_latency {
+            return Err(CliError::Usage(format!(
+                "--max-latency {bound} applies to --algorithm evolution; nsga2 returns the whole (latency, \
+                 accuracy) front, from which the designs under a bound can be read"
+            )));
+        }
+        if !a.sweep.is_empty() {
+            return Err(CliError::Usage(
+                "--sweep applies to --algorithm evolution; nsga2 returns the whole front".into(),
+            ));
+        }
+    }
+    if a.algorithm == "evolution" && a.population < 8 {
+        return Err(CliError::Usage(format!(
+            "--population {}: evolution keeps the best quarter as parents and needs two, so at least 8",
+            a.population
+        )));
+    }
     match a.space.as_str() {
         "nb201" => search(out, &Nb201::cifar10(), &a),
         "mbv2" => search(out, &MobileNetSpace::ofa_proxyless(), &a),
