@@ -51,7 +51,11 @@ fn main() {
             let mut line = format!("error: {e}");
             let mut source = std::error::Error::source(&e);
             while let Some(s) = source {
-                line.push_str(&format!(": {s}"));
+                // A cause that an error already words in its own message is not repeated.
+                let cause = s.to_string();
+                if !line.contains(&cause) {
+                    line.push_str(&format!(": {cause}"));
+                }
                 source = s.source();
             }
             eprintln!("{}", line.replace('\n', " "));

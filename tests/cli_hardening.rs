@@ -47,7 +47,7 @@ fn closed_pipe(args: &[&str]) -> (Option<i32>, String) {
     (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
-const COMMANDS: [&str; 8] = [
+const COMMANDS: [&str; 9] = [
     "nas sample --space nb201 -n 20000 --seed 1",
     "nas describe --space mbv2 --arch max",
     "monotonicity --data data/nb201_hwnasbench_cifar10.csv.gz",
@@ -56,6 +56,8 @@ const COMMANDS: [&str; 8] = [
     "codesign --data data/nb201_hwnasbench_cifar10.csv.gz --accuracy test_acc_cifar10 --grid calibration --proxy 3",
     "bandit --env h1 --policy lin-ucb --rounds 50",
     "accel eval --layers data/networks/vgg16.csv --dataflow kc-p --pes 64 --noc-bw 64 --offchip-bw 64",
+    // About 8 MB of keys, sent to stdout in blocks while they are sampled.
+    "nas sample --space darts -n 20000",
 ];
 
 #[test]
@@ -103,6 +105,11 @@ fn codesign_never_counts_a_case_without_a_coupled_optimum_as_a_match() {
     let same = with_optimum.iter().filter(|r| r["accuracy_gap"].as_f64().unwrap().abs() < 1e-12).count();
     let expected = same as f64 / with_optimum.len() as f64;
     assert!((summary["same_optimum_fraction"].as_f64().unwrap() - expected).abs() < 1e-12, "{summary}");
+    // A study too large for memory is refused before it is costed.
+    assert_refused(
+        &words("codesign --data data/nb201_hwnasbench_cifar10.csv.gz --accuracy test_acc_cifar10 --mixed 100000"),
+        "15625 architectures × 100000 mixtures = 1562500000 designs; at most 100000000",
+    );
     // One architecture meets none of the bounds anywhere: an error that says so, not a table of nulls.
     assert_refused(
         &words(
@@ -232,7 +239,7 @@ fn every_flag_refuses_bad_values_with_a_one_line_error_naming_them() {
     let cod = format!("codesign --data {NB201} --accuracy test_acc_cifar10 --grid calibration");
     let band = "bandit --env h1 --policy neural-ucb --rounds 10 --width 8";
     let srch =
-        format!("search --space nb201 --data {NB201} --accuracy test_acc_cifar10 --generations 1 --population 4");
+        format!("search --space nb201 --data {NB201} --accuracy test_acc_cifar10 --generations 1 --population 8");
     let bis = format!(
         "bisect --data {NB201} --accuracy test_acc_cifar10 --proxy latency_ms_pixel3 --target latency_ms_raspi4"
     );
@@ -584,4 +591,14 @@ fn a_mapping_files_layers_keep_their_own_dataflows_even_under_one_name() {
         &words(&format!("accel eval --layers {} --dataflow {} {hw}", layers.display(), mapping.display())),
         "several layers named `L` with different dataflows",
     );
+}
+
+#[test]
+fn an_error_does_not_repeat_a_cause_it_already_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let line =
+        format!("accel eval --layers {} --dataflow kc-p --pes 64 --noc-bw 64 --offchip-bw 64", dir.path().display());
+    let (code, _, err) = run(&words(&line));
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(err.matches("os error").count(), 1, "{err}");
 }

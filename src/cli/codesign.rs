@@ -67,6 +67,9 @@ pub struct CodesignArgs {
 /// Middle groups of the thesis's layer-wise split (22 parts with the first and last layer).
 const MIX_GROUPS: usize = 20;
 
+/// Most (architecture, accelerator or mixture) designs one run costs: 5× NB201 × the thesis grid.
+const MAX_CELLS: usize = 100_000_000;
+
 /// Inputs of a co-design study: accuracies and the latency/energy matrices.
 pub struct Study {
     /// Label of every hardware column (an accelerator, or a mixture).
@@ -163,6 +166,18 @@ fn study_of<S: Lower>(space: &S, a: &CodesignArgs) -> CliResult<Study> {
         }
         None => (0..hw.len()).collect(),
     };
+    // Every (architecture, column) pair keeps a latency and an energy (about 50 bytes with the
+    // cost matrix): refused before anything that size is allocated.
+    let columns = a.mixed.unwrap_or(all.len());
+    let cells = rows.len().saturating_mul(columns);
+    if cells > MAX_CELLS {
+        return Err(CliError::Usage(format!(
+            "{} architectures × {columns} {} = {cells} designs; at most {MAX_CELLS} in one run (a few GB): sample \
+             fewer with --archs, --accelerators or --mixed",
+            rows.len(),
+            if a.mixed.is_some() { "mixtures" } else { "accelerators" },
+        )));
+    }
     let start = Instant::now();
     let nets: Vec<_> = rows.par_iter().map(|(arch, _)| space.layers(arch)).collect();
     let accs = all.iter().map(|&h| hw.get(h)).collect::<Result<Vec<_>, _>>()?;

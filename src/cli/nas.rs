@@ -59,8 +59,14 @@ fn describe<S: Lower>(space: &S, arch: &str, out: &mut Out) -> CliResult<()> {
 
 fn sample<S: SearchSpace>(space: &S, n: usize, seed: u64, out: &mut Out) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    // Nothing can fail once sampling starts, and 10⁸ DARTS keys (~700 bytes each) would not fit
+    // in memory: keys go to stdout in blocks of a few MB rather than all at the end.
+    let mut stdout = std::io::stdout().lock();
     for _ in 0..n {
         out.line(space.key(&space.sample(&mut rng)));
+        if !out.send_to(&mut stdout, 1 << 22) {
+            return;
+        }
     }
 }
 

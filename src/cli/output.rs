@@ -13,6 +13,8 @@ use super::{CliError, CliResult, io_err};
 #[derive(Debug, Default)]
 pub struct Out {
     text: String,
+    /// A write error of [`Out::send_to`], reported when the rest is emitted.
+    failed: Option<std::io::Error>,
 }
 
 impl Out {
@@ -49,11 +51,28 @@ impl Out {
     pub fn as_str(&self) -> &str {
         &self.text
     }
+
+    /// For output that nothing after it can fail (sampled keys): once more than `limit` bytes
+    /// are held, write them to `sink` and start again, so that a long listing is not held in
+    /// memory whole. Returns false once a write has failed (the error is reported by [`emit`]).
+    pub fn send_to(&mut self, sink: &mut impl Write, limit: usize) -> bool {
+        if self.failed.is_some() {
+            return false;
+        }
+        if self.text.len() > limit {
+            if let Err(e) = sink.write_all(self.text.as_bytes()) {
+                self.failed = Some(e);
+                return false;
+            }
+            self.text.clear();
+        }
+        true
+    }
 }
 
 impl From<String> for Out {
     fn from(text: String) -> Out {
-        Out { text }
+        Out { text, failed: None }
     }
 }
 
@@ -70,7 +89,11 @@ pub enum Emitted {
 
 /// Write `out` to `sink` and flush it.
 pub fn emit(out: &Out, sink: &mut impl Write) -> Emitted {
-    match sink.write_all(out.as_str().as_bytes()).and_then(|()| sink.flush()) {
+    let written = match &out.failed {
+        Some(e) => Err(std::io::Error::new(e.kind(), e.to_string())),
+        None => sink.write_all(out.as_str().as_bytes()).and_then(|()| sink.flush()),
+    };
+    match written {
         Ok(()) => Emitted::Done,
         Err(e) if e.kind() == ErrorKind::BrokenPipe => Emitted::BrokenPipe,
         Err(e) => Emitted::Failed(e),
