@@ -253,6 +253,12 @@ impl<S: SearchSpace, O: Objective<S::Arch, Output = Evaluation> + ?Sized> Search
                 state.scales
             )));
         }
+        crate::search::check_resumed(
+            state.population.len(),
+            self.cfg.population,
+            state.generation,
+            self.cfg.generations,
+        )?;
         self.evaluate(&state.population)?;
         Ok(state)
     }

@@ -212,6 +212,12 @@ impl<S: SearchSpace, O: Objective<S::Arch, Output = Vec<f64>> + ?Sized> Search f
         if state.population.is_empty() {
             return Err(NasError::Checkpoint("an NSGA-II state needs a population".into()));
         }
+        crate::search::check_resumed(
+            state.population.len(),
+            self.cfg.population,
+            state.generation,
+            self.cfg.generations,
+        )?;
         self.evaluate(&state.population)?;
         Ok(state)
     }

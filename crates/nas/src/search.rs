@@ -250,6 +250,23 @@ pub trait Search {
     }
 }
 
+/// A saved state must fit the search resuming it: no more members than its population, and no
+/// generation past its last (a state from a longer run, or an edited file, would otherwise be
+/// returned as this run's result).
+pub(crate) fn check_resumed(members: usize, population: usize, generation: usize, generations: usize) -> Result<()> {
+    if members > population {
+        return Err(NasError::Checkpoint(format!(
+            "the state has {members} members, more than the population of {population}"
+        )));
+    }
+    if generation > generations {
+        return Err(NasError::Checkpoint(format!(
+            "the state is at generation {generation}, past the {generations} generations of this run"
+        )));
+    }
+    Ok(())
+}
+
 /// Evaluate every member of an enumerable space (in parallel, checked for finiteness) and
 /// return them with their values, in enumeration order.
 pub fn exhaustive<S, O>(space: &S, objective: &O) -> Result<Vec<(S::Arch, O::Output)>>

@@ -121,6 +121,18 @@ fn resuming_a_checkpoint_gives_the_same_final_population() {
     let restored = serde_json::from_str(&json).unwrap();
     let resumed = make().run(Some(restored)).unwrap();
     assert_eq!(straight.population, resumed.population);
+    // A state from a longer run, or with more members than the population, is refused rather
+    // than returned as this run's result.
+    let mut past: edgeopt_nas::EvolutionState<edgeopt_nas::Nb201Arch> = serde_json::from_str(&json).unwrap();
+    past.generation = 9;
+    let err = make().run(Some(past)).unwrap_err().to_string();
+    assert!(err.contains("generation 9, past the 8 generations"), "{err}");
+    let mut crowded: edgeopt_nas::EvolutionState<edgeopt_nas::Nb201Arch> = serde_json::from_str(&json).unwrap();
+    while crowded.population.len() <= 40 {
+        crowded.population.push(crowded.population[0].clone());
+    }
+    let err = make().run(Some(crowded)).unwrap_err().to_string();
+    assert!(err.contains("41 members, more than the population of 40"), "{err}");
 }
 
 #[test]
