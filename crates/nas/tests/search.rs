@@ -129,7 +129,7 @@ fn resuming_a_checkpoint_gives_the_same_final_population() {
     assert!(err.contains("generation 9, past the 8 generations"), "{err}");
     let mut crowded: edgeopt_nas::EvolutionState<edgeopt_nas::Nb201Arch> = serde_json::from_str(&json).unwrap();
     while crowded.population.len() <= 40 {
-        crowded.population.push(crowded.population[0].clone());
+        crowded.population.push(crowded.population[0]);
     }
     let err = make().run(Some(crowded)).unwrap_err().to_string();
     assert!(err.contains("41 members, more than the population of 40"), "{err}");
