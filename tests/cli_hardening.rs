@@ -362,6 +362,11 @@ fn every_flag_refuses_bad_values_with_a_one_line_error_naming_them() {
         ("bandit --env h1 --policy random --rounds 5 --delay-max 0".into(), "--delay-max"),
         ("bandit --env h1 --policy random --rounds 5 --missing 1.5".into(), "--missing"),
         ("bandit --env h1 --policy random --rounds 5 --missing NaN".into(), "--missing"),
+        (format!("{band} --qos-max-latency 5"), "--qos-max-latency 5: the `h1` world has no latencies"),
+        (
+            format!("bandit --env synthetic --policy random --rounds 10 --dataset {WINE}"),
+            "the `synthetic` world reads no file",
+        ),
         (format!("{band} --retrain-every 0"), "--retrain-every"),
         (format!("{band} --retrain-steps 100000000"), "--retrain-steps"),
         (format!("{band} --width 1"), "--width"),

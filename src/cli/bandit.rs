@@ -28,7 +28,8 @@ pub struct BanditArgs {
     #[arg(long, default_value = "mix")]
     qoe: String,
     /// QoS filter: offer only models whose latency on the device is at most this (ms; synthetic and
-    /// devices worlds; applies to every policy and baseline).
+    /// devices worlds; applies to every policy and baseline). When no model meets it, the fastest
+    /// one is offered alone.
     #[arg(long, value_parser = args::positive)]
     qos_max_latency: Option<f64>,
     /// neural-ucb, neural-ts, lin-ucb, eps-greedy, static, oracle, random.
@@ -148,6 +149,21 @@ pub fn run(a: BanditArgs, out: &mut Out) -> CliResult<()> {
     let inputs: Vec<&Path> = a.dataset.iter().map(PathBuf::as_path).collect();
     if let Some(path) = &a.out {
         refuse_overwriting_inputs(path, &inputs)?;
+    }
+    // Flags that the chosen world would ignore are refused, not dropped.
+    let with_latency = matches!(a.env.as_str(), "synthetic" | "devices");
+    if let (Some(bound), false) = (a.qos_max_latency, with_latency) {
+        return Err(CliError::Usage(format!(
+            "--qos-max-latency {bound}: the `{}` world has no latencies (only synthetic and devices do)",
+            a.env
+        )));
+    }
+    if let (Some(path), false) = (&a.dataset, matches!(a.env.as_str(), "classification" | "table")) {
+        return Err(CliError::Usage(format!(
+            "--dataset {}: the `{}` world reads no file (only classification and table do)",
+            path.display(),
+            a.env
+        )));
     }
     let mut env = Ticking { env: make_env(&a)?, progress: Progress::new("rounds", a.rounds as usize) };
     let d = env.dim();
