@@ -506,7 +506,7 @@ fn bisect_meets_constraints_on_a_column_or_an_accelerator_with_counted_measureme
     assert!(ok, "{err}");
     assert!(out.lines().next().unwrap().contains("\"met\":true"), "{out}");
     for (bad, want) in [
-        (format!("{base} --target latency_ms_raspi4 --constraint -1"), "--constraint -1"),
+        (format!("{base} --target latency_ms_raspi4 --constraint -1"), "invalid value '-1' for '--constraint"),
         (format!("{base} --target latency_ms_raspi4 --constraint 20 --delta 2"), "--delta 2"),
         (format!("{base} --target nope --constraint 20"), "nope"),
         (format!("{base} --target accel --dataflow q --constraint 20"), "--dataflow `q`"),

@@ -352,6 +352,11 @@ fn every_flag_refuses_bad_values_with_a_one_line_error_naming_them() {
         // bisect
         (format!("{bis} --constraint NaN"), "--constraint"),
         (format!("{bis} --constraint 20 --granularity 2"), "--granularity"),
+        (
+            format!("{bis} --constraint 20 --granularity 0"),
+            "'0' for '--granularity <GRANULARITY>': 0 is outside (0, 1)",
+        ),
+        (format!("{bis} --constraint 1e400"), "`1e400` is not finite"),
         (format!("{bis} --constraint 20 --delta -0.5"), "--delta"),
         (format!("{bis} --constraint 20 --noc-bw 0"), "--noc-bw"),
         // bandit

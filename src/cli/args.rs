@@ -30,7 +30,17 @@ pub fn count_u64<const LO: u64, const HI: u64>(s: &str) -> Result<u64, String> {
 pub fn finite(s: &str) -> Result<f64, String> {
     let v: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number"))?;
     if !v.is_finite() {
-        return Err(format!("{v} is not finite"));
+        // As typed: `1e400` parses to inf.
+        return Err(format!("`{}` is not finite", s.trim()));
+    }
+    Ok(v)
+}
+
+/// A fraction strictly between 0 and 1 (a step of t).
+pub fn open_fraction(s: &str) -> Result<f64, String> {
+    let v = finite(s)?;
+    if !(v > 0.0 && v < 1.0) {
+        return Err(format!("{v} is outside (0, 1)"));
     }
     Ok(v)
 }

@@ -30,13 +30,13 @@ pub struct BisectArgs {
     #[arg(long)]
     target: String,
     /// Latency constraints (the target's unit), comma-separated.
-    #[arg(long, value_delimiter = ',', required = true, allow_negative_numbers = true)]
+    #[arg(long, value_delimiter = ',', required = true, allow_negative_numbers = true, value_parser = super::args::positive)]
     constraint: Vec<f64>,
     /// Tolerance δ around the constraint, as a fraction of it.
     #[arg(long, default_value_t = 0.02)]
     delta: f64,
     /// Step of t.
-    #[arg(long, default_value_t = 0.001, value_parser = super::args::probability)]
+    #[arg(long, default_value_t = 0.001, value_parser = super::args::open_fraction)]
     granularity: f64,
     /// The target accelerator (`--target accel`).
     #[command(flatten)]

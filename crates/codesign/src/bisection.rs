@@ -74,14 +74,7 @@ impl<A: Clone + Eq + Hash, F: FnMut(f64) -> Result<(A, f64)>> Bisection<A, F> {
         delta: f64,
         granularity: f64,
     ) -> Result<BisectionResult<A>> {
-        let valid = granularity > 0.0 && granularity < 1.0 && delta >= 0.0 && constraint.is_finite();
-        if !valid {
-            return Err(CodesignError::InvalidParam {
-                name: "granularity/delta/constraint",
-                value: format!("{granularity}/{delta}/{constraint}"),
-                reason: "need 0 < granularity < 1, delta ≥ 0 and a finite constraint".into(),
-            });
-        }
+        check_inputs(granularity, &[("delta", delta)], &[("constraint", constraint)])?;
         let steps = (1.0 / granularity).round() as u64;
         let (mut lo, mut hi) = (0u64, steps);
         let mut spent = 0usize;
@@ -164,19 +157,11 @@ impl<A: Clone + Eq + Hash, F: FnMut(f64, f64) -> Result<(A, f64)>> Bisection2<A,
         delta: (f64, f64),
         granularity: f64,
     ) -> Result<Bisection2Result<A>> {
-        let valid = granularity > 0.0
-            && granularity < 1.0
-            && delta.0 >= 0.0
-            && delta.1 >= 0.0
-            && l.is_finite()
-            && e.is_finite();
-        if !valid {
-            return Err(CodesignError::InvalidParam {
-                name: "granularity/delta/constraints",
-                value: format!("{granularity}/{delta:?}/{l}/{e}"),
-                reason: "need 0 < granularity < 1, deltas ≥ 0 and finite bounds".into(),
-            });
-        }
+        check_inputs(
+            granularity,
+            &[("latency delta", delta.0), ("energy delta", delta.1)],
+            &[("latency bound", l), ("energy bound", e)],
+        )?;
         let steps = (1.0 / granularity).round() as u64;
         let iters = (1.0 / granularity).log2().ceil() as usize + 1;
         let mut spent = 0usize;
@@ -245,4 +230,26 @@ impl<A: Clone + Eq + Hash, F: FnMut(f64, f64) -> Result<(A, f64)>> Bisection2<A,
             },
         })
     }
+}
+
+/// The first of the inputs out of range, named: `granularity` in (0, 1), slacks (`deltas`)
+/// finite and ≥ 0, `bounds` finite.
+fn check_inputs(granularity: f64, deltas: &[(&'static str, f64)], bounds: &[(&'static str, f64)]) -> Result<()> {
+    let bad = |name: &'static str, value: f64, reason: &str| {
+        Err(CodesignError::InvalidParam { name, value: value.to_string(), reason: reason.into() })
+    };
+    if !(granularity > 0.0 && granularity < 1.0) {
+        return bad("granularity", granularity, "the step of t must be in (0, 1)");
+    }
+    for &(name, v) in deltas {
+        if !(v.is_finite() && v >= 0.0) {
+            return bad(name, v, "a slack must be finite and at least 0");
+        }
+    }
+    for &(name, v) in bounds {
+        if !v.is_finite() {
+            return bad(name, v, "a bound must be finite");
+        }
+    }
+    Ok(())
 }
