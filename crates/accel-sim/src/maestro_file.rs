@@ -283,6 +283,7 @@ fn pairs(lx: &mut Lexer, consts: &HashMap<String, u64>) -> Result<Vec<(String, u
 }
 
 fn layer_block(lx: &mut Lexer, consts: &HashMap<String, u64>) -> Result<MappedLayer> {
+    let at = lx.pos;
     // The name is optional in MAESTRO (a nameless layer is called `Layer`).
     let name = if lx.peek() == Some(&Tok::Punct('{')) { "Layer".to_string() } else { lx.ident()? };
     lx.expect('{')?;
@@ -358,6 +359,11 @@ fn layer_block(lx: &mut Lexer, consts: &HashMap<String, u64>) -> Result<MappedLa
     };
     if kind == LayerType::Gemm {
         layer.batch = 1;
+    }
+    // Refused here, where the file and line are known, rather than when the layer is costed.
+    if let Err(e) = layer.validate() {
+        lx.pos = at;
+        return lx.err(e.to_string());
     }
     Ok(MappedLayer { layer, dataflow })
 }

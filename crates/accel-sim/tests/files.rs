@@ -72,6 +72,15 @@ fn parse_errors_carry_line_and_column() {
     let err = maestro_file::parse_mapping("Network n { Layer l { Type: CONV", "eof.m").unwrap_err();
     assert!(err.to_string().contains("end of file"), "{err}");
     assert!(maestro_file::parse_mapping("", "empty.m").is_err());
+    // A layer the cost model cannot take is refused where it is written, by file and line.
+    let text = "Network n {\n  Layer zero {\n    Type: CONV\n    Dimensions { K: 0, C: 3 }\n  }\n}\n";
+    match maestro_file::parse_mapping(text, "k0.m").unwrap_err() {
+        SimError::Parse { file, line, message, .. } => {
+            assert_eq!((file.as_str(), line), ("k0.m", 2), "{message}");
+            assert!(message.contains("layer `zero`") && message.contains("K = 0"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
     assert!(
         maestro_file::parse_mapping("Network n { Layer l { Type: CONV } } @", "x.m")
             .unwrap_err()
