@@ -441,6 +441,10 @@ fn search_rejects_bad_inputs_with_the_cause() {
         assert!(!ok, "{line} succeeded: {out}");
         assert!(err.contains(want) && err.lines().count() == 1, "{line}: {err}");
     }
+    // Columns in another order are named as the file has them.
+    std::fs::write(&acc, "accuracy,key\n1,x\n").unwrap();
+    let (ok, _, err) = edgeopt_words(&format!("search --space nb201 --accuracy-file {}", acc.display()));
+    assert!(!ok && err.contains("expected the columns `key,accuracy`, found `accuracy,key`"), "{err}");
     // A user's accuracy file drives the search on a space without public accuracy data.
     let keys = edgeopt_words("nas sample --space darts -n 12 --seed 1").1;
     let rows: String = keys.lines().enumerate().map(|(i, k)| format!("\"{k}\",{}\n", 90.0 + i as f64 * 0.1)).collect();

@@ -144,8 +144,9 @@ pub(super) fn read_accuracy_file<S: SearchSpace>(space: &S, path: &Path) -> CliR
     let headers = rdr.headers().map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?.clone();
     if headers.len() != 2 || &headers[0] != "key" || &headers[1] != "accuracy" {
         return Err(CliError::Usage(format!(
-            "{}: expected the columns `key,accuracy`, found {headers:?}",
-            path.display()
+            "{}: expected the columns `key,accuracy`, found `{}`",
+            path.display(),
+            headers.iter().collect::<Vec<_>>().join(",")
         )));
     }
     let mut out = Vec::new();
