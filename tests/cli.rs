@@ -727,6 +727,34 @@ fn a_sharded_grid_merges_into_the_unsharded_table() {
     assert!(edgeopt(&args).0);
     let (ok, _, err) = edgeopt(&["merge", &part(0), &part(1), &other, &part(3)]);
     assert!(!ok && err.contains("different sweeps"), "{err}");
+    // Edited rows are refused by file and line: garbage, a non-number, a row whose label names
+    // other hardware, another part's accelerator, another header. A byte-order mark is not an edit.
+    let text = std::fs::read_to_string(part(1)).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let other_part = std::fs::read_to_string(part(0)).unwrap();
+    let stolen = other_part.lines().nth(2).unwrap();
+    let swap_cycles = {
+        let mut f: Vec<&str> = lines[2].split(',').collect();
+        f[5] = "NaN";
+        f.join(",")
+    };
+    let relabel = lines[2].replacen("/noc", "0/noc", 1);
+    for (line, edit, needle) in [
+        (2, "hello", "line 3: `hello` has 1 fields, not 7"),
+        (2, swap_cycles.as_str(), "line 3:"),
+        (2, relabel.as_str(), "does not name the hardware of its row"),
+        (3, stolen, "is also on line 3 of"),
+        (1, "accelerator,dataflow,pes", "has the columns `accelerator,dataflow,pes`"),
+    ] {
+        let mut edited = lines.clone();
+        edited[line] = edit;
+        std::fs::write(part(1), edited.join("\n") + "\n").unwrap();
+        let (ok, _, err) = edgeopt(&["merge", &part(0), &part(1), &part(2), &part(3)]);
+        assert!(!ok && err.contains(needle), "{edit}: {err}");
+    }
+    std::fs::write(part(1), format!("\u{feff}{text}")).unwrap();
+    let (ok, merged, err) = edgeopt(&["merge", &part(0), &part(1), &part(2), &part(3)]);
+    assert!(ok && merged == rows, "{err}");
     // A part cut short (a job killed while writing without --out) is refused, naming the file.
     let text = std::fs::read_to_string(part(2)).unwrap();
     let cut: String = text.lines().take(5).map(|l| format!("{l}\n")).collect();

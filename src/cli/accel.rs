@@ -315,7 +315,7 @@ fn grid(
         let print = super::shard::fingerprint(&[&layer_bytes, format!("{energy:?}").as_bytes()]);
         out.line(super::shard::header(spec, from, to, space_name, accs.len(), &print));
     }
-    out.line("accelerator,dataflow,pes,noc_bw,offchip_bw,cycles,energy_nj");
+    out.line(super::shard::GRID_COLUMNS);
     let accs = &accs[from..to];
     for (acc, r) in accs.iter().zip(&costs) {
         let c = r.as_ref().map_err(|e| CliError::Sim(e.clone()))?;

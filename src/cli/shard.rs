@@ -58,7 +58,8 @@ struct Part {
     end: usize,
     sweep: String,
     columns: String,
-    rows: Vec<String>,
+    /// (line number, row).
+    rows: Vec<(usize, String)>,
 }
 
 fn read_part(path: &Path) -> CliResult<Part> {
@@ -66,7 +67,8 @@ fn read_part(path: &Path) -> CliResult<Part> {
     let text = std::fs::read_to_string(path).map_err(|source| CliError::Io { path: name.clone(), source })?;
     let bad = |why: String| CliError::Usage(format!("{name}: {why}"));
     let mut lines = text.lines();
-    let first = lines.next().unwrap_or_default();
+    // A byte-order mark from an editor is not part of the shard line.
+    let first = lines.next().unwrap_or_default().trim_start_matches('\u{feff}');
     let words: Vec<&str> = first.split_whitespace().collect();
     let ok_shape =
         words.len() == 11 && words[..3] == ["#", "edgeopt", "shard"] && words[4] == "rows" && words[6] == "of";
@@ -81,11 +83,44 @@ fn read_part(path: &Path) -> CliResult<Part> {
     );
     let sweep = words[7..].join(" ");
     let columns = lines.next().ok_or_else(|| bad("no CSV header".into()))?.to_string();
-    let rows: Vec<String> = lines.filter(|l| !l.starts_with('#') && !l.is_empty()).map(str::to_string).collect();
+    if columns != GRID_COLUMNS {
+        return Err(bad(format!("has the columns `{columns}`, not `accel grid`'s `{GRID_COLUMNS}`")));
+    }
+    let mut rows = Vec::new();
+    for (i, line) in lines.enumerate() {
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        // Line numbers count the shard line and the header.
+        check_row(line).map_err(|why| bad(format!("line {}: {why}", i + 3)))?;
+        rows.push((i + 3, line.to_string()));
+    }
     if rows.len() != end.saturating_sub(start) {
         return Err(bad(format!("holds {} rows, its header says {start}..{end} (truncated?)", rows.len())));
     }
     Ok(Part { file: path.to_path_buf(), spec, start, end, sweep, columns, rows })
+}
+
+/// The header of `accel grid`'s table.
+pub const GRID_COLUMNS: &str = "accelerator,dataflow,pes,noc_bw,offchip_bw,cycles,energy_nj";
+
+/// A row of `accel grid`: its label names the hardware in the next four fields, the counts are
+/// whole numbers and the energy a finite number ≥ 0. (An edited or damaged part is refused
+/// rather than merged into a table that looks whole.)
+fn check_row(row: &str) -> Result<(), String> {
+    let f: Vec<&str> = row.split(',').collect();
+    if f.len() != 7 {
+        return Err(format!("`{row}` has {} fields, not 7", f.len()));
+    }
+    let whole = |s: &str| s.parse::<u64>().is_ok();
+    let energy_ok = f[6].parse::<f64>().is_ok_and(|e| e.is_finite() && e >= 0.0);
+    if !(f[2..6].iter().all(|s| whole(s)) && energy_ok) {
+        return Err(format!("`{row}`: PEs, bandwidths and cycles must be whole numbers, energy a finite number ≥ 0"));
+    }
+    if f[0] != format!("{}/{}pe/noc{}/off{}", f[1], f[2], f[3], f[4]) {
+        return Err(format!("`{row}`: the label `{}` does not name the hardware of its row", f[0]));
+    }
+    Ok(())
 }
 
 /// `edgeopt merge`: the parts' rows in shard order, after checking they make one whole sweep.
@@ -97,7 +132,7 @@ pub fn merge(parts: &[PathBuf], out: &mut Out) -> CliResult<()> {
     all.sort_by_key(|p| p.spec.index);
     let first = &all[0];
     for p in &all {
-        if p.sweep != first.sweep || p.spec.count != first.spec.count || p.columns != first.columns {
+        if p.sweep != first.sweep || p.spec.count != first.spec.count {
             return Err(CliError::Usage(format!(
                 "{} and {} are parts of different sweeps (`{}` of {} vs `{}` of {})",
                 first.file.display(),
@@ -135,9 +170,23 @@ pub fn merge(parts: &[PathBuf], out: &mut Out) -> CliResult<()> {
         }
         next = p.end;
     }
+    // Each accelerator once: a row copied into another part would otherwise be merged twice.
+    let mut seen: std::collections::HashMap<&str, (&Path, usize)> = std::collections::HashMap::new();
+    for p in &all {
+        for (line, r) in &p.rows {
+            let label = r.split(',').next().unwrap_or_default();
+            if let Some((file, earlier)) = seen.insert(label, (&p.file, *line)) {
+                return Err(CliError::Usage(format!(
+                    "{}: line {line}: accelerator `{label}` is also on line {earlier} of {}",
+                    p.file.display(),
+                    file.display()
+                )));
+            }
+        }
+    }
     out.line(&first.columns);
     for p in &all {
-        for r in &p.rows {
+        for (_, r) in &p.rows {
             out.line(r);
         }
     }
