@@ -490,6 +490,10 @@ fn l2o_refuses_bad_columns_values_and_model_files() {
     for (extra, needle) in [
         ("--devices latency_ms_pixel3,no_such_column", "no_such_column"),
         ("--devices latency_ms_pixel3 --references 11", "11"),
+        (
+            "--devices latency_ms_pixel3,latency_ms_fpga,latency_ms_pixel3",
+            "`latency_ms_pixel3` is listed twice (position 3)",
+        ),
         ("--devices latency_ms_pixel3 --method 3", "3"),
         ("--devices latency_ms_pixel3 --synthetic -1", "-1"),
         ("--devices latency_ms_pixel3 --initial 99999", "99999"),

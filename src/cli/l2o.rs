@@ -180,6 +180,10 @@ pub(super) struct TrainingSet<'a> {
 
 fn train(a: &TrainArgs, out: &mut Out) -> CliResult<()> {
     super::output::refuse_overwriting_inputs(&a.out, &[&a.data])?;
+    // One device twice would be trained on as two devices that always agree.
+    if let Some((i, d)) = a.devices.iter().enumerate().find(|(i, d)| a.devices[..*i].contains(d)) {
+        return Err(CliError::Usage(format!("--devices: `{d}` is listed twice (position {})", i + 1)));
+    }
     let (nb, t) = nb201_table(&a.data, &a.space)?;
     let acc = t.column(&a.accuracy)?;
     let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
