@@ -218,17 +218,28 @@ pub fn read_text(path: &Path) -> Result<String> {
     let name = path.display().to_string();
     let io = |e: std::io::Error| SimError::Csv { file: name.clone(), row: 0, message: e.to_string() };
     let file = std::fs::File::open(path).map_err(io)?;
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     // One byte more than the limit tells "at the limit" from "above it", even for pipes.
-    file.take(MAX_FILE_BYTES + 1).read_to_string(&mut text).map_err(io)?;
-    if text.len() as u64 > MAX_FILE_BYTES {
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(SimError::Csv {
             file: name,
             row: 0,
             message: format!("larger than the {MAX_FILE_BYTES}-byte limit for layer and mapping files"),
         });
     }
-    Ok(text)
+    String::from_utf8(bytes).map_err(|e| {
+        // Where the first bad byte is, so a user can find it (a Latin-1 name, a binary file).
+        let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = 1 + good.iter().filter(|&&b| b == b'\n').count();
+        let column = 1 + good.iter().rev().take_while(|&&b| b != b'\n').count();
+        let byte = e.as_bytes()[good.len()];
+        SimError::Csv {
+            file: name.clone(),
+            row: 0,
+            message: format!("line {line}, byte {column}: 0x{byte:02x} is not UTF-8 text"),
+        }
+    })
 }
 
 /// Read a layer table from a file.

@@ -72,6 +72,14 @@ fn parse_errors_carry_line_and_column() {
     let err = maestro_file::parse_mapping("Network n { Layer l { Type: CONV", "eof.m").unwrap_err();
     assert!(err.to_string().contains("end of file"), "{err}");
     assert!(maestro_file::parse_mapping("", "empty.m").is_err());
+    // Bytes that are not UTF-8 are found by line.
+    let dir = std::env::temp_dir().join(format!("edgeopt-utf8-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let latin1 = dir.join("latin1.csv");
+    std::fs::write(&latin1, b"name,type,k,c,r,s,y,x,stride\ncaf\xe9,CONV,8,8,3,3,8,8,1\n").unwrap();
+    let err = edgeopt_accel_sim::layer_csv::read(&latin1).unwrap_err().to_string();
+    assert!(err.contains("latin1.csv") && err.contains("line 2, byte 4: 0xe9 is not UTF-8 text"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
     // A layer the cost model cannot take is refused where it is written, by file and line.
     let text = "Network n {\n  Layer zero {\n    Type: CONV\n    Dimensions { K: 0, C: 3 }\n  }\n}\n";
     match maestro_file::parse_mapping(text, "k0.m").unwrap_err() {
