@@ -195,7 +195,7 @@ fn the_demo_replaces_an_old_report_whole_and_never_an_unrelated_folder() {
 
 /// Files with one defect each, for the table below.
 fn bad_files(dir: &std::path::Path) -> Vec<(&'static str, String)> {
-    let files: [(&str, &[u8]); 14] = [
+    let files: [(&str, &[u8]); 15] = [
         ("misspelt.csv", b"name,type,k,c,r,s,y,x,stirde\nc,CONV,8,8,3,3,9,9,2\n"),
         ("twice.csv", b"name,type,k,c,r,s,y,x,k\nc,CONV,8,8,3,3,9,9,8\n"),
         ("empty.csv", b""),
@@ -210,6 +210,7 @@ fn bad_files(dir: &std::path::Path) -> Vec<(&'static str, String)> {
         ("not.gz", b"this is not gzip"),
         ("ragged.csv", b"arch_str,latency_a,latency_b\nx,1\n"),
         ("labels.csv", b"f0,f1,label\n1,2,zero\n"),
+        ("constant.csv", b"arch_str,latency_a,latency_b\nx,1,5\ny,2,5\nz,3,5\n"),
     ];
     files
         .iter()
@@ -305,6 +306,7 @@ fn every_flag_refuses_bad_values_with_a_one_line_error_naming_them() {
         (format!("{mono} {}", f("dup_cols.csv")), "`latency_a`"),
         (format!("{mono} {}", f("one_device.csv")), "fewer than two"),
         (format!("{mono} {}", f("words.csv")), "`fast`"),
+        (format!("{mono} {}", f("constant.csv")), "column `latency_b` has one value (5) in every row"),
         (format!("{mono} {not_gz}"), "not.csv.gz"),
         (format!("{mono} {}", f("ragged.csv")), "row 1"),
         (format!("{mono} {}", f("empty.csv")), "no header"),

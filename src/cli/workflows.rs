@@ -93,6 +93,18 @@ pub fn monotonicity(data: &Path, metric: &str, out: &mut Out) -> CliResult<()> {
         return Err(CliError::Usage(format!("{}: fewer than two `{prefix}*` columns", data.display())));
     }
     let values = cols.iter().map(|c| table.numeric(c)).collect::<Result<Vec<_>, _>>()?;
+    // Named here: the correlation itself only knows a series is constant, not which column.
+    for (c, v) in cols.iter().zip(&values) {
+        let mut present = v.iter().flatten();
+        if let Some(first) = present.next() {
+            if present.all(|x| x == first) {
+                return Err(CliError::Usage(format!(
+                    "{}: column `{c}` has one value ({first}) in every row, so it ranks nothing",
+                    data.display()
+                )));
+            }
+        }
+    }
     let m = srcc_matrix(&values)?;
     out.record(std::iter::once("device".to_string()).chain(cols.iter().cloned()));
     for (c, row) in cols.iter().zip(&m) {
