@@ -96,13 +96,13 @@ pub fn monotonicity(data: &Path, metric: &str, out: &mut Out) -> CliResult<()> {
     // Named here: the correlation itself only knows a series is constant, not which column.
     for (c, v) in cols.iter().zip(&values) {
         let mut present = v.iter().flatten();
-        if let Some(first) = present.next() {
-            if present.all(|x| x == first) {
-                return Err(CliError::Usage(format!(
-                    "{}: column `{c}` has one value ({first}) in every row, so it ranks nothing",
-                    data.display()
-                )));
-            }
+        if let Some(first) = present.next()
+            && present.all(|x| x == first)
+        {
+            return Err(CliError::Usage(format!(
+                "{}: column `{c}` has one value ({first}) in every row, so it ranks nothing",
+                data.display()
+            )));
         }
     }
     let m = srcc_matrix(&values)?;
