@@ -115,6 +115,8 @@ impl<A, D: Device<A>> Device<A> for Counted<D> {
 pub struct TableDevice<A> {
     name: String,
     values: HashMap<A, Measurement>,
+    /// How errors name architectures (their keys), where known; else their `Debug` form.
+    keys: HashMap<A, String>,
 }
 
 impl<A: Eq + Hash + std::fmt::Debug + Sync + Send> TableDevice<A> {
@@ -123,7 +125,21 @@ impl<A: Eq + Hash + std::fmt::Debug + Sync + Send> TableDevice<A> {
         TableDevice {
             name: name.to_string(),
             values: rows.into_iter().map(|(a, latency, energy)| (a, Measurement { latency, energy })).collect(),
+            keys: HashMap::new(),
         }
+    }
+
+    /// Name architectures by these keys in errors (a table's key column), rather than by their
+    /// `Debug` form.
+    ///
+    /// ```
+    /// use edgeopt_codesign::{Device, TableDevice};
+    /// let dev = TableDevice::new("pixel3", vec![(1u8, 1.5, 0.0)]).with_keys(vec![(2u8, "arch-b".to_string())]);
+    /// assert!(dev.measure(&2).unwrap_err().to_string().contains("`arch-b`"));
+    /// ```
+    pub fn with_keys(mut self, keys: impl IntoIterator<Item = (A, String)>) -> TableDevice<A> {
+        self.keys = keys.into_iter().collect();
+        self
     }
 
     /// Whether the table holds this architecture.
@@ -147,10 +163,10 @@ impl<A: Eq + Hash + std::fmt::Debug + Sync + Send> Device<A> for TableDevice<A> 
         &self.name
     }
     fn measure(&self, arch: &A) -> Result<Measurement> {
-        self.values
-            .get(arch)
-            .copied()
-            .ok_or_else(|| CodesignError::NotMeasured { device: self.name.clone(), key: format!("{arch:?}") })
+        self.values.get(arch).copied().ok_or_else(|| CodesignError::NotMeasured {
+            device: self.name.clone(),
+            key: self.keys.get(arch).cloned().unwrap_or_else(|| format!("{arch:?}")),
+        })
     }
 }
 

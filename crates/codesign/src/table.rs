@@ -30,6 +30,8 @@ pub struct ArchTable<A> {
     pub archs: Vec<A>,
     /// The table.
     pub table: DeviceTable,
+    /// The column the architectures were parsed from (their keys, for error messages).
+    key_column: String,
 }
 
 impl<A: Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync> ArchTable<A> {
@@ -54,7 +56,7 @@ impl<A: Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync> ArchTable<
                 .into());
             }
         }
-        Ok(ArchTable { archs, table })
+        Ok(ArchTable { archs, table, key_column: key_column.to_string() })
     }
 
     /// A numeric column (missing cells are `None`).
@@ -85,13 +87,15 @@ impl<A: Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync> ArchTable<
             Some(e) => self.column(e)?,
             None => vec![Some(0.0); lat.len()],
         };
+        let keys = self.table.text(&self.key_column)?;
         Ok(TableDevice::new(
             latency,
             self.archs
                 .iter()
                 .zip(lat.iter().zip(&en))
                 .filter_map(|(a, (l, e))| Some((a.clone(), (*l)?, e.unwrap_or(0.0)))),
-        ))
+        )
+        .with_keys(self.archs.iter().cloned().zip(keys.into_iter().map(str::to_string))))
     }
 
     /// The named columns as a [`ProxyPool`] over `candidates`, two columns per proxy: its
@@ -132,6 +136,7 @@ impl<A: Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync> ArchTable<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Device;
     use edgeopt_nas::Nb201;
 
     #[test]
@@ -146,5 +151,16 @@ mod tests {
         let once = format!("arch_str,lat\n{a},1\n{b},2\n");
         let t = ArchTable::new(&space, DeviceTable::parse(&once, "t.csv").unwrap(), "arch_str").unwrap();
         assert_eq!(t.archs.len(), 2);
+    }
+
+    #[test]
+    fn a_device_names_an_unmeasured_architecture_by_its_key() {
+        let a = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|avg_pool_3x3~2|";
+        let b = "|none~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|avg_pool_3x3~2|";
+        let text = format!("arch_str,lat\n{a},1\n{b},\n");
+        let space = Nb201::cifar10();
+        let t = ArchTable::new(&space, DeviceTable::parse(&text, "t.csv").unwrap(), "arch_str").unwrap();
+        let err = t.device("lat", None).unwrap().measure(&t.archs[1]).unwrap_err().to_string();
+        assert!(err.contains(&format!("`{b}`")) && !err.contains("Nb201Arch"), "{err}");
     }
 }
