@@ -8,6 +8,9 @@ use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use rand::seq::SliceRandom;
 
+use edgeopt_predictors::PredictorError;
+use edgeopt_predictors::data::DeviceTable;
+
 use crate::error::{BanditError, Result};
 use crate::network::standard_normal;
 
@@ -114,15 +117,17 @@ pub struct Classification {
     rng: ChaCha8Rng,
 }
 
-/// An error naming the first column whose (trimmed) name repeats an earlier one: a second
-/// `label` or feature column would silently take the first one's place or double its weight.
-pub(crate) fn check_unique_columns(headers: &csv::StringRecord) -> std::result::Result<(), String> {
-    for (i, h) in headers.iter().enumerate() {
-        if let Some(j) = headers.iter().take(i).position(|g| g.trim() == h.trim()) {
-            return Err(format!("column `{}` appears twice (columns {} and {})", h.trim(), j + 1, i + 1));
-        }
-    }
-    Ok(())
+/// A data file read with the workspace's CSV loader ([`DeviceTable`]: gzip, a size limit, blank
+/// cells trimmed, unnamed or repeated columns refused), its errors in this crate's type.
+pub(crate) fn read_table(path: &Path) -> Result<DeviceTable> {
+    DeviceTable::read(path).map_err(|e| table_error(&path.display().to_string(), &e))
+}
+
+/// A loader error of `file` as [`BanditError::Data`], without naming the file twice.
+pub(crate) fn table_error(file: &str, e: &PredictorError) -> BanditError {
+    let text = e.to_string();
+    let message = text.strip_prefix(&format!("{file}: ")).unwrap_or(&text).to_string();
+    BanditError::Data { file: file.to_string(), message }
 }
 
 impl Classification {
@@ -158,36 +163,29 @@ impl Classification {
         Ok(Classification { order: Vec::new(), pos: 0, rows: x, labels, classes, rng })
     }
 
-    /// Read a CSV with feature columns and an integer `label` column.
+    /// Read a CSV with feature columns and an integer `label` column (`.gz` decompressed).
     pub fn from_csv(path: &Path, seed: u64) -> Result<Classification> {
         let file = path.display().to_string();
         let bad = |message: String| BanditError::Data { file: file.clone(), message };
-        let mut rdr = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
-        let headers = rdr.headers().map_err(|e| bad(e.to_string()))?.clone();
-        check_unique_columns(&headers).map_err(bad)?;
-        let li = headers.iter().position(|h| h == "label").ok_or_else(|| bad("no `label` column".into()))?;
-        let (mut feats, mut labels) = (Vec::new(), Vec::new());
-        for (r, rec) in rdr.records().enumerate() {
-            let rec = rec.map_err(|e| bad(format!("row {}: {e}", r + 1)))?;
-            for (c, cell) in rec.iter().enumerate() {
-                if c == li {
-                    labels.push(
-                        cell.trim()
-                            .parse::<usize>()
-                            .map_err(|_| bad(format!("row {}: label `{cell}` is not a class index", r + 1)))?,
-                    );
-                } else {
-                    feats.push(cell.trim().parse::<f64>().map_err(|_| {
-                        bad(format!("row {}, column `{}`: `{cell}` is not a number", r + 1, &headers[c]))
-                    })?);
-                }
+        let table = read_table(path)?;
+        let labels = table
+            .text("label")
+            .map_err(|e| table_error(&file, &e))?
+            .iter()
+            .enumerate()
+            .map(|(r, cell)| {
+                cell.parse::<usize>()
+                    .map_err(|_| bad(format!("row {}, column `label`: `{cell}` is not a class index", r + 1)))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let features: Vec<&String> = table.headers().iter().filter(|h| *h != "label").collect();
+        let mut x = Array2::zeros((labels.len(), features.len()));
+        for (j, name) in features.iter().enumerate() {
+            let column = table.numeric(name).map_err(|e| table_error(&file, &e))?;
+            for (r, v) in column.into_iter().enumerate() {
+                x[[r, j]] = v.ok_or_else(|| bad(format!("row {}, column `{name}`: empty", r + 1)))?;
             }
         }
-        if labels.is_empty() {
-            return Err(bad("no data rows".into()));
-        }
-        let d = headers.len() - 1;
-        let x = Array2::from_shape_vec((labels.len(), d), feats).map_err(|e| bad(e.to_string()))?;
         // The data errors of `new` name the file they came from.
         Classification::new(x, labels, seed).map_err(|e| match e {
             BanditError::Data { message, .. } => bad(message),

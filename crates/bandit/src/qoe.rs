@@ -272,19 +272,14 @@ impl TableWorld {
     pub fn from_ratings_csv(path: &std::path::Path, seed: u64) -> Result<TableWorld> {
         let file = path.display().to_string();
         let bad = |message: String| BanditError::Data { file: file.clone(), message };
-        let mut rdr = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
-        let headers = rdr.headers().map_err(|e| bad(e.to_string()))?.clone();
-        crate::env::check_unique_columns(&headers).map_err(&bad)?;
-        let col = |name: &str| headers.iter().position(|h| h == name).ok_or_else(|| bad(format!("no `{name}` column")));
-        let (dc, mc, rc) = (col("device")?, col("model")?, col("rating")?);
+        let table = crate::env::read_table(path)?;
+        let column_error = |e: edgeopt_predictors::PredictorError| crate::env::table_error(&file, &e);
+        let (device, model) = (table.text("device").map_err(column_error)?, table.text("model").map_err(column_error)?);
+        let rating = table.numeric("rating").map_err(column_error)?;
         let (mut devices, mut models): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
-        let mut rows = Vec::new();
-        for (i, rec) in rdr.records().enumerate() {
-            let rec = rec.map_err(|e| bad(format!("row {}: {e}", i + 1)))?;
-            let rating: f64 = rec[rc]
-                .trim()
-                .parse()
-                .map_err(|_| bad(format!("row {}: rating `{}` is not a number", i + 1, &rec[rc])))?;
+        let mut rows = Vec::with_capacity(rating.len());
+        for (i, r) in rating.into_iter().enumerate() {
+            let rating = r.ok_or_else(|| bad(format!("row {}, column `rating`: empty", i + 1)))?;
             let idx = |names: &mut Vec<String>, v: &str| match names.iter().position(|n| n == v) {
                 Some(k) => k,
                 None => {
@@ -292,7 +287,7 @@ impl TableWorld {
                     names.len() - 1
                 }
             };
-            let (d, m) = (idx(&mut devices, rec[dc].trim()), idx(&mut models, rec[mc].trim()));
+            let (d, m) = (idx(&mut devices, device[i]), idx(&mut models, model[i]));
             rows.push((d, m, rating));
         }
         // One-hot features and the devices × models grid: refused before they are allocated.

@@ -147,8 +147,10 @@ fn data_files_with_a_repeated_column_or_no_rows_are_refused_by_name() {
         p
     };
     for (name, text, needle) in [
-        ("f.csv", "f0, f0,label\n1,2,0\n3,4,1\n", "column `f0` appears twice (columns 1 and 2)"),
-        ("l.csv", "f0,label,label\n1,0,1\n3,1,0\n", "column `label` appears twice (columns 2 and 3)"),
+        ("f.csv", "f0, f0,label\n1,2,0\n3,4,1\n", "column `f0`: column name appears twice (columns 1 and 2)"),
+        ("l.csv", "f0,label,label\n1,0,1\n3,1,0\n", "column `label`: column name appears twice (columns 2 and 3)"),
+        ("e.csv", "f0,label\n1,0\n,1\n", "row 2, column `f0`: empty"),
+        ("n.csv", "f0,label\nNaN,0\n1,1\n", "row 1, column `f0`: `NaN` is not finite"),
         ("h.csv", "f0,label\n", "no data rows"),
         ("c.csv", "f0,label\n1,0\n2,0\n", "every label is 0"),
     ] {
@@ -157,7 +159,7 @@ fn data_files_with_a_repeated_column_or_no_rows_are_refused_by_name() {
     }
     let ratings = file("r.csv", "device,model,rating,rating\nd,m1,1,2\nd,m2,3,4\n");
     let err = edgeopt_bandit::TableWorld::from_ratings_csv(&ratings, 0).err().unwrap().to_string();
-    assert!(err.contains("column `rating` appears twice"), "{err}");
+    assert!(err.contains("column `rating`: column name appears twice") && err.matches("r.csv").count() == 1, "{err}");
     let ratings = file("g.csv", "device,model,rating\nphone,m1,1\nphone,m2,3\nboard,m1,4\n");
     let err = edgeopt_bandit::TableWorld::from_ratings_csv(&ratings, 0).err().unwrap().to_string();
     assert!(err.contains("g.csv") && err.contains("device `board` has no rating of model `m2`"), "{err}");
