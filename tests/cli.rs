@@ -743,6 +743,8 @@ fn a_sharded_grid_merges_into_the_unsharded_table() {
         (2, "hello", "line 3: `hello` has 1 fields, not 7"),
         (2, swap_cycles.as_str(), "line 3:"),
         (2, relabel.as_str(), "does not name the hardware of its row"),
+        (2, "kc-p/0pe/noc300/off50,kc-p,0,300,50,1,1.0", "num_pes"),
+        (2, "sys/16pe/noc300/off50,sys,16,300,50,1,1.0", "`sys` is not a dataflow"),
         (3, stolen, "is also on line 3 of"),
         (1, "accelerator,dataflow,pes", "has the columns `accelerator,dataflow,pes`"),
     ] {

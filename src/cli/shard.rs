@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+use edgeopt::accel_sim::{Accel, Dataflow, HardwareConfig};
+
 use super::{CliError, CliResult, Out};
 
 /// `I/N` of `--shard`.
@@ -57,7 +59,6 @@ struct Part {
     start: usize,
     end: usize,
     sweep: String,
-    columns: String,
     /// (line number, row).
     rows: Vec<(usize, String)>,
 }
@@ -82,7 +83,7 @@ fn read_part(path: &Path) -> CliResult<Part> {
         e.parse().map_err(|_| bad(format!("rows `{}`", words[5])))?,
     );
     let sweep = words[7..].join(" ");
-    let columns = lines.next().ok_or_else(|| bad("no CSV header".into()))?.to_string();
+    let columns = lines.next().ok_or_else(|| bad("no CSV header".into()))?;
     if columns != GRID_COLUMNS {
         return Err(bad(format!("has the columns `{columns}`, not `accel grid`'s `{GRID_COLUMNS}`")));
     }
@@ -98,7 +99,7 @@ fn read_part(path: &Path) -> CliResult<Part> {
     if rows.len() != end.saturating_sub(start) {
         return Err(bad(format!("holds {} rows, its header says {start}..{end} (truncated?)", rows.len())));
     }
-    Ok(Part { file: path.to_path_buf(), spec, start, end, sweep, columns, rows })
+    Ok(Part { file: path.to_path_buf(), spec, start, end, sweep, rows })
 }
 
 /// The header of `accel grid`'s table.
@@ -112,12 +113,20 @@ fn check_row(row: &str) -> Result<(), String> {
     if f.len() != 7 {
         return Err(format!("`{row}` has {} fields, not 7", f.len()));
     }
-    let whole = |s: &str| s.parse::<u64>().is_ok();
+    let whole = |s: &str| s.parse::<u64>().ok();
     let energy_ok = f[6].parse::<f64>().is_ok_and(|e| e.is_finite() && e >= 0.0);
-    if !(f[2..6].iter().all(|s| whole(s)) && energy_ok) {
+    let (Some(pes), Some(noc), Some(off), Some(_), true) =
+        (whole(f[2]), whole(f[3]), whole(f[4]), whole(f[5]), energy_ok)
+    else {
         return Err(format!("`{row}`: PEs, bandwidths and cycles must be whole numbers, energy a finite number ≥ 0"));
-    }
-    if f[0] != format!("{}/{}pe/noc{}/off{}", f[1], f[2], f[3], f[4]) {
+    };
+    // The label as `accel grid` writes it, from the accelerator the row's fields describe.
+    let label =
+        Dataflow::parse(f[1]).ok_or_else(|| format!("`{row}`: `{}` is not a dataflow", f[1])).and_then(|df| {
+            let hw = HardwareConfig::new(pes, noc, off).build().map_err(|e| format!("`{row}`: {e}"))?;
+            Ok(Accel::new(hw, df).label())
+        })?;
+    if f[0] != label {
         return Err(format!("`{row}`: the label `{}` does not name the hardware of its row", f[0]));
     }
     Ok(())
@@ -184,7 +193,7 @@ pub fn merge(parts: &[PathBuf], out: &mut Out) -> CliResult<()> {
             }
         }
     }
-    out.line(&first.columns);
+    out.line(GRID_COLUMNS);
     for p in &all {
         for (_, r) in &p.rows {
             out.line(r);
