@@ -308,11 +308,12 @@ impl CompiledNetwork {
     }
 }
 
-/// A network split into consecutive parts, each on its own hardware and dataflow (thesis
-/// sec. 4.5.3, layer-wise mixed dataflows). Parts run one after another.
+/// A network split into consecutive parts, each on its own accelerator (thesis sec. 4.5.3,
+/// layer-wise mixed dataflows: each part on its own hardware and dataflow). Parts run one after
+/// another. The parts are the cost model's [`Accel`]s by default, or any [`Accelerator`]:
 ///
 /// ```
-/// use edgeopt_accel_sim::{Accel, Accelerator, Dataflow, HardwareConfig, Layer, MixedAccelerator};
+/// use edgeopt_accel_sim::{Accel, Accelerator, Dataflow, HardwareConfig, Layer, LayerCost, MixedAccelerator, NetworkCost, Result};
 /// let hw = HardwareConfig::new(64, 300, 50).build().unwrap();
 /// let mixed = MixedAccelerator::new(vec![
 ///     (1, Accel::new(hw.clone(), Dataflow::KcP)),
@@ -320,15 +321,27 @@ impl CompiledNetwork {
 /// ]).unwrap();
 /// let net = [Layer::conv("a", 16, 16, 3, 3, 18, 18, 1), Layer::conv("b", 16, 16, 1, 1, 16, 16, 1)];
 /// assert_eq!(mixed.evaluate(&net).unwrap().layers.len(), 2);
+///
+/// // A user's own chip for the first layer, the cost model for the second.
+/// struct Ideal;
+/// impl Accelerator for Ideal {
+///     fn evaluate(&self, layers: &[Layer]) -> Result<NetworkCost> {
+///         Ok(NetworkCost::from_layers(layers.iter().map(|l| LayerCost::new(&l.name, l.macs(), 0.0, l.macs())).collect()))
+///     }
+/// }
+/// let x_p = Accel::new(HardwareConfig::new(64, 300, 50).build().unwrap(), Dataflow::XP);
+/// let parts: Vec<(usize, Box<dyn Accelerator>)> = vec![(1, Box::new(Ideal)), (1, Box::new(x_p.clone()))];
+/// let own = MixedAccelerator::new(parts).unwrap();
+/// assert_eq!(own.cycles(&net).unwrap(), net[0].macs() + x_p.cycles(&net[1..]).unwrap());
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MixedAccelerator {
-    parts: Vec<(usize, Accel)>,
+pub struct MixedAccelerator<A = Accel> {
+    parts: Vec<(usize, A)>,
 }
 
-impl MixedAccelerator {
+impl<A> MixedAccelerator<A> {
     /// Parts as (number of consecutive layers, accelerator). Every count must be at least 1.
-    pub fn new(parts: Vec<(usize, Accel)>) -> Result<MixedAccelerator> {
+    pub fn new(parts: Vec<(usize, A)>) -> Result<MixedAccelerator<A>> {
         if parts.is_empty() || parts.iter().any(|(n, _)| *n == 0) {
             return Err(SimError::AssignmentMismatch { assigned: assigned(&parts), layers: 0 });
         }
@@ -336,7 +349,7 @@ impl MixedAccelerator {
     }
 
     /// One accelerator per layer.
-    pub fn per_layer(accels: Vec<Accel>) -> Result<MixedAccelerator> {
+    pub fn per_layer(accels: Vec<A>) -> Result<MixedAccelerator<A>> {
         MixedAccelerator::new(accels.into_iter().map(|a| (1, a)).collect())
     }
 
@@ -355,20 +368,18 @@ impl MixedAccelerator {
     }
 
     /// The parts.
-    pub fn parts(&self) -> &[(usize, Accel)] {
+    pub fn parts(&self) -> &[(usize, A)] {
         &self.parts
     }
 }
 
-impl Accelerator for MixedAccelerator {
+impl<A: Accelerator> Accelerator for MixedAccelerator<A> {
     fn evaluate(&self, layers: &[Layer]) -> Result<NetworkCost> {
         self.check_assignment(layers)?;
         let mut costs = Vec::with_capacity(layers.len());
         let mut start = 0;
         for (n, acc) in &self.parts {
-            for l in &layers[start..start + n] {
-                costs.push(LayerCost::from(&acc.evaluate_layer(l)?));
-            }
+            costs.extend(acc.evaluate(&layers[start..start + n])?.layers);
             start += n;
         }
         Ok(NetworkCost::from_layers(costs))
@@ -390,6 +401,6 @@ impl Accelerator for MixedAccelerator {
 }
 
 /// The layers `parts` cover, saturating: a user's counts may add up past `usize::MAX`.
-fn assigned(parts: &[(usize, Accel)]) -> usize {
+fn assigned<A>(parts: &[(usize, A)]) -> usize {
     parts.iter().fold(0usize, |a, p| a.saturating_add(p.0))
 }

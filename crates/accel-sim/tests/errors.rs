@@ -117,5 +117,5 @@ fn mixed_assignment_must_cover_the_network() {
         Err(SimError::AssignmentMismatch { assigned: usize::MAX, .. })
     ));
     assert!(MixedAccelerator::new(vec![(0, a)]).is_err());
-    assert!(MixedAccelerator::new(vec![]).is_err());
+    assert!(MixedAccelerator::<Accel>::new(vec![]).is_err());
 }
